@@ -1,0 +1,229 @@
+/*
+ * conformance_app.c — the conformance app (functions.md §1): small functions
+ * that exercise every part of the protocol.  Other test suites depend on
+ * these ids, triggers and outputs; change none of them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "inngest.h"
+
+/* ---- conf-steps: a → "A", b → a + "B" ---------------------------------- */
+
+static json_object *step_a(struct ing_ctx *c, void *arg)
+{
+    (void)arg;
+    return ing_json_string(c, "A");
+}
+
+static json_object *step_b(struct ing_ctx *c, void *arg)
+{
+    return ing_json_string(c, ing_sprintf(c, "%sB", json_object_get_string(arg)));
+}
+
+static json_object *conf_steps(struct ing_ctx *c)
+{
+    json_object *a = ing_step_run(c, "a", step_a, NULL);
+    json_object *b = ing_step_run(c, "b", step_b, a);
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "result", b);
+    return out;
+}
+
+/* ---- conf-loop: step "item" n times, the i-th returns i ----------------- */
+
+static json_object *loop_item(struct ing_ctx *c, void *arg)
+{
+    return ing_json_int(c, *(const int64_t *)arg);
+}
+
+static json_object *conf_loop(struct ing_ctx *c)
+{
+    int64_t n = 0;
+    if (!ing_json_get_int(ing_event_data(c), "n", &n) || n < 0 || n > 10000)
+        ing_fail_nonretriable(c, "event data needs an integer n between 0 and 10000");
+    int64_t sum = 0;
+    for (int64_t i = 0; i < n; i++)
+        sum += json_object_get_int64(ing_step_run(c, "item", loop_item, &i));
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "sum", ing_json_int(c, sum));
+    return out;
+}
+
+/* ---- conf-parallel: left and right planned together --------------------- */
+
+static json_object *constant(struct ing_ctx *c, void *arg) { return ing_json_string(c, arg); }
+
+static json_object *conf_parallel(struct ing_ctx *c)
+{
+    ing_parallel_begin(c);
+    json_object *left = ing_step_run(c, "left", constant, "L");
+    json_object *right = ing_step_run(c, "right", constant, "R");
+    ing_parallel_end(c);
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "left", left);
+    ing_json_set(out, "right", right);
+    return out;
+}
+
+/* ---- conf-sleep ---------------------------------------------------------- */
+
+static json_object *conf_sleep(struct ing_ctx *c)
+{
+    ing_step_sleep(c, "nap", "1s");
+    json_object *after = ing_step_run(c, "after", constant, "woke");
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "after", after);
+    return out;
+}
+
+/* ---- conf-wait ----------------------------------------------------------- */
+
+static json_object *conf_wait(struct ing_ctx *c)
+{
+    json_object *approval = ing_step_wait_for_event(
+        c, "approval",
+        &(struct ing_wait){.event = "conf/approve", .if_expr = "async.data.id == event.data.id",
+                           .timeout = "1m"});
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "approved", approval);
+    return out;
+}
+
+/* ---- conf-invoke --------------------------------------------------------- */
+
+static json_object *conf_invoke(struct ing_ctx *c)
+{
+    json_object *payload = ing_json_object(c);
+    ing_json_set(payload, "data", ing_json_object(c));
+    json_object *result =
+        ing_step_invoke(c, "call", ing_function_ref(c, "conf-steps"), payload, NULL);
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "invoked", result);
+    return out;
+}
+
+/* ---- conf-send ----------------------------------------------------------- */
+
+static json_object *conf_send(struct ing_ctx *c)
+{
+    json_object *events = ing_json_array(c);
+    const char *names[] = {"conf/sent.a", "conf/sent.b"};
+    for (int i = 0; i < 2; i++) {
+        json_object *e = ing_json_object(c);
+        ing_json_set(e, "name", ing_json_string(c, names[i]));
+        ing_json_set(e, "data", ing_json_object(c));
+        ing_json_push(events, e);
+    }
+    json_object *ids = ing_step_send_event(c, "emit", events);
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "ids", ids);
+    return out;
+}
+
+/* ---- conf-retry: "flaky" fails until attempt 2 -------------------------- */
+
+static json_object *flaky(struct ing_ctx *c, void *arg)
+{
+    (void)arg;
+    if (ing_attempt(c) < 2)
+        ing_fail(c, "flaky failure on attempt %d", ing_attempt(c));
+    return ing_json_string(c, "ok");
+}
+
+static json_object *conf_retry(struct ing_ctx *c)
+{
+    json_object *v = ing_step_run(c, "flaky", flaky, NULL);
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "flaky", v);
+    return out;
+}
+
+/* ---- conf-nonretriable, conf-retry-after --------------------------------- */
+
+static json_object *conf_nonretriable(struct ing_ctx *c)
+{
+    ing_fail_nonretriable(c, "bad input");
+}
+
+static json_object *conf_retry_after(struct ing_ctx *c)
+{
+    if (ing_attempt(c) == 0)
+        ing_fail_retry_after(c, 30, "rate limited; retry in 30 seconds");
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "retried", ing_json_bool(c, true));
+    return out;
+}
+
+/* ---- conf-step-error: the function catches its step's failure ----------- */
+
+static json_object *boom(struct ing_ctx *c, void *arg)
+{
+    (void)arg;
+    ing_fail(c, "boom");
+}
+
+static json_object *conf_step_error(struct ing_ctx *c)
+{
+    struct ing_error err;
+    json_object *v = ing_step_run_catch(c, "boom", boom, NULL, &err);
+    json_object *out = ing_json_object(c);
+    if (v || !err.message)
+        ing_fail_nonretriable(c, "step boom was expected to fail");
+    ing_json_set(out, "recovered", ing_json_string(c, err.message));
+    return out;
+}
+
+/* ---- conf-failure and its onFailure handler ------------------------------ */
+
+static json_object *conf_failure(struct ing_ctx *c)
+{
+    ing_fail(c, "conf-failure always fails");
+}
+
+static json_object *conf_failure_handler(struct ing_ctx *c)
+{
+    json_object *data = ing_event_data(c);
+    json_object *error = ing_json_get(data, "error");
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "handled", ing_json_bool(c, true));
+    ing_json_set(out, "function_id", ing_json_get(data, "function_id"));
+    ing_json_set(out, "error", ing_json_get(error, "message"));
+    return out;
+}
+
+static const struct ing_function conformance_functions[] = {
+    {.id = "conf-steps", .name = "Conformance: steps",
+     .triggers = {ING_EVENT("conf/steps")}, .handler = conf_steps},
+    {.id = "conf-loop", .name = "Conformance: loop",
+     .triggers = {ING_EVENT("conf/loop")}, .handler = conf_loop},
+    {.id = "conf-parallel", .name = "Conformance: parallel",
+     .triggers = {ING_EVENT("conf/parallel")}, .handler = conf_parallel},
+    {.id = "conf-sleep", .name = "Conformance: sleep",
+     .triggers = {ING_EVENT("conf/sleep")}, .handler = conf_sleep},
+    {.id = "conf-wait", .name = "Conformance: wait for event",
+     .triggers = {ING_EVENT("conf/wait")}, .handler = conf_wait},
+    {.id = "conf-invoke", .name = "Conformance: invoke",
+     .triggers = {ING_EVENT("conf/invoke")}, .handler = conf_invoke},
+    {.id = "conf-send", .name = "Conformance: send events",
+     .triggers = {ING_EVENT("conf/send")}, .handler = conf_send},
+    {.id = "conf-retry", .name = "Conformance: retry",
+     .triggers = {ING_EVENT("conf/retry")}, .retries = ING_RETRIES(3), .handler = conf_retry},
+    {.id = "conf-nonretriable", .name = "Conformance: non-retriable error",
+     .triggers = {ING_EVENT("conf/nonretriable")}, .handler = conf_nonretriable},
+    {.id = "conf-retry-after", .name = "Conformance: retry after",
+     .triggers = {ING_EVENT("conf/retry-after")}, .retries = ING_RETRIES(1),
+     .handler = conf_retry_after},
+    {.id = "conf-step-error", .name = "Conformance: step error caught",
+     .triggers = {ING_EVENT("conf/step-error")}, .retries = ING_RETRIES(0),
+     .handler = conf_step_error},
+    {.id = "conf-failure", .name = "Conformance: failure",
+     .triggers = {ING_EVENT("conf/failure")}, .retries = ING_RETRIES(1),
+     .handler = conf_failure, .on_failure = conf_failure_handler},
+};
+
+const struct ing_app ing_app_definition = {
+    .default_app_id = "inngest-fcgi-conformance",
+    .functions = conformance_functions,
+    .function_count = ING_COUNT(conformance_functions),
+};

@@ -1,0 +1,248 @@
+/*
+ * call_handler.c — one call request from body to answer.
+ *
+ * The dispatcher sets the landing point every step and error unwinds to, runs
+ * the user's function from the top, and maps the outcome:
+ *   result → 200 <value>; ops → 206 [ops]; function error → 500 (retry) or
+ *   400 + X-Inngest-No-Retry: true; targeted step never reached → 500 at once;
+ *   SDK failure → 500, retried.
+ * X-Inngest-No-Retry is always sent on errors so the executor never guesses.
+ */
+#include "call_handler.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "context.h"
+#include "function_table.h"
+#include "inngest_api.h"
+#include "limits.h"
+#include "request.h"
+#include "response.h"
+#include "server.h"
+#include "step_id.h"
+
+static void error_answer(struct ing_ctx *c, struct ing_response *res, int status, bool no_retry,
+                         const char *message)
+{
+    response_message(res, c->arena, status, message);
+    response_header(res, "X-Inngest-No-Retry", no_retry ? "true" : "false");
+    res->log_outcome = arena_printf(c->arena, "error: %s", message);
+}
+
+static json_object *parse_body(struct ing_ctx *c, const struct ing_request *req, const char **why)
+{
+    json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
+    if (!tok) {
+        *why = "out of memory";
+        return NULL;
+    }
+    json_object *v = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+    enum json_tokener_error e = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    if (e != json_tokener_success || !v) {
+        json_object_put(v);
+        *why = e == json_tokener_error_depth
+                   ? arena_printf(c->arena, "the body nests deeper than %d levels", ING_JSON_MAX_DEPTH)
+                   : arena_printf(c->arena, "the body is not valid JSON: %s",
+                                  e == json_tokener_success ? "incomplete"
+                                                            : json_tokener_error_desc(e));
+        return NULL;
+    }
+    while (end < req->body_len && strchr(" \t\r\n", req->body[end]))
+        end++;
+    if (end != req->body_len) {
+        json_object_put(v);
+        *why = "the body has trailing data after its JSON value";
+        return NULL;
+    }
+    return arena_keep_json(c->arena, v);
+}
+
+static int int_field(json_object *obj, const char *key, int dflt)
+{
+    int64_t v;
+    return ing_json_get_int(obj, key, &v) && v >= 0 && v < 1000000 ? (int)v : dflt;
+}
+
+static bool bool_field(json_object *obj, const char *key)
+{
+    json_object *v = ing_json_get(obj, key);
+    return v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+static void answer_fn_error(struct ing_ctx *c, struct ing_response *res)
+{
+    const struct pending_error *e = &c->error;
+    json_object *body = arena_keep_json(c->arena, json_object_new_object());
+    if (e->raw && json_object_is_type(e->raw, json_type_object)) {
+        json_object_object_foreach(e->raw, k, v) json_object_object_add(body, k, json_object_get(v));
+    } else {
+        json_object_object_add(body, "name", json_object_new_string(e->name ? e->name : "Error"));
+        json_object_object_add(body, "message", json_object_new_string(e->message ? e->message : ""));
+        json_object_object_add(body, "stack", json_object_new_string(""));
+    }
+    bool last = c->attempt + 1 >= c->max_attempts;
+    int status;
+    bool no_retry;
+    if (e->kind == FAIL_NON_RETRIABLE || (last && e->kind == FAIL_RETRIABLE)) {
+        status = 400;
+        no_retry = true;
+    } else {
+        status = 500;
+        no_retry = false;
+    }
+    response_json(res, status, body);
+    response_header(res, "X-Inngest-No-Retry", no_retry ? "true" : "false");
+    if (e->kind == FAIL_RETRY_AFTER && e->retry_after)
+        response_header(res, "Retry-After", e->retry_after);
+    res->log_outcome = arena_printf(c->arena, "error: %s: %s", e->name ? e->name : "Error",
+                                    e->message ? e->message : "");
+}
+
+static void answer_ops(struct ing_ctx *c, struct ing_response *res)
+{
+    response_json(res, 206, c->ops);
+    json_object *first = json_object_array_get_idx(c->ops, 0);
+    const char *opcode = ing_json_get_string(first, "op");
+    if (opcode && (strcmp(opcode, "StepError") == 0 || strcmp(opcode, "StepFailed") == 0)) {
+        bool no_retry = strcmp(opcode, "StepFailed") == 0;
+        response_header(res, "X-Inngest-No-Retry", no_retry ? "true" : "false");
+        if (!no_retry && c->error.kind == FAIL_RETRY_AFTER && c->error.retry_after)
+            response_header(res, "Retry-After", c->error.retry_after);
+    }
+    size_t n = json_object_array_length(c->ops);
+    res->log_outcome = n == 1 ? arena_printf(c->arena, "%s %s", opcode ? opcode : "?",
+                                             ing_json_get_string(first, "displayName"))
+                              : arena_printf(c->arena, "%zu ops", n);
+}
+
+static void answer_not_found(struct ing_ctx *c, struct ing_response *res)
+{
+    json_object *body = arena_keep_json(c->arena, json_object_new_object());
+    size_t n = json_object_array_length(c->found_new);
+    json_object_object_add(
+        body, "error",
+        json_object_new_string(arena_printf(c->arena,
+                                            "Could not find step \"%s\" to run; the function "
+                                            "reached %zu new step(s) and none has that id",
+                                            c->target_step, n)));
+    json_object_object_add(body, "requestedStep", json_object_new_string(c->target_step));
+    json_object_object_add(body, "foundSteps", json_object_get(c->found_new));
+    json_object_object_add(body, "totalFoundSteps", json_object_new_int((int)n));
+    response_json(res, 500, body);
+    response_header(res, "X-Inngest-No-Retry", "false");
+    res->log_outcome = "error: targeted step not found";
+}
+
+static void run_function(struct ing_ctx *c, struct ing_response *res)
+{
+    jmp_buf landing;
+    c->unwind = &landing;
+    if (setjmp(landing) == 0) {
+        ing_handler_fn handler = c->is_failure_handler ? c->fn->on_failure : c->fn->handler;
+        json_object *result = handler(c);
+        if (c->in_parallel)
+            ing_parallel_end(c);
+        c->result = result;
+        c->outcome = c->target_step ? CALL_STEP_NOT_FOUND : CALL_RESULT;
+    }
+    c->unwind = NULL;
+    switch (c->outcome) {
+    case CALL_RESULT:
+        response_json(res, 200, c->result);
+        res->log_outcome = "result";
+        break;
+    case CALL_OPS:
+        answer_ops(c, res);
+        break;
+    case CALL_FN_ERROR:
+        answer_fn_error(c, res);
+        break;
+    case CALL_STEP_NOT_FOUND:
+        answer_not_found(c, res);
+        break;
+    case CALL_SDK_ERROR:
+        ing_log(ING_LOG_ERROR, "function %s: %s", c->fn->id, c->sdk_error);
+        error_answer(c, res, 500, false, c->sdk_error);
+        break;
+    }
+}
+
+void call_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_response *res)
+{
+    const struct ing_server *srv = c->server;
+    char fn_id[256], step_id[256];
+    if (!request_query(req, "fnId", fn_id, sizeof(fn_id)) || !*fn_id) {
+        error_answer(c, res, 500, false, "the call request has no fnId in its query string");
+        return;
+    }
+    res->log_target = arena_strdup(c->arena, fn_id);
+    const char *target = request_query(req, "stepId", step_id, sizeof(step_id));
+    const char *why = NULL;
+    json_object *body = parse_body(c, req, &why);
+    if (!body) {
+        error_answer(c, res, 400, false, why);
+        return;
+    }
+    if (!json_object_is_type(body, json_type_object)) {
+        error_answer(c, res, 400, false, "the call request body must be a JSON object");
+        return;
+    }
+    bool failure_handler = false;
+    const struct ing_function *fn =
+        fn_table_find(srv->app->functions, srv->app->function_count, srv->settings.app_id, fn_id,
+                      &failure_handler);
+    if (!fn) {
+        error_answer(c, res, 500, false,
+                     arena_printf(c->arena, "function \"%s\" is not in app \"%s\"", fn_id,
+                                  srv->settings.app_id));
+        return;
+    }
+
+    json_object *ctx_obj = ing_json_get(body, "ctx");
+    c->fn = fn;
+    c->is_failure_handler = failure_handler;
+    c->event = ing_json_get(body, "event");
+    c->events = ing_json_get(body, "events");
+    c->steps = ing_json_get(body, "steps");
+    c->attempt = int_field(ctx_obj, "attempt", 0);
+    c->max_attempts = int_field(ctx_obj, "max_attempts", 0);
+    if (c->max_attempts <= 0)
+        c->max_attempts = fn->retries.set ? fn->retries.count + 1 : 5;
+    c->run_id = ing_json_get_string(ctx_obj, "run_id");
+    c->disable_immediate = bool_field(ctx_obj, "disable_immediate_execution");
+    c->target_step = target && *target && strcmp(target, "step") != 0 ? arena_strdup(c->arena, target)
+                                                                      : NULL;
+    res->log_run_id = c->run_id;
+    res->log_step = c->target_step ? c->target_step : "step";
+
+    if (bool_field(ctx_obj, "use_api") || bool_field(body, "use_api")) {
+        json_object *events = NULL, *steps = NULL;
+        const char *err = NULL;
+        if (!c->run_id || !api_load_run_state(c, c->run_id, &events, &steps, &err)) {
+            error_answer(c, res, 500, false, err ? err : "use_api without a run id");
+            return;
+        }
+        c->events = events;
+        c->steps = steps;
+        if (!c->event && json_object_array_length(events) > 0)
+            c->event = json_object_array_get_idx(events, 0);
+    }
+    if (!c->event || !json_object_is_type(c->event, json_type_object)) {
+        error_answer(c, res, 400, false, "the call request has no event object");
+        return;
+    }
+    if (c->steps && !json_object_is_type(c->steps, json_type_object))
+        c->steps = NULL;
+    c->ids = step_id_table_new(c->arena);
+    c->ops = arena_keep_json(c->arena, json_object_new_array());
+    c->found_new = arena_keep_json(c->arena, json_object_new_array());
+    if (!c->ids || !c->ops || !c->found_new) {
+        error_answer(c, res, 500, false, "out of memory");
+        return;
+    }
+    run_function(c, res);
+}

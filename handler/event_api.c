@@ -1,0 +1,188 @@
+/*
+ * event_api.c — sending events (reference §12): POST {event api}/e/{key}.
+ *
+ * One id seed per logical send, reused on every retry, so that a retried send
+ * yields the same event ids and the server de-duplicates it instead of
+ * starting a second run.  Retries only what may succeed later (network errors
+ * and 5xx) and stays inside a small time bound, because routes wait for it.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "arena.h"
+#include "config.h"
+#include "context.h"
+#include "http_client.h"
+#include "limits.h"
+#include "server.h"
+
+#define SEND_ATTEMPTS 3
+
+static long long now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static bool fail(struct ing_error *err, int *status, int code, const char *message)
+{
+    if (err) {
+        err->name = "EventSendError";
+        err->message = message;
+        err->raw = NULL;
+    }
+    if (status)
+        *status = code;
+    return false;
+}
+
+/* A copy of one event with the defaults the Event API expects. */
+static json_object *prepare_event(struct ing_ctx *c, json_object *ev, long long ts, const char **why)
+{
+    if (!json_object_is_type(ev, json_type_object)) {
+        *why = "an event must be a JSON object";
+        return NULL;
+    }
+    const char *name = ing_json_get_string(ev, "name");
+    if (!name || !*name) {
+        *why = "an event needs a non-empty \"name\"";
+        return NULL;
+    }
+    if (strncasecmp(name, "inngest/", 8) == 0) {
+        *why = arena_printf(c->arena, "event name \"%s\" is reserved for Inngest", name);
+        return NULL;
+    }
+    json_object *data = ing_json_get(ev, "data");
+    if (data && !json_object_is_type(data, json_type_object)) {
+        *why = "an event's \"data\" must be an object";
+        return NULL;
+    }
+    json_object *copy = NULL;
+    if (json_object_deep_copy(ev, &copy, NULL) != 0 || !copy) {
+        *why = "out of memory";
+        return NULL;
+    }
+    if (!data)
+        json_object_object_add(copy, "data", json_object_new_object());
+    if (!ing_json_get(copy, "ts"))
+        json_object_object_add(copy, "ts", json_object_new_int64(ts));
+    return copy;
+}
+
+static const char *id_seed(struct ing_ctx *c, long long ms)
+{
+    unsigned char rnd[10];
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+        return NULL;
+    unsigned char b64[24];
+    EVP_EncodeBlock(b64, rnd, sizeof(rnd));
+    return arena_printf(c->arena, "x-inngest-event-id-seed: %lld,%s", ms, b64);
+}
+
+bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
+                     struct ing_error *err, int *http_status)
+{
+    const struct ing_settings *s = &c->server->settings;
+    if (ids)
+        *ids = NULL;
+    if (http_status)
+        *http_status = 0;
+    const char *key = s->event_key;
+    if (!key) {
+        if (!s->dev)
+            return fail(err, http_status, 0,
+                        "INNGEST_EVENT_KEY is not set: events cannot be sent in cloud mode");
+        key = "NO_EVENT_KEY_SET"; /* the dev server accepts any key */
+    }
+    if (!c->server->http)
+        return fail(err, http_status, 0, "no HTTP client in this process");
+
+    long long ms = now_ms();
+    json_object *batch = arena_keep_json(c->arena, json_object_new_array());
+    if (!batch)
+        return fail(err, http_status, 0, "out of memory");
+    const char *why = NULL;
+    if (events && json_object_is_type(events, json_type_array)) {
+        size_t n = json_object_array_length(events);
+        if (n == 0)
+            return fail(err, http_status, 0, "no events to send");
+        if (n > 5000)
+            return fail(err, http_status, 0, "at most 5000 events per send");
+        for (size_t i = 0; i < n; i++) {
+            json_object *e = prepare_event(c, json_object_array_get_idx(events, i), ms, &why);
+            if (!e)
+                return fail(err, http_status, 0, why);
+            json_object_array_add(batch, e);
+        }
+    } else {
+        json_object *e = events ? prepare_event(c, events, ms, &why) : NULL;
+        if (!e)
+            return fail(err, http_status, 0, why ? why : "no event to send");
+        json_object_array_add(batch, e);
+    }
+
+    size_t body_len = 0;
+    const char *body = json_object_to_json_string_length(
+        batch, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &body_len);
+    const char *headers[8] = {"Content-Type: application/json",
+                              "X-Inngest-SDK: " ING_SDK_NAME ":v" ING_SDK_VERSION,
+                              "User-Agent: " ING_SDK_NAME ":v" ING_SDK_VERSION};
+    int h = 3;
+    const char *seed = id_seed(c, ms);
+    if (seed)
+        headers[h++] = seed;
+    if (s->env)
+        headers[h++] = arena_printf(c->arena, "X-Inngest-Env: %s", s->env);
+    headers[h] = NULL;
+
+    const char *url = arena_printf(c->arena, "%s/e/%s", s->event_api_origin,
+                                   http_escape(c->arena, key));
+    struct http_call call = {.method = "POST", .url = url, .headers = headers, .body = body,
+                             .body_len = body_len, .timeout_ms = ING_EVENT_API_TIMEOUT_MS,
+                             .max_response = ING_MAX_SMALL_RESPONSE};
+    struct http_result res;
+    for (int attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
+        if (attempt > 0) {
+            struct timespec pause = {0, 100000000L << (attempt - 1)};
+            nanosleep(&pause, NULL);
+        }
+        if (!http_perform(c->server->http, c->arena, &call, &res)) {
+            if (attempt + 1 < SEND_ATTEMPTS)
+                continue;
+            return fail(err, http_status, 0,
+                        arena_printf(c->arena, "the Event API at %s could not be reached: %s",
+                                     s->event_api_origin, res.error));
+        }
+        if (res.status >= 500 && attempt + 1 < SEND_ATTEMPTS)
+            continue;
+        break;
+    }
+
+    json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
+    json_object *answer = tok ? json_tokener_parse_ex(tok, res.body, (int)res.body_len) : NULL;
+    if (tok)
+        json_tokener_free(tok);
+    arena_keep_json(c->arena, answer);
+    const char *api_error = ing_json_get_string(answer, "error");
+    json_object *got = ing_json_get(answer, "ids");
+    if (res.status != 200 || (api_error && *api_error) || !got ||
+        !json_object_is_type(got, json_type_array)) {
+        const char *detail = api_error && *api_error ? api_error : "unexpected answer";
+        return fail(err, http_status, (int)res.status,
+                    arena_printf(c->arena, "the Event API refused the events (HTTP %ld): %s",
+                                 res.status, detail));
+    }
+    if (ids)
+        *ids = got;
+    if (http_status)
+        *http_status = (int)res.status;
+    return true;
+}

@@ -1,0 +1,284 @@
+/*
+ * inngest.h — the one public header of the inngest-fcgi SDK.
+ *
+ * A user writes functions in C and lists them in a table of `struct ing_function`;
+ * the SDK serves that table at /api/inngest (FastCGI behind nginx), syncs it with
+ * an Inngest server and runs each function step by step as the server asks.
+ *
+ * Control flow.  A function runs from the top on every call request.  Each
+ * ing_step_*() either returns the step's memoized value or, when the step is
+ * new, ends the request: it unwinds the user's function (longjmp back to the
+ * dispatcher) after recording what the server must do next.  So user code never
+ * checks a return code after a step, and must not hold resources across a step
+ * call that are not registered on the request (see ing_keep / ing_defer).
+ *
+ * Memory and ownership of JSON values (json-c):
+ *   - Every value the SDK hands you (event, event data, step results, errors) is
+ *     BORROWED: it lives until the request ends.  Never json_object_put() it.
+ *   - Every value you hand the SDK (a handler's or step's return value, event
+ *     payloads, invoke payloads) is also BORROWED by the SDK: it takes its own
+ *     reference when it needs one, and never releases yours.
+ *   - So a value you create must be released by someone: create it with the
+ *     ing_json_*() helpers below (or pass it through ing_keep()) and the request
+ *     arena releases it when the request ends, even if a step unwinds first.
+ *   - json_object_object_add()/array_add() steal a reference as usual in json-c:
+ *     to put a kept or borrowed value inside another, use ing_json_set() /
+ *     ing_json_push(), which take their own reference.
+ * Strings returned by the SDK (const char *) are borrowed the same way.
+ */
+#ifndef INNGEST_H
+#define INNGEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#define ING_SDK_NAME "inngest-fcgi"
+#define ING_SDK_VERSION "0.1.0"
+
+struct ing_ctx;
+
+typedef json_object *(*ing_handler_fn)(struct ing_ctx *c);
+typedef json_object *(*ing_step_fn)(struct ing_ctx *c, void *arg);
+
+/* ------------------------------------------------------------------------ */
+/* Function configuration, declared as data.                                 */
+/* Every field is optional except id, name, a trigger and the handler; a     */
+/* zero value means "not set" (the server's default applies).                */
+/* ------------------------------------------------------------------------ */
+
+#define ING_MAX_TRIGGERS 10    /* the server's MaxTriggers */
+#define ING_MAX_CONCURRENCY 2  /* the server accepts at most two limits */
+#define ING_MAX_CANCEL 5       /* the server accepts at most five cancellations */
+
+struct ing_trigger {
+    const char *event;      /* event name, or NULL for a cron trigger */
+    const char *expression; /* optional CEL filter on `event` */
+    const char *cron;       /* "0 * * * *", optionally prefixed "TZ=Area/City " */
+    const char *jitter;     /* optional, cron only: "30s" */
+    bool production_only;   /* registered only in production (cloud mode, INNGEST_ENV unset or "production") */
+};
+
+#define ING_EVENT(name) { .event = (name) }
+#define ING_EVENT_IF(name, expr) { .event = (name), .expression = (expr) }
+#define ING_CRON(spec) { .cron = (spec) }
+
+struct ing_retries { bool set; int count; };
+/* retries are the number of retries after the first attempt (0..20); unset → server default (4) */
+#define ING_RETRIES(n) { .set = true, .count = (n) }
+
+struct ing_concurrency { int limit; const char *key; const char *scope; /* "fn" (default), "env", "account" */ };
+struct ing_throttle { int limit; const char *period; int burst; const char *key; };
+struct ing_rate_limit { int limit; const char *period; const char *key; };
+struct ing_debounce { const char *period; const char *key; const char *timeout; };
+struct ing_batch { int max_size; const char *timeout; const char *key; const char *if_expr; };
+struct ing_cancel { const char *event; const char *if_expr; const char *timeout; };
+struct ing_timeouts { const char *start; const char *finish; };
+struct ing_singleton { const char *key; const char *mode; /* "skip" or "cancel" */ };
+
+struct ing_function {
+    const char *id;   /* short id; the server sees "<app id>-<id>" */
+    const char *name; /* human name, required */
+    struct ing_trigger triggers[ING_MAX_TRIGGERS];
+    struct ing_retries retries;
+    struct ing_concurrency concurrency[ING_MAX_CONCURRENCY];
+    struct ing_throttle throttle;
+    struct ing_rate_limit rate_limit;
+    struct ing_debounce debounce;
+    struct ing_batch batch_events;
+    const char *priority_run;  /* CEL returning seconds of priority */
+    struct ing_cancel cancel_on[ING_MAX_CANCEL];
+    struct ing_timeouts timeouts;
+    const char *idempotency;   /* CEL key: at most one run per key per 24 h */
+    struct ing_singleton singleton;
+    ing_handler_fn handler;
+    /* Synced as a second function "<id>-failure", triggered by
+     * inngest/function.failed for this function only; retries once. */
+    ing_handler_fn on_failure;
+};
+
+/* An extra HTTP route served by the same program (the product app's API). */
+struct ing_http_request {
+    const char *method;
+    const char *path;          /* without the query string */
+    const char *query;         /* may be "" */
+    const char *body;          /* NUL-terminated; body_len bytes */
+    size_t body_len;
+    struct ing_ctx *ctx;       /* the request's arena and settings */
+};
+struct ing_http_response {
+    int status;
+    json_object *body;         /* borrowed; NULL → no body */
+    const char *content_type;  /* NULL → application/json */
+    const char *extra_header;  /* one "Name: value" line, or NULL */
+};
+typedef void (*ing_route_fn)(const struct ing_http_request *req, struct ing_http_response *res);
+struct ing_route {
+    const char *path;
+    ing_route_fn handler;
+    size_t max_body;           /* 0 → ING_ROUTE_DEFAULT_MAX_BODY */
+};
+
+/* One app: its default id and its tables.  Each program defines exactly one. */
+struct ing_app {
+    const char *default_app_id;           /* INNGEST_APP_ID overrides it */
+    const struct ing_function *functions;
+    size_t function_count;
+    const struct ing_route *routes;       /* may be NULL */
+    size_t route_count;
+    /* Called once in each process before serving; reports missing settings. */
+    void (*on_start)(void);
+};
+extern const struct ing_app ing_app_definition;
+
+#define ING_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+/* ------------------------------------------------------------------------ */
+/* Inside a function                                                          */
+/* ------------------------------------------------------------------------ */
+
+json_object *ing_event(struct ing_ctx *c);       /* the triggering event, borrowed */
+json_object *ing_event_data(struct ing_ctx *c);  /* its "data" object (never NULL) */
+json_object *ing_events(struct ing_ctx *c);      /* all events of a batch (array) */
+int ing_attempt(const struct ing_ctx *c);        /* zero-based attempt of this request */
+int ing_max_attempts(const struct ing_ctx *c);   /* retries + 1 */
+const char *ing_run_id(const struct ing_ctx *c);
+const char *ing_app_id(const struct ing_ctx *c);
+/* Reads a process-wide environment setting captured at start-up (NULL if unset). */
+const char *ing_env(const struct ing_ctx *c, const char *name);
+
+/* A step or function error: what the server stored, or what ended a step. */
+struct ing_error {
+    const char *name;     /* "Error", "NonRetriableError", "InngestInvokeTimeoutError", … */
+    const char *message;
+    json_object *raw;     /* the error object as stored, borrowed (may be NULL) */
+};
+
+/* step.run: returns the step's value (borrowed; json NULL for JSON null).
+ * A memoized failure unwinds the function as an uncaught step error. */
+json_object *ing_step_run(struct ing_ctx *c, const char *id, ing_step_fn fn, void *arg);
+/* The same, but a memoized failure returns NULL and fills *err instead. */
+json_object *ing_step_run_catch(struct ing_ctx *c, const char *id, ing_step_fn fn, void *arg,
+                                struct ing_error *err);
+
+/* step.sleep: duration "1s", "2h30m", "1d". */
+void ing_step_sleep(struct ing_ctx *c, const char *id, const char *duration);
+/* step.sleepUntil: a UTC time. */
+void ing_step_sleep_until(struct ing_ctx *c, const char *id, time_t when);
+
+/* step.waitForEvent: the matched event (borrowed) or NULL on timeout. */
+struct ing_wait { const char *event; const char *if_expr; const char *timeout; };
+json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const struct ing_wait *w);
+
+/* step.invoke: the invoked function's result.  function_id is the composite id
+ * ("<app id>-<fn id>"; ing_function_ref() builds it for this app).  payload is
+ * {"data":…} (NULL → {"data":{}}); timeout NULL → server default. */
+json_object *ing_step_invoke(struct ing_ctx *c, const char *id, const char *function_id,
+                             json_object *payload, const char *timeout);
+json_object *ing_step_invoke_catch(struct ing_ctx *c, const char *id, const char *function_id,
+                                   json_object *payload, const char *timeout,
+                                   struct ing_error *err);
+const char *ing_function_ref(struct ing_ctx *c, const char *fn_id);
+
+/* step.sendEvent: one event object or an array of them; returns the ids array. */
+json_object *ing_step_send_event(struct ing_ctx *c, const char *id, json_object *events);
+
+/* Parallel steps: steps called between begin and end are planned together (as
+ * Promise.all does).  Inside the group, a step that has no result yet returns
+ * NULL instead of unwinding; ing_parallel_end() unwinds if any of them was new,
+ * so the values are all valid after it returns. */
+void ing_parallel_begin(struct ing_ctx *c);
+void ing_parallel_end(struct ing_ctx *c);
+
+/* Errors: each one ends the current step (inside a step body) or the function
+ * (outside any step).  They never return. */
+_Noreturn void ing_fail(struct ing_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+_Noreturn void ing_fail_nonretriable(struct ing_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+_Noreturn void ing_fail_retry_after(struct ing_ctx *c, long seconds, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+_Noreturn void ing_fail_retry_at(struct ing_ctx *c, time_t when, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Re-raise a caught step error as this function's (or step's) error. */
+_Noreturn void ing_fail_with(struct ing_ctx *c, const struct ing_error *err, bool retriable);
+
+/* ------------------------------------------------------------------------ */
+/* Request memory                                                             */
+/* ------------------------------------------------------------------------ */
+
+void *ing_alloc(struct ing_ctx *c, size_t size);            /* zeroed, never NULL (fails the step) */
+char *ing_strdup(struct ing_ctx *c, const char *s);
+char *ing_sprintf(struct ing_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Runs fn(arg) when the request ends, however it ends (last registered, first run). */
+void ing_defer(struct ing_ctx *c, void (*fn)(void *), void *arg);
+/* Hands a json-c value you own to the request: released when the request ends. */
+json_object *ing_keep(struct ing_ctx *c, json_object *value);
+
+json_object *ing_json_object(struct ing_ctx *c);
+json_object *ing_json_array(struct ing_ctx *c);
+json_object *ing_json_string(struct ing_ctx *c, const char *s);
+json_object *ing_json_int(struct ing_ctx *c, int64_t v);
+json_object *ing_json_double(struct ing_ctx *c, double v);
+json_object *ing_json_bool(struct ing_ctx *c, bool v);
+/* Parses text (bounded depth); NULL on a syntax error. */
+json_object *ing_json_parse(struct ing_ctx *c, const char *text);
+/* obj[key] = value, taking a reference of its own (value may be NULL → JSON null). */
+void ing_json_set(json_object *obj, const char *key, json_object *value);
+void ing_json_push(json_object *array, json_object *value);
+/* Borrowed lookups that tolerate missing keys and wrong types. */
+json_object *ing_json_get(json_object *obj, const char *key);
+const char *ing_json_get_string(json_object *obj, const char *key); /* NULL unless a string */
+bool ing_json_get_int(json_object *obj, const char *key, int64_t *out); /* false unless an integer */
+
+/* ------------------------------------------------------------------------ */
+/* Sending events from anywhere (routes, steps, background code)              */
+/* ------------------------------------------------------------------------ */
+
+/* POSTs one event or an array to the Event API.  On success returns true and
+ * *ids (borrowed, may be NULL) holds the ids the API returned.  On failure
+ * returns false with err->message set; *http_status is the Event API's status
+ * (0 when it could not be reached), so a route can answer 503 or 502. */
+bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
+                     struct ing_error *err, int *http_status);
+
+/* ------------------------------------------------------------------------ */
+/* Logging (to stderr; never pass a secret)                                   */
+/* ------------------------------------------------------------------------ */
+
+enum ing_log_level { ING_LOG_DEBUG, ING_LOG_INFO, ING_LOG_WARN, ING_LOG_ERROR };
+void ing_log(enum ing_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------------ */
+/* Testing a function without a server (like @inngest/test)                   */
+/* ------------------------------------------------------------------------ */
+
+/* What the SDK would answer to one call request. */
+struct ing_test_result {
+    int status;            /* 200, 206, 400, 500 … */
+    char *body;            /* malloc'd JSON text; free with ing_test_result_free */
+    json_object *json;     /* parsed body (owned by the result) */
+    bool no_retry;         /* X-Inngest-No-Retry */
+    char retry_after[64];  /* Retry-After, "" if none */
+};
+/* Runs function fn_id of `app` once with `event` (JSON text) and memoized
+ * `steps` (JSON object text, NULL → {}), as a discovery request (step_id NULL
+ * or "step") or a targeted one (step_id = the step's hashed id). */
+struct ing_test_options {
+    const char *event;
+    const char *steps;
+    const char *step_id;
+    int attempt;
+    bool disable_immediate_execution;
+};
+int ing_test_call(const struct ing_app *app, const char *fn_id,
+                  const struct ing_test_options *opts, struct ing_test_result *out);
+void ing_test_result_free(struct ing_test_result *r);
+/* hash of a step id as the protocol defines it (id, or "id:n" for the n-th repeat) */
+void ing_test_step_hash(const char *id, int repeat, char out[41]);
+
+#endif

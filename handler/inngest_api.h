@@ -1,0 +1,35 @@
+/*
+ * inngest_api.h — our calls to the Inngest API (reference §6.2, §7, §12):
+ * registering the app, loading a run's state when the executor says use_api,
+ * and sending events to the Event API.
+ *
+ * Authenticates with the hashed signing key, and repeats a call once with the
+ * fallback key's token on 401/403.  Errors come back as text meant for a
+ * human; no key or token is ever part of it.
+ */
+#ifndef ING_INNGEST_API_H
+#define ING_INNGEST_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+struct ing_ctx;
+
+struct register_result {
+    int http_status;        /* the API's status, 0 when it could not be reached */
+    bool modified;
+    const char *error;      /* NULL on success */
+};
+
+/* POST {api}/fn/register[?deployId=…] with the sync payload. */
+bool api_register(struct ing_ctx *c, const char *payload, size_t payload_len,
+                  const char *deploy_id, const char *server_kind, struct register_result *out);
+
+/* GET /v0/runs/{run_id}/batch and /actions: the run's events and memoized
+ * steps (borrowed, kept on the arena).  false + *error on any failure. */
+bool api_load_run_state(struct ing_ctx *c, const char *run_id, json_object **events,
+                        json_object **steps, const char **error);
+
+#endif

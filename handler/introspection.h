@@ -1,0 +1,21 @@
+/*
+ * introspection.h — the GET answer (reference §5), also embedded in in-band sync.
+ *
+ * The unauthenticated body reveals only counts, booleans and the mode; the
+ * authenticated body (cloud mode, valid signature) adds origins, ids and key
+ * hashes.  Never a key itself.
+ */
+#ifndef ING_INTROSPECTION_H
+#define ING_INTROSPECTION_H
+
+#include <json-c/json.h>
+
+#include "signature.h"
+
+struct ing_server;
+
+/* A new json-c object (caller owns it).  `auth` is the outcome of verifying
+ * the request; a missing signature gives authentication_succeeded null. */
+json_object *introspection_body(const struct ing_server *srv, enum sig_outcome auth);
+
+#endif

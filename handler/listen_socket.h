@@ -1,0 +1,19 @@
+/*
+ * listen_socket.h — where the program listens: an inherited socket (spawn-fcgi,
+ * systemd socket activation) or one it opens from --listen.
+ *
+ * "127.0.0.1:PORT" and "[::1]:PORT" bind exactly that address; a bare ":PORT"
+ * is refused because libfcgi would bind every interface with it.
+ */
+#ifndef ING_LISTEN_SOCKET_H
+#define ING_LISTEN_SOCKET_H
+
+#include <stddef.h>
+
+/* Returns a listening fd, or -1 with a message. */
+int listen_socket_open(const char *spec, char *err, size_t err_size);
+/* The inherited socket (LISTEN_FDS for this pid, else fd 0 when it is a
+ * listening socket), or -1 when there is none. */
+int listen_socket_inherited(void);
+
+#endif

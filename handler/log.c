@@ -1,0 +1,114 @@
+/*
+ * log.c — stderr logging.  The two settings are written once at start-up,
+ * before any worker forks, and only read afterwards.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+static enum ing_log_level min_level = ING_LOG_INFO;
+static bool as_json;
+
+void log_configure(enum ing_log_level level, bool json)
+{
+    min_level = level;
+    as_json = json;
+}
+
+bool log_enabled(enum ing_log_level level) { return level >= min_level; }
+
+static const char *level_name(enum ing_log_level l)
+{
+    static const char *names[] = {"debug", "info", "warn", "error"};
+    return names[l < 4 ? l : 3];
+}
+
+static void timestamp(char out[32])
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
+}
+
+/* One write per line so lines from several workers never interleave. */
+static void emit(enum ing_log_level level, json_object *fields, const char *text)
+{
+    char ts[32];
+    timestamp(ts);
+    char line[2048];
+    int n;
+    if (as_json) {
+        json_object *o = fields ? fields : json_object_new_object();
+        json_object_object_add(o, "ts", json_object_new_string(ts));
+        json_object_object_add(o, "level", json_object_new_string(level_name(level)));
+        json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
+        if (text)
+            json_object_object_add(o, "msg", json_object_new_string(text));
+        n = snprintf(line, sizeof(line), "%s\n",
+                     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+    } else {
+        n = snprintf(line, sizeof(line), "%s %s [%d] %s\n", ts, level_name(level), (int)getpid(),
+                     text ? text : "");
+        if (fields)
+            json_object_put(fields);
+    }
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(line)) {
+        n = sizeof(line) - 1;
+        line[n - 1] = '\n';
+    }
+    ssize_t ignored = write(STDERR_FILENO, line, (size_t)n);
+    (void)ignored;
+}
+
+void ing_log(enum ing_log_level level, const char *fmt, ...)
+{
+    if (!log_enabled(level))
+        return;
+    char msg[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    emit(level, NULL, msg);
+}
+
+void log_request_line(const struct log_request *r)
+{
+    if (!log_enabled(ING_LOG_INFO))
+        return;
+    if (as_json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "method", json_object_new_string(r->method ? r->method : "-"));
+        json_object_object_add(o, "target", json_object_new_string(r->target ? r->target : "-"));
+        if (r->run_id)
+            json_object_object_add(o, "run_id", json_object_new_string(r->run_id));
+        if (r->step)
+            json_object_object_add(o, "step", json_object_new_string(r->step));
+        json_object_object_add(o, "status", json_object_new_int(r->status));
+        json_object_object_add(o, "duration_ms", json_object_new_double(r->duration_ms));
+        if (r->outcome)
+            json_object_object_add(o, "outcome", json_object_new_string(r->outcome));
+        emit(ING_LOG_INFO, o, NULL);
+        return;
+    }
+    char msg[1536];
+    snprintf(msg, sizeof(msg), "%s %s run=%s step=%s status=%d %.2fms%s%s",
+             r->method ? r->method : "-", r->target ? r->target : "-",
+             r->run_id ? r->run_id : "-", r->step ? r->step : "-", r->status, r->duration_ms,
+             r->outcome ? " " : "", r->outcome ? r->outcome : "");
+    emit(ING_LOG_INFO, NULL, msg);
+}

@@ -1,0 +1,108 @@
+/*
+ * main.c — the program: command line, start-up checks, then the worker pool.
+ *
+ * Linked with one app's tables (ing_app_definition).  Settings come only from
+ * the environment; the command line says where to listen and how many
+ * workers to run.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "inngest.h"
+#include "listen_socket.h"
+#include "server.h"
+#include "worker_pool.h"
+
+static const char *env_lookup(const char *name) { return getenv(name); }
+
+static void usage(FILE *out, const char *argv0)
+{
+    fprintf(out,
+            "usage: %s [--listen 127.0.0.1:PORT | --listen unix:PATH] [--workers N] "
+            "[--max-requests N]\n"
+            "  Serves the Inngest endpoint (and the app's routes) over FastCGI.\n"
+            "  Without --listen it serves an inherited socket (spawn-fcgi, systemd).\n"
+            "  --workers N       worker processes under a master (default 1; 0 = no master)\n"
+            "  --max-requests N  replace a worker after N requests (default 0 = never)\n"
+            "  --version         print the SDK version\n"
+            "Settings come from the environment: INNGEST_DEV, INNGEST_SIGNING_KEY, ...\n",
+            argv0);
+}
+
+int main(int argc, char **argv)
+{
+    const char *listen_spec = NULL;
+    struct pool_options opts = {.listen_fd = -1, .workers = 1, .grace_seconds = 10};
+    static const struct option longopts[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"workers", required_argument, NULL, 'w'},
+        {"max-requests", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "l:w:m:hV", longopts, NULL)) != -1) {
+        char *end = NULL;
+        switch (ch) {
+        case 'l':
+            listen_spec = optarg;
+            break;
+        case 'w':
+            opts.workers = (int)strtol(optarg, &end, 10);
+            if (*end || opts.workers < 0 || opts.workers > 256) {
+                fprintf(stderr, "--workers must be 0..256\n");
+                return 2;
+            }
+            break;
+        case 'm':
+            opts.max_requests = strtoul(optarg, &end, 10);
+            if (*end) {
+                fprintf(stderr, "--max-requests must be a number\n");
+                return 2;
+            }
+            break;
+        case 'h':
+            usage(stdout, argv[0]);
+            return 0;
+        case 'V':
+            printf("%s %s\n", ING_SDK_NAME, ING_SDK_VERSION);
+            return 0;
+        default:
+            usage(stderr, argv[0]);
+            return 2;
+        }
+    }
+
+    struct ing_server srv;
+    char err[768];
+    if (!server_init(&srv, &ing_app_definition, env_lookup, err, sizeof(err))) {
+        fprintf(stderr, "%s: %s\n", argv[0], err);
+        return 1;
+    }
+    if (listen_spec) {
+        opts.listen_fd = listen_socket_open(listen_spec, err, sizeof(err));
+    } else {
+        opts.listen_fd = listen_socket_inherited();
+        snprintf(err, sizeof(err), "no --listen given and no inherited FastCGI socket");
+    }
+    if (opts.listen_fd < 0) {
+        fprintf(stderr, "%s: %s\n", argv[0], err);
+        return 1;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+        fprintf(stderr, "%s: curl_global_init failed\n", argv[0]);
+        return 1;
+    }
+    server_report_settings(&srv);
+    if (listen_spec)
+        ing_log(ING_LOG_INFO, "listening on %s", listen_spec);
+    int rc = pool_run(&srv, &opts);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,85 @@
+/*
+ * response.c — filling struct ing_response.  Never allocates outside the arena.
+ */
+#include "response.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "arena.h"
+
+void response_header(struct ing_response *r, const char *name, const char *value)
+{
+    for (int i = 0; i < r->header_count; i++) {
+        if (strcasecmp(r->headers[i].name, name) == 0) {
+            r->headers[i].value = value;
+            return;
+        }
+    }
+    if (r->header_count < ING_MAX_RESPONSE_HEADERS) {
+        r->headers[r->header_count].name = name;
+        r->headers[r->header_count].value = value;
+        r->header_count++;
+    }
+}
+
+const char *response_get_header(const struct ing_response *r, const char *name)
+{
+    for (int i = 0; i < r->header_count; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+void response_json(struct ing_response *r, int status, json_object *body)
+{
+    size_t len = 0;
+    const char *text = body ? json_object_to_json_string_length(body, ING_JSON_FLAGS, &len) : NULL;
+    r->status = status;
+    response_header(r, "Content-Type", "application/json");
+    if (!text) {
+        text = "null";
+        len = 4;
+    }
+    r->body = text;
+    r->body_len = len;
+}
+
+void response_message(struct ing_response *r, struct arena *a, int status, const char *text)
+{
+    json_object *o = arena_keep_json(a, json_object_new_object());
+    if (o) {
+        json_object_object_add(o, "message", json_object_new_string(text));
+        response_json(r, status, o);
+        return;
+    }
+    r->status = status;
+    response_header(r, "Content-Type", "application/json");
+    r->body = "{\"message\":\"out of memory\"}";
+    r->body_len = strlen(r->body);
+}
+
+const char *response_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}

@@ -1,0 +1,189 @@
+/*
+ * router.c — method and path dispatch, signature checks and SDK headers.
+ */
+#include "router.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "call_handler.h"
+#include "context.h"
+#include "introspection.h"
+#include "limits.h"
+#include "request.h"
+#include "response.h"
+#include "server.h"
+#include "signature.h"
+#include "sync.h"
+
+#define SDK_VALUE ING_SDK_NAME ":v" ING_SDK_VERSION
+
+static const struct ing_route *find_route(const struct ing_server *srv, const char *path)
+{
+    for (size_t i = 0; i < srv->app->route_count; i++)
+        if (strcmp(srv->app->routes[i].path, path) == 0)
+            return &srv->app->routes[i];
+    return NULL;
+}
+
+size_t router_max_body(const struct ing_server *srv, const struct ing_request *req)
+{
+    const struct ing_route *r = find_route(srv, req->path);
+    if (r)
+        return r->max_body ? r->max_body : ING_ROUTE_DEFAULT_MAX_BODY;
+    return ING_MAX_CALL_BODY;
+}
+
+static void sdk_headers(struct ing_response *res)
+{
+    response_header(res, "X-Inngest-SDK", SDK_VALUE);
+    response_header(res, "X-Inngest-Req-Version", "2");
+    response_header(res, "X-Inngest-Framework", "fastcgi");
+    if (!response_get_header(res, "Content-Type"))
+        response_header(res, "Content-Type", "application/json");
+}
+
+void router_too_large(struct ing_ctx *c, struct ing_request *req, struct ing_response *res,
+                      size_t limit)
+{
+    response_message(res, c->arena, 413,
+                     arena_printf(c->arena, "the request body is larger than %zu bytes", limit));
+    res->log_target = req->path;
+    if (!find_route(c->server, req->path)) {
+        sdk_headers(res);
+        response_header(res, "X-Inngest-No-Retry", "false");
+    }
+}
+
+static const char *unauthorized_reason(enum sig_outcome o)
+{
+    switch (o) {
+    case SIG_MISSING: return "Unauthorized: the request has no X-Inngest-Signature";
+    case SIG_MALFORMED: return "Unauthorized: the X-Inngest-Signature header is malformed";
+    case SIG_EXPIRED: return "Unauthorized: the signature is older or newer than 5 minutes";
+    default: return "Unauthorized: the signature does not match";
+    }
+}
+
+static void serve_route(struct ing_ctx *c, const struct ing_route *route, struct ing_request *req,
+                        struct ing_response *res)
+{
+    res->log_target = route->path;
+    struct ing_http_request hreq = {.method = req->method, .path = req->path,
+                                    .query = req->query, .body = req->body,
+                                    .body_len = req->body_len, .ctx = c};
+    struct ing_http_response hres = {0};
+    jmp_buf landing;
+    c->unwind = &landing;
+    if (setjmp(landing) == 0) {
+        route->handler(&hreq, &hres);
+    } else {
+        ing_log(ING_LOG_ERROR, "route %s: %s", route->path,
+                c->sdk_error ? c->sdk_error : "a step or error was raised outside a function");
+        response_message(res, c->arena, 500, "internal error");
+        c->unwind = NULL;
+        return;
+    }
+    c->unwind = NULL;
+    if (hres.content_type)
+        response_header(res, "Content-Type", hres.content_type);
+    if (hres.body) {
+        response_json(res, hres.status, hres.body);
+        if (hres.content_type)
+            response_header(res, "Content-Type", hres.content_type);
+    } else {
+        res->status = hres.status ? hres.status : 204;
+        res->body = "";
+        res->body_len = 0;
+    }
+    if (hres.extra_header) {
+        const char *colon = strchr(hres.extra_header, ':');
+        if (colon) {
+            const char *name = arena_strndup(c->arena, hres.extra_header,
+                                             (size_t)(colon - hres.extra_header));
+            const char *value = colon + 1;
+            while (*value == ' ')
+                value++;
+            response_header(res, name, value);
+        }
+    }
+}
+
+static void serve_inngest(struct ing_ctx *c, struct ing_request *req, struct ing_response *res)
+{
+    const struct ing_server *srv = c->server;
+    const struct ing_settings *s = &srv->settings;
+    const char *m = req->method;
+    bool is_get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+    bool is_put = strcmp(m, "PUT") == 0;
+    bool is_post = strcmp(m, "POST") == 0;
+    if (!is_get && !is_put && !is_post) {
+        response_message(res, c->arena, 405, "Method not allowed");
+        response_header(res, "Allow", "GET, PUT, POST");
+        res->log_target = req->path;
+        return;
+    }
+
+    const char *header = request_param(req, "HTTP_X_INNGEST_SIGNATURE");
+    enum sig_outcome auth = SIG_MISSING;
+    const char *verified_key = NULL;
+    if (!s->dev) {
+        auth = sig_verify(header, req->body, req->body_len, s->signing_key,
+                          s->signing_key_fallback, srv->now());
+        if (auth == SIG_VALID_PRIMARY)
+            verified_key = s->signing_key;
+        else if (auth == SIG_VALID_FALLBACK)
+            verified_key = s->signing_key_fallback;
+    }
+
+    if (is_get) {
+        res->log_target = "introspection";
+        response_json(res, 200, arena_keep_json(c->arena, introspection_body(srv, auth)));
+    } else if (is_put) {
+        sync_handle(c, req, res, auth);
+    } else {
+        char probe[64];
+        bool has_probe = request_query(req, "probe", probe, sizeof(probe)) != NULL;
+        if (!s->dev && !verified_key) {
+            if (auth == SIG_NO_KEY) {
+                response_message(res, c->arena, 500,
+                                 "INNGEST_SIGNING_KEY is not set: cloud mode cannot verify requests");
+            } else {
+                response_message(res, c->arena, 401, unauthorized_reason(auth));
+            }
+            response_header(res, "X-Inngest-No-Retry", "false");
+            res->log_target = has_probe ? "probe" : req->path;
+            res->log_outcome = sig_outcome_text(auth);
+        } else if (has_probe) {
+            res->log_target = "probe";
+            if (strcmp(probe, "trust") == 0) {
+                res->status = 200;
+                res->body = "";
+                res->body_len = 0;
+            } else {
+                response_message(res, c->arena, 400,
+                                 arena_printf(c->arena, "unknown probe \"%s\"", probe));
+            }
+        } else {
+            call_handle(c, req, res);
+        }
+    }
+    sdk_headers(res);
+    if (verified_key) {
+        char sig[128];
+        sig_response_header(verified_key, res->body, res->body_len, (long long)srv->now(), sig,
+                            sizeof(sig));
+        response_header(res, "X-Inngest-Signature", arena_strdup(c->arena, sig));
+    }
+}
+
+void router_serve(struct ing_ctx *c, struct ing_request *req, struct ing_response *res)
+{
+    const struct ing_route *route = find_route(c->server, req->path);
+    if (route)
+        serve_route(c, route, req, res);
+    else
+        serve_inngest(c, req, res);
+}

@@ -1,0 +1,29 @@
+/*
+ * router.h — which handler answers a request, and how large its body may be.
+ *
+ * The app's own routes (exact paths) go to their handlers; every other path
+ * is the Inngest endpoint (nginx decides which paths reach us), where the
+ * method selects introspection, sync or a call.  The router verifies
+ * signatures, adds the SDK headers to every Inngest answer and signs it.
+ */
+#ifndef ING_ROUTER_H
+#define ING_ROUTER_H
+
+#include <stddef.h>
+
+struct ing_ctx;
+struct ing_request;
+struct ing_response;
+struct ing_server;
+
+/* The body bound for this request, decided before the body is read. */
+size_t router_max_body(const struct ing_server *srv, const struct ing_request *req);
+
+/* Fills res; everything it allocates lives in c's arena. */
+void router_serve(struct ing_ctx *c, struct ing_request *req, struct ing_response *res);
+
+/* Answer for a body over the bound (the front does not read it). */
+void router_too_large(struct ing_ctx *c, struct ing_request *req, struct ing_response *res,
+                      size_t limit);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * server.c — start-up of one process: settings, table validation, key hashes.
+ */
+#include "server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "function_table.h"
+#include "http_client.h"
+#include "log.h"
+#include "signature.h"
+
+static time_t wall_clock(void) { return time(NULL); }
+
+bool server_init(struct ing_server *s, const struct ing_app *app, settings_getenv_fn get,
+                 char *err, size_t err_size)
+{
+    memset(s, 0, sizeof(*s));
+    s->app = app;
+    s->now = wall_clock;
+    if (!settings_load(&s->settings, app->default_app_id, get, err, err_size))
+        return false;
+    log_configure(s->settings.log_level, s->settings.log_json);
+    char why[512];
+    if (!fn_table_validate(app->functions, app->function_count, why, sizeof(why))) {
+        snprintf(err, err_size, "the function table is invalid: %s", why);
+        return false;
+    }
+    for (const char *p = s->settings.app_id; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.')) {
+            snprintf(err, err_size, "INNGEST_APP_ID may contain only letters, digits, '-', '_' and '.'");
+            return false;
+        }
+    }
+    if (s->settings.event_key)
+        sig_sha256_hex(s->settings.event_key, strlen(s->settings.event_key), s->event_key_hash);
+    if (s->settings.signing_key)
+        sig_key_hash12(s->settings.signing_key, s->signing_key_hash);
+    if (s->settings.signing_key_fallback)
+        sig_key_hash12(s->settings.signing_key_fallback, s->signing_key_fallback_hash);
+    return true;
+}
+
+bool server_init_worker(struct ing_server *s)
+{
+    s->http = http_client_new();
+    return s->http != NULL;
+}
+
+void server_close_worker(struct ing_server *s)
+{
+    http_client_free(s->http);
+    s->http = NULL;
+}
+
+void server_report_settings(const struct ing_server *s)
+{
+    const struct ing_settings *st = &s->settings;
+    ing_log(ING_LOG_INFO, "%s v%s: app \"%s\", %zu function(s), %s mode, API %s, Event API %s",
+            ING_SDK_NAME, ING_SDK_VERSION, st->app_id,
+            fn_table_server_count(s->app->functions, s->app->function_count),
+            st->dev ? "dev" : "cloud", st->api_origin, st->event_api_origin);
+    if (!st->dev && !st->signing_key)
+        ing_log(ING_LOG_WARN, "INNGEST_SIGNING_KEY is not set: every call request will be refused "
+                              "(set it, or INNGEST_DEV=1 for local development)");
+    if (!st->dev && !st->event_key)
+        ing_log(ING_LOG_WARN, "INNGEST_EVENT_KEY is not set: sending events will fail");
+    if (!st->dev && !st->serve_origin)
+        ing_log(ING_LOG_WARN, "INNGEST_SERVE_ORIGIN is not set: a sync advertises the host of the "
+                              "PUT request%s",
+                st->trust_forwarded ? " (or its X-Forwarded-Host)" : "");
+    if (st->trust_forwarded)
+        ing_log(ING_LOG_INFO, "INNGEST_TRUST_FORWARDED=1: X-Forwarded-Proto/Host decide the sync URL");
+    if (s->app->on_start)
+        s->app->on_start();
+}

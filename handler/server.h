@@ -1,0 +1,41 @@
+/*
+ * server.h — what one process knows while it serves: the app's tables, the
+ * settings and the handles it reuses between requests.
+ *
+ * Built once at start-up (server_init) and after fork in each worker
+ * (server_init_worker creates the HTTP client, which must not cross a fork).
+ * Requests only read it, except through the HTTP client, which reuses its
+ * connections.
+ */
+#ifndef ING_SERVER_H
+#define ING_SERVER_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "config.h"
+#include "inngest.h"
+
+struct http_client;
+
+struct ing_server {
+    const struct ing_app *app;
+    struct ing_settings settings;
+    struct http_client *http;     /* per worker; NULL until server_init_worker */
+    time_t (*now)(void);          /* the clock; tests replace it */
+    char event_key_hash[65];      /* for introspection, "" when no key */
+    char signing_key_hash[13];
+    char signing_key_fallback_hash[13];
+};
+
+/* Loads settings from the environment and validates the function table.
+ * false + message when the program must not start. */
+bool server_init(struct ing_server *s, const struct ing_app *app, settings_getenv_fn get,
+                 char *err, size_t err_size);
+bool server_init_worker(struct ing_server *s);
+void server_close_worker(struct ing_server *s);
+
+/* Says once, at start, which optional settings are missing (by name, never a value). */
+void server_report_settings(const struct ing_server *s);
+
+#endif

@@ -1,0 +1,513 @@
+/*
+ * step_engine.c — the steps a function calls, and how a step ends a request.
+ *
+ * A function runs from the top on every call request.  Each step hashes its id,
+ * looks for its memoized result and returns it.  A step without a result is
+ * new: in a discovery request it is either run at once (one run step, immediate
+ * execution allowed) or reported for the executor to schedule; in a targeted
+ * request only the requested step runs.  Either way the engine records the op
+ * and unwinds the user's function with longjmp to the dispatcher, which owns
+ * the response.  Nothing here allocates outside the request arena, so the
+ * unwind cannot leak.  Must never run user code for a step other than the one
+ * a targeted request names.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "context.h"
+#include "limits.h"
+#include "response.h"
+#include "server.h"
+#include "step_id.h"
+
+struct step_site {
+    const char *id;      /* user id */
+    const char *hash;
+    int index;           /* repeat index, 0 for the first use */
+};
+
+enum memo { MEMO_NONE, MEMO_DATA, MEMO_ERROR };
+
+_Noreturn void ctx_unwind(struct ing_ctx *c, enum call_outcome outcome)
+{
+    if (!c->unwind) {
+        ing_log(ING_LOG_ERROR, "internal: a step or error was raised outside any request");
+        abort();
+    }
+    c->outcome = outcome;
+    longjmp(*c->unwind, 1);
+}
+
+_Noreturn void ctx_sdk_error(struct ing_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = arena_vprintf(c->arena, fmt, ap);
+    va_end(ap);
+    c->sdk_error = msg ? msg : "out of memory";
+    ctx_unwind(c, CALL_SDK_ERROR);
+}
+
+static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site)
+{
+    if (!c->ids)
+        ctx_sdk_error(c, "step \"%s\" called outside a function run", id ? id : "");
+    if (c->in_step)
+        ctx_sdk_error(c, "step \"%s\" called inside another step's body; steps cannot nest",
+                      id ? id : "");
+    if (!id || !*id)
+        ctx_sdk_error(c, "a step needs a non-empty id");
+    if (++c->found_steps > ING_MAX_STEPS_PER_REQUEST)
+        ctx_sdk_error(c, "more than %d steps in one run", ING_MAX_STEPS_PER_REQUEST);
+    const char *display = NULL;
+    site->id = id;
+    site->hash = step_id_next(c->ids, id, &display);
+    if (!site->hash)
+        ctx_sdk_error(c, "out of memory");
+    site->index = display && display != id && strlen(display) > strlen(id)
+                      ? atoi(display + strlen(id) + 1)
+                      : 0;
+}
+
+/* Decides a memoized value by its shape (reference §8.2). */
+static enum memo memo_lookup(struct ing_ctx *c, const char *hash, json_object **value)
+{
+    json_object *v = NULL;
+    *value = NULL;
+    if (!c->steps || !json_object_object_get_ex(c->steps, hash, &v))
+        return MEMO_NONE;
+    if (v && json_object_is_type(v, json_type_object) && json_object_object_length(v) == 1) {
+        json_object *inner;
+        if (json_object_object_get_ex(v, "data", &inner)) {
+            *value = inner;
+            return MEMO_DATA;
+        }
+        if (json_object_object_get_ex(v, "error", &inner)) {
+            *value = inner;
+            return MEMO_ERROR;
+        }
+        if (json_object_object_get_ex(v, "input", &inner))
+            return MEMO_NONE;
+    }
+    *value = v;
+    return MEMO_DATA;
+}
+
+static void error_from_memo(struct ing_ctx *c, json_object *raw, struct ing_error *err)
+{
+    const char *name = ing_json_get_string(raw, "name");
+    const char *message = ing_json_get_string(raw, "message");
+    if (!message && raw && json_object_is_type(raw, json_type_string))
+        message = json_object_get_string(raw);
+    err->name = name ? name : "Error";
+    err->message = message ? message : "step failed";
+    err->raw = raw;
+    (void)c;
+}
+
+/* A memoized failure that the function did not catch ends the run without
+ * retry: retrying the function cannot change a stored step result. */
+static _Noreturn void raise_uncaught(struct ing_ctx *c, json_object *raw)
+{
+    struct ing_error e;
+    error_from_memo(c, raw, &e);
+    c->error = (struct pending_error){.kind = FAIL_NON_RETRIABLE, .name = e.name,
+                                      .message = e.message, .raw = raw};
+    ctx_unwind(c, CALL_FN_ERROR);
+}
+
+static json_object *op_new(struct ing_ctx *c, const char *opcode, const struct step_site *site,
+                           const char *name, json_object *opts)
+{
+    json_object *op = json_object_new_object();
+    if (!op || json_object_array_add(c->ops, op) != 0) {
+        json_object_put(op);
+        ctx_sdk_error(c, "out of memory");
+    }
+    if (json_object_array_length(c->ops) > ING_MAX_OPS_PER_RESPONSE)
+        ctx_sdk_error(c, "more than %d steps planned at once", ING_MAX_OPS_PER_RESPONSE);
+    json_object_object_add(op, "id", json_object_new_string(site->hash));
+    json_object_object_add(op, "op", json_object_new_string(opcode));
+    json_object_object_add(op, "name", json_object_new_string(name ? name : site->id));
+    json_object_object_add(op, "displayName", json_object_new_string(site->id));
+    json_object_object_add(op, "opts", opts ? opts : json_object_new_object());
+    json_object *userland = json_object_new_object();
+    json_object_object_add(userland, "id", json_object_new_string(site->id));
+    if (site->index > 0)
+        json_object_object_add(userland, "index", json_object_new_int(site->index));
+    json_object_object_add(op, "userland", userland);
+    return op;
+}
+
+struct run_step {
+    const char *name;        /* op name: the id, or "sendEvent" */
+    const char *type;        /* opts.type, NULL for plain step.run */
+    ing_step_fn fn;
+    void *arg;
+};
+
+/* Runs a step body with its own landing point, so that ing_fail() inside it
+ * ends the step rather than the function. */
+static bool run_body(struct ing_ctx *c, const struct run_step *rs, json_object **out)
+{
+    jmp_buf landing;
+    jmp_buf *outer = c->step_catch;
+    c->step_catch = &landing;
+    c->in_step = true;
+    if (setjmp(landing) == 0) {
+        json_object *v = rs->fn(c, rs->arg);
+        c->step_catch = outer;
+        c->in_step = false;
+        *out = v;
+        return true;
+    }
+    c->step_catch = outer;
+    c->in_step = false;
+    return false;
+}
+
+static json_object *error_object(const struct pending_error *e)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(e->name ? e->name : "Error"));
+    json_object_object_add(o, "message", json_object_new_string(e->message ? e->message : ""));
+    json_object_object_add(o, "stack", json_object_new_string(""));
+    return o;
+}
+
+static _Noreturn void execute_step(struct ing_ctx *c, const struct step_site *site,
+                                   const struct run_step *rs)
+{
+    json_object *opts = json_object_new_object();
+    if (rs->type)
+        json_object_object_add(opts, "type", json_object_new_string(rs->type));
+    json_object *value = NULL;
+    bool ok = run_body(c, rs, &value);
+    if (ok) {
+        size_t len = 0;
+        if (value)
+            json_object_to_json_string_length(value, ING_JSON_FLAGS, &len);
+        if (len > ING_MAX_STEP_OUTPUT) {
+            ok = false;
+            c->error = (struct pending_error){
+                .kind = FAIL_NON_RETRIABLE, .name = "StepOutputTooLarge",
+                .message = arena_printf(c->arena,
+                                        "step \"%s\" returned %zu bytes; Inngest stores at most %u",
+                                        site->id, len, ING_MAX_STEP_OUTPUT)};
+        }
+    }
+    if (ok) {
+        json_object *op = op_new(c, "StepRun", site, rs->name, opts);
+        json_object_object_add(op, "data", value ? json_object_get(value) : NULL);
+        ctx_unwind(c, CALL_OPS);
+    }
+    /* no attempts left, or an error that says retrying cannot help */
+    bool final = c->error.kind == FAIL_NON_RETRIABLE || c->attempt + 1 >= c->max_attempts;
+    json_object *op = op_new(c, final ? "StepFailed" : "StepError", site, rs->name, opts);
+    json_object_object_add(op, "error", error_object(&c->error));
+    c->error.kind = final ? FAIL_NON_RETRIABLE : c->error.kind;
+    ctx_unwind(c, CALL_OPS);
+}
+
+static void remember_unreached(struct ing_ctx *c, const struct step_site *site)
+{
+    json_object *f = json_object_new_object();
+    json_object_object_add(f, "id", json_object_new_string(site->hash));
+    json_object_object_add(f, "name", json_object_new_string(site->id));
+    json_object_object_add(f, "displayName", json_object_new_string(site->id));
+    json_object_array_add(c->found_new, f);
+}
+
+/* A new step: run it now, plan it, or (targeted, not the target) skip it. */
+static json_object *new_run_step(struct ing_ctx *c, const struct step_site *site,
+                                 const struct run_step *rs)
+{
+    if (c->target_step) {
+        if (strcmp(c->target_step, site->hash) == 0)
+            execute_step(c, site, rs);
+        remember_unreached(c, site);
+        if (c->in_parallel) {
+            c->planned_in_group++;
+            return NULL;
+        }
+        ctx_unwind(c, CALL_STEP_NOT_FOUND);
+    }
+    if (!c->in_parallel && !c->disable_immediate)
+        execute_step(c, site, rs);
+    json_object *opts = NULL;
+    if (rs->type) {
+        opts = json_object_new_object();
+        json_object_object_add(opts, "type", json_object_new_string(rs->type));
+    }
+    op_new(c, "StepPlanned", site, rs->name, opts);
+    if (c->in_parallel) {
+        c->planned_in_group++;
+        return NULL;
+    }
+    ctx_unwind(c, CALL_OPS);
+}
+
+/* A new asynchronous step (sleep, wait, invoke): the executor does the work. */
+static void new_async_step(struct ing_ctx *c, const struct step_site *site, const char *opcode,
+                           const char *name, json_object *opts)
+{
+    if (c->target_step) {
+        json_object_put(opts);
+        remember_unreached(c, site);
+        if (c->in_parallel) {
+            c->planned_in_group++;
+            return;
+        }
+        ctx_unwind(c, CALL_STEP_NOT_FOUND);
+    }
+    op_new(c, opcode, site, name, opts);
+    if (c->in_parallel) {
+        c->planned_in_group++;
+        return;
+    }
+    ctx_unwind(c, CALL_OPS);
+}
+
+static json_object *run_common(struct ing_ctx *c, const char *id, const struct run_step *rs,
+                               struct ing_error *catch_err)
+{
+    struct step_site site;
+    step_begin(c, id, &site);
+    json_object *v;
+    switch (memo_lookup(c, site.hash, &v)) {
+    case MEMO_DATA:
+        return v;
+    case MEMO_ERROR:
+        if (!catch_err)
+            raise_uncaught(c, v);
+        error_from_memo(c, v, catch_err);
+        return NULL;
+    case MEMO_NONE:
+        break;
+    }
+    struct run_step named = *rs;
+    if (!named.name)
+        named.name = id;
+    return new_run_step(c, &site, &named);
+}
+
+json_object *ing_step_run(struct ing_ctx *c, const char *id, ing_step_fn fn, void *arg)
+{
+    struct run_step rs = {.fn = fn, .arg = arg};
+    return run_common(c, id, &rs, NULL);
+}
+
+json_object *ing_step_run_catch(struct ing_ctx *c, const char *id, ing_step_fn fn, void *arg,
+                                struct ing_error *err)
+{
+    struct run_step rs = {.fn = fn, .arg = arg};
+    if (err)
+        memset(err, 0, sizeof(*err));
+    struct ing_error scratch;
+    return run_common(c, id, &rs, err ? err : &scratch);
+}
+
+static json_object *send_body(struct ing_ctx *c, void *arg)
+{
+    json_object *ids = NULL;
+    struct ing_error err;
+    int status = 0;
+    if (!ing_send_events(c, arg, &ids, &err, &status)) {
+        if (status >= 400 && status < 500 && status != 408 && status != 429)
+            ing_fail_nonretriable(c, "%s", err.message);
+        ing_fail(c, "%s", err.message);
+    }
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "ids", ids);
+    return out;
+}
+
+json_object *ing_step_send_event(struct ing_ctx *c, const char *id, json_object *events)
+{
+    struct run_step rs = {.name = "sendEvent", .type = "step.sendEvent", .fn = send_body,
+                          .arg = events};
+    json_object *v = run_common(c, id, &rs, NULL);
+    return v ? ing_json_get(v, "ids") : NULL;
+}
+
+void ing_step_sleep(struct ing_ctx *c, const char *id, const char *duration)
+{
+    struct step_site site;
+    step_begin(c, id, &site);
+    json_object *v;
+    if (memo_lookup(c, site.hash, &v) != MEMO_NONE)
+        return;
+    if (!duration || !*duration)
+        ctx_sdk_error(c, "step.sleep \"%s\" needs a duration", id);
+    json_object *opts = json_object_new_object();
+    json_object_object_add(opts, "duration", json_object_new_string(duration));
+    new_async_step(c, &site, "Sleep", duration, opts);
+}
+
+void ing_step_sleep_until(struct ing_ctx *c, const char *id, time_t when)
+{
+    struct tm tm;
+    char iso[40];
+    gmtime_r(&when, &tm);
+    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    ing_step_sleep(c, id, arena_strdup(c->arena, iso));
+}
+
+json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const struct ing_wait *w)
+{
+    struct step_site site;
+    step_begin(c, id, &site);
+    json_object *v;
+    enum memo m = memo_lookup(c, site.hash, &v);
+    if (m == MEMO_DATA)
+        return v && !json_object_is_type(v, json_type_null) ? v : NULL;
+    if (m == MEMO_ERROR)
+        raise_uncaught(c, v);
+    if (!w || !w->event || !*w->event)
+        ctx_sdk_error(c, "step.waitForEvent \"%s\" needs an event name", id);
+    if (!w->timeout || !*w->timeout)
+        ctx_sdk_error(c, "step.waitForEvent \"%s\" needs a timeout", id);
+    json_object *opts = json_object_new_object();
+    json_object_object_add(opts, "event", json_object_new_string(w->event));
+    json_object_object_add(opts, "timeout", json_object_new_string(w->timeout));
+    if (w->if_expr)
+        json_object_object_add(opts, "if", json_object_new_string(w->if_expr));
+    new_async_step(c, &site, "WaitForEvent", w->event, opts);
+    return NULL;
+}
+
+static json_object *invoke_common(struct ing_ctx *c, const char *id, const char *function_id,
+                                  json_object *payload, const char *timeout,
+                                  struct ing_error *catch_err)
+{
+    struct step_site site;
+    step_begin(c, id, &site);
+    json_object *v;
+    switch (memo_lookup(c, site.hash, &v)) {
+    case MEMO_DATA:
+        return v;
+    case MEMO_ERROR:
+        if (!catch_err)
+            raise_uncaught(c, v);
+        error_from_memo(c, v, catch_err);
+        return NULL;
+    case MEMO_NONE:
+        break;
+    }
+    if (!function_id || !*function_id)
+        ctx_sdk_error(c, "step.invoke \"%s\" needs a function id", id);
+    if (payload && !json_object_is_type(payload, json_type_object))
+        ctx_sdk_error(c, "step.invoke \"%s\": the payload must be an object like {\"data\":{}}", id);
+    json_object *opts = json_object_new_object();
+    json_object_object_add(opts, "function_id", json_object_new_string(function_id));
+    json_object *p;
+    if (payload) {
+        p = json_object_get(payload);
+    } else {
+        p = json_object_new_object();
+        json_object_object_add(p, "data", json_object_new_object());
+    }
+    json_object_object_add(opts, "payload", p);
+    if (timeout)
+        json_object_object_add(opts, "timeout", json_object_new_string(timeout));
+    new_async_step(c, &site, "InvokeFunction", id, opts);
+    return NULL;
+}
+
+json_object *ing_step_invoke(struct ing_ctx *c, const char *id, const char *function_id,
+                             json_object *payload, const char *timeout)
+{
+    return invoke_common(c, id, function_id, payload, timeout, NULL);
+}
+
+json_object *ing_step_invoke_catch(struct ing_ctx *c, const char *id, const char *function_id,
+                                   json_object *payload, const char *timeout,
+                                   struct ing_error *err)
+{
+    struct ing_error scratch;
+    if (err)
+        memset(err, 0, sizeof(*err));
+    return invoke_common(c, id, function_id, payload, timeout, err ? err : &scratch);
+}
+
+void ing_parallel_begin(struct ing_ctx *c)
+{
+    if (c->in_parallel)
+        ctx_sdk_error(c, "parallel groups cannot nest");
+    if (c->in_step)
+        ctx_sdk_error(c, "a parallel group cannot start inside a step's body");
+    c->in_parallel = true;
+    c->planned_in_group = 0;
+}
+
+void ing_parallel_end(struct ing_ctx *c)
+{
+    if (!c->in_parallel)
+        ctx_sdk_error(c, "ing_parallel_end without ing_parallel_begin");
+    c->in_parallel = false;
+    if (c->planned_in_group == 0)
+        return;
+    ctx_unwind(c, c->target_step ? CALL_STEP_NOT_FOUND : CALL_OPS);
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static _Noreturn void raise_error(struct ing_ctx *c, enum fail_kind kind, const char *name,
+                                  const char *retry_after, const char *fmt, va_list ap)
+{
+    char *msg = arena_vprintf(c->arena, fmt, ap);
+    c->error = (struct pending_error){.kind = kind, .name = name,
+                                      .message = msg ? msg : "out of memory",
+                                      .retry_after = retry_after};
+    if (c->step_catch)
+        longjmp(*c->step_catch, 1);
+    ctx_unwind(c, CALL_FN_ERROR);
+}
+
+void ing_fail(struct ing_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    raise_error(c, FAIL_RETRIABLE, "Error", NULL, fmt, ap);
+}
+
+void ing_fail_nonretriable(struct ing_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    raise_error(c, FAIL_NON_RETRIABLE, "NonRetriableError", NULL, fmt, ap);
+}
+
+void ing_fail_retry_after(struct ing_ctx *c, long seconds, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (seconds < 1)
+        seconds = 1;
+    raise_error(c, FAIL_RETRY_AFTER, "RetryAfterError", arena_printf(c->arena, "%ld", seconds),
+                fmt, ap);
+}
+
+void ing_fail_retry_at(struct ing_ctx *c, time_t when, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct tm tm;
+    char iso[40];
+    gmtime_r(&when, &tm);
+    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    raise_error(c, FAIL_RETRY_AFTER, "RetryAfterError", arena_strdup(c->arena, iso), fmt, ap);
+}
+
+void ing_fail_with(struct ing_ctx *c, const struct ing_error *err, bool retriable)
+{
+    c->error = (struct pending_error){.kind = retriable ? FAIL_RETRIABLE : FAIL_NON_RETRIABLE,
+                                      .name = err && err->name ? err->name : "Error",
+                                      .message = err && err->message ? err->message : "failed"};
+    if (c->step_catch)
+        longjmp(*c->step_catch, 1);
+    ctx_unwind(c, CALL_FN_ERROR);
+}

@@ -1,0 +1,196 @@
+/*
+ * sync.c — out-of-band and in-band sync.
+ */
+#include "sync.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arena.h"
+#include "context.h"
+#include "function_table.h"
+#include "inngest_api.h"
+#include "introspection.h"
+#include "limits.h"
+#include "request.h"
+#include "response.h"
+#include "server.h"
+
+static bool isalnum_ascii(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+static bool plausible_host(const char *h)
+{
+    if (!h || !*h || strlen(h) > 255)
+        return false;
+    for (const char *p = h; *p; p++)
+        if (!(isalnum_ascii(*p) || strchr(".-:[]_", *p)))
+            return false;
+    return true;
+}
+
+const char *sync_serve_url(struct ing_ctx *c, const struct ing_request *req)
+{
+    const struct ing_settings *s = &c->server->settings;
+    const char *path = s->serve_path ? s->serve_path : req->path;
+    if (s->serve_origin)
+        return arena_printf(c->arena, "%s%s", s->serve_origin, path);
+
+    const char *scheme = NULL, *host = NULL;
+    if (s->trust_forwarded) {
+        scheme = request_param(req, "HTTP_X_FORWARDED_PROTO");
+        host = request_param(req, "HTTP_X_FORWARDED_HOST");
+        if (scheme && strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+            scheme = NULL;
+        if (host && !plausible_host(host))
+            host = NULL;
+    }
+    if (!scheme) {
+        const char *https = request_param(req, "HTTPS");
+        const char *req_scheme = request_param(req, "REQUEST_SCHEME");
+        scheme = (https && *https && strcasecmp(https, "off") != 0) ? "https"
+                 : (req_scheme && strcmp(req_scheme, "https") == 0) ? "https"
+                                                                      : "http";
+    }
+    if (!host) {
+        host = request_param(req, "HTTP_HOST");
+        if (!plausible_host(host)) {
+            const char *name = request_param(req, "SERVER_NAME");
+            const char *port = request_param(req, "SERVER_PORT");
+            host = name && port ? arena_printf(c->arena, "%s:%s", name, port) : "localhost";
+        }
+    }
+    return arena_printf(c->arena, "%s://%s%s", scheme, host, path);
+}
+
+static json_object *payload_common(struct ing_ctx *c, const char *url)
+{
+    const struct ing_server *srv = c->server;
+    json_object *fns = fn_table_sync_json(srv->app->functions, srv->app->function_count,
+                                          srv->settings.app_id, url,
+                                          settings_is_production(&srv->settings));
+    if (!fns)
+        return NULL;
+    json_object *o = arena_keep_json(c->arena, json_object_new_object());
+    if (!o) {
+        json_object_put(fns);
+        return NULL;
+    }
+    json_object_object_add(o, "url", json_object_new_string(url));
+    json_object_object_add(o, "functions", fns);
+    return o;
+}
+
+static void answer(struct ing_ctx *c, struct ing_response *res, int status, const char *kind,
+                   const char *message, bool modified)
+{
+    json_object *o = arena_keep_json(c->arena, json_object_new_object());
+    json_object_object_add(o, "message", json_object_new_string(message));
+    json_object_object_add(o, "modified", json_object_new_boolean(modified));
+    response_json(res, status, o);
+    response_header(res, "X-Inngest-Sync-Kind", kind);
+    res->log_outcome = arena_printf(c->arena, "sync %s: %s", kind, message);
+}
+
+static void sync_in_band(struct ing_ctx *c, const struct ing_request *req,
+                         struct ing_response *res, enum sig_outcome auth)
+{
+    const struct ing_server *srv = c->server;
+    json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
+    json_object *body = tok ? json_tokener_parse_ex(tok, req->body, (int)req->body_len) : NULL;
+    if (tok)
+        json_tokener_free(tok);
+    arena_keep_json(c->arena, body);
+    const char *url = ing_json_get_string(body, "url");
+    if (!body || !json_object_is_type(body, json_type_object) || !url ||
+        json_object_object_length(body) != 1 ||
+        (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+        json_object *err = arena_keep_json(c->arena, json_object_new_object());
+        json_object_object_add(err, "code", json_object_new_string("invalid_request"));
+        json_object_object_add(err, "message",
+                               json_object_new_string("an in-band sync body must be exactly {\"url\":\"http(s)://…\"}"));
+        response_json(res, 400, err);
+        response_header(res, "X-Inngest-Sync-Kind", "in_band");
+        return;
+    }
+    json_object *o = payload_common(c, url);
+    if (!o) {
+        response_message(res, c->arena, 500, "out of memory");
+        return;
+    }
+    json_object_object_add(o, "app_id", json_object_new_string(srv->settings.app_id));
+    json_object *caps = json_object_new_object();
+    json_object_object_add(caps, "trust_probe", json_object_new_string("v1"));
+    json_object_object_add(o, "capabilities", caps);
+    json_object_object_add(o, "env", srv->settings.env ? json_object_new_string(srv->settings.env) : NULL);
+    json_object_object_add(o, "framework", json_object_new_string("fastcgi"));
+    json_object_object_add(o, "inspection", introspection_body(srv, auth));
+    json_object_object_add(o, "sdk_author", json_object_new_string("inngest-fcgi"));
+    json_object_object_add(o, "sdk_language", json_object_new_string("c"));
+    json_object_object_add(o, "sdk_version", json_object_new_string(ING_SDK_VERSION));
+    json_object_object_add(o, "sdk", json_object_new_string(ING_SDK_NAME ":v" ING_SDK_VERSION));
+    response_json(res, 200, o);
+    response_header(res, "X-Inngest-Sync-Kind", "in_band");
+    res->log_outcome = "sync in_band";
+}
+
+static void sync_out_of_band(struct ing_ctx *c, const struct ing_request *req,
+                             struct ing_response *res)
+{
+    const struct ing_server *srv = c->server;
+    const char *url = sync_serve_url(c, req);
+    json_object *o = payload_common(c, url);
+    if (!o) {
+        answer(c, res, 500, "out_of_band", "out of memory", false);
+        return;
+    }
+    json_object_object_add(o, "deployType", json_object_new_string("ping"));
+    json_object_object_add(o, "appName", json_object_new_string(srv->settings.app_id));
+    json_object_object_add(o, "sdk", json_object_new_string(ING_SDK_NAME ":v" ING_SDK_VERSION));
+    json_object_object_add(o, "v", json_object_new_string("0.1"));
+    json_object_object_add(o, "framework", json_object_new_string("fastcgi"));
+    json_object *caps = json_object_new_object();
+    json_object_object_add(caps, "trust_probe", json_object_new_string("v1"));
+    json_object_object_add(o, "capabilities", caps);
+
+    char deploy_id[256];
+    const char *deploy = request_query(req, "deployId", deploy_id, sizeof(deploy_id));
+    size_t len = 0;
+    const char *payload = json_object_to_json_string_length(o, ING_JSON_FLAGS, &len);
+    struct register_result r;
+    if (!api_register(c, payload, len, deploy, request_param(req, "HTTP_X_INNGEST_SERVER_KIND"), &r)) {
+        ing_log(ING_LOG_WARN, "sync failed (%s): %s", url, r.error);
+        answer(c, res, 500, "out_of_band", r.error, false);
+        return;
+    }
+    ing_log(ING_LOG_INFO, "synced %s with %s (modified: %s)", url, srv->settings.api_origin,
+            r.modified ? "yes" : "no");
+    answer(c, res, 200, "out_of_band", "Successfully registered", r.modified);
+}
+
+void sync_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_response *res,
+                 enum sig_outcome auth)
+{
+    const struct ing_settings *s = &c->server->settings;
+    const char *kind = request_param(req, "HTTP_X_INNGEST_SYNC_KIND");
+    bool verified = auth == SIG_VALID_PRIMARY || auth == SIG_VALID_FALLBACK;
+    res->log_target = "sync";
+    if (kind && strcmp(kind, "in_band") == 0 && s->allow_in_band_sync) {
+        if (!s->dev && !verified) {
+            response_message(res, c->arena, 401,
+                             "Unauthorized: an in-band sync must carry a valid X-Inngest-Signature");
+            return;
+        }
+        sync_in_band(c, req, res, auth);
+        return;
+    }
+    if (!s->dev && !s->enable_unauthed_sync && !verified) {
+        response_message(res, c->arena, 401,
+                         "Unauthorized: INNGEST_ENABLE_UNAUTHED_SYNC=false requires a signed PUT");
+        return;
+    }
+    sync_out_of_band(c, req, res);
+}
