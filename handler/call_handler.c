@@ -182,6 +182,10 @@ void call_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_re
     res->log_target = arena_strdup(c->arena, fn_id);
     const char *target = request_query(req, "stepId", step_id, sizeof(step_id));
     const char *why = NULL;
+    if (req->body_len == 0) {
+        error_answer(c, res, 400, false, "the call request has no body");
+        return;
+    }
     json_object *body = parse_body(c, req, &why);
     if (!body) {
         error_answer(c, res, 400, false, why);

@@ -16,7 +16,6 @@
  */
 #include "cron.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -69,9 +68,15 @@ static bool is_space(char c)
 
 /* ---- time zone ---------------------------------------------------------- */
 
+/* ASCII only, whatever the process locale: zone names are ASCII. */
+static bool is_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 static bool zone_char_ok(char c)
 {
-    return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '+';
+    return is_letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '+';
 }
 
 /* IANA names are '/'-separated components that start with a letter: this
@@ -83,7 +88,7 @@ static bool zone_shape_ok(const char *zone, size_t len)
         return false;
     size_t i = 0;
     while (i < len) {
-        if (!isalpha((unsigned char)zone[i]))
+        if (!is_letter(zone[i]))
             return false;
         while (i < len && zone[i] != '/') {
             if (!zone_char_ok(zone[i]))
@@ -283,7 +288,8 @@ bool cron_validate(const char *spec, char *err, size_t err_size)
         const char *zone = p + prefix;
         const char *sp = strchr(zone, ' ');
         if (!sp)
-            return fail(err, err_size, "time zone prefix must be followed by a space and the schedule");
+            return fail(err, err_size,
+                        "time zone prefix must be followed by a space and the schedule");
         if (!check_zone(zone, (size_t)(sp - zone), err, err_size))
             return false;
         p = sp + 1;
@@ -299,8 +305,8 @@ bool cron_validate(const char *spec, char *err, size_t err_size)
                         "descriptor \"%.*s\" is refused by the server at sync; write \"%s\"",
                         (int)len, p, eq);
         return fail(err, err_size,
-                    "descriptor \"%.*s\" is refused by the server at sync; use five fields", (int)len,
-                    p);
+                    "descriptor \"%.*s\" is refused by the server at sync; use five fields",
+                    (int)len, p);
     }
 
     const char *starts[6];

@@ -5,9 +5,10 @@
  *
  * The table is the app's static data: this module only reads it, never keeps
  * a pointer into it beyond a call, and never writes global state.  Validation
- * mirrors what the server refuses at sync (the server's pkg/inngest and pkg/sdk) so that
- * a bad table fails at start with a message naming the function and field,
- * instead of failing the whole sync later with a 400 that names neither.  The
+ * mirrors what the server refuses at sync (its pkg/inngest and pkg/sdk) so
+ * that a bad table fails at start with a message naming the function and
+ * field, instead of failing the whole sync later with a 400 that names
+ * neither.  The
  * JSON builder emits only fields that are set, so the server's defaults apply
  * to everything else, and passes user strings (durations, CEL) through
  * verbatim: the server parses them, we only check that it will be able to.
@@ -26,19 +27,19 @@
 /* Bounds the server checks at sync (consts.go, trigger.go, function.go). */
 #define MAX_RETRIES 20
 #define MAX_EVENT_NAME 255
-#define JITTER_MIN 1.0
-#define JITTER_MAX (5.0 * 60)
-#define DEBOUNCE_MIN 1.0
-#define DEBOUNCE_MAX (7.0 * 86400)
-#define RATE_LIMIT_MAX 86400.0 /* FunctionIdempotencyPeriod */
-#define BATCH_TIMEOUT_MIN 1.0
+#define JITTER_MIN ((struct bound){1, "1s"})
+#define JITTER_MAX ((struct bound){5 * 60, "5m"})
+#define DEBOUNCE_MIN ((struct bound){1, "1s"})
+#define DEBOUNCE_MAX ((struct bound){7 * 86400, "7d"})
+#define RATE_LIMIT_MAX ((struct bound){86400, "24h"}) /* FunctionIdempotencyPeriod */
+#define BATCH_TIMEOUT_MIN ((struct bound){1, "1s"})
 #define BATCH_MIN_SIZE 2
 /* The server only checks >= 2; 100 is its default batch size limit and the
  * maximum the reference documents, so a larger batch would be cut anyway. */
 #define BATCH_MAX_SIZE 100
 /* Not checked by the server at sync; the documented range for throttling. */
-#define THROTTLE_MIN 1.0
-#define THROTTLE_MAX (7.0 * 86400)
+#define THROTTLE_MIN ((struct bound){1, "1s"})
+#define THROTTLE_MAX ((struct bound){7 * 86400, "7d"})
 
 #define FAILURE_SUFFIX "-failure"
 #define FAILURE_EVENT "inngest/function.failed"
@@ -79,10 +80,17 @@ __attribute__((format(printf, 2, 3))) static bool vfail(const struct vctx *v, co
     return false;
 }
 
-/* Parses a duration field and checks [min, max] (max < 0: no upper bound).
- * min > 0 also refuses zero-length durations. */
-static bool check_duration(const struct vctx *v, const char *field, const char *text, double min,
-                           double max)
+/* A bound on a duration, in seconds and as the message spells it. */
+struct bound {
+    double seconds;
+    const char *text;
+};
+#define NO_BOUND ((struct bound){-1, NULL})
+
+/* Parses a duration field and checks it against [min, max].  Zero is always
+ * refused: every duration in a function's config is a period or a deadline. */
+static bool check_duration(const struct vctx *v, const char *field, const char *text,
+                           struct bound min, struct bound max)
 {
     double secs;
     if (!duration_parse(text, &secs))
@@ -90,10 +98,10 @@ static bool check_duration(const struct vctx *v, const char *field, const char *
                      text);
     if (secs <= 0.0)
         return vfail(v, "%s: \"%s\" must be longer than zero", field, text);
-    if (secs < min)
-        return vfail(v, "%s: \"%s\" is shorter than the minimum %gs", field, text, min);
-    if (max >= 0 && secs > max)
-        return vfail(v, "%s: \"%s\" is longer than the maximum %gs", field, text, max);
+    if (min.text && secs < min.seconds)
+        return vfail(v, "%s: \"%s\" is shorter than the minimum %s", field, text, min.text);
+    if (max.text && secs > max.seconds)
+        return vfail(v, "%s: \"%s\" is longer than the maximum %s", field, text, max.text);
     return true;
 }
 
@@ -215,7 +223,7 @@ static bool check_flow_control(const struct vctx *v)
             return vfail(v, "rate_limit.limit must be at least 1");
         if (!set(rl->period))
             return vfail(v, "rate_limit.period is required");
-        if (!check_duration(v, "rate_limit.period", rl->period, 0, RATE_LIMIT_MAX))
+        if (!check_duration(v, "rate_limit.period", rl->period, NO_BOUND, RATE_LIMIT_MAX))
             return false;
     }
 
@@ -225,7 +233,8 @@ static bool check_flow_control(const struct vctx *v)
             return vfail(v, "debounce.period is required");
         if (!check_duration(v, "debounce.period", db->period, DEBOUNCE_MIN, DEBOUNCE_MAX))
             return false;
-        if (set(db->timeout) && !check_duration(v, "debounce.timeout", db->timeout, 0, -1))
+        if (set(db->timeout) &&
+            !check_duration(v, "debounce.timeout", db->timeout, NO_BOUND, NO_BOUND))
             return false;
     }
 
@@ -236,7 +245,7 @@ static bool check_flow_control(const struct vctx *v)
                          BATCH_MIN_SIZE, BATCH_MAX_SIZE);
         if (!set(b->timeout))
             return vfail(v, "batch_events.timeout is required");
-        if (!check_duration(v, "batch_events.timeout", b->timeout, BATCH_TIMEOUT_MIN, -1))
+        if (!check_duration(v, "batch_events.timeout", b->timeout, BATCH_TIMEOUT_MIN, NO_BOUND))
             return false;
         /* The batch timeout alone is read with Go's time.ParseDuration, which
          * has no day or week unit. */
@@ -278,15 +287,16 @@ static bool check_other(const struct vctx *v)
         if (set(c->timeout)) {
             char field[40];
             snprintf(field, sizeof(field), "cancel_on %zu: timeout", i + 1);
-            if (!check_duration(v, field, c->timeout, 0, -1))
+            if (!check_duration(v, field, c->timeout, NO_BOUND, NO_BOUND))
                 return false;
         }
     }
 
-    if (set(f->timeouts.start) && !check_duration(v, "timeouts.start", f->timeouts.start, 0, -1))
+    if (set(f->timeouts.start) &&
+        !check_duration(v, "timeouts.start", f->timeouts.start, NO_BOUND, NO_BOUND))
         return false;
     if (set(f->timeouts.finish) &&
-        !check_duration(v, "timeouts.finish", f->timeouts.finish, 0, -1))
+        !check_duration(v, "timeouts.finish", f->timeouts.finish, NO_BOUND, NO_BOUND))
         return false;
 
     const struct ing_singleton *s = &f->singleton;
@@ -305,8 +315,12 @@ static bool check_function(const struct vctx *v)
     if (!set(f->id))
         return vfail(v, "id is required");
     for (const char *p = f->id; *p; p++) {
-        if (!id_char_ok(*p))
-            return vfail(v, "id: character '%c' is not allowed (use a-z, 0-9, '-' and '_')", *p);
+        if (id_char_ok(*p))
+            continue;
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c >= 0x7f)
+            return vfail(v, "id: byte 0x%02x is not allowed (use a-z, 0-9, '-' and '_')", c);
+        return vfail(v, "id: character '%c' is not allowed (use a-z, 0-9, '-' and '_')", c);
     }
     if (!set(f->name))
         return vfail(v, "name is required");

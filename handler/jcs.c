@@ -212,41 +212,73 @@ static int member_cmp(const void *pa, const void *pb)
 
 /* ---- numbers ----------------------------------------------------------- */
 
-/* Shortest decimal digits that read back as `v` (v finite, > 0): digits into
- * *mant (no trailing zeros), value = mant * 10^(*exp10).  For each length the
+/* Whether some decimal of `prec` significant digits reads back as `v` (v
+ * finite, > 0); if so, the one closest to v goes to *mant × 10^*exp10.  The
  * correctly rounded candidate is tried first; its two decimal neighbours are
  * needed only at a power of two, where the rounding interval is lopsided and
  * the nearest candidate can miss while a farther one still reads back. */
-static void shortest_digits(double v, uint64_t *mant, int *exp10)
+static bool digits_at(double v, int prec, uint64_t *mant, int *exp10)
 {
-    for (int prec = 1; prec <= 17; prec++) {
-        char s[40];
-        snprintf(s, sizeof(s), "%.*e", prec - 1, v);
-        uint64_t m = 0;
-        const char *p = s;
-        for (; *p && *p != 'e'; p++)
-            if (*p >= '0' && *p <= '9')
-                m = m * 10 + (uint64_t)(*p - '0');
-        int e = (int)strtol(p + 1, NULL, 10) - (prec - 1);
-        uint64_t cands[3] = { m, m - 1, m + 1 };
-        for (int i = 0; i < 3; i++) {
-            uint64_t c = cands[i];
-            if (c == 0)
-                continue;
-            char t[48];
-            snprintf(t, sizeof(t), "%llue%d", (unsigned long long)c, e);
-            if (strtod(t, NULL) == v || prec == 17) {
-                int ce = e;
-                while (c % 10 == 0) {
-                    c /= 10;
-                    ce++;
-                }
-                *mant = c;
-                *exp10 = ce;
-                return;
-            }
+    char s[40];
+    snprintf(s, sizeof(s), "%.*e", prec - 1, v);
+    uint64_t m = 0;
+    const char *p = s;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9')
+            m = m * 10 + (uint64_t)(*p - '0');
+    int e = (int)strtol(p + 1, NULL, 10) - (prec - 1);
+    uint64_t cands[3] = { m, m - 1, m + 1 };
+    for (int i = 0; i < 3; i++) {
+        char t[48];
+        if (cands[i] == 0)
+            continue;
+        snprintf(t, sizeof(t), "%llue%d", (unsigned long long)cands[i], e);
+        if (strtod(t, NULL) == v) {
+            *mant = cands[i];
+            *exp10 = e;
+            return true;
         }
     }
+    return false;
+}
+
+/* Shortest decimal digits that read back as `v` (v finite, > 0): digits into
+ * *mant (no trailing zeros), value = mant × 10^(*exp10).  "Some decimal of p
+ * digits reads back" is monotonic in p (a p-digit decimal is also a p+1-digit
+ * one), so the length is found by bisection; 17 digits always suffice. */
+static void shortest_digits(double v, uint64_t *mant, int *exp10)
+{
+    uint64_t m = 0;
+    int e = 0;
+    /* integers below 2^53 are their own shortest form: the interval that
+     * reads back as them is narrower than 1 */
+    if (v < 9007199254740992.0 && v == floor(v)) {
+        m = (uint64_t)v;
+    } else {
+        int lo = 1, hi = 17;
+        bool have = false;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            uint64_t mm;
+            int me;
+            if (digits_at(v, mid, &mm, &me)) {
+                hi = mid;
+                m = mm, e = me, have = true;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        /* the last successful probe was at hi; none means hi is still 17,
+         * where the correctly rounded digits always read back */
+        if (!have)
+            (void)digits_at(v, 17, &m, &e);
+    }
+    while (m != 0 && m % 10 == 0) {
+        m /= 10;
+        e++;
+    }
+    *mant = m;
+    *exp10 = e;
 }
 
 /* ECMAScript Number::toString(10) for a finite double. */

@@ -123,6 +123,7 @@ static void serve_inngest(struct ing_ctx *c, struct ing_request *req, struct ing
         response_message(res, c->arena, 405, "Method not allowed");
         response_header(res, "Allow", "GET, PUT, POST");
         res->log_target = req->path;
+        sdk_headers(res);
         return;
     }
 
@@ -165,6 +166,7 @@ static void serve_inngest(struct ing_ctx *c, struct ing_request *req, struct ing
             } else {
                 response_message(res, c->arena, 400,
                                  arena_printf(c->arena, "unknown probe \"%s\"", probe));
+                response_header(res, "X-Inngest-No-Retry", "false");
             }
         } else {
             call_handle(c, req, res);
