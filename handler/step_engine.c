@@ -119,11 +119,18 @@ static _Noreturn void raise_uncaught(struct ing_ctx *c, json_object *raw)
     ctx_unwind(c, CALL_FN_ERROR);
 }
 
+/* Appends a new op to the request's ops, taking ownership of `opts` before
+ * anything can unwind, so that nothing is left unowned. */
 static json_object *op_new(struct ing_ctx *c, const char *opcode, const struct step_site *site,
                            const char *name, json_object *opts)
 {
     json_object *op = json_object_new_object();
-    if (!op || json_object_array_add(c->ops, op) != 0) {
+    if (!op) {
+        json_object_put(opts);
+        ctx_sdk_error(c, "out of memory");
+    }
+    json_object_object_add(op, "opts", opts ? opts : json_object_new_object());
+    if (json_object_array_add(c->ops, op) != 0) {
         json_object_put(op);
         ctx_sdk_error(c, "out of memory");
     }
@@ -133,7 +140,6 @@ static json_object *op_new(struct ing_ctx *c, const char *opcode, const struct s
     json_object_object_add(op, "op", json_object_new_string(opcode));
     json_object_object_add(op, "name", json_object_new_string(name ? name : site->id));
     json_object_object_add(op, "displayName", json_object_new_string(site->id));
-    json_object_object_add(op, "opts", opts ? opts : json_object_new_object());
     json_object *userland = json_object_new_object();
     json_object_object_add(userland, "id", json_object_new_string(site->id));
     if (site->index > 0)
@@ -178,12 +184,17 @@ static json_object *error_object(const struct pending_error *e)
     return o;
 }
 
+static json_object *run_opts(const struct run_step *rs)
+{
+    json_object *opts = json_object_new_object();
+    if (opts && rs->type)
+        json_object_object_add(opts, "type", json_object_new_string(rs->type));
+    return opts;
+}
+
 static _Noreturn void execute_step(struct ing_ctx *c, const struct step_site *site,
                                    const struct run_step *rs)
 {
-    json_object *opts = json_object_new_object();
-    if (rs->type)
-        json_object_object_add(opts, "type", json_object_new_string(rs->type));
     json_object *value = NULL;
     bool ok = run_body(c, rs, &value);
     if (ok) {
@@ -200,13 +211,13 @@ static _Noreturn void execute_step(struct ing_ctx *c, const struct step_site *si
         }
     }
     if (ok) {
-        json_object *op = op_new(c, "StepRun", site, rs->name, opts);
+        json_object *op = op_new(c, "StepRun", site, rs->name, run_opts(rs));
         json_object_object_add(op, "data", value ? json_object_get(value) : NULL);
         ctx_unwind(c, CALL_OPS);
     }
     /* no attempts left, or an error that says retrying cannot help */
     bool final = c->error.kind == FAIL_NON_RETRIABLE || c->attempt + 1 >= c->max_attempts;
-    json_object *op = op_new(c, final ? "StepFailed" : "StepError", site, rs->name, opts);
+    json_object *op = op_new(c, final ? "StepFailed" : "StepError", site, rs->name, run_opts(rs));
     json_object_object_add(op, "error", error_object(&c->error));
     c->error.kind = final ? FAIL_NON_RETRIABLE : c->error.kind;
     ctx_unwind(c, CALL_OPS);
@@ -237,12 +248,7 @@ static json_object *new_run_step(struct ing_ctx *c, const struct step_site *site
     }
     if (!c->in_parallel && !c->disable_immediate)
         execute_step(c, site, rs);
-    json_object *opts = NULL;
-    if (rs->type) {
-        opts = json_object_new_object();
-        json_object_object_add(opts, "type", json_object_new_string(rs->type));
-    }
-    op_new(c, "StepPlanned", site, rs->name, opts);
+    op_new(c, "StepPlanned", site, rs->name, run_opts(rs));
     if (c->in_parallel) {
         c->planned_in_group++;
         return NULL;
