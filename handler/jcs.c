@@ -21,6 +21,7 @@
  */
 #include "jcs.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -214,10 +215,11 @@ static int member_cmp(const void *pa, const void *pb)
 
 /* Whether some decimal of `prec` significant digits reads back as `v` (v
  * finite, > 0); if so, the one closest to v goes to *mant × 10^*exp10.  The
- * correctly rounded candidate is tried first; its two decimal neighbours are
- * needed only at a power of two, where the rounding interval is lopsided and
- * the nearest candidate can miss while a farther one still reads back. */
-static bool digits_at(double v, int prec, uint64_t *mant, int *exp10)
+ * correctly rounded candidate is tried first.  Its two decimal neighbours
+ * matter only when v is a power of two: there the rounding interval is
+ * lopsided, and the nearest candidate can miss while a farther one on the
+ * wide side still reads back. */
+static bool digits_at(double v, int prec, bool power_of_two, uint64_t *mant, int *exp10)
 {
     char s[40];
     snprintf(s, sizeof(s), "%.*e", prec - 1, v);
@@ -228,7 +230,7 @@ static bool digits_at(double v, int prec, uint64_t *mant, int *exp10)
             m = m * 10 + (uint64_t)(*p - '0');
     int e = (int)strtol(p + 1, NULL, 10) - (prec - 1);
     uint64_t cands[3] = { m, m - 1, m + 1 };
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < (power_of_two ? 3 : 1); i++) {
         char t[48];
         if (cands[i] == 0)
             continue;
@@ -243,17 +245,28 @@ static bool digits_at(double v, int prec, uint64_t *mant, int *exp10)
 }
 
 /* Shortest decimal digits that read back as `v` (v finite, > 0): digits into
- * *mant (no trailing zeros), value = mant × 10^(*exp10).  "Some decimal of p
- * digits reads back" is monotonic in p (a p-digit decimal is also a p+1-digit
- * one), so the length is found by bisection; 17 digits always suffice. */
+ * *mant (no trailing zeros), value = mant × 10^(*exp10).
+ *
+ * For a normal double, any decimal of at most 15 significant digits (DBL_DIG)
+ * survives the trip decimal → double → 15 correctly rounded digits.  So if
+ * the 15-digit rounding of v reads back, it IS the shortest form padded with
+ * zeros, and no shorter length needs trying; otherwise the answer has 16 or
+ * 17 digits.  Subnormals have less precision, so for them the length is
+ * bisected ("some p-digit decimal reads back" is monotonic in p, since a
+ * p-digit decimal is also a p+1-digit one). */
 static void shortest_digits(double v, uint64_t *mant, int *exp10)
 {
     uint64_t m = 0;
     int e = 0;
-    /* integers below 2^53 are their own shortest form: the interval that
-     * reads back as them is narrower than 1 */
+    int bin_exp;
+    bool pow2 = frexp(v, &bin_exp) == 0.5;
     if (v < 9007199254740992.0 && v == floor(v)) {
+        /* an integer below 2^53 is its own shortest form: the interval
+         * that reads back as it is narrower than 1 */
         m = (uint64_t)v;
+    } else if (v >= DBL_MIN) {
+        if (!digits_at(v, 15, false, &m, &e) && !digits_at(v, 16, pow2, &m, &e))
+            (void)digits_at(v, 17, pow2, &m, &e); /* 17 digits always read back */
     } else {
         int lo = 1, hi = 17;
         bool have = false;
@@ -261,17 +274,15 @@ static void shortest_digits(double v, uint64_t *mant, int *exp10)
             int mid = (lo + hi) / 2;
             uint64_t mm;
             int me;
-            if (digits_at(v, mid, &mm, &me)) {
+            if (digits_at(v, mid, pow2, &mm, &me)) {
                 hi = mid;
                 m = mm, e = me, have = true;
             } else {
                 lo = mid + 1;
             }
         }
-        /* the last successful probe was at hi; none means hi is still 17,
-         * where the correctly rounded digits always read back */
         if (!have)
-            (void)digits_at(v, 17, &m, &e);
+            (void)digits_at(v, 17, pow2, &m, &e);
     }
     while (m != 0 && m % 10 == 0) {
         m /= 10;

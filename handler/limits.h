@@ -31,6 +31,12 @@
 /* Signatures are accepted within 5 minutes either way (the protocol's window). */
 #define ING_SIGNATURE_WINDOW_SECONDS 300
 
+/* Only bodies up to this size get the second, canonical-form signature check:
+ * the executor signs call requests over the exact bytes it sends, and only the
+ * small sync PUT needs the canonical form.  Canonicalizing megabytes costs
+ * hundreds of milliseconds, which a forged request could otherwise demand. */
+#define ING_MAX_JCS_VERIFY_BODY (64u * 1024u)
+
 /* The server's sync round trip times out after 10 s, so our register call must
  * finish well inside it. */
 #define ING_REGISTER_TIMEOUT_MS 8000

@@ -236,7 +236,7 @@ static const char *canonical_body(struct canon *c, const void *body, size_t body
 {
     if (!c->tried) {
         c->tried = true;
-        if (body_len > 0) {
+        if (body_len > 0 && body_len <= ING_MAX_JCS_VERIFY_BODY) {
             c->text = jcs_canonicalize(body, body_len, &c->len);
             if (c->text && c->len == body_len && memcmp(c->text, body, body_len) == 0) {
                 mem_free(c->text);
