@@ -39,6 +39,26 @@ void ctx_release(struct ing_ctx *c)
         arena_release(c->arena); /* c itself lives in the arena */
 }
 
+_Noreturn void ctx_unwind(struct ing_ctx *c, enum call_outcome outcome)
+{
+    if (!c->unwind) {
+        ing_log(ING_LOG_ERROR, "internal: a step or error was raised outside any request");
+        abort();
+    }
+    c->outcome = outcome;
+    longjmp(*c->unwind, 1);
+}
+
+_Noreturn void ctx_sdk_error(struct ing_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = arena_vprintf(c->arena, fmt, ap);
+    va_end(ap);
+    c->sdk_error = msg ? msg : "out of memory";
+    ctx_unwind(c, CALL_SDK_ERROR);
+}
+
 void *ing_alloc(struct ing_ctx *c, size_t size)
 {
     void *p = arena_alloc(c->arena, size);

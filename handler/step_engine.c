@@ -31,26 +31,6 @@ struct step_site {
 
 enum memo { MEMO_NONE, MEMO_DATA, MEMO_ERROR };
 
-_Noreturn void ctx_unwind(struct ing_ctx *c, enum call_outcome outcome)
-{
-    if (!c->unwind) {
-        ing_log(ING_LOG_ERROR, "internal: a step or error was raised outside any request");
-        abort();
-    }
-    c->outcome = outcome;
-    longjmp(*c->unwind, 1);
-}
-
-_Noreturn void ctx_sdk_error(struct ing_ctx *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = arena_vprintf(c->arena, fmt, ap);
-    va_end(ap);
-    c->sdk_error = msg ? msg : "out of memory";
-    ctx_unwind(c, CALL_SDK_ERROR);
-}
-
 static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site)
 {
     if (!c->ids)
