@@ -125,6 +125,9 @@ static json_object *op_new(struct ing_ctx *c, const char *opcode, const struct s
     if (site->index > 0)
         json_object_object_add(userland, "index", json_object_new_int(site->index));
     json_object_object_add(op, "userland", userland);
+    /* every op carries "data" (null unless a StepRun fills it), as the
+     * official SDKs send it and the conformance runner expects */
+    json_object_object_add(op, "data", NULL);
     return op;
 }
 
