@@ -60,13 +60,25 @@ static bool read_body(struct ing_ctx *c, FCGX_Stream *in, struct ing_request *re
     return got == len;
 }
 
+/* Headers are formatted with snprintf: libfcgi's own printf knows no %zu. */
 static void write_response(FCGX_Stream *out, const struct ing_request *req,
                            const struct ing_response *res)
 {
-    FCGX_FPrintF(out, "Status: %d %s\r\n", res->status, response_reason(res->status));
-    for (int i = 0; i < res->header_count; i++)
-        FCGX_FPrintF(out, "%s: %s\r\n", res->headers[i].name, res->headers[i].value);
-    FCGX_FPrintF(out, "Content-Length: %zu\r\n\r\n", res->body_len);
+    char head[4096];
+    size_t n = (size_t)snprintf(head, sizeof(head), "Status: %d %s\r\n", res->status,
+                                response_reason(res->status));
+    for (int i = 0; i < res->header_count && n < sizeof(head); i++)
+        n += (size_t)snprintf(head + n, sizeof(head) - n, "%s: %s\r\n", res->headers[i].name,
+                              res->headers[i].value);
+    if (n < sizeof(head))
+        n += (size_t)snprintf(head + n, sizeof(head) - n, "Content-Length: %zu\r\n\r\n",
+                              res->body_len);
+    if (n >= sizeof(head)) {
+        static const char fallback[] = "Status: 500 Internal Server Error\r\n\r\n";
+        FCGX_PutStr(fallback, (int)sizeof(fallback) - 1, out);
+        return;
+    }
+    FCGX_PutStr(head, (int)n, out);
     if (res->body_len && strcmp(req->method, "HEAD") != 0)
         FCGX_PutStr(res->body, (int)res->body_len, out);
 }
@@ -80,8 +92,9 @@ static void handle(struct ing_server *srv, FCGX_Request *fr)
     struct ing_response res = {0};
     struct ing_ctx *c = ctx_new(srv);
     if (!c) {
-        FCGX_FPrintF(fr->out, "Status: 500 Internal Server Error\r\nContent-Type: "
-                              "application/json\r\n\r\n{\"message\":\"out of memory\"}");
+        static const char oom[] = "Status: 500 Internal Server Error\r\nContent-Type: "
+                                  "application/json\r\n\r\n{\"message\":\"out of memory\"}";
+        FCGX_PutStr(oom, (int)sizeof(oom) - 1, fr->out);
         return;
     }
     size_t limit = router_max_body(srv, &req);
