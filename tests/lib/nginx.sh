@@ -1,0 +1,239 @@
+# shellcheck shell=bash
+# Helpers for end-to-end tests (and contrib/run.sh): a private nginx and the
+# FastCGI program on free loopback ports, each instance in its own prefix
+# directory that holds its config, pid files and logs.  Source this file from a
+# script that has `set -euo pipefail`.
+#
+#   e2e_init                             temp dir $E2E_DIR, cleanup trap, clean env
+#   free_port                            prints a free loopback TCP port
+#   app_start PREFIX BINARY PORT [N=V…]  program on 127.0.0.1:PORT, log PREFIX/app.log
+#   app_stop PREFIX                      SIGTERM; fails if it did not exit with 0
+#   nginx_start PREFIX PORT UPSTREAM     nginx on 127.0.0.1:PORT → UPSTREAM (host:port)
+#   nginx_stop PREFIX
+#   check_logs PREFIX                    fails on [alert]/[emerg]/[crit] or a sanitizer report
+#   http METHOD URL [curl args…]         sets HTTP_STATUS, HTTP_BODY, HTTP_HEADERS (file)
+#   sign_body KEY BODY_FILE T            prints t=T&s=<hmac>
+#   expect_eq / expect_match / expect_ok / pass / fail / summary
+
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TESTS_PASSED=0
+TESTS_FAILED=0
+# Start-up and shutdown waits are longer under valgrind (check-valgrind sets TEST_PREFIX).
+E2E_WAIT_SECS=${E2E_WAIT_SECS:-$([[ -n ${TEST_PREFIX:-} ]] && echo 120 || echo 20)}
+
+# Debian keeps nginx in /usr/sbin, which is not on a normal user's PATH.
+nginx_bin() {
+	command -v nginx 2>/dev/null || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; } ||
+		{ echo "nginx not found: run contrib/install-deps.sh" >&2; return 1; }
+}
+
+port_listening() {
+	[[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]
+}
+
+# A port below the ephemeral range (so no outgoing connection takes it between
+# this probe and the bind) with no socket of any state on it.
+free_port() {
+	local port tries
+	for ((tries = 0; tries < 200; tries++)); do
+		port=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+		if [[ -z $(ss -Htan "sport = :$port" 2>/dev/null) ]]; then
+			echo "$port"
+			return 0
+		fi
+	done
+	echo "free_port: no free port found" >&2
+	return 1
+}
+
+# Waits until PORT listens; gives up early when PID (if given) has exited.
+wait_port() {
+	local port=$1 pid=${2:-} i
+	for ((i = 0; i < E2E_WAIT_SECS * 10; i++)); do
+		port_listening "$port" && return 0
+		if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+			return 1
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# Polls instead of `wait`: the process may not be our child (run.sh --stop).
+wait_gone() {
+	local pid=$1 i
+	for ((i = 0; i < E2E_WAIT_SECS * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+app_start() {
+	local prefix=$1 bin=$2 port=$3
+	shift 3
+	[[ -x $bin ]] || { echo "app_start: $bin is missing: build it with make" >&2; return 1; }
+	mkdir -p "$prefix"
+	# setsid: a Ctrl-C meant for the script must not kill the program before
+	# the script's cleanup stops it with SIGTERM.  TEST_PREFIX (valgrind …) is
+	# a command line on purpose: split it into words.
+	# shellcheck disable=SC2086
+	env "$@" setsid ${TEST_PREFIX:-} "$bin" --listen "127.0.0.1:$port" --workers 2 \
+		>>"$prefix/app.log" 2>&1 </dev/null &
+	local pid=$!
+	echo "$pid" >"$prefix/app.pid"
+	if ! wait_port "$port" "$pid"; then
+		echo "app_start: $bin did not listen on 127.0.0.1:$port; its log:" >&2
+		tail -n 30 "$prefix/app.log" >&2
+		return 1
+	fi
+}
+
+app_stop() {
+	local prefix=$1 pid rc=0
+	[[ -f $prefix/app.pid ]] || return 0
+	pid=$(<"$prefix/app.pid")
+	rm -f "$prefix/app.pid"
+	kill -TERM "$pid" 2>/dev/null || return 0
+	if wait_gone "$pid"; then
+		# Our own child: collect its status (a sanitizer or valgrind failure shows here).
+		wait "$pid" 2>/dev/null || rc=$?
+		[[ $rc == 127 ]] && rc=0 # not our child: nothing to collect
+	else
+		echo "app_stop: pid $pid ignored SIGTERM for $E2E_WAIT_SECS s; killing it" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+		rc=1
+	fi
+	if ((rc != 0)); then
+		echo "app_stop: the program exited with status $rc (see $prefix/app.log)" >&2
+		return 1
+	fi
+}
+
+# True when others may search DIR and every directory above it.  As root,
+# nginx's workers run as `nobody` and write large request bodies under
+# PREFIX/tmp, so they must reach the prefix (mktemp -d makes 0700 dirs).
+searchable_by_others() {
+	local dir=$1
+	while [[ $dir != / ]]; do
+		[[ $(stat -c %A "$dir") == ?????????[xt] ]] || return 1
+		dir=$(dirname "$dir")
+	done
+}
+
+nginx_start() {
+	local prefix=$1 port=$2 upstream=$3 nginx
+	nginx=$(nginx_bin)
+	mkdir -p "$prefix/tmp"
+	prefix=$(cd "$prefix" && pwd)
+	if [[ $EUID == 0 ]]; then
+		chmod 0711 "$prefix"
+		searchable_by_others "$prefix" ||
+			{ echo "nginx_start: nginx's workers (nobody) cannot reach $prefix" >&2; return 1; }
+	fi
+	cp "$E2E_ROOT/nginx/inngest-fcgi.conf" "$prefix/inngest-fcgi.conf"
+	sed -e "s|@PORT@|$port|g" -e "s|@UPSTREAM@|$upstream|g" \
+		"$E2E_ROOT/nginx/nginx.conf.template" >"$prefix/nginx.conf"
+	# -e: Debian's nginx logs to stderr until the config is read; keep even that in the prefix.
+	if ! "$nginx" -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/error.log" ||
+		! wait_port "$port"; then
+		echo "nginx_start: nginx did not start on 127.0.0.1:$port; its log:" >&2
+		tail -n 20 "$prefix/error.log" >&2
+		return 1
+	fi
+}
+
+nginx_stop() {
+	local prefix=$1 pid
+	[[ -f $prefix/nginx.pid ]] || return 0
+	pid=$(<"$prefix/nginx.pid")
+	kill -TERM "$pid" 2>/dev/null || return 0
+	wait_gone "$pid" || { kill -KILL "$pid" 2>/dev/null; rm -f "$prefix/nginx.pid"; }
+}
+
+check_logs() {
+	local prefix=$1 f bad=0
+	local pattern='\[(alert|emerg|crit)\]|ERROR: AddressSanitizer|LeakSanitizer|runtime error:|==[0-9]+== (Invalid|Conditional jump|Use of uninitialised|Syscall param|Mismatched|Source and destination overlap|Process terminating|.*(definitely|indirectly) lost: [1-9]|.* are (definitely|indirectly) lost)'
+	for f in "$prefix/error.log" "$prefix/app.log"; do
+		[[ -f $f ]] || continue
+		if grep -Eq "$pattern" "$f"; then
+			echo "check_logs: $f reports a problem:" >&2
+			grep -E -m 5 -A 8 "$pattern" "$f" >&2
+			bad=1
+		fi
+	done
+	return "$bad"
+}
+
+# Runs curl; the body goes to $E2E_DIR so binary or huge bodies are safe.
+# shellcheck disable=SC2034  # HTTP_* are read by the caller
+http() {
+	local method=$1 url=$2
+	shift 2
+	HTTP_HEADERS=$E2E_DIR/last.headers
+	HTTP_STATUS=$(curl -sS -o "$E2E_DIR/last.body" -D "$HTTP_HEADERS" -w '%{http_code}' \
+		--max-time 30 -X "$method" "$@" "$url") || HTTP_STATUS=000
+	HTTP_BODY=$(head -c 100000 "$E2E_DIR/last.body")
+}
+
+# Header value (case-insensitive name) from the last http call.
+http_header() {
+	sed -n "s/^$1: *//Ip" "$HTTP_HEADERS" | tr -d '\r' | head -n 1
+}
+
+# HMAC key = the signing key's ASCII bytes without `signkey-<env>-`.  The key
+# is on openssl's command line, which is fine for the test keys this is for.
+sign_body() {
+	local key=$1 file=$2 t=$3 mac
+	key=$(sed -E 's/^signkey-[A-Za-z0-9_]+-//' <<<"$key")
+	mac=$({ cat "$file"; printf '%s' "$t"; } | openssl dgst -sha256 -hmac "$key" -r | cut -d' ' -f1)
+	printf 't=%s&s=%s\n' "$t" "$mac"
+}
+
+pass() { TESTS_PASSED=$((TESTS_PASSED + 1)); echo "ok   - $1"; }
+fail() { TESTS_FAILED=$((TESTS_FAILED + 1)); echo "FAIL - $1"; }
+
+expect_eq() {
+	local what=$1 want=$2 got=$3
+	if [[ $got == "$want" ]]; then pass "$what"; else fail "$what: want '$want', got '${got:0:300}'"; fi
+}
+
+# expect_ok WHAT COMMAND…: passes when COMMAND succeeds.
+expect_ok() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# Extended regular expression, as grep -E.
+expect_match() {
+	local what=$1 re=$2 got=$3
+	if grep -Eq -- "$re" <<<"$got"; then pass "$what"; else fail "$what: want /$re/, got '${got:0:300}'"; fi
+}
+
+# The last line every e2e script prints; run-all.sh adds these up.
+summary() {
+	echo "$TESTS_PASSED passed, $TESTS_FAILED failed"
+	((TESTS_FAILED == 0))
+}
+
+# Every prefix under $E2E_DIR is stopped on exit, even after a failed step.
+e2e_cleanup() {
+	local p
+	for p in "$E2E_DIR"/*/; do
+		[[ -d $p ]] || continue
+		nginx_stop "${p%/}" || true
+		app_stop "${p%/}" 2>/dev/null || true
+	done
+	if [[ -n ${E2E_KEEP:-} ]]; then echo "kept $E2E_DIR" >&2; else rm -rf "$E2E_DIR"; fi
+}
+
+e2e_init() {
+	E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/inngest-e2e.XXXXXX")
+	trap e2e_cleanup EXIT
+	chmod 0711 "$E2E_DIR" # see searchable_by_others
+	trap 'exit 130' INT TERM
+	# A developer's own keys or dev-server URL must not change what the tests see.
+	local v
+	for v in ${!INNGEST_@}; do unset "$v"; done
+}
