@@ -15,4 +15,5 @@ const struct ing_app ing_app_definition = {
     .default_app_id = "inngest-fcgi",
     .functions = product_functions,
     .function_count = ING_COUNT(product_functions),
+    .routes = product_routes, /* ends with an empty entry */
 };

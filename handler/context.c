@@ -205,6 +205,8 @@ const char *ing_env(const struct ing_ctx *c, const char *name)
     return v && *v ? v : NULL;
 }
 
+void *ing_app_state(const struct ing_ctx *c) { return c->server ? c->server->app_state : NULL; }
+
 const char *ing_function_ref(struct ing_ctx *c, const char *fn_id)
 {
     return ing_sprintf(c, "%s-%s", ing_app_id(c), fn_id);

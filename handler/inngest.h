@@ -109,7 +109,12 @@ struct ing_http_request {
     const char *body;          /* NUL-terminated; body_len bytes */
     size_t body_len;
     struct ing_ctx *ctx;       /* the request's arena and settings */
+    char **params;             /* the CGI parameters; read them with ing_http_header */
 };
+/* A request header by its HTTP name ("Stripe-Signature"), NULL when absent. */
+const char *ing_http_header(const struct ing_http_request *req, const char *name);
+/* The client's address as nginx reports it (REMOTE_ADDR). */
+const char *ing_http_remote_addr(const struct ing_http_request *req);
 struct ing_http_response {
     int status;
     json_object *body;         /* borrowed; NULL → no body */
@@ -129,10 +134,18 @@ struct ing_app {
     const struct ing_function *functions;
     size_t function_count;
     const struct ing_route *routes;       /* may be NULL */
-    size_t route_count;
-    /* Called once in each process before serving; reports missing settings. */
+    size_t route_count;                   /* 0 → routes ends with an entry whose path is NULL */
+    /* Called once at start-up, before workers fork: say which optional
+     * settings are missing (by name, never a value). */
     void (*on_start)(void);
+    /* Called in each worker before it serves (after fork): open per-worker
+     * resources such as database connections.  Its result is what
+     * ing_app_state() returns; NULL is allowed.  worker_stop releases it. */
+    void *(*worker_start)(void);
+    void (*worker_stop)(void *state);
 };
+/* The calling worker's app state (the value worker_start returned). */
+void *ing_app_state(const struct ing_ctx *c);
 extern const struct ing_app ing_app_definition;
 
 #define ING_COUNT(array) (sizeof(array) / sizeof((array)[0]))

@@ -22,9 +22,10 @@
 
 static const struct ing_route *find_route(const struct ing_server *srv, const char *path)
 {
-    for (size_t i = 0; i < srv->app->route_count; i++)
-        if (strcmp(srv->app->routes[i].path, path) == 0)
-            return &srv->app->routes[i];
+    const struct ing_app *app = srv->app;
+    for (size_t i = 0; app->routes && (app->route_count ? i < app->route_count : app->routes[i].path != NULL); i++)
+        if (strcmp(app->routes[i].path, path) == 0)
+            return &app->routes[i];
     return NULL;
 }
 
@@ -73,7 +74,8 @@ static void serve_route(struct ing_ctx *c, const struct ing_route *route, struct
     res->log_target = route->path;
     struct ing_http_request hreq = {.method = req->method, .path = req->path,
                                     .query = req->query, .body = req->body,
-                                    .body_len = req->body_len, .ctx = c};
+                                    .body_len = req->body_len, .ctx = c,
+                                    .params = req->params};
     struct ing_http_response hres = {0};
     jmp_buf landing;
     c->unwind = &landing;
@@ -179,6 +181,30 @@ static void serve_inngest(struct ing_ctx *c, struct ing_request *req, struct ing
                             sizeof(sig));
         response_header(res, "X-Inngest-Signature", arena_strdup(c->arena, sig));
     }
+}
+
+const char *ing_http_header(const struct ing_http_request *req, const char *name)
+{
+    char cgi[160] = "HTTP_";
+    size_t n = strlen(name);
+    if (n + 6 > sizeof(cgi))
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        char ch = name[i];
+        cgi[5 + i] = ch == '-' ? '_' : (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
+    }
+    cgi[5 + n] = '\0';
+    struct ing_request r = {.params = req->params};
+    const char *v = request_param(&r, cgi);
+    if (!v && strcmp(cgi, "HTTP_CONTENT_TYPE") == 0)
+        v = request_param(&r, "CONTENT_TYPE"); /* CGI passes it without the prefix */
+    return v;
+}
+
+const char *ing_http_remote_addr(const struct ing_http_request *req)
+{
+    struct ing_request r = {.params = req->params};
+    return request_param(&r, "REMOTE_ADDR");
 }
 
 void router_serve(struct ing_ctx *c, struct ing_request *req, struct ing_response *res)

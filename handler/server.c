@@ -46,11 +46,16 @@ bool server_init(struct ing_server *s, const struct ing_app *app, settings_geten
 bool server_init_worker(struct ing_server *s)
 {
     s->http = http_client_new();
+    if (s->app->worker_start)
+        s->app_state = s->app->worker_start();
     return s->http != NULL;
 }
 
 void server_close_worker(struct ing_server *s)
 {
+    if (s->app->worker_stop)
+        s->app->worker_stop(s->app_state);
+    s->app_state = NULL;
     http_client_free(s->http);
     s->http = NULL;
 }

@@ -22,6 +22,7 @@ struct ing_server {
     const struct ing_app *app;
     struct ing_settings settings;
     struct http_client *http;     /* per worker; NULL until server_init_worker */
+    void *app_state;              /* per worker: what app->worker_start returned */
     time_t (*now)(void);          /* the clock; tests replace it */
     char event_key_hash[65];      /* for introspection, "" when no key */
     char signing_key_hash[13];

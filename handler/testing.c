@@ -51,6 +51,8 @@ int ing_test_call(const struct ing_app *app, const char *fn_id,
         return -1;
     }
     srv.http = NULL; /* no network in tests: sending events fails clearly */
+    if (app->worker_start)
+        srv.app_state = app->worker_start();
 
     json_object *event = parse_or_null(opts && opts->event ? opts->event : "{\"name\":\"test\",\"data\":{}}");
     json_object *steps = parse_or_null(opts && opts->steps ? opts->steps : "{}");
@@ -88,6 +90,8 @@ int ing_test_call(const struct ing_app *app, const char *fn_id,
     struct ing_ctx *c = ctx_new(&srv);
     if (!c) {
         json_object_put(body);
+        if (app->worker_stop)
+            app->worker_stop(srv.app_state);
         return -1;
     }
     struct ing_response res = {0};
@@ -105,6 +109,8 @@ int ing_test_call(const struct ing_app *app, const char *fn_id,
     snprintf(out->retry_after, sizeof(out->retry_after), "%s", ra ? ra : "");
     ctx_release(c);
     json_object_put(body);
+    if (app->worker_stop)
+        app->worker_stop(srv.app_state);
     return out->body ? 0 : -1;
 }
 
