@@ -37,8 +37,13 @@ PRODUCT_OBJ := $(PRODUCT_SRC:%.c=$(BUILD)/%.o)
 CONF_SRC    := $(wildcard functions/conformance/*.c)
 CONF_OBJ    := $(CONF_SRC:%.c=$(BUILD)/%.o)
 
+# The fixture app the official conformance runner (inngest alpha conformance) drives.
+FIXTURE_SRC := $(wildcard tests/conformance_fixture/*.c)
+FIXTURE_OBJ := $(FIXTURE_SRC:%.c=$(BUILD)/%.o)
+
 PRODUCT_BIN := $(BUILD)/inngest-fcgi
 CONF_BIN    := $(BUILD)/inngest-fcgi-conformance
+FIXTURE_BIN := $(if $(FIXTURE_SRC),$(BUILD)/inngest-fcgi-conformance-fixture)
 
 # Unit tests: each tests/unit/test_*.c is one cmocka binary linked with the SDK
 # and, when its name says so, with an app (test_conformance_* → conformance app).
@@ -47,7 +52,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/support/*.c))
 
 .PHONY: all run stop check check-unit check-e2e check-valgrind deps clean
-all: $(PRODUCT_BIN) $(CONF_BIN)
+all: $(PRODUCT_BIN) $(CONF_BIN) $(FIXTURE_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -62,6 +67,13 @@ $(PRODUCT_BIN): $(MAIN_OBJ) $(PRODUCT_OBJ) $(SDK_LIB)
 
 $(CONF_BIN): $(MAIN_OBJ) $(CONF_OBJ) $(SDK_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(CONF_OBJ) $(SDK_LIB) $(LDLIBS)
+
+$(BUILD)/inngest-fcgi-conformance-fixture: $(MAIN_OBJ) $(FIXTURE_OBJ) $(SDK_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(FIXTURE_OBJ) $(SDK_LIB) $(LDLIBS)
+
+$(BUILD)/tests/test_product_%: $(BUILD)/tests/unit/test_product_%.o $(TEST_LIB_OBJ) $(PRODUCT_OBJ) $(SDK_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/test_conformance_%: $(BUILD)/tests/unit/test_conformance_%.o $(TEST_LIB_OBJ) $(CONF_OBJ) $(SDK_LIB)
 	@mkdir -p $(dir $@)
