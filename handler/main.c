@@ -6,6 +6,7 @@
  * workers to run.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,12 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+
+    /* Each request frees everything it allocated; without these glibc hands
+     * the heap back to the kernel after every large request and faults it in
+     * again on the next (measured: a 1,000-step call took 1.5x as long). */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 16 << 20);
 
     struct ing_server srv;
     char err[768];

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "signature.h"
+#include "sha1.h"
 
 #define HASH_HEX 40
 
@@ -168,7 +168,7 @@ const char *step_id_next(struct step_id_table *t, const char *id, const char **d
     const char *shown = id;
     struct repeat *r = NULL;
     unsigned long k = 0;
-    sig_sha1_hex(id, n, hex);
+    sha1_hex(id, n, hex);
     if (hex[0] == '\0')
         return NULL;
     if (is_taken(t, hex)) {
@@ -180,7 +180,7 @@ const char *step_id_next(struct step_id_table *t, const char *id, const char **d
         memcpy(name, id, n);
         for (k = r->next;; k++) {
             int w = snprintf(name + n, 2 + 20 + 1, ":%lu", k);
-            sig_sha1_hex(name, n + (size_t)w, hex);
+            sha1_hex(name, n + (size_t)w, hex);
             if (hex[0] == '\0')
                 return NULL;
             if (!is_taken(t, hex))

@@ -17,6 +17,7 @@
 #include "response.h"
 #include "router.h"
 #include "server.h"
+#include "sha1.h"
 #include "signature.h"
 
 static const char *test_env(const char *name)
@@ -126,8 +127,8 @@ void ing_test_step_hash(const char *id, int repeat, char out[41])
     char buf[1024];
     if (repeat > 0) {
         snprintf(buf, sizeof(buf), "%s:%d", id, repeat);
-        sig_sha1_hex(buf, strlen(buf), out);
+        sha1_hex(buf, strlen(buf), out);
     } else {
-        sig_sha1_hex(id, strlen(id), out);
+        sha1_hex(id, strlen(id), out);
     }
 }
