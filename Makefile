@@ -56,7 +56,7 @@ all: $(PRODUCT_BIN) $(CONF_BIN) $(FIXTURE_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -Itests/unit/support -c $< -o $@
+	$(CC) $(CFLAGS) -MMD -MP -Itests/unit/support -Ifunctions -c $< -o $@
 
 $(SDK_LIB): $(SDK_OBJ)
 	@rm -f $@

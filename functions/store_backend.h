@@ -1,0 +1,99 @@
+/*
+ * store_backend.h — private to store*.c: what a storage backend implements.
+ *
+ * store.c owns everything the backends share: reading the options, checking
+ * every argument (non-empty ids, bounded lengths, well-formed days), the
+ * retry-the-connection rule, and building the JSON the interface returns from
+ * the rows a backend reads (so both backends answer byte for byte the same).
+ * A backend only stores and reads; it receives arguments already checked,
+ * writes a one-line reason into err (STORE_ERR_SIZE bytes) when it does not
+ * return STORE_OK, and never puts a password, a token or a stored value in it.
+ */
+#ifndef PRODUCT_STORE_BACKEND_H
+#define PRODUCT_STORE_BACKEND_H
+
+#include "store.h"
+
+#define STORE_ERR_SIZE 512
+
+struct store_conn; /* a backend's open connection */
+
+struct store_backend {
+    const char *name;
+    /* STORE_OK: *out is ready.  STORE_RETRY: it cannot be reached now (try
+     * again later).  STORE_FAILED: the options or the store are unusable. */
+    enum store_result (*open)(const struct store_options *o, struct store_conn **out, char *err);
+    void (*close)(struct store_conn *c);
+
+    enum store_result (*record_view)(struct store_conn *c, char *err, const char *slug, const char *title,
+                                     const char *event_id, const char *day, int64_t now,
+                                     int64_t *total, bool *counted_now);
+    enum store_result (*views_total)(struct store_conn *c, char *err, const char *slug, int64_t *total);
+    /* Per-day counts from from_day to to_day (inclusive; NULL = no end):
+     * [{day, slug, title, views}], ordered by day. */
+    enum store_result (*view_rows)(struct store_conn *c, char *err, const char *from_day, const char *to_day,
+                                   json_object **out);
+
+    enum store_result (*record_milestone)(struct store_conn *c, char *err, const char *slug, const char *title,
+                                          int64_t milestone, int64_t total_views, int64_t reached_at,
+                                          bool *is_new);
+    /* Milestones of slug (NULL = every post) with from <= reachedAt <= to:
+     * [{slug, title, milestone, totalViews, reachedAt (seconds)}], ordered by
+     * reachedAt, then milestone, then slug. */
+    enum store_result (*milestone_rows)(struct store_conn *c, char *err, const char *slug, int64_t from,
+                                        int64_t to, json_object **out);
+
+    /* JSON documents (trending list, summaries, GitHub cache): text kept as
+     * given under (kind, key), with a time stamp.  *text is malloc'd (NULL
+     * when absent); the caller frees it. */
+    enum store_result (*put_doc)(struct store_conn *c, char *err, const char *kind, const char *key,
+                                 const char *text, int64_t stamp);
+    enum store_result (*get_doc)(struct store_conn *c, char *err, const char *kind, const char *key,
+                                 char **text, int64_t *stamp);
+
+    /* customer_id, subscription_id and raw (JSON text) may be NULL. */
+    enum store_result (*put_subscription)(struct store_conn *c, char *err, const char *user_id,
+                                          const char *session_id, const char *customer_id,
+                                          const char *subscription_id, const char *status, const char *raw,
+                                          int64_t now);
+    /* {userId, sessionId, customerId, subscriptionId, status, updatedAt (seconds),
+     *  session (JSON text or null)} or NULL. */
+    enum store_result (*get_subscription)(struct store_conn *c, char *err, const char *user_id,
+                                          json_object **out);
+    enum store_result (*record_payment)(struct store_conn *c, char *err, const char *id, int64_t amount,
+                                        const char *currency, const char *customer, const char *status,
+                                        int64_t now, bool *is_new);
+    /* {id, amount, currency, customer, status, recordedAt (seconds)} or NULL. */
+    enum store_result (*get_payment)(struct store_conn *c, char *err, const char *id, json_object **out);
+    enum store_result (*mark_past_due)(struct store_conn *c, char *err, const char *customer_id, int64_t now,
+                                       int64_t *updated);
+
+    enum store_result (*put_session)(struct store_conn *c, char *err, const char *id, const char *user_id,
+                                     int64_t expires_at);
+    enum store_result (*get_session)(struct store_conn *c, char *err, const char *id, char *user_id,
+                                     size_t user_id_size, int64_t *expires_at, bool *found);
+    enum store_result (*delete_expired_sessions)(struct store_conn *c, char *err, int64_t now, int64_t *deleted);
+
+    enum store_result (*put_readwise_account)(struct store_conn *c, char *err, const char *user_id,
+                                              const char *token);
+    enum store_result (*get_readwise_token)(struct store_conn *c, char *err, const char *user_id, char *out,
+                                            size_t out_size, bool *found);
+    /* user ids in any order */
+    enum store_result (*list_readwise_accounts)(struct store_conn *c, char *err, json_object **out);
+    enum store_result (*put_book_count)(struct store_conn *c, char *err, const char *user_id, int64_t count,
+                                        int64_t counted_at);
+    enum store_result (*get_book_count)(struct store_conn *c, char *err, const char *user_id, int64_t *count,
+                                        int64_t *counted_at, bool *found);
+};
+
+extern const struct store_backend store_sqlite_backend;
+extern const struct store_backend store_redis_backend;
+
+/* Shared helpers (store.c). */
+void store_msg(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses stored JSON text with a bounded depth; NULL when it is not JSON. */
+json_object *store_json_from_text(const char *text);
+/* "YYYY-MM-DD" → YYYYMMDD (a Redis score); -1 when malformed. */
+long store_day_number(const char *day);
+
+#endif

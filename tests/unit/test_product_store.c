@@ -1,0 +1,1216 @@
+/*
+ * test_product_store.c — the product app's store (functions/store.h): one
+ * suite of behaviour tests run against both backends, SQLite in a temporary
+ * file and Redis on a real redis-server this test starts on a free loopback
+ * port (with a password, so AUTH is exercised), then the tests only one
+ * backend can have: SQLite's schema migration, lock and path errors; Redis's
+ * outage and recovery, URL errors and key namespace.
+ *
+ * Each test gets a fresh store: a new SQLite file, or a new Redis key prefix.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <hiredis/hiredis.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define LOCK_WAIT_MS 150
+
+struct fixture {
+    bool redis;
+    char dir[256];     /* this group's temporary directory */
+    int test_no;       /* gives every test its own file or key prefix */
+    struct store *s;   /* the current test's store */
+    char db_path[512];
+    char prefix[64];
+    /* Redis */
+    pid_t pid;
+    int port;
+    char password[40];
+    char url[160];
+};
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void ok(struct store *s, enum store_result r, const char *what)
+{
+    if (r != STORE_OK)
+        fail_msg("%s: expected STORE_OK, got %d: %s", what, r, store_error(s));
+}
+#define OK(fx, call) ok((fx)->s, (call), #call)
+
+static int64_t int_of(json_object *obj, const char *key)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(obj, key, &v))
+        fail_msg("no \"%s\" in %s", key, json_object_to_json_string(obj));
+    return json_object_get_int64(v);
+}
+
+static const char *str_of(json_object *obj, const char *key)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+        fail_msg("no string \"%s\" in %s", key, json_object_to_json_string(obj));
+    return json_object_get_string(v);
+}
+
+static bool is_null(json_object *obj, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(obj, key, &v) && v == NULL;
+}
+
+static int64_t at(const char *iso)
+{
+    int64_t t;
+    if (!store_parse_time(iso, &t))
+        fail_msg("bad time in the test: %s", iso);
+    return t;
+}
+
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char child[1024];
+            snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+            remove_tree(child);
+        }
+        closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static void make_temp_dir(struct fixture *fx)
+{
+    snprintf(fx->dir, sizeof fx->dir, "%s/inngest-fcgi-store-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(fx->dir))
+        fail_msg("mkdtemp: %s", strerror(errno));
+}
+
+static struct store *open_store(struct fixture *fx, const char *prefix)
+{
+    struct store_options o = {.busy_timeout_ms = LOCK_WAIT_MS, .redis_timeout_ms = 2000};
+    if (fx->redis) {
+        o.redis_url = fx->url;
+        o.key_prefix = prefix;
+    } else {
+        o.database_path = fx->db_path;
+    }
+    char err[512];
+    struct store *s = store_open_with(&o, err, sizeof err);
+    if (!s)
+        fail_msg("store_open_with: %s", err);
+    return s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* redis-server, started and stopped by the test                              */
+/* ------------------------------------------------------------------------ */
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        fail_msg("cannot find a free port: %s", strerror(errno));
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* redis-server from PATH, else where Debian installs it. */
+static const char *redis_server_path(void)
+{
+    static char found[1024];
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : ""; *p;) {
+        size_t n = strcspn(p, ":");
+        snprintf(found, sizeof found, "%.*s/redis-server", (int)n, p);
+        if (n && access(found, X_OK) == 0)
+            return found;
+        p += n + (p[n] == ':');
+    }
+    return access("/usr/bin/redis-server", X_OK) == 0 ? "/usr/bin/redis-server" : NULL;
+}
+
+/* Whether the server answers PING with our password. */
+static bool redis_answers(const struct fixture *fx)
+{
+    struct timeval tv = {0, 200000};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
+    bool up = false;
+    if (c && !c->err) {
+        redisReply *r = redisCommand(c, "AUTH %s", fx->password);
+        up = r && r->type == REDIS_REPLY_STATUS;
+        freeReplyObject(r);
+    }
+    if (c)
+        redisFree(c);
+    return up;
+}
+
+static int redis_start(struct fixture *fx)
+{
+    const char *bin = redis_server_path();
+    if (!bin) {
+        fprintf(stderr, "redis-server is not installed: run contrib/install-deps.sh (it installs redis-server)\n");
+        return -1;
+    }
+    char port[16], log[512];
+    snprintf(port, sizeof port, "%d", fx->port);
+    snprintf(log, sizeof log, "%s/redis.log", fx->dir);
+    fx->pid = fork();
+    if (fx->pid < 0)
+        return -1;
+    if (fx->pid == 0) {
+        /* never outlive the test, even when it crashes */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() == 1)
+            _exit(1);
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execl(bin, "redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+              "--requirepass", fx->password, "--dir", fx->dir, "--daemonize", "no", (char *)NULL);
+        _exit(127);
+    }
+    /* Wait until it answers, or until it exits (a port taken meanwhile). */
+    for (int i = 0; i < 500; i++) {
+        if (redis_answers(fx))
+            return 0;
+        int status;
+        if (waitpid(fx->pid, &status, WNOHANG) == fx->pid) {
+            fprintf(stderr, "redis-server exited before answering (see %s)\n", log);
+            fx->pid = 0;
+            return -1;
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "redis-server did not answer on 127.0.0.1:%d (see %s)\n", fx->port, log);
+    return -1;
+}
+
+static void redis_stop(struct fixture *fx)
+{
+    if (fx->pid <= 0)
+        return;
+    kill(fx->pid, SIGTERM);
+    int status;
+    waitpid(fx->pid, &status, 0);
+    fx->pid = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Groups and per-test fixtures                                               */
+/* ------------------------------------------------------------------------ */
+
+static int sqlite_group_setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof *fx);
+    make_temp_dir(fx);
+    *state = fx;
+    return 0;
+}
+
+static int redis_group_setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof *fx);
+    fx->redis = true;
+    make_temp_dir(fx);
+    /* ':' and '@' in the password must be percent-encoded in the URL */
+    int salt = rand();
+    snprintf(fx->password, sizeof fx->password, "pw:%ld@%d", (long)getpid(), salt);
+    fx->port = free_port();
+    snprintf(fx->url, sizeof fx->url, "redis://:pw%%3A%ld%%40%d@127.0.0.1:%d/2", (long)getpid(), salt, fx->port);
+    *state = fx;
+    return redis_start(fx);
+}
+
+static int group_teardown(void **state)
+{
+    struct fixture *fx = *state;
+    redis_stop(fx);
+    remove_tree(fx->dir);
+    free(fx);
+    return 0;
+}
+
+static int test_setup(void **state)
+{
+    struct fixture *fx = *state;
+    fx->test_no++;
+    snprintf(fx->db_path, sizeof fx->db_path, "%s/t%d.db", fx->dir, fx->test_no);
+    snprintf(fx->prefix, sizeof fx->prefix, "t%d", fx->test_no);
+    fx->s = open_store(fx, fx->prefix);
+    return 0;
+}
+
+static int test_teardown(void **state)
+{
+    struct fixture *fx = *state;
+    store_close(fx->s);
+    fx->s = NULL;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The suite both backends pass                                               */
+/* ------------------------------------------------------------------------ */
+
+static void views_are_counted_once_per_event(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t total = -1;
+    bool counted = false;
+    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", &total, &counted));
+    assert_int_equal(total, 1);
+    assert_true(counted);
+    /* a retried step repeats the same event: nothing changes */
+    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", &total, &counted));
+    assert_int_equal(total, 1);
+    assert_false(counted);
+    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-2", "2024-05-02", &total, &counted));
+    assert_int_equal(total, 2);
+    assert_true(counted);
+    OK(fx, store_views_total(fx->s, "hello", &total));
+    assert_int_equal(total, 2);
+    OK(fx, store_views_total(fx->s, "never-viewed", &total));
+    assert_int_equal(total, 0);
+
+    /* the daily bucket moved once too */
+    json_object *sum;
+    OK(fx, store_compute_summary(fx->s, "daily", "2024-05-01", "2024-05-01", &sum));
+    assert_int_equal(int_of(sum, "totalViews"), 1);
+    json_object *days;
+    json_object_object_get_ex(sum, "viewsByDay", &days);
+    assert_int_equal(int_of(days, "2024-05-01"), 1);
+    json_object_put(sum);
+}
+
+static void bad_input_is_refused_as_failed(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t total;
+    bool counted;
+    assert_int_equal(store_record_view(fx->s, "", "T", "evt", "2024-05-01", &total, &counted), STORE_FAILED);
+    assert_non_null(strstr(store_error(fx->s), "slug"));
+    assert_int_equal(store_record_view(fx->s, "a", "T", NULL, "2024-05-01", &total, &counted), STORE_FAILED);
+    assert_non_null(strstr(store_error(fx->s), "event id"));
+    assert_int_equal(store_record_view(fx->s, "a", "T", "evt", "2024-02-30", &total, &counted), STORE_FAILED);
+    assert_int_equal(store_record_view(fx->s, "a", "T", "evt", "yesterday", &total, &counted), STORE_FAILED);
+    assert_non_null(strstr(store_error(fx->s), "YYYY-MM-DD"));
+    char long_slug[STORE_MAX_ID + 2];
+    memset(long_slug, 'x', sizeof long_slug - 1);
+    long_slug[sizeof long_slug - 1] = '\0';
+    assert_int_equal(store_record_view(fx->s, long_slug, "T", "evt", "2024-05-01", &total, &counted),
+                     STORE_FAILED);
+    json_object *out = (json_object *)1;
+    assert_int_equal(store_compute_summary(fx->s, "yearly", "2024-05-01", "2024-05-02", &out), STORE_FAILED);
+    assert_null(out);
+    assert_int_equal(store_compute_summary(fx->s, "daily", "2024-05-02", "2024-05-01", &out), STORE_FAILED);
+    assert_int_equal(store_top_posts(fx->s, "2024-05-01", 0, &out), STORE_FAILED);
+    assert_int_equal(store_put_trending(fx->s, NULL, 1), STORE_FAILED);
+    assert_int_equal(store_record_payment(fx->s, "pi_1", -5, "usd", NULL, "succeeded", NULL), STORE_FAILED);
+    /* nothing was counted by the refused calls */
+    OK(fx, store_views_total(fx->s, "a", &total));
+    assert_int_equal(total, 0);
+}
+
+static void milestones_are_recorded_once(void **state)
+{
+    struct fixture *fx = *state;
+    bool is_new = false;
+    OK(fx, store_record_milestone(fx->s, "hello", "Hello", 100, 100, at("2024-05-01T10:00:00Z"), &is_new));
+    assert_true(is_new);
+    OK(fx, store_record_milestone(fx->s, "hello", "Hello", 100, 101, at("2024-05-01T11:00:00Z"), &is_new));
+    assert_false(is_new);
+    OK(fx, store_record_milestone(fx->s, "hello", "Hello", 1000, 1000, at("2024-05-03T09:30:00Z"), &is_new));
+    assert_true(is_new);
+    OK(fx, store_record_milestone(fx->s, "other", "Other", 100, 100, at("2024-05-02T00:00:00Z"), &is_new));
+    assert_true(is_new);
+
+    json_object *list;
+    OK(fx, store_list_milestones(fx->s, "hello", &list));
+    assert_int_equal(json_object_array_length(list), 2);
+    json_object *first = json_object_array_get_idx(list, 0), *second = json_object_array_get_idx(list, 1);
+    assert_int_equal(int_of(first, "milestone"), 100);
+    assert_int_equal(int_of(first, "totalViews"), 100); /* the first record stays */
+    assert_string_equal(str_of(first, "reachedAt"), "2024-05-01T10:00:00Z");
+    assert_string_equal(str_of(first, "title"), "Hello");
+    assert_int_equal(int_of(second, "milestone"), 1000);
+    json_object_put(list);
+}
+
+static void trending_lists_most_viewed_first(void **state)
+{
+    struct fixture *fx = *state;
+    static const struct { const char *slug, *day; int views; } views[] = {
+        {"old-but-big", "2024-04-01", 9}, /* before the window */
+        {"alpha", "2024-04-28", 3},       {"bravo", "2024-04-27", 2}, {"bravo", "2024-04-29", 3},
+        {"charlie", "2024-04-30", 1},     {"delta", "2024-04-30", 3}, {"old-but-big", "2024-04-30", 1},
+    };
+    int n = 0;
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+        for (int k = 0; k < views[i].views; k++) {
+            char id[32], title[64];
+            snprintf(id, sizeof id, "evt-%d", n++);
+            snprintf(title, sizeof title, "Title of %s", views[i].slug);
+            OK(fx, store_record_view(fx->s, views[i].slug, title, id, views[i].day, NULL, NULL));
+        }
+    }
+    json_object *top;
+    OK(fx, store_top_posts(fx->s, "2024-04-24", 3, &top));
+    assert_int_equal(json_object_array_length(top), 3);
+    /* bravo 5, then alpha and delta with 3 each (by slug) */
+    assert_string_equal(str_of(json_object_array_get_idx(top, 0), "slug"), "bravo");
+    assert_int_equal(int_of(json_object_array_get_idx(top, 0), "views"), 5);
+    assert_string_equal(str_of(json_object_array_get_idx(top, 0), "title"), "Title of bravo");
+    assert_string_equal(str_of(json_object_array_get_idx(top, 1), "slug"), "alpha");
+    assert_string_equal(str_of(json_object_array_get_idx(top, 2), "slug"), "delta");
+
+    json_object *stored = (json_object *)1;
+    int64_t computed_at = -1;
+    OK(fx, store_get_trending(fx->s, &stored, &computed_at));
+    assert_null(stored);
+    OK(fx, store_put_trending(fx->s, top, 1714500000));
+    OK(fx, store_get_trending(fx->s, &stored, &computed_at));
+    assert_int_equal(computed_at, 1714500000);
+    assert_true(json_object_equal(stored, top));
+    json_object_put(stored);
+
+    /* a later computation replaces the list */
+    json_object *empty = json_object_new_array();
+    OK(fx, store_put_trending(fx->s, empty, 1714503600));
+    OK(fx, store_get_trending(fx->s, &stored, &computed_at));
+    assert_int_equal(json_object_array_length(stored), 0);
+    assert_int_equal(computed_at, 1714503600);
+    json_object_put(stored);
+    json_object_put(empty);
+    json_object_put(top);
+}
+
+static void summary_covers_its_period_only(void **state)
+{
+    struct fixture *fx = *state;
+    static const struct { const char *slug, *day; } views[] = {
+        {"a", "2024-04-30"}, /* before */
+        {"a", "2024-05-01"}, {"a", "2024-05-01"}, {"b", "2024-05-01"}, {"a", "2024-05-07"}, {"c", "2024-05-07"},
+        {"c", "2024-05-07"}, {"c", "2024-05-07"}, {"b", "2024-05-08"}, /* after */
+    };
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "evt-%zu", i);
+        OK(fx, store_record_view(fx->s, views[i].slug, views[i].slug, id, views[i].day, NULL, NULL));
+    }
+    OK(fx, store_record_milestone(fx->s, "a", "a", 100, 100, at("2024-04-30T23:59:59Z"), NULL));
+    OK(fx, store_record_milestone(fx->s, "c", "c", 100, 100, at("2024-05-07T23:59:59Z"), NULL));
+    OK(fx, store_record_milestone(fx->s, "b", "b", 100, 100, at("2024-05-08T00:00:00Z"), NULL));
+
+    json_object *sum;
+    OK(fx, store_compute_summary(fx->s, "weekly", "2024-05-01", "2024-05-07", &sum));
+    assert_string_equal(str_of(sum, "period"), "weekly");
+    assert_string_equal(str_of(sum, "startDate"), "2024-05-01");
+    assert_string_equal(str_of(sum, "endDate"), "2024-05-07");
+    assert_int_equal(int_of(sum, "totalViews"), 7);
+    assert_int_equal(int_of(sum, "uniquePosts"), 3);
+    json_object *top, *days, *milestones;
+    json_object_object_get_ex(sum, "topPosts", &top);
+    assert_int_equal(json_object_array_length(top), 3);
+    assert_string_equal(str_of(json_object_array_get_idx(top, 0), "slug"), "a"); /* 3, tie with c → by slug */
+    assert_int_equal(int_of(json_object_array_get_idx(top, 0), "views"), 3);
+    assert_string_equal(str_of(json_object_array_get_idx(top, 1), "slug"), "c");
+    assert_string_equal(str_of(json_object_array_get_idx(top, 2), "slug"), "b");
+    json_object_object_get_ex(sum, "viewsByDay", &days);
+    assert_int_equal(json_object_object_length(days), 2);
+    assert_int_equal(int_of(days, "2024-05-01"), 3);
+    assert_int_equal(int_of(days, "2024-05-07"), 4);
+    json_object_object_get_ex(sum, "milestones", &milestones);
+    assert_int_equal(json_object_array_length(milestones), 1);
+    assert_string_equal(str_of(json_object_array_get_idx(milestones, 0), "slug"), "c");
+    assert_string_equal(str_of(json_object_array_get_idx(milestones, 0), "reachedAt"), "2024-05-07T23:59:59Z");
+
+    json_object *stored = (json_object *)1;
+    OK(fx, store_get_summary(fx->s, "weekly", "2024-05-01", &stored));
+    assert_null(stored);
+    OK(fx, store_put_summary(fx->s, "weekly", "2024-05-01", sum));
+    OK(fx, store_put_summary(fx->s, "weekly", "2024-05-01", sum)); /* a retried step */
+    OK(fx, store_get_summary(fx->s, "weekly", "2024-05-01", &stored));
+    assert_true(json_object_equal(stored, sum));
+    json_object_put(stored);
+    OK(fx, store_get_summary(fx->s, "daily", "2024-05-01", &stored));
+    assert_null(stored);
+
+    /* an empty period is a summary of zeros, not an error */
+    json_object *none;
+    OK(fx, store_compute_summary(fx->s, "monthly", "2023-01-01", "2023-01-31", &none));
+    assert_int_equal(int_of(none, "totalViews"), 0);
+    assert_int_equal(int_of(none, "uniquePosts"), 0);
+    json_object_put(none);
+    json_object_put(sum);
+}
+
+static void subscriptions_and_past_due(void **state)
+{
+    struct fixture *fx = *state;
+    json_object *raw = json_tokener_parse("{\"id\":\"cs_1\",\"amount_total\":900,\"metadata\":{\"userId\":\"u1\"}}");
+    OK(fx, store_put_subscription(fx->s, "u1", "cs_1", "cus_A", "sub_1", "active", raw));
+    OK(fx, store_put_subscription(fx->s, "u1", "cs_1", "cus_A", "sub_1", "active", raw)); /* retried */
+    OK(fx, store_put_subscription(fx->s, "u2", "cs_2", "cus_A", "sub_2", "active", NULL));
+    OK(fx, store_put_subscription(fx->s, "u3", "cs_3", "cus_B", "sub_3", "active", NULL));
+    OK(fx, store_put_subscription(fx->s, "u4", "cs_4", NULL, NULL, "paid", NULL)); /* a one-off payment */
+
+    json_object *sub;
+    OK(fx, store_get_subscription(fx->s, "u1", &sub));
+    assert_string_equal(str_of(sub, "userId"), "u1");
+    assert_string_equal(str_of(sub, "sessionId"), "cs_1");
+    assert_string_equal(str_of(sub, "customerId"), "cus_A");
+    assert_string_equal(str_of(sub, "subscriptionId"), "sub_1");
+    assert_string_equal(str_of(sub, "status"), "active");
+    assert_int_equal(strlen(str_of(sub, "updatedAt")), 20);
+    json_object *session;
+    json_object_object_get_ex(sub, "session", &session);
+    assert_true(json_object_equal(session, raw));
+    json_object_put(sub);
+    OK(fx, store_get_subscription(fx->s, "u4", &sub));
+    assert_true(is_null(sub, "customerId"));
+    assert_true(is_null(sub, "subscriptionId"));
+    assert_true(is_null(sub, "session"));
+    json_object_put(sub);
+    OK(fx, store_get_subscription(fx->s, "nobody", &sub));
+    assert_null(sub);
+
+    int64_t updated = -1;
+    OK(fx, store_mark_past_due(fx->s, "cus_A", &updated));
+    assert_int_equal(updated, 2);
+    OK(fx, store_mark_past_due(fx->s, "cus_A", &updated)); /* retried: the same outcome */
+    assert_int_equal(updated, 2);
+    OK(fx, store_get_subscription(fx->s, "u2", &sub));
+    assert_string_equal(str_of(sub, "status"), "past_due");
+    json_object_put(sub);
+    OK(fx, store_get_subscription(fx->s, "u3", &sub));
+    assert_string_equal(str_of(sub, "status"), "active");
+    json_object_put(sub);
+    OK(fx, store_mark_past_due(fx->s, "cus_unknown", &updated));
+    assert_int_equal(updated, 0);
+
+    /* a user who moved to another customer is no longer that customer's */
+    OK(fx, store_put_subscription(fx->s, "u2", "cs_5", "cus_C", "sub_5", "active", NULL));
+    OK(fx, store_mark_past_due(fx->s, "cus_A", &updated));
+    assert_int_equal(updated, 1);
+    OK(fx, store_get_subscription(fx->s, "u2", &sub));
+    assert_string_equal(str_of(sub, "status"), "active");
+    json_object_put(sub);
+    json_object_put(raw);
+}
+
+static void payments_are_recorded_once(void **state)
+{
+    struct fixture *fx = *state;
+    bool is_new = false;
+    OK(fx, store_record_payment(fx->s, "pi_1", 1999, "usd", "cus_A", "succeeded", &is_new));
+    assert_true(is_new);
+    OK(fx, store_record_payment(fx->s, "pi_1", 5, "eur", "cus_B", "failed", &is_new));
+    assert_false(is_new);
+    OK(fx, store_record_payment(fx->s, "pi_2", 0, "usd", NULL, "succeeded", &is_new));
+    assert_true(is_new);
+
+    json_object *p;
+    OK(fx, store_get_payment(fx->s, "pi_1", &p));
+    assert_string_equal(str_of(p, "id"), "pi_1");
+    assert_int_equal(int_of(p, "amount"), 1999);
+    assert_string_equal(str_of(p, "currency"), "usd");
+    assert_string_equal(str_of(p, "customer"), "cus_A");
+    assert_string_equal(str_of(p, "status"), "succeeded");
+    assert_int_equal(strlen(str_of(p, "recordedAt")), 20);
+    json_object_put(p);
+    OK(fx, store_get_payment(fx->s, "pi_2", &p));
+    assert_true(is_null(p, "customer"));
+    json_object_put(p);
+    OK(fx, store_get_payment(fx->s, "pi_none", &p));
+    assert_null(p);
+}
+
+static void github_cache_is_replaced(void **state)
+{
+    struct fixture *fx = *state;
+    json_object *data = (json_object *)1;
+    int64_t fetched = -1;
+    OK(fx, store_get_github_cache(fx->s, "octocat", &data, &fetched));
+    assert_null(data);
+    json_object *first = json_tokener_parse("{\"total\":12,\"weeks\":[[1,2],[3]]}");
+    json_object *second = json_tokener_parse("{\"total\":15,\"weeks\":[]}");
+    OK(fx, store_put_github_cache(fx->s, "octocat", first, 1000));
+    OK(fx, store_put_github_cache(fx->s, "octocat", second, 2000));
+    OK(fx, store_get_github_cache(fx->s, "octocat", &data, &fetched));
+    assert_true(json_object_equal(data, second));
+    assert_int_equal(fetched, 2000);
+    json_object_put(data);
+    OK(fx, store_get_github_cache(fx->s, "someone-else", &data, &fetched));
+    assert_null(data);
+    json_object_put(first);
+    json_object_put(second);
+}
+
+static void only_expired_sessions_are_deleted(void **state)
+{
+    struct fixture *fx = *state;
+    OK(fx, store_put_session(fx->s, "s1", "u1", 100));
+    OK(fx, store_put_session(fx->s, "s2", "u2", 200));
+    OK(fx, store_put_session(fx->s, "s3", "u3", 300));
+    OK(fx, store_put_session(fx->s, "s4", "u4", 150));
+    OK(fx, store_put_session(fx->s, "s4", "u4", 250)); /* renewed */
+
+    int64_t deleted = -1;
+    OK(fx, store_delete_expired_sessions(fx->s, 200, &deleted));
+    assert_int_equal(deleted, 2); /* s1, s2: expires_at <= now */
+    OK(fx, store_delete_expired_sessions(fx->s, 200, &deleted));
+    assert_int_equal(deleted, 0);
+
+    char user[STORE_MAX_ID + 1];
+    int64_t expires = 0;
+    bool found = true;
+    OK(fx, store_get_session(fx->s, "s1", user, sizeof user, &expires, &found));
+    assert_false(found);
+    OK(fx, store_get_session(fx->s, "s4", user, sizeof user, &expires, &found));
+    assert_true(found);
+    assert_string_equal(user, "u4");
+    assert_int_equal(expires, 250);
+    OK(fx, store_get_session(fx->s, "s3", NULL, 0, &expires, &found));
+    assert_true(found);
+    assert_int_equal(expires, 300);
+}
+
+static void readwise_accounts_are_replaced(void **state)
+{
+    struct fixture *fx = *state;
+    OK(fx, store_put_readwise_account(fx->s, "u2", "token-b"));
+    OK(fx, store_put_readwise_account(fx->s, "u1", "token-a"));
+    OK(fx, store_put_readwise_account(fx->s, "u1", "token-c"));
+
+    json_object *ids;
+    OK(fx, store_list_readwise_accounts(fx->s, &ids));
+    assert_int_equal(json_object_array_length(ids), 2);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(ids, 0)), "u1");
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(ids, 1)), "u2");
+    json_object_put(ids);
+
+    char token[64];
+    bool found = false;
+    OK(fx, store_get_readwise_token(fx->s, "u1", token, sizeof token, &found));
+    assert_true(found);
+    assert_string_equal(token, "token-c");
+    OK(fx, store_get_readwise_token(fx->s, "nobody", token, sizeof token, &found));
+    assert_false(found);
+    char tiny[4];
+    assert_int_equal(store_get_readwise_token(fx->s, "u1", tiny, sizeof tiny, &found), STORE_FAILED);
+    assert_null(strstr(store_error(fx->s), "token-c"));
+    assert_int_equal(store_put_readwise_account(fx->s, "u3", ""), STORE_FAILED);
+
+    int64_t count = -1, counted_at = -1;
+    OK(fx, store_get_book_count(fx->s, "u1", &count, &counted_at, &found));
+    assert_false(found);
+    OK(fx, store_put_book_count(fx->s, "u1", 41, 1000));
+    OK(fx, store_put_book_count(fx->s, "u1", 42, 2000));
+    OK(fx, store_get_book_count(fx->s, "u1", &count, &counted_at, &found));
+    assert_true(found);
+    assert_int_equal(count, 42);
+    assert_int_equal(counted_at, 2000);
+}
+
+/* A worker whose store never opened: every call is retriable, nothing crashes. */
+static void a_missing_store_is_retriable(void **state)
+{
+    (void)state;
+    int64_t total = 5;
+    bool counted = true;
+    assert_int_equal(store_record_view(NULL, "a", "A", "evt", "2024-05-01", &total, &counted), STORE_RETRY);
+    assert_int_equal(total, 0);
+    assert_false(counted);
+    json_object *out = (json_object *)1;
+    assert_int_equal(store_get_trending(NULL, &out, NULL), STORE_RETRY);
+    assert_null(out);
+    assert_int_equal(store_delete_expired_sessions(NULL, 1, NULL), STORE_RETRY);
+    assert_non_null(strstr(store_error(NULL), "could not be opened"));
+    assert_string_equal(store_backend_name(NULL), "none");
+}
+
+/* ------------------------------------------------------------------------ */
+/* SQLite only                                                                */
+/* ------------------------------------------------------------------------ */
+
+static int user_version_of(const char *path)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return v;
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    char *msg = NULL;
+    if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("preparing %s: %s", path, msg ? msg : sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+/* Version 1 of the schema as the first release created it, frozen here. */
+static const char schema_v1[] =
+    "CREATE TABLE posts (slug TEXT PRIMARY KEY, title TEXT NOT NULL, total_views INTEGER NOT NULL);"
+    "CREATE TABLE daily_views (slug TEXT NOT NULL, day TEXT NOT NULL, views INTEGER NOT NULL,"
+    "  PRIMARY KEY (slug, day)) WITHOUT ROWID;"
+    "CREATE TABLE view_events (event_id TEXT PRIMARY KEY) WITHOUT ROWID;"
+    "CREATE TABLE milestones (slug TEXT NOT NULL, milestone INTEGER NOT NULL, title TEXT NOT NULL,"
+    "  total_views INTEGER NOT NULL, reached_at INTEGER NOT NULL, PRIMARY KEY (slug, milestone));"
+    "CREATE TABLE documents (kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL,"
+    "  stamp INTEGER NOT NULL, PRIMARY KEY (kind, key));"
+    "CREATE TABLE subscriptions (user_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, customer_id TEXT,"
+    "  subscription_id TEXT, status TEXT NOT NULL, session TEXT, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE payments (payment_intent_id TEXT PRIMARY KEY, amount INTEGER NOT NULL,"
+    "  currency TEXT NOT NULL, customer TEXT, status TEXT NOT NULL, recorded_at INTEGER NOT NULL);"
+    "CREATE TABLE sessions (session_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);"
+    "CREATE TABLE readwise_accounts (user_id TEXT PRIMARY KEY, token TEXT NOT NULL);"
+    "CREATE TABLE book_counts (user_id TEXT PRIMARY KEY, count INTEGER NOT NULL, counted_at INTEGER NOT NULL);"
+    "PRAGMA user_version = 1;";
+
+static void sqlite_migrates_a_version_1_file(void **state)
+{
+    struct fixture *fx = *state;
+    char path[600];
+    snprintf(path, sizeof path, "%s/v1.db", fx->dir);
+    exec_sql(path, schema_v1);
+    exec_sql(path, "INSERT INTO posts VALUES ('hello', 'Hello', 7);"
+                   "INSERT INTO daily_views VALUES ('hello', '2024-05-01', 7);"
+                   "INSERT INTO view_events VALUES ('evt-old');"
+                   "INSERT INTO readwise_accounts VALUES ('u1', 'token-v1');");
+    assert_int_equal(user_version_of(path), 1);
+
+    struct store_options o = {.database_path = path, .busy_timeout_ms = LOCK_WAIT_MS};
+    char err[512];
+    struct store *s = store_open_with(&o, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_int_equal(user_version_of(path), 2);
+    int64_t total;
+    bool counted = true;
+    /* the event id recorded before the migration is still known */
+    ok(s, store_record_view(s, "hello", "Hello", "evt-old", "2024-05-02", &total, &counted), "old event");
+    assert_false(counted);
+    assert_int_equal(total, 7);
+    ok(s, store_record_view(s, "hello", "Hello", "evt-new", "2024-05-02", &total, &counted), "new event");
+    assert_true(counted);
+    assert_int_equal(total, 8);
+    char token[32];
+    bool found;
+    ok(s, store_get_readwise_token(s, "u1", token, sizeof token, &found), "token");
+    assert_string_equal(token, "token-v1");
+    store_close(s);
+
+    /* opening again finds nothing to do */
+    s = store_open_with(&o, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(user_version_of(path), 2);
+    store_close(s);
+}
+
+static void sqlite_creates_an_empty_file_schema(void **state)
+{
+    struct fixture *fx = *state;
+    char path[600];
+    snprintf(path, sizeof path, "%s/empty.db", fx->dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600); /* version 0: an empty file */
+    assert_true(fd >= 0);
+    close(fd);
+    struct store_options o = {.database_path = path};
+    char err[512];
+    struct store *s = store_open_with(&o, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_int_equal(user_version_of(path), 2);
+    int64_t total;
+    ok(s, store_record_view(s, "a", "A", "evt", "2024-05-01", &total, NULL), "view");
+    assert_int_equal(total, 1);
+    store_close(s);
+}
+
+static void sqlite_refuses_a_newer_schema_or_a_non_database(void **state)
+{
+    struct fixture *fx = *state;
+    char path[600], err[512];
+    snprintf(path, sizeof path, "%s/future.db", fx->dir);
+    exec_sql(path, "CREATE TABLE t (x); PRAGMA user_version = 99;");
+    struct store_options o = {.database_path = path, .tolerate_unavailable = true};
+    assert_null(store_open_with(&o, err, sizeof err));
+    assert_non_null(strstr(err, "schema version 99"));
+    assert_int_equal(user_version_of(path), 99); /* untouched */
+
+    snprintf(path, sizeof path, "%s/garbage.db", fx->dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 200; i++)
+        fputs("this is not a database file ", f);
+    fclose(f);
+    assert_null(store_open_with(&o, err, sizeof err));
+    assert_non_null(strstr(err, "not a database"));
+}
+
+static void sqlite_lock_held_elsewhere_is_retriable(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t total;
+    OK(fx, store_record_view(fx->s, "a", "A", "evt-1", "2024-05-01", &total, NULL));
+
+    sqlite3 *other;
+    assert_int_equal(sqlite3_open(fx->db_path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+    bool counted = true;
+    assert_int_equal(store_record_view(fx->s, "a", "A", "evt-2", "2024-05-01", &total, &counted), STORE_RETRY);
+    assert_false(counted);
+    assert_non_null(strstr(store_error(fx->s), "locked"));
+    assert_int_equal(store_put_session(fx->s, "s1", "u1", 10), STORE_RETRY);
+    /* readers are not blocked (WAL) */
+    OK(fx, store_views_total(fx->s, "a", &total));
+    assert_int_equal(total, 1);
+
+    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    OK(fx, store_record_view(fx->s, "a", "A", "evt-2", "2024-05-01", &total, &counted));
+    assert_true(counted);
+    assert_int_equal(total, 2);
+}
+
+static void sqlite_creates_missing_directories_privately(void **state)
+{
+    struct fixture *fx = *state;
+    char path[700], dir[600];
+    snprintf(dir, sizeof dir, "%s/x/y", fx->dir);
+    snprintf(path, sizeof path, "%s/z/store.db", dir);
+    struct store_options o = {.database_path = path};
+    char err[512];
+    struct store *s = store_open_with(&o, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    mode_t mask = umask(0);
+    umask(mask);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600 & ~mask);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700 & ~mask);
+    store_close(s);
+}
+
+static void sqlite_unusable_paths_give_clear_errors(void **state)
+{
+    struct fixture *fx = *state;
+    char file[600], path[700], err[512];
+    snprintf(file, sizeof file, "%s/a-file", fx->dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+
+    /* a directory where a file is: even root cannot write there */
+    snprintf(path, sizeof path, "%s/sub/store.db", file);
+    struct store_options o = {.database_path = path, .tolerate_unavailable = true};
+    assert_null(store_open_with(&o, err, sizeof err));
+    assert_non_null(strstr(err, "cannot create the SQLite database"));
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "a-file is not a directory"));
+
+    /* a directory given as the database */
+    o.database_path = fx->dir;
+    assert_null(store_open_with(&o, err, sizeof err));
+    assert_non_null(strstr(err, "is a directory"));
+}
+
+/* What opening `path` says, from a process that is not root (root writes
+ * anywhere): a child drops to nobody when the test runs as root. */
+static void open_as_unprivileged(const char *path, char *err, size_t err_size, bool *opened)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(2);
+        struct store_options o = {.database_path = path};
+        char msg[512];
+        struct store *s = store_open_with(&o, msg, sizeof msg);
+        if (s)
+            snprintf(msg, sizeof msg, "opened");
+        store_close(s);
+        ssize_t n = write(fds[1], msg, strlen(msg));
+        _exit(n > 0 ? 0 : 3);
+    }
+    close(fds[1]);
+    ssize_t n = read(fds[0], err, err_size - 1);
+    close(fds[0]);
+    err[n > 0 ? n : 0] = '\0';
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    *opened = strcmp(err, "opened") == 0;
+}
+
+static void sqlite_unwritable_directories_give_clear_errors(void **state)
+{
+    struct fixture *fx = *state;
+    char dir[600], path[700], err[512];
+    bool opened;
+    snprintf(dir, sizeof dir, "%s/read-only", fx->dir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    assert_int_equal(chmod(dir, 0555), 0);
+    assert_int_equal(chmod(fx->dir, 0755), 0); /* mkdtemp's 0700 would hide everything from nobody */
+
+    snprintf(path, sizeof path, "%s/store.db", dir);
+    open_as_unprivileged(path, err, sizeof err, &opened);
+    assert_false(opened);
+    assert_non_null(strstr(err, "cannot create the SQLite database"));
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "Permission denied"));
+
+    snprintf(path, sizeof path, "%s/sub/store.db", dir);
+    open_as_unprivileged(path, err, sizeof err, &opened);
+    assert_false(opened);
+    assert_non_null(strstr(err, "cannot create the directory"));
+    assert_non_null(strstr(err, "Permission denied"));
+    chmod(fx->dir, 0700);
+}
+
+/* DATABASE_PATH and the default path come from the environment; the worker
+ * hook logs and answers STORE_RETRY when the store cannot be opened. */
+static void sqlite_environment_and_worker_hooks(void **state)
+{
+    struct fixture *fx = *state;
+    char cwd[1024], path[700];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    unsetenv("REDIS_URL");
+
+    snprintf(path, sizeof path, "%s/from-env/app.db", fx->dir);
+    setenv("DATABASE_PATH", path, 1);
+    void *state_ptr = product_store_start();
+    assert_non_null(state_ptr);
+    assert_string_equal(store_backend_name(state_ptr), "sqlite");
+    assert_int_equal(access(path, F_OK), 0);
+    product_store_stop(state_ptr);
+
+    /* unset: run/inngest-fcgi.db under the working directory */
+    unsetenv("DATABASE_PATH");
+    assert_int_equal(chdir(fx->dir), 0);
+    char err[512];
+    struct store *s = store_open(err, sizeof err);
+    int created = access(STORE_DEFAULT_DATABASE_PATH, F_OK);
+    assert_int_equal(chdir(cwd), 0);
+    if (!s)
+        fail_msg("%s", err);
+    assert_int_equal(created, 0);
+    store_close(s);
+
+    /* unusable: the hook returns no store and store calls are retriable */
+    snprintf(path, sizeof path, "%s/from-env/app.db/inside.db", fx->dir);
+    setenv("DATABASE_PATH", path, 1);
+    state_ptr = product_store_start();
+    unsetenv("DATABASE_PATH");
+    assert_null(state_ptr);
+    int64_t total;
+    assert_int_equal(store_views_total(state_ptr, "a", &total), STORE_RETRY);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Redis only                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static void redis_outage_is_retriable_and_recovers(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t total;
+    bool counted;
+    OK(fx, store_record_view(fx->s, "a", "A", "evt-1", "2024-05-01", &total, &counted));
+
+    redis_stop(fx);
+    assert_int_equal(store_record_view(fx->s, "a", "A", "evt-2", "2024-05-01", &total, &counted), STORE_RETRY);
+    assert_non_null(strstr(store_error(fx->s), "Redis at 127.0.0.1:"));
+    assert_null(strstr(store_error(fx->s), fx->password));
+    /* the next call tries to reconnect, and says so */
+    assert_int_equal(store_views_total(fx->s, "a", &total), STORE_RETRY);
+    assert_non_null(strstr(store_error(fx->s), "cannot connect"));
+    assert_null(strstr(store_error(fx->s), fx->password));
+
+    assert_int_equal(redis_start(fx), 0);
+    /* this server keeps nothing across restarts (--save ''): a fresh count */
+    OK(fx, store_record_view(fx->s, "a", "A", "evt-2", "2024-05-01", &total, &counted));
+    assert_true(counted);
+    assert_int_equal(total, 1);
+    OK(fx, store_record_view(fx->s, "a", "A", "evt-2", "2024-05-01", &total, &counted));
+    assert_false(counted);
+}
+
+/* A server that stops answering (SIGSTOP) times out as STORE_RETRY; the
+ * command it had received may still run when it resumes, and the retried
+ * step's repeat of it changes nothing. */
+static void redis_hung_server_times_out_then_recovers(void **state)
+{
+    struct fixture *fx = *state;
+    struct store_options o = {.redis_url = fx->url, .key_prefix = "hung", .redis_timeout_ms = 300};
+    char err[512];
+    struct store *s = store_open_with(&o, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    int64_t total = -1;
+    bool counted;
+    kill(fx->pid, SIGSTOP);
+    enum store_result r = store_record_view(s, "a", "A", "evt-1", "2024-05-01", &total, &counted);
+    kill(fx->pid, SIGCONT);
+    assert_int_equal(r, STORE_RETRY);
+    assert_non_null(strstr(store_error(s), "lost the connection"));
+    ok(s, store_record_view(s, "a", "A", "evt-1", "2024-05-01", &total, &counted), "the retried step");
+    assert_int_equal(total, 1);
+    ok(s, store_record_view(s, "a", "A", "evt-1", "2024-05-01", &total, &counted), "once more");
+    assert_int_equal(total, 1);
+    assert_false(counted);
+    store_close(s);
+}
+
+static void redis_down_at_start_is_tolerated_by_the_worker_hook(void **state)
+{
+    struct fixture *fx = *state;
+    redis_stop(fx);
+    setenv("REDIS_URL", fx->url, 1);
+    setenv("INNGEST_APP_ID", "hook-test", 1);
+    struct store *s = product_store_start();
+    assert_non_null(s);
+    assert_string_equal(store_backend_name(s), "redis");
+    int64_t total;
+    assert_int_equal(store_views_total(s, "a", &total), STORE_RETRY);
+    assert_non_null(strstr(store_error(s), "cannot connect"));
+
+    /* the strict opener refuses instead */
+    char err[512];
+    assert_null(store_open(err, sizeof err));
+    assert_non_null(strstr(err, "cannot connect"));
+    assert_null(strstr(err, fx->password));
+    unsetenv("REDIS_URL");
+    unsetenv("INNGEST_APP_ID");
+
+    assert_int_equal(redis_start(fx), 0);
+    ok(s, store_record_view(s, "a", "A", "evt-1", "2024-05-01", &total, NULL), "after the server came back");
+    assert_int_equal(total, 1);
+
+    /* its keys carry the app id from INNGEST_APP_ID */
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
+    assert_true(c && !c->err);
+    redisReply *r = redisCommand(c, "AUTH %s", fx->password);
+    freeReplyObject(r);
+    freeReplyObject(redisCommand(c, "SELECT 2"));
+    r = redisCommand(c, "HGET inngest-fcgi:hook-test:views:total a");
+    assert_true(r && r->type == REDIS_REPLY_STRING);
+    assert_string_equal(r->str, "1");
+    freeReplyObject(r);
+    redisFree(c);
+    product_store_stop(s);
+}
+
+static void redis_keys_are_namespaced(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t total;
+    OK(fx, store_record_view(fx->s, "a", "A", "evt-1", "2024-05-01", &total, NULL));
+    OK(fx, store_put_readwise_account(fx->s, "u1", "tok"));
+
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
+    assert_true(c && !c->err);
+    freeReplyObject(redisCommand(c, "AUTH %s", fx->password));
+    freeReplyObject(redisCommand(c, "SELECT 2")); /* the URL's database */
+    redisReply *r = redisCommand(c, "KEYS *");
+    assert_true(r && r->type == REDIS_REPLY_ARRAY);
+    char mine[96];
+    snprintf(mine, sizeof mine, "inngest-fcgi:%s:", fx->prefix);
+    size_t own = 0;
+    for (size_t i = 0; i < r->elements; i++) {
+        if (strncmp(r->element[i]->str, "inngest-fcgi:", 13) != 0)
+            fail_msg("a key outside the namespace: %s", r->element[i]->str);
+        own += strncmp(r->element[i]->str, mine, strlen(mine)) == 0;
+    }
+    assert_true(own >= 5);
+    freeReplyObject(r);
+    redisFree(c);
+
+    /* another prefix (another environment) sees none of it */
+    struct store *other = open_store(fx, "another-env");
+    ok(other, store_views_total(other, "a", &total), "other total");
+    assert_int_equal(total, 0);
+    bool found = true;
+    char token[16];
+    ok(other, store_get_readwise_token(other, "u1", token, sizeof token, &found), "other token");
+    assert_false(found);
+    store_close(other);
+}
+
+static void redis_urls_are_checked_without_echoing_passwords(void **state)
+{
+    struct fixture *fx = *state;
+    static const struct { const char *url, *why; } bad[] = {
+        {"http://127.0.0.1:6379", "redis://"},
+        {"rediss://:secretpw@127.0.0.1:6379", "TLS"},
+        {"redis://:secretpw@", "no host"},
+        {"redis://:secretpw@127.0.0.1:0", "port"},
+        {"redis://:secretpw@127.0.0.1:99999", "port"},
+        {"redis://:secretpw@127.0.0.1:6379/abc", "database"},
+        {"redis://secretpw@127.0.0.1:6379", "redis://:password@host"},
+        {"redis://:secret%zzpw@127.0.0.1:6379", "malformed"},
+        {"redis://:secretpw@127.0.0.1:6379/0?timeout=1", "query"},
+        {"redis://:secretpw@[::1:6379", "closing ]"},
+    };
+    char err[512];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct store_options o = {.redis_url = bad[i].url, .tolerate_unavailable = true};
+        assert_null(store_open_with(&o, err, sizeof err));
+        if (!strstr(err, bad[i].why))
+            fail_msg("%s: expected \"%s\" in: %s", bad[i].url, bad[i].why, err);
+        assert_null(strstr(err, "secret"));
+    }
+
+    /* a wrong password: refused by the server, never echoed */
+    char url[160];
+    snprintf(url, sizeof url, "redis://:wrong-secret@127.0.0.1:%d", fx->port);
+    struct store_options o = {.redis_url = url};
+    assert_null(store_open_with(&o, err, sizeof err));
+    assert_non_null(strstr(err, "AUTH"));
+    assert_null(strstr(err, "wrong-secret"));
+
+    /* an ACL user name ("default") and another database work */
+    char with_user[200];
+    const char *userinfo = strstr(fx->url, "://:") + 4;
+    snprintf(with_user, sizeof with_user, "redis://default:%.*s@127.0.0.1:%d/3",
+             (int)(strchr(userinfo, '@') - userinfo), userinfo, fx->port);
+    o.redis_url = with_user;
+    o.key_prefix = fx->prefix;
+    struct store *s = store_open_with(&o, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    store_close(s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Time helpers                                                               */
+/* ------------------------------------------------------------------------ */
+
+static void times_parse_and_format(void **state)
+{
+    (void)state;
+    int64_t t;
+    assert_true(store_parse_time("1970-01-01T00:00:00Z", &t));
+    assert_int_equal(t, 0);
+    assert_true(store_parse_time("2024-05-01T12:00:00Z", &t));
+    assert_int_equal(t, 1714564800);
+    assert_true(store_parse_time("2024-05-01T14:00:00.123+02:00", &t));
+    assert_int_equal(t, 1714564800);
+    assert_true(store_parse_time("2024-05-01T07:30-0430", &t));
+    assert_int_equal(t, 1714564800);
+    assert_true(store_parse_time("2024-02-29", &t));
+    assert_int_equal(t, 1709164800);
+    assert_false(store_parse_time("2023-02-29", &t));
+    assert_false(store_parse_time("2024-05-01T25:00:00Z", &t));
+    assert_false(store_parse_time("2024-05-01T12:00:00Zjunk", &t));
+    assert_false(store_parse_time("", &t));
+    assert_false(store_parse_time(NULL, &t));
+    char buf[32];
+    store_format_time(1714564800, buf);
+    assert_string_equal(buf, "2024-05-01T12:00:00Z");
+}
+
+/* ------------------------------------------------------------------------ */
+
+#define SHARED_TESTS                                                                               \
+    cmocka_unit_test_setup_teardown(views_are_counted_once_per_event, test_setup, test_teardown),  \
+    cmocka_unit_test_setup_teardown(bad_input_is_refused_as_failed, test_setup, test_teardown),    \
+    cmocka_unit_test_setup_teardown(milestones_are_recorded_once, test_setup, test_teardown),      \
+    cmocka_unit_test_setup_teardown(trending_lists_most_viewed_first, test_setup, test_teardown),  \
+    cmocka_unit_test_setup_teardown(summary_covers_its_period_only, test_setup, test_teardown),    \
+    cmocka_unit_test_setup_teardown(subscriptions_and_past_due, test_setup, test_teardown),        \
+    cmocka_unit_test_setup_teardown(payments_are_recorded_once, test_setup, test_teardown),        \
+    cmocka_unit_test_setup_teardown(github_cache_is_replaced, test_setup, test_teardown),          \
+    cmocka_unit_test_setup_teardown(only_expired_sessions_are_deleted, test_setup, test_teardown), \
+    cmocka_unit_test_setup_teardown(readwise_accounts_are_replaced, test_setup, test_teardown)
+
+int main(void)
+{
+    /* hiredis writes to sockets a stopped server closed (the SDK's workers ignore it too) */
+    signal(SIGPIPE, SIG_IGN);
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+
+    const struct CMUnitTest sqlite_tests[] = {
+        SHARED_TESTS,
+        cmocka_unit_test(sqlite_migrates_a_version_1_file),
+        cmocka_unit_test(sqlite_creates_an_empty_file_schema),
+        cmocka_unit_test(sqlite_refuses_a_newer_schema_or_a_non_database),
+        cmocka_unit_test_setup_teardown(sqlite_lock_held_elsewhere_is_retriable, test_setup, test_teardown),
+        cmocka_unit_test(sqlite_creates_missing_directories_privately),
+        cmocka_unit_test(sqlite_unusable_paths_give_clear_errors),
+        cmocka_unit_test(sqlite_unwritable_directories_give_clear_errors),
+        cmocka_unit_test(sqlite_environment_and_worker_hooks),
+    };
+    const struct CMUnitTest redis_tests[] = {
+        SHARED_TESTS,
+        cmocka_unit_test_setup_teardown(redis_outage_is_retriable_and_recovers, test_setup, test_teardown),
+        cmocka_unit_test(redis_hung_server_times_out_then_recovers),
+        cmocka_unit_test(redis_down_at_start_is_tolerated_by_the_worker_hook),
+        cmocka_unit_test_setup_teardown(redis_keys_are_namespaced, test_setup, test_teardown),
+        cmocka_unit_test(redis_urls_are_checked_without_echoing_passwords),
+    };
+    const struct CMUnitTest other_tests[] = {
+        cmocka_unit_test(a_missing_store_is_retriable),
+        cmocka_unit_test(times_parse_and_format),
+    };
+    int failed = cmocka_run_group_tests_name("store on SQLite", sqlite_tests, sqlite_group_setup, group_teardown);
+    failed += cmocka_run_group_tests_name("store on Redis", redis_tests, redis_group_setup, group_teardown);
+    failed += cmocka_run_group_tests_name("store without a backend", other_tests, NULL, NULL);
+    return failed ? 1 : 0;
+}
