@@ -1,10 +1,11 @@
 /*
- * hello.c — hello-world, the smallest example (functions.md §2).
+ * hello.c — hello-world, the smallest example (functions.md §2): the function
+ * the README starts from, and POST /api/hello, the smallest route.
  */
-#include <string.h>
-
 #include "inngest.h"
 #include "product.h"
+#include "route_io.h"
+#include "validate.h"
 
 static json_object *say_hello(struct ing_ctx *c, void *arg)
 {
@@ -21,41 +22,36 @@ json_object *hello_world(struct ing_ctx *c)
     return out;
 }
 
-/* POST /api/hello {"email"?} → sends test/hello.world; the smallest route. */
+/* POST /api/hello {"email"?} → sends test/hello.world; the smallest route,
+ * and the pattern of the others: check the method, read and validate the
+ * body, queue the event, answer 202 with its id (route_io.h does the
+ * shared parts, including 503/502 when nothing could be queued). */
 void hello_route(const struct ing_http_request *req, struct ing_http_response *res)
 {
     struct ing_ctx *c = req->ctx;
-    if (strcmp(req->method, "POST") != 0) {
-        res->status = 405;
-        res->body = ing_json_parse(c, "{\"success\":false,\"error\":\"use POST\"}");
-        res->extra_header = "Allow: POST";
+    if (!route_is_post(req, res))
         return;
-    }
-    json_object *in = req->body_len ? ing_json_parse(c, req->body) : ing_json_object(c);
-    if (!in || !json_object_is_type(in, json_type_object)) {
-        res->status = 400;
-        res->body = ing_json_parse(c, "{\"success\":false,\"error\":\"the body must be a JSON object\"}");
+    json_object *in = req->body_len ? route_json_object(req, res) : ing_json_object(c);
+    if (!in)
+        return;
+    static const struct text_rule email_rule = {.max_chars = 254, .optional = true};
+    const char *email, *why;
+    if ((why = validate_text(c, in, "email", &email_rule, &email)) ||
+        (email && (why = validate_email(email)))) {
+        json_object *errors = ing_json_object(c);
+        ing_json_set(errors, "email", ing_json_string(c, why));
+        route_fail_fields(req, res, errors);
         return;
     }
     json_object *data = ing_json_object(c);
-    const char *email = ing_json_get_string(in, "email");
     if (email)
         ing_json_set(data, "email", ing_json_string(c, email));
     json_object *event = ing_json_object(c);
     ing_json_set(event, "name", ing_json_string(c, "test/hello.world"));
     ing_json_set(event, "data", data);
     json_object *ids = NULL;
-    struct ing_error err;
-    int status = 0;
-    if (!ing_send_events(c, event, &ids, &err, &status)) {
-        /* nothing was queued: tell the caller to retry (5xx), never a success */
-        res->status = status >= 400 && status < 500 ? 502 : 503;
-        json_object *body = ing_json_object(c);
-        ing_json_set(body, "success", ing_json_bool(c, false));
-        ing_json_set(body, "error", ing_json_string(c, err.message));
-        res->body = body;
+    if (!route_send(req, res, event, &ids, false))
         return;
-    }
     json_object *body = ing_json_object(c);
     ing_json_set(body, "success", ing_json_bool(c, true));
     ing_json_set(body, "id", json_object_array_get_idx(ids, 0));

@@ -15,4 +15,32 @@ void hello_route(const struct ing_http_request *req, struct ing_http_response *r
 /* routes.c: the route table, ending with an empty entry */
 extern const struct ing_route product_routes[];
 
+/* workflows: one file per area (functions.md §2); registry.c lists them */
+json_object *contact_form_submitted(struct ing_ctx *c);     /* contact.c */
+json_object *contact_form_failed(struct ing_ctx *c);        /* contact.c (onFailure) */
+json_object *track_post_view(struct ing_ctx *c);            /* analytics.c */
+json_object *handle_milestone(struct ing_ctx *c);
+json_object *calculate_trending(struct ing_ctx *c);
+json_object *generate_analytics_summary(struct ing_ctx *c);
+json_object *daily_analytics_summary(struct ing_ctx *c);
+json_object *process_checkout_completed(struct ing_ctx *c); /* stripe.c */
+json_object *process_payment_succeeded(struct ing_ctx *c);
+json_object *process_payment_failed(struct ing_ctx *c);
+json_object *refresh_github_data(struct ing_ctx *c);        /* github.c */
+json_object *manual_refresh_github_data(struct ing_ctx *c);
+json_object *session_cleanup(struct ing_ctx *c);            /* maintenance.c */
+json_object *readwise_count_books(struct ing_ctx *c);       /* readwise.c */
+json_object *readwise_daily_sync(struct ing_ctx *c);
+
+/* routes: one handler per file (functions/<name>.c), each answering as
+ * route_io.h describes */
+void contact_route(const struct ing_http_request *req, struct ing_http_response *res);
+void views_route(const struct ing_http_request *req, struct ing_http_response *res);
+void stripe_webhook_route(const struct ing_http_request *req, struct ing_http_response *res);
+void events_relay_route(const struct ing_http_request *req, struct ing_http_response *res);
+void readwise_accounts_route(const struct ing_http_request *req, struct ing_http_response *res);
+/* routes.c: says once, at start, which routes are disabled by a missing
+ * setting (by name, never a value); the app's on_start calls it */
+void routes_report_settings(void);
+
 #endif

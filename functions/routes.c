@@ -1,11 +1,62 @@
 /*
  * routes.c — the product app's HTTP routes (functions.md §2, "Validate →
  * Queue → Respond"), served by the same program next to /api/inngest.
- * One line per route; each handler lives in its area's file.
+ * One line per route; each handler lives in its own file.
+ *
+ * max_body is checked by the router against CONTENT_LENGTH before the body is
+ * read (413 above it); each bound is the largest valid request plus room, so
+ * a client can never make a worker hold more than that:
+ *   /api/contact   64 KiB: 5,000 message characters written as JSON escapes
+ *                  (up to 12 bytes each for astral characters) plus the name
+ *                  and email.
+ *   /api/views     16 KiB: a slug, a title and a referrer (2,048).
+ *   /api/stripe/webhook  1 MiB: Stripe events are usually a few KB, with
+ *                  expanded objects tens of KB; a 413 would be retried by
+ *                  Stripe for days, so the bound errs high.
+ *   /api/events    1 MiB: up to 100 events in one request, each bounded in
+ *                  turn by the Event API (512 KiB per event by default).
+ *   /api/readwise/accounts  4 KiB: a user id and a token.
+ *   /api/hello     4 KiB: an optional email.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "product.h"
 
+#define KIB 1024u
+
 const struct ing_route product_routes[] = {
-    {.path = "/api/hello", .handler = hello_route},
+    {.path = "/api/contact", .handler = contact_route, .max_body = 64 * KIB},
+    {.path = "/api/views", .handler = views_route, .max_body = 16 * KIB},
+    {.path = "/api/stripe/webhook", .handler = stripe_webhook_route, .max_body = 1024 * KIB},
+    {.path = "/api/events", .handler = events_relay_route, .max_body = 1024 * KIB},
+    {.path = "/api/readwise/accounts", .handler = readwise_accounts_route, .max_body = 4 * KIB},
+    {.path = "/api/hello", .handler = hello_route, .max_body = 4 * KIB},
     {0},
 };
+
+/* Bearer tokens shorter than this are guessable. */
+#define MIN_TOKEN_LENGTH 16
+
+static void report_token(const char *name, const char *route)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        ing_log(ING_LOG_WARN, "%s is not set: POST %s answers 503", name, route);
+    else if (strlen(v) < MIN_TOKEN_LENGTH)
+        ing_log(ING_LOG_WARN, "%s is shorter than %d characters: use a long random value", name,
+                MIN_TOKEN_LENGTH);
+}
+
+void routes_report_settings(void)
+{
+    const char *secret = getenv("STRIPE_WEBHOOK_SECRET");
+    if (!secret || !*secret)
+        ing_log(ING_LOG_WARN, "STRIPE_WEBHOOK_SECRET is not set: POST /api/stripe/webhook answers 503 "
+                              "(it cannot verify Stripe's signatures)");
+    else if (strncmp(secret, "whsec_", 6) != 0)
+        ing_log(ING_LOG_WARN, "STRIPE_WEBHOOK_SECRET does not start with whsec_: Stripe's signatures "
+                              "will not match (use the endpoint's signing secret, whole)");
+    report_token("EVENTS_RELAY_TOKEN", "/api/events");
+    report_token("ADMIN_TOKEN", "/api/readwise/accounts");
+}

@@ -63,9 +63,9 @@ static void serve_one(struct fake_http *f, int conn)
     const struct fake_reply *rep = &f->replies[i < 0 ? 0 : i];
     char head[512];
     int hn = snprintf(head, sizeof(head),
-                      "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                      "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%sConnection: close\r\n\r\n",
                       rep->status, rep->content_type ? rep->content_type : "application/json",
-                      strlen(rep->body));
+                      strlen(rep->body), rep->headers ? rep->headers : "");
     if (write(conn, head, (size_t)hn) < 0 || write(conn, rep->body, strlen(rep->body)) < 0)
         perror("fake_http write");
     free(buf);

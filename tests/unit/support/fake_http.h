@@ -17,6 +17,7 @@ struct fake_reply {
     int status;
     const char *content_type; /* NULL → application/json */
     const char *body;
+    const char *headers;      /* extra "Name: value\r\n" lines, or NULL */
 };
 
 struct fake_request {

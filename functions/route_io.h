@@ -1,0 +1,56 @@
+/*
+ * route_io.h — what every product route does the same way: refuse other
+ * methods, read the body as JSON, check a bearer token, queue events and turn
+ * an Event API failure into the right status, and answer errors in one shape.
+ *
+ * The shape of every error answer:
+ *     {"success":false,"error":"<sentence>"}                    (the request as a whole)
+ *     {"success":false,"errors":{"<field>":"<why>", …}}        (field validation)
+ * Each helper that returns false (or NULL) has already filled the response;
+ * the route just returns.  Nothing here logs a header value, a body or a token.
+ */
+#ifndef PRODUCT_ROUTE_IO_H
+#define PRODUCT_ROUTE_IO_H
+
+#include <stdbool.h>
+
+#include "inngest.h"
+
+void route_fail(const struct ing_http_request *req, struct ing_http_response *res, int status,
+                const char *message);
+/* 400 with the field errors collected in `errors` (a non-empty object). */
+void route_fail_fields(const struct ing_http_request *req, struct ing_http_response *res,
+                       json_object *errors);
+
+/* true for POST; otherwise 405 with Allow: POST. */
+bool route_is_post(const struct ing_http_request *req, struct ing_http_response *res);
+
+/* The body as JSON (any type), or NULL after a 400: empty, a NUL byte, not
+ * JSON (syntax, trailing bytes, nesting deeper than the SDK's bound). */
+json_object *route_json_body(const struct ing_http_request *req, struct ing_http_response *res);
+/* The same, and it must be an object. */
+json_object *route_json_object(const struct ing_http_request *req, struct ing_http_response *res);
+
+/* Checks `Authorization: Bearer <token>` against the value of environment
+ * variable `env_name` in constant time.  false after a 503 (the variable is
+ * unset: the route is disabled) or a 401 (no token, or a wrong one). */
+bool route_authorized(const struct ing_http_request *req, struct ing_http_response *res,
+                      const char *env_name);
+
+/* Sends one event or an array of them.  On failure nothing was queued and the
+ * response is 503 (the Event API could not be reached, answered 5xx, or no
+ * event key is set in cloud mode) or 502 (it refused the events: 4xx, or an
+ * answer that is not the Event API's); `detail` adds the reason to the body,
+ * for authenticated callers (it names the Event API's origin). */
+bool route_send(const struct ing_http_request *req, struct ing_http_response *res,
+                json_object *events, json_object **ids, bool detail);
+
+/* The current time as ISO 8601 UTC with milliseconds ("2024-05-01T12:00:00.123Z"). */
+const char *route_now_iso8601(struct ing_ctx *c);
+
+/* The client's address: REMOTE_ADDR, or X-Forwarded-For's first entry when
+ * INNGEST_TRUST_FORWARDED is true and that entry is an IP address.  NULL when
+ * neither is known. */
+const char *route_client_ip(const struct ing_http_request *req);
+
+#endif

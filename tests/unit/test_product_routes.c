@@ -1,0 +1,1341 @@
+/*
+ * test_product_routes.c — the product app's HTTP routes through router_serve,
+ * exactly as the FastCGI front calls it, with a scripted local Event API
+ * (fake_http) behind INNGEST_BASE_URL and a real SQLite store in a temp file.
+ *
+ * For every route: the happy path and what the Event API received; every
+ * refusal (method, body, fields, signature, token) and that NOTHING reached
+ * the Event API then; Event API failures (unreachable, 5xx → 503; 4xx →
+ * 502); that tokens and secrets are never echoed or logged.
+ */
+#define _GNU_SOURCE /* mkdtemp, setenv */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "context.h"
+#include "fake_http.h"
+#include "inngest.h"
+#include "request.h"
+#include "response.h"
+#include "router.h"
+#include "server.h"
+
+#include "product.h"
+#include "store.h"
+
+#define ID_1 "01JROUTE0000000000000000001"
+#define ID_2 "01JROUTE0000000000000000002"
+#define STRIPE_SECRET "whsec_route_test_secret_42"
+#define RELAY_TOKEN "relay-token-0123456789abcdef"
+#define ADMIN_TOKEN "admin-token-0123456789abcdef"
+#define READWISE_TOKEN "rw-secret-token-XYZ-0123456789"
+
+static const struct fake_reply ok_one = {.status = 200, .body = "{\"ids\":[\"" ID_1 "\"],\"status\":200}"};
+static const struct fake_reply ok_two = {.status = 200,
+                                         .body = "{\"ids\":[\"" ID_1 "\",\"" ID_2 "\"],\"status\":200}"};
+static const struct fake_reply down_500 = {.status = 500, .body = "{\"error\":\"internal\"}"};
+static const struct fake_reply bad_key_401 = {.status = 401, .body = "{\"error\":\"Event key not found\"}"};
+
+/* ------------------------------------------------------------------------ */
+/* Harness: one server (its settings from the environment) per test          */
+/* ------------------------------------------------------------------------ */
+
+struct harness {
+    struct ing_server srv;
+    struct fake_http *api;   /* NULL: the Event API is unreachable */
+    char dir[64];
+    char db[128];
+};
+
+struct answer {
+    int status;
+    char *body;              /* malloc'd, NUL-terminated */
+    json_object *json;       /* parsed body, NULL when empty or not JSON */
+    char allow[64];
+    char www_auth[64];
+    char log[8192];          /* what the request wrote to stderr */
+};
+
+/* The temp dir of the running test, so that teardown removes it even when
+ * an assertion ended the test early. */
+static char live_dir[64];
+
+static const char *env_get(const char *name) { return getenv(name); }
+
+static void harness_start(struct harness *h, const struct fake_reply *reply)
+{
+    memset(h, 0, sizeof(*h));
+    snprintf(h->dir, sizeof(h->dir), "/tmp/inngest-routes.XXXXXX");
+    assert_non_null(mkdtemp(h->dir));
+    snprintf(live_dir, sizeof(live_dir), "%s", h->dir);
+    snprintf(h->db, sizeof(h->db), "%s/store.db", h->dir);
+    int port;
+    if (reply) {
+        h->api = fake_http_start(reply, 1);
+        assert_non_null(h->api);
+        port = fake_http_port(h->api);
+    } else {
+        /* a port that was just listening and is closed now */
+        static const struct fake_reply none = {.status = 500, .body = "{}"};
+        struct fake_http *gone = fake_http_start(&none, 1);
+        assert_non_null(gone);
+        port = fake_http_port(gone);
+        fake_http_stop(gone);
+        fake_http_free(gone);
+    }
+    char base[64];
+    snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+    setenv("INNGEST_DEV", "1", 1);
+    setenv("INNGEST_BASE_URL", base, 1);
+    setenv("DATABASE_PATH", h->db, 1);
+    unsetenv("REDIS_URL");
+    char err[256];
+    if (!server_init(&h->srv, &ing_app_definition, env_get, err, sizeof(err)))
+        fail_msg("server_init: %s", err);
+    assert_true(server_init_worker(&h->srv));
+}
+
+/* Stops the fake Event API so that its records can be read without a race. */
+static int sent_count(struct harness *h)
+{
+    if (!h->api)
+        return 0;
+    fake_http_stop(h->api);
+    return fake_http_count(h->api);
+}
+
+/* The events of the i-th request the Event API received (a new reference). */
+static json_object *sent_events(struct harness *h, int i)
+{
+    const struct fake_request *r = fake_http_request(h->api, i);
+    assert_non_null(r);
+    assert_string_equal(r->method, "POST");
+    assert_memory_equal(r->target, "/e/", 3);
+    json_object *v = json_tokener_parse(r->body);
+    assert_non_null(v);
+    assert_true(json_object_is_type(v, json_type_array));
+    return v;
+}
+
+static void remove_dir(const char *dir)
+{
+    char path[160];
+    const char *files[] = {"store.db", "store.db-wal", "store.db-shm", "store.db-journal", "stderr.log"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static void clear_route_env(void)
+{
+    unsetenv("STRIPE_WEBHOOK_SECRET");
+    unsetenv("EVENTS_RELAY_TOKEN");
+    unsetenv("ADMIN_TOKEN");
+    unsetenv("INNGEST_TRUST_FORWARDED");
+    unsetenv("INNGEST_SIGNING_KEY");
+}
+
+static void harness_stop(struct harness *h)
+{
+    if (h->api) {
+        sent_count(h);
+        fake_http_free(h->api);
+    }
+    server_close_worker(&h->srv);
+    remove_dir(h->dir);
+    live_dir[0] = '\0';
+    clear_route_env();
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (live_dir[0]) {
+        remove_dir(live_dir);
+        live_dir[0] = '\0';
+    }
+    clear_route_env();
+    return 0;
+}
+
+static void answer_free(struct answer *a)
+{
+    free(a->body);
+    json_object_put(a->json);
+    memset(a, 0, sizeof(*a));
+}
+
+/* Serves one request; `headers` are extra CGI parameters ("HTTP_X=…"). */
+static void serve_raw(struct harness *h, const char *method, const char *path, const char *body,
+                      size_t len, const char *const *headers, struct answer *out)
+{
+    memset(out, 0, sizeof(*out));
+    char m[32], uri[256], cl[64];
+    snprintf(m, sizeof(m), "REQUEST_METHOD=%s", method);
+    snprintf(uri, sizeof(uri), "DOCUMENT_URI=%s", path);
+    snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu", len);
+    char *params[16] = {m, uri, cl, "QUERY_STRING=", "REMOTE_ADDR=192.0.2.7", "HTTP_HOST=localhost:1"};
+    int n = 6;
+    for (int i = 0; headers && headers[i] && n < 15; i++)
+        params[n++] = (char *)headers[i];
+    params[n] = NULL;
+    struct ing_request req;
+    request_init(&req, params);
+    req.body = body ? body : "";
+    req.body_len = len;
+
+    /* capture what the request logs, to check that no secret is in it */
+    fflush(stderr);
+    char log_path[160];
+    snprintf(log_path, sizeof(log_path), "%s/stderr.log", h->dir);
+    FILE *log = fopen(log_path, "w+");
+    assert_non_null(log);
+    int saved = dup(2);
+    dup2(fileno(log), 2);
+
+    struct ing_ctx *c = ctx_new(&h->srv);
+    assert_non_null(c);
+    struct ing_response res = {0};
+    router_serve(c, &req, &res);
+
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(log);
+    size_t got = fread(out->log, 1, sizeof(out->log) - 1, log);
+    out->log[got] = '\0';
+    fclose(log);
+    unlink(log_path);
+
+    out->status = res.status;
+    out->body = malloc(res.body_len + 1);
+    memcpy(out->body, res.body ? res.body : "", res.body_len);
+    out->body[res.body_len] = '\0';
+    out->json = res.body_len ? json_tokener_parse(out->body) : NULL;
+    const char *allow = response_get_header(&res, "Allow");
+    snprintf(out->allow, sizeof(out->allow), "%s", allow ? allow : "");
+    const char *auth = response_get_header(&res, "WWW-Authenticate");
+    snprintf(out->www_auth, sizeof(out->www_auth), "%s", auth ? auth : "");
+    ctx_release(c);
+}
+
+static void serve(struct harness *h, const char *path, const char *body, const char *const *headers,
+                  struct answer *out)
+{
+    serve_raw(h, "POST", path, body, body ? strlen(body) : 0, headers, out);
+}
+
+static const char *str_at(json_object *obj, const char *path)
+{
+    /* "a.b.c" lookups through objects */
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%s", path);
+    json_object *v = obj;
+    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k; k = strtok_r(NULL, ".", &save))
+        v = ing_json_get(v, k);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static void expect_failure_shape(const struct answer *a, int status)
+{
+    assert_int_equal(a->status, status);
+    assert_non_null(a->json);
+    assert_false(json_object_get_boolean(ing_json_get(a->json, "success")));
+    json_object *e = ing_json_get(a->json, "error");
+    json_object *es = ing_json_get(a->json, "errors");
+    assert_true((e && json_object_is_type(e, json_type_string)) ||
+                (es && json_object_is_type(es, json_type_object)));
+}
+
+/* "2024-05-01T12:34:56.789Z", within a minute of now */
+static void expect_recent_iso8601(const char *s)
+{
+    assert_non_null(s);
+    assert_int_equal(strlen(s), 24);
+    struct tm tm = {0};
+    const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    assert_non_null(rest);
+    assert_true(rest[0] == '.' && rest[4] == 'Z');
+    time_t t = timegm(&tm);
+    time_t now = time(NULL);
+    assert_true(t <= now + 1 && t >= now - 60);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Every route                                                                */
+/* ------------------------------------------------------------------------ */
+
+static const char *const all_routes[] = {"/api/contact", "/api/views", "/api/stripe/webhook",
+                                         "/api/events", "/api/readwise/accounts", "/api/hello"};
+
+static void test_wrong_method_is_405_with_allow(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    setenv("ADMIN_TOKEN", ADMIN_TOKEN, 1);
+    setenv("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET, 1);
+    const char *methods[] = {"GET", "PUT", "DELETE", "HEAD", "OPTIONS"};
+    for (size_t r = 0; r < sizeof(all_routes) / sizeof(all_routes[0]); r++) {
+        for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++) {
+            struct answer a;
+            serve_raw(&h, methods[m], all_routes[r], "{}", 2, NULL, &a);
+            if (a.status != 405)
+                fail_msg("%s %s: %d", methods[m], all_routes[r], a.status);
+            assert_string_equal(a.allow, "POST");
+            expect_failure_shape(&a, 405);
+            answer_free(&a);
+        }
+    }
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+}
+
+static void test_body_bounds_per_route(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    struct {
+        const char *path;
+        size_t limit;
+    } bounds[] = {{"/api/contact", 64 * 1024},          {"/api/views", 16 * 1024},
+                  {"/api/stripe/webhook", 1024 * 1024}, {"/api/events", 1024 * 1024},
+                  {"/api/readwise/accounts", 4 * 1024}, {"/api/hello", 4 * 1024}};
+    for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
+        char uri[128];
+        snprintf(uri, sizeof(uri), "DOCUMENT_URI=%s", bounds[i].path);
+        char *params[] = {"REQUEST_METHOD=POST", uri, NULL};
+        struct ing_request req;
+        request_init(&req, params);
+        assert_int_equal(router_max_body(&h.srv, &req), bounds[i].limit);
+    }
+    harness_stop(&h);
+}
+
+static void test_bad_bodies_are_400_and_send_nothing(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    setenv("ADMIN_TOKEN", ADMIN_TOKEN, 1);
+    const char *const relay_auth[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    const char *const admin_auth[] = {"HTTP_AUTHORIZATION=Bearer " ADMIN_TOKEN, NULL};
+    struct {
+        const char *path;
+        const char *const *headers;
+    } routes[] = {{"/api/contact", NULL},
+                  {"/api/views", NULL},
+                  {"/api/events", relay_auth},
+                  {"/api/readwise/accounts", admin_auth}};
+    struct {
+        const char *body;
+        size_t len;
+        const char *says;
+    } bodies[] = {
+        {"", 0, "empty"},
+        {"not json", 8, "not valid JSON"},
+        {"{\"name\":", 8, "not valid JSON"},
+        {"{} trailing", 11, "not valid JSON"},
+        {"{\"a\":1}\0{\"b\":2}", 15, "NUL"},
+        {"null", 4, "null"},
+        {" null\n", 6, "null"},
+        {"nullx", 5, "not valid JSON"},
+        {"\"a string\"", 10, NULL},
+        {"42", 2, NULL},
+    };
+    for (size_t r = 0; r < sizeof(routes) / sizeof(routes[0]); r++) {
+        for (size_t b = 0; b < sizeof(bodies) / sizeof(bodies[0]); b++) {
+            struct answer a;
+            serve_raw(&h, "POST", routes[r].path, bodies[b].body, bodies[b].len, routes[r].headers, &a);
+            if (a.status != 400)
+                fail_msg("%s with body #%zu: %d %s", routes[r].path, b, a.status, a.body);
+            expect_failure_shape(&a, 400);
+            if (bodies[b].says && !strstr(str_at(a.json, "error"), bodies[b].says))
+                fail_msg("%s body #%zu: \"%s\" lacks \"%s\"", routes[r].path, b, a.body, bodies[b].says);
+            answer_free(&a);
+        }
+    }
+    /* nesting past the SDK's bound is refused, not crashed on */
+    size_t depth = 5000;
+    char *deep = malloc(depth * 2 + 1);
+    memset(deep, '[', depth);
+    memset(deep + depth, ']', depth);
+    deep[depth * 2] = '\0';
+    struct answer a;
+    serve(&h, "/api/events", deep, relay_auth, &a);
+    expect_failure_shape(&a, 400);
+    answer_free(&a);
+    free(deep);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* POST /api/contact                                                          */
+/* ------------------------------------------------------------------------ */
+
+static void test_contact_queues_the_form(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    struct answer a;
+    serve(&h, "/api/contact",
+          "{\"name\":\"  Ada Lovelace \",\"email\":\"ada@example.org\",\"message\":\"Hello\\nthere\","
+          "\"website\":\"ignored\"}",
+          NULL, &a);
+    assert_int_equal(a.status, 202);
+    assert_true(json_object_get_boolean(ing_json_get(a.json, "success")));
+    assert_string_equal(str_at(a.json, "id"), ID_1);
+    answer_free(&a);
+
+    assert_int_equal(sent_count(&h), 1);
+    json_object *events = sent_events(&h, 0);
+    assert_int_equal(json_object_array_length(events), 1);
+    json_object *ev = json_object_array_get_idx(events, 0);
+    assert_string_equal(str_at(ev, "name"), "contact/form.submitted");
+    assert_string_equal(str_at(ev, "data.name"), "Ada Lovelace");
+    assert_string_equal(str_at(ev, "data.email"), "ada@example.org");
+    assert_string_equal(str_at(ev, "data.message"), "Hello\nthere");
+    assert_string_equal(str_at(ev, "data.ip"), "192.0.2.7");
+    expect_recent_iso8601(str_at(ev, "data.submittedAt"));
+    assert_null(ing_json_get(ing_json_get(ev, "data"), "website"));
+    json_object_put(events);
+    harness_stop(&h);
+}
+
+static void test_contact_ip_from_forwarded_only_when_trusted(void **s)
+{
+    (void)s;
+    const char *body = "{\"name\":\"A\",\"email\":\"a@b.co\",\"message\":\"m\"}";
+    const char *const xff[] = {"HTTP_X_FORWARDED_FOR=203.0.113.9, 10.0.0.1", NULL};
+    const char *const xff_bad[] = {"HTTP_X_FORWARDED_FOR=not-an-ip, 10.0.0.1", NULL};
+    const char *const xff_v6[] = {"HTTP_X_FORWARDED_FOR=2001:db8::1", NULL};
+    struct {
+        const char *trust;
+        const char *const *headers;
+        const char *ip;
+    } cases[] = {
+        {NULL, xff, "192.0.2.7"},
+        {"0", xff, "192.0.2.7"},
+        {"1", xff, "203.0.113.9"},
+        {"true", xff_v6, "2001:db8::1"},
+        {"1", xff_bad, "192.0.2.7"},
+        {"1", NULL, "192.0.2.7"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct harness h;
+        harness_start(&h, &ok_one);
+        if (cases[i].trust)
+            setenv("INNGEST_TRUST_FORWARDED", cases[i].trust, 1);
+        struct answer a;
+        serve(&h, "/api/contact", body, cases[i].headers, &a);
+        assert_int_equal(a.status, 202);
+        answer_free(&a);
+        assert_int_equal(sent_count(&h), 1);
+        json_object *events = sent_events(&h, 0);
+        const char *ip = str_at(json_object_array_get_idx(events, 0), "data.ip");
+        if (!ip || strcmp(ip, cases[i].ip) != 0)
+            fail_msg("case %zu: ip %s, want %s", i, ip ? ip : "(none)", cases[i].ip);
+        json_object_put(events);
+        harness_stop(&h);
+    }
+}
+
+static void test_contact_lists_every_bad_field(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    char long_name[256], long_message[16000], ok_name[256];
+    memset(long_name, 'x', 101);
+    long_name[101] = '\0';
+    /* 100 two-byte characters are 100 characters, not 200 */
+    ok_name[0] = '\0';
+    for (int i = 0; i < 100; i++)
+        strcat(ok_name, "\xc3\xa9");
+    memset(long_message, 'm', 5001);
+    long_message[5001] = '\0';
+    char body[24000];
+    struct {
+        const char *body;
+        const char *fields[3]; /* the bad ones, in order name, email, message */
+        const char *says;      /* part of the first field's reason */
+    } cases[] = {
+        {"{}", {"name", "email", "message"}, "required"},
+        {"{\"name\":null,\"email\":null,\"message\":null}", {"name", "email", "message"}, "required"},
+        {"{\"name\":1,\"email\":[],\"message\":{}}", {"name", "email", "message"}, "string"},
+        {"{\"name\":\"   \",\"email\":\"a@b.co\",\"message\":\"\\n\"}", {"name", "message"}, "empty"},
+        {"{\"name\":\"A\\nB\",\"email\":\"a@b.co\",\"message\":\"ok\"}", {"name"}, "one line"},
+        {"{\"name\":\"A\\u0000B\",\"email\":\"a@b.co\",\"message\":\"ok\"}", {"name"}, "control"},
+        {"{\"name\":\"A\\u0007\",\"email\":\"a@b.co\",\"message\":\"ok\\u001b[31m\"}", {"name", "message"},
+         "control"},
+        {"{\"name\":\"\xff\xfe\",\"email\":\"a@b.co\",\"message\":\"ok\"}", {"name"}, "UTF-8"},
+        {"{\"name\":\"A\",\"email\":\"a@b.co\",\"message\":\"\xed\xa0\x80\"}", {"message"}, "UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct answer a;
+        serve(&h, "/api/contact", cases[i].body, NULL, &a);
+        expect_failure_shape(&a, 400);
+        json_object *errors = ing_json_get(a.json, "errors");
+        assert_non_null(errors);
+        int want = 0;
+        for (; want < 3 && cases[i].fields[want]; want++)
+            if (!str_at(errors, cases[i].fields[want]))
+                fail_msg("case %zu: no error for %s in %s", i, cases[i].fields[want], a.body);
+        assert_int_equal(json_object_object_length(errors), want);
+        if (!strstr(str_at(errors, cases[i].fields[0]), cases[i].says))
+            fail_msg("case %zu: %s lacks \"%s\"", i, a.body, cases[i].says);
+        answer_free(&a);
+    }
+
+    snprintf(body, sizeof(body), "{\"name\":\"%s\",\"email\":\"a@b.co\",\"message\":\"%s\"}", long_name,
+             long_message);
+    struct answer a;
+    serve(&h, "/api/contact", body, NULL, &a);
+    expect_failure_shape(&a, 400);
+    assert_string_equal(str_at(a.json, "errors.name"), "must be at most 100 characters");
+    assert_string_equal(str_at(a.json, "errors.message"), "must be at most 5000 characters");
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+
+    /* exactly at the limits: accepted */
+    harness_start(&h, &ok_one);
+    long_message[5000] = '\0';
+    snprintf(body, sizeof(body), "{\"name\":\"%s\",\"email\":\"a@b.co\",\"message\":\"%s\"}", ok_name,
+             long_message);
+    serve(&h, "/api/contact", body, NULL, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    harness_stop(&h);
+}
+
+static void test_contact_email_plausibility(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    char long_local[80], long_email[300];
+    memset(long_local, 'l', 65);
+    snprintf(long_local + 65, sizeof(long_local) - 65, "@example.org");
+    memset(long_email, 'a', 60);
+    long_email[60] = '@';
+    memset(long_email + 61, 'd', 190);
+    snprintf(long_email + 251, sizeof(long_email) - 251, ".com"); /* 255 bytes */
+    const char *bad[] = {"plainaddress", "a@b",         "a@@b.co",    "a@b@c.co",  "@b.co",
+                         "a@.b.co",      "a@b.co.",     "a@b..co",    "a b@c.co",  "a@b.co x",
+                         "a,b@c.co",     "<a@b.co>",    "a@b.co;c@d.e", "\\\"a\\\"@b.co", "a@[1.2.3.4]",
+                         long_local,     long_email};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char body[512];
+        snprintf(body, sizeof(body), "{\"name\":\"A\",\"email\":\"%s\",\"message\":\"m\"}", bad[i]);
+        json_object *check = json_tokener_parse(body);
+        assert_non_null(check); /* the case is valid JSON: only the address is wrong */
+        json_object_put(check);
+        struct answer a;
+        serve(&h, "/api/contact", body, NULL, &a);
+        if (a.status != 400 || !str_at(a.json, "errors.email"))
+            fail_msg("\"%s\" was accepted: %d %s", bad[i], a.status, a.body);
+        assert_int_equal(json_object_object_length(ing_json_get(a.json, "errors")), 1);
+        answer_free(&a);
+    }
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+
+    const char *good[] = {"a@b.co", "first.last+tag@mail.example.org", "o'brien@x.ie",
+                          "d\xc3\xa9j\xc3\xa0@exemple.fr", "  padded@example.com  "};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        harness_start(&h, &ok_one);
+        char body[512];
+        snprintf(body, sizeof(body), "{\"name\":\"A\",\"email\":\"%s\",\"message\":\"m\"}", good[i]);
+        struct answer a;
+        serve(&h, "/api/contact", body, NULL, &a);
+        if (a.status != 202)
+            fail_msg("\"%s\" was refused: %d %s", good[i], a.status, a.body);
+        answer_free(&a);
+        assert_int_equal(sent_count(&h), 1);
+        harness_stop(&h);
+    }
+}
+
+static void test_event_api_failures_map_to_503_and_502(void **s)
+{
+    (void)s;
+    const char *body = "{\"name\":\"A\",\"email\":\"a@b.co\",\"message\":\"m\"}";
+    const char *views = "{\"slug\":\"post\",\"title\":\"T\"}";
+    struct {
+        const struct fake_reply *reply; /* NULL: unreachable */
+        int status;
+        int attempts; /* what the Event API saw: 5xx is retried, 4xx is not */
+    } cases[] = {{NULL, 503, 0}, {&down_500, 503, 3}, {&bad_key_401, 502, 1}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int route = 0; route < 2; route++) {
+            struct harness h;
+            harness_start(&h, cases[i].reply);
+            struct answer a;
+            serve(&h, route ? "/api/views" : "/api/contact", route ? views : body, NULL, &a);
+            expect_failure_shape(&a, cases[i].status);
+            assert_null(ing_json_get(a.json, "id")); /* nothing reported as sent */
+            assert_non_null(strstr(str_at(a.json, "error"), "could not be queued"));
+            assert_non_null(strstr(a.log, "no event queued")); /* the operator learns why */
+            answer_free(&a);
+            assert_int_equal(sent_count(&h), cases[i].attempts);
+            harness_stop(&h);
+        }
+    }
+}
+
+static void test_no_event_key_in_cloud_mode_is_503(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    /* cloud mode without INNGEST_EVENT_KEY: the SDK refuses to send */
+    server_close_worker(&h.srv);
+    setenv("INNGEST_DEV", "0", 1);
+    setenv("INNGEST_SIGNING_KEY", "signkey-test-12345678", 1);
+    char err[256];
+    assert_true(server_init(&h.srv, &ing_app_definition, env_get, err, sizeof(err)));
+    assert_true(server_init_worker(&h.srv));
+    struct answer a;
+    serve(&h, "/api/contact", "{\"name\":\"A\",\"email\":\"a@b.co\",\"message\":\"m\"}", NULL, &a);
+    expect_failure_shape(&a, 503);
+    assert_non_null(strstr(a.log, "INNGEST_EVENT_KEY"));
+    answer_free(&a);
+    unsetenv("INNGEST_SIGNING_KEY");
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* POST /api/views                                                            */
+/* ------------------------------------------------------------------------ */
+
+static void test_views_queues_the_view(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    const char *const region[] = {"HTTP_X_REGION=FR", NULL};
+    struct answer a;
+    serve(&h, "/api/views",
+          "{\"slug\":\"hello-world-2\",\"title\":\"Hello, world\",\"referrer\":\"https://news.example/\"}",
+          region, &a);
+    assert_int_equal(a.status, 202);
+    assert_true(json_object_get_boolean(ing_json_get(a.json, "success")));
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    json_object *events = sent_events(&h, 0);
+    json_object *ev = json_object_array_get_idx(events, 0);
+    assert_string_equal(str_at(ev, "name"), "blog/post.viewed");
+    assert_string_equal(str_at(ev, "data.slug"), "hello-world-2");
+    assert_string_equal(str_at(ev, "data.title"), "Hello, world");
+    assert_string_equal(str_at(ev, "data.referrer"), "https://news.example/");
+    assert_string_equal(str_at(ev, "data.region"), "FR");
+    expect_recent_iso8601(str_at(ev, "data.viewedAt"));
+    json_object_put(events);
+    harness_stop(&h);
+}
+
+static void test_views_optional_parts(void **s)
+{
+    (void)s;
+    const char *const bad_region[] = {"HTTP_X_REGION=FR; DROP", NULL};
+    const char *const long_region[] = {
+        "HTTP_X_REGION=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL};
+    struct {
+        const char *body;
+        const char *const *headers;
+    } cases[] = {
+        {"{\"slug\":\"p\",\"title\":\"T\"}", NULL},
+        {"{\"slug\":\"p\",\"title\":\"T\",\"referrer\":\"\"}", bad_region},
+        {"{\"slug\":\"p\",\"title\":\"T\",\"referrer\":null}", long_region},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct harness h;
+        harness_start(&h, &ok_one);
+        struct answer a;
+        serve(&h, "/api/views", cases[i].body, cases[i].headers, &a);
+        assert_int_equal(a.status, 202);
+        answer_free(&a);
+        assert_int_equal(sent_count(&h), 1);
+        json_object *events = sent_events(&h, 0);
+        json_object *data = ing_json_get(json_object_array_get_idx(events, 0), "data");
+        assert_null(ing_json_get(data, "referrer"));
+        assert_null(ing_json_get(data, "region"));
+        json_object_put(events);
+        harness_stop(&h);
+    }
+}
+
+static void test_views_validation(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    char long_slug[256], long_title[400], body[1024];
+    memset(long_slug, 'a', 201);
+    long_slug[201] = '\0';
+    memset(long_title, 't', 301);
+    long_title[301] = '\0';
+    struct {
+        const char *slug_json;
+        const char *title_json;
+        const char *bad_field; /* NULL: both bad */
+    } cases[] = {
+        {"\"Hello-World\"", "\"T\"", "slug"},
+        {"\"hello world\"", "\"T\"", "slug"},
+        {"\"hello_world\"", "\"T\"", "slug"},
+        {"\"h\xc3\xa9llo\"", "\"T\"", "slug"},
+        {"\"../etc\"", "\"T\"", "slug"},
+        {"\"\"", "\"T\"", "slug"},
+        {"7", "\"T\"", "slug"},
+        {"\"ok\"", "\"\"", "title"},
+        {"\"ok\"", "[\"T\"]", "title"},
+        {"\"ok\"", "\"a\\nb\"", "title"},
+        {"null", "null", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(body, sizeof(body), "{\"slug\":%s,\"title\":%s}", cases[i].slug_json, cases[i].title_json);
+        struct answer a;
+        serve(&h, "/api/views", body, NULL, &a);
+        expect_failure_shape(&a, 400);
+        json_object *errors = ing_json_get(a.json, "errors");
+        if (cases[i].bad_field) {
+            if (!str_at(errors, cases[i].bad_field) || json_object_object_length(errors) != 1)
+                fail_msg("case %zu: %s", i, a.body);
+        } else {
+            assert_int_equal(json_object_object_length(errors), 2);
+        }
+        answer_free(&a);
+    }
+    snprintf(body, sizeof(body), "{\"slug\":\"%s\",\"title\":\"%s\",\"referrer\":5}", long_slug, long_title);
+    struct answer a;
+    serve(&h, "/api/views", body, NULL, &a);
+    expect_failure_shape(&a, 400);
+    assert_non_null(str_at(a.json, "errors.slug"));
+    assert_string_equal(str_at(a.json, "errors.title"), "must be at most 300 characters");
+    assert_string_equal(str_at(a.json, "errors.referrer"), "must be a string");
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+
+    harness_start(&h, &ok_one);
+    long_slug[200] = '\0';
+    long_title[300] = '\0';
+    snprintf(body, sizeof(body), "{\"slug\":\"%s\",\"title\":\"%s\"}", long_slug, long_title);
+    serve(&h, "/api/views", body, NULL, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    harness_stop(&h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* POST /api/stripe/webhook                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* "HTTP_STRIPE_SIGNATURE=t=<t>,v1=<hmac>", computed here with OpenSSL's
+ * one-shot HMAC, independently of the module under test. */
+static void stripe_header(char *out, size_t size, const char *secret, long long t, const char *body,
+                          const char *extra)
+{
+    char *payload = NULL;
+    int n = asprintf(&payload, "%lld.%s", t, body);
+    assert_true(n > 0);
+    unsigned char mac[32];
+    unsigned int mac_len = 0;
+    assert_non_null(HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)payload, (size_t)n,
+                         mac, &mac_len));
+    free(payload);
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+    snprintf(out, size, "HTTP_STRIPE_SIGNATURE=t=%lld,%sv1=%s", t, extra ? extra : "", hex);
+}
+
+#define CHECKOUT                                                                                         \
+    "{\"id\":\"evt_1Checkout\",\"object\":\"event\",\"type\":\"checkout.session.completed\","          \
+    "\"data\":{\"object\":{\"id\":\"cs_test_1\",\"object\":\"checkout.session\","                       \
+    "\"client_reference_id\":\"user-7\",\"metadata\":{}}}}"
+
+static void test_stripe_checkout_is_queued_with_the_stripe_id(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET, 1);
+    char sig[256];
+    /* several v1 (as during a secret roll), one of them right */
+    stripe_header(sig, sizeof(sig), STRIPE_SECRET, (long long)time(NULL), CHECKOUT,
+                  "v1=0000000000000000000000000000000000000000000000000000000000000000,v0=abc,");
+    const char *const headers[] = {sig, NULL};
+    struct answer a;
+    serve(&h, "/api/stripe/webhook", CHECKOUT, headers, &a);
+    assert_int_equal(a.status, 200);
+    assert_true(json_object_get_boolean(ing_json_get(a.json, "received")));
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    json_object *events = sent_events(&h, 0);
+    json_object *ev = json_object_array_get_idx(events, 0);
+    assert_string_equal(str_at(ev, "name"), "stripe/checkout.session.completed");
+    assert_string_equal(str_at(ev, "id"), "evt_1Checkout");
+    assert_string_equal(str_at(ev, "data.eventId"), "evt_1Checkout");
+    assert_string_equal(str_at(ev, "data.session.id"), "cs_test_1");
+    assert_string_equal(str_at(ev, "data.session.client_reference_id"), "user-7");
+    json_object_put(events);
+    harness_stop(&h);
+}
+
+static void test_stripe_type_mapping(void **s)
+{
+    (void)s;
+    struct {
+        const char *type;
+        const char *key;      /* where data.object goes */
+        bool event_id;        /* data.eventId present */
+    } cases[] = {
+        {"payment_intent.succeeded", "paymentIntent", false},
+        {"payment_intent.payment_failed", "paymentIntent", false},
+        {"customer.subscription.updated", "object", true},
+        {"invoice.paid", "object", true},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct harness h;
+        harness_start(&h, &ok_one);
+        setenv("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET, 1);
+        char body[512], sig[256];
+        snprintf(body, sizeof(body),
+                 "{\"id\":\"evt_%zu\",\"type\":\"%s\","
+                 "\"data\":{\"object\":{\"id\":\"obj_%zu\",\"amount\":1200}}}",
+                 i, cases[i].type, i);
+        stripe_header(sig, sizeof(sig), STRIPE_SECRET, (long long)time(NULL), body, NULL);
+        const char *const headers[] = {sig, NULL};
+        struct answer a;
+        serve(&h, "/api/stripe/webhook", body, headers, &a);
+        assert_int_equal(a.status, 200);
+        answer_free(&a);
+        assert_int_equal(sent_count(&h), 1);
+        json_object *events = sent_events(&h, 0);
+        json_object *ev = json_object_array_get_idx(events, 0);
+        char want[128], id[32], path[64];
+        snprintf(want, sizeof(want), "stripe/%s", cases[i].type);
+        assert_string_equal(str_at(ev, "name"), want);
+        snprintf(id, sizeof(id), "evt_%zu", i);
+        assert_string_equal(str_at(ev, "id"), id);
+        snprintf(path, sizeof(path), "data.%s.id", cases[i].key);
+        snprintf(id, sizeof(id), "obj_%zu", i);
+        assert_string_equal(str_at(ev, path), id);
+        assert_int_equal(json_object_object_length(ing_json_get(ev, "data")), cases[i].event_id ? 2 : 1);
+        json_object_put(events);
+        harness_stop(&h);
+    }
+}
+
+static void test_stripe_refusals_send_nothing(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET, 1);
+    long long now = (long long)time(NULL);
+    char good[256], wrong_secret[256], old[256], future[256], other_body[256], no_json[256],
+        no_type[256], no_object[256], bad_type[256];
+    stripe_header(good, sizeof(good), STRIPE_SECRET, now, CHECKOUT, NULL);
+    stripe_header(wrong_secret, sizeof(wrong_secret), "whsec_someone_else", now, CHECKOUT, NULL);
+    stripe_header(old, sizeof(old), STRIPE_SECRET, now - 600, CHECKOUT, NULL);
+    stripe_header(future, sizeof(future), STRIPE_SECRET, now + 600, CHECKOUT, NULL);
+    stripe_header(other_body, sizeof(other_body), STRIPE_SECRET, now, "{}", NULL);
+    const char *not_json = "this is not json";
+    stripe_header(no_json, sizeof(no_json), STRIPE_SECRET, now, not_json, NULL);
+    const char *typeless = "{\"id\":\"evt_1\",\"data\":{\"object\":{}}}";
+    stripe_header(no_type, sizeof(no_type), STRIPE_SECRET, now, typeless, NULL);
+    const char *objectless = "{\"id\":\"evt_1\",\"type\":\"invoice.paid\",\"data\":{\"object\":[]}}";
+    stripe_header(no_object, sizeof(no_object), STRIPE_SECRET, now, objectless, NULL);
+    const char *odd_type = "{\"id\":\"evt_1\",\"type\":\"../Invoice Paid\",\"data\":{\"object\":{}}}";
+    stripe_header(bad_type, sizeof(bad_type), STRIPE_SECRET, now, odd_type, NULL);
+    char tampered[] = CHECKOUT;
+    tampered[strlen(tampered) - 5] = 'X';
+    char dup_t[300];
+    snprintf(dup_t, sizeof(dup_t), "HTTP_STRIPE_SIGNATURE=t=1,%s", good + strlen("HTTP_STRIPE_SIGNATURE="));
+    struct {
+        const char *header;
+        const char *body;
+        const char *says;
+    } cases[] = {
+        {NULL, CHECKOUT, "no Stripe-Signature"},
+        {"HTTP_STRIPE_SIGNATURE=", CHECKOUT, "malformed"},
+        {"HTTP_STRIPE_SIGNATURE=garbage", CHECKOUT, "malformed"},
+        {dup_t, CHECKOUT, "malformed"},
+        {wrong_secret, CHECKOUT, "matches"},
+        {good, tampered, "matches"},
+        {other_body, CHECKOUT, "matches"},
+        {old, CHECKOUT, "old"},
+        {future, CHECKOUT, "ahead"},
+        {no_json, not_json, "JSON"},
+        {no_type, typeless, "type"},
+        {no_object, objectless, "data.object"},
+        {bad_type, odd_type, "type"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *const headers[] = {cases[i].header, NULL};
+        struct answer a;
+        serve(&h, "/api/stripe/webhook", cases[i].body, headers, &a);
+        expect_failure_shape(&a, 400);
+        if (!strstr(str_at(a.json, "error"), cases[i].says))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, a.body, cases[i].says);
+        assert_null(strstr(a.log, STRIPE_SECRET));
+        assert_null(strstr(a.body, STRIPE_SECRET));
+        answer_free(&a);
+    }
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+}
+
+static void test_stripe_without_secret_is_503(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    char sig[256];
+    stripe_header(sig, sizeof(sig), STRIPE_SECRET, (long long)time(NULL), CHECKOUT, NULL);
+    const char *const headers[] = {sig, NULL};
+    struct answer a;
+    serve(&h, "/api/stripe/webhook", CHECKOUT, headers, &a);
+    expect_failure_shape(&a, 503);
+    assert_non_null(strstr(str_at(a.json, "error"), "STRIPE_WEBHOOK_SECRET is not set"));
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+}
+
+static void test_stripe_queue_failure_is_5xx(void **s)
+{
+    (void)s;
+    const struct fake_reply *replies[] = {NULL, &down_500, &bad_key_401};
+    const int statuses[] = {503, 503, 502};
+    for (size_t i = 0; i < 3; i++) {
+        struct harness h;
+        harness_start(&h, replies[i]);
+        setenv("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET, 1);
+        char sig[256];
+        stripe_header(sig, sizeof(sig), STRIPE_SECRET, (long long)time(NULL), CHECKOUT, NULL);
+        const char *const headers[] = {sig, NULL};
+        struct answer a;
+        serve(&h, "/api/stripe/webhook", CHECKOUT, headers, &a);
+        expect_failure_shape(&a, statuses[i]); /* 5xx: Stripe delivers it again */
+        assert_null(ing_json_get(a.json, "received"));
+        answer_free(&a);
+        harness_stop(&h);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* POST /api/events                                                           */
+/* ------------------------------------------------------------------------ */
+
+static void test_relay_needs_its_token(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    const char *body = "{\"name\":\"app/user.created\",\"data\":{}}";
+    struct answer a;
+    serve(&h, "/api/events", body, NULL, &a);
+    expect_failure_shape(&a, 503);
+    assert_non_null(strstr(str_at(a.json, "error"), "EVENTS_RELAY_TOKEN is not set"));
+    answer_free(&a);
+
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    const char *const none[] = {NULL};
+    const char *const wrong[] = {"HTTP_AUTHORIZATION=Bearer relay-token-0123456789abcdeX", NULL};
+    const char *const prefix[] = {"HTTP_AUTHORIZATION=Bearer relay-token-0123456789abcde", NULL};
+    const char *const longer[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN "0", NULL};
+    const char *const basic[] = {"HTTP_AUTHORIZATION=Basic " RELAY_TOKEN, NULL};
+    const char *const bare[] = {"HTTP_AUTHORIZATION=" RELAY_TOKEN, NULL};
+    const char *const empty[] = {"HTTP_AUTHORIZATION=Bearer ", NULL};
+    const char *const admin[] = {"HTTP_AUTHORIZATION=Bearer " ADMIN_TOKEN, NULL};
+    const char *const *refused[] = {none, wrong, prefix, longer, basic, bare, empty, admin};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        serve(&h, "/api/events", body, refused[i], &a);
+        expect_failure_shape(&a, 401);
+        assert_string_equal(a.www_auth, "Bearer");
+        assert_null(strstr(a.body, RELAY_TOKEN));
+        answer_free(&a);
+    }
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+
+    /* the scheme in any case, extra blanks around the token */
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    const char *const lower[] = {"HTTP_AUTHORIZATION=bearer   " RELAY_TOKEN " ", NULL};
+    serve(&h, "/api/events", body, lower, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    harness_stop(&h);
+}
+
+static void test_relay_forwards_one_or_a_list(void **s)
+{
+    (void)s;
+    const char *const auth[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    struct answer a;
+    serve(&h, "/api/events", "{\"name\":\"readwise/sync.requested\"}", auth, &a);
+    assert_int_equal(a.status, 202);
+    assert_int_equal(json_object_array_length(ing_json_get(a.json, "ids")), 1);
+    json_object *one = ing_json_get(a.json, "ids");
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(one, 0)), ID_1);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    json_object *events = sent_events(&h, 0);
+    json_object *ev = json_object_array_get_idx(events, 0);
+    assert_string_equal(str_at(ev, "name"), "readwise/sync.requested");
+    assert_true(json_object_is_type(ing_json_get(ev, "data"), json_type_object));
+    json_object_put(events);
+    harness_stop(&h);
+
+    harness_start(&h, &ok_two);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    serve(&h, "/api/events",
+          "[{\"name\":\"app/a\",\"data\":{\"n\":1},\"id\":\"dedup-1\"},"
+          "{\"name\":\"app/b\",\"data\":{\"deep\":{\"x\":[1,2]}},\"ts\":1700000000000}]",
+          auth, &a);
+    assert_int_equal(a.status, 202);
+    json_object *ids = ing_json_get(a.json, "ids");
+    assert_int_equal(json_object_array_length(ids), 2);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(ids, 1)), ID_2);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1); /* one Event API request for the list */
+    events = sent_events(&h, 0);
+    assert_int_equal(json_object_array_length(events), 2);
+    json_object *a0 = json_object_array_get_idx(events, 0), *a1 = json_object_array_get_idx(events, 1);
+    assert_string_equal(str_at(a0, "name"), "app/a");
+    assert_string_equal(str_at(a0, "id"), "dedup-1");
+    assert_int_equal(json_object_get_int(ing_json_get(ing_json_get(a0, "data"), "n")), 1);
+    assert_string_equal(str_at(a1, "name"), "app/b");
+    assert_int_equal(json_object_get_int64(ing_json_get(a1, "ts")), 1700000000000LL);
+    json_object *deep = ing_json_get(ing_json_get(ing_json_get(a1, "data"), "deep"), "x");
+    assert_int_equal(json_object_array_length(deep), 2);
+    json_object_put(events);
+    harness_stop(&h);
+}
+
+static void test_relay_refuses_bad_items(void **s)
+{
+    (void)s;
+    const char *const auth[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    struct {
+        const char *body;
+        const char *says;
+    } cases[] = {
+        {"{\"name\":\"inngest/function.failed\",\"data\":{}}", "inngest/"},
+        {"{\"name\":\"INNGEST/Function.Invoked\"}", "inngest/"},
+        {"[{\"name\":\"app/ok\"},{\"name\":\"Inngest/x\"}]", "event 1"},
+        {"{\"data\":{}}", "\"name\" is required"},
+        {"{\"name\":42}", "\"name\" must be a string"},
+        {"{\"name\":\"\"}", "\"name\" must not be empty"},
+        {"{\"name\":\"app/x\",\"data\":[]}", "\"data\" must be an object"},
+        {"{\"name\":\"app/x\",\"data\":\"s\"}", "\"data\" must be an object"},
+        {"{\"name\":\"app/x\",\"ts\":\"now\"}", "\"ts\""},
+        {"{\"name\":\"app/x\",\"ts\":-5}", "\"ts\""},
+        {"{\"name\":\"app/x\",\"id\":7}", "\"id\""},
+        {"{\"name\":\"app/x\",\"user\":{}}", "unknown field \"user\""},
+        {"[]", "1 to 100"},
+        {"[1]", "event 0 must be an object"},
+        {"[{\"name\":\"app/ok\"},\"app/x\"]", "event 1 must be an object"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct answer a;
+        serve(&h, "/api/events", cases[i].body, auth, &a);
+        expect_failure_shape(&a, 400);
+        if (!strstr(str_at(a.json, "error"), cases[i].says))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, a.body, cases[i].says);
+        answer_free(&a);
+    }
+    /* 101 events */
+    char *big = malloc(101 * 24 + 8);
+    strcpy(big, "[");
+    for (int i = 0; i < 101; i++)
+        strcat(big, i ? ",{\"name\":\"app/x\"}" : "{\"name\":\"app/x\"}");
+    strcat(big, "]");
+    struct answer a;
+    serve(&h, "/api/events", big, auth, &a);
+    expect_failure_shape(&a, 400);
+    answer_free(&a);
+    free(big);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+}
+
+static void test_relay_failure_is_503_with_detail(void **s)
+{
+    (void)s;
+    const char *const auth[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    struct harness h;
+    harness_start(&h, &bad_key_401);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    struct answer a;
+    serve(&h, "/api/events", "{\"name\":\"app/x\"}", auth, &a);
+    expect_failure_shape(&a, 502);
+    assert_non_null(strstr(str_at(a.json, "error"), "Event key not found")); /* the caller can act */
+    assert_null(ing_json_get(a.json, "ids"));
+    answer_free(&a);
+    harness_stop(&h);
+
+    harness_start(&h, NULL);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    serve(&h, "/api/events", "{\"name\":\"app/x\"}", auth, &a);
+    expect_failure_shape(&a, 503);
+    answer_free(&a);
+    harness_stop(&h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* POST /api/readwise/accounts                                                */
+/* ------------------------------------------------------------------------ */
+
+static void expect_stored_token(struct harness *h, const char *user, const char *want)
+{
+    char token[600];
+    bool found = false;
+    struct store *st = h->srv.app_state;
+    assert_non_null(st);
+    assert_int_equal(store_get_readwise_token(st, user, token, sizeof(token), &found), STORE_OK);
+    assert_true(found);
+    assert_string_equal(token, want);
+}
+
+static void test_readwise_account_is_stored_and_replaced(void **s)
+{
+    (void)s;
+    const char *const auth[] = {"HTTP_AUTHORIZATION=Bearer " ADMIN_TOKEN, NULL};
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("ADMIN_TOKEN", ADMIN_TOKEN, 1);
+    struct answer a;
+    serve(&h, "/api/readwise/accounts", "{\"userId\":\"user-7\",\"token\":\"" READWISE_TOKEN "\"}", auth, &a);
+    assert_int_equal(a.status, 204);
+    assert_string_equal(a.body, "");
+    assert_null(strstr(a.log, READWISE_TOKEN));
+    answer_free(&a);
+    expect_stored_token(&h, "user-7", READWISE_TOKEN);
+
+    serve(&h, "/api/readwise/accounts", "{\"userId\":\"user-7\",\"token\":\"second-token\"}", auth, &a);
+    assert_int_equal(a.status, 204);
+    answer_free(&a);
+    expect_stored_token(&h, "user-7", "second-token");
+    json_object *users = NULL;
+    assert_int_equal(store_list_readwise_accounts(h.srv.app_state, &users), STORE_OK);
+    assert_int_equal(json_object_array_length(users), 1);
+    json_object_put(users);
+    assert_int_equal(sent_count(&h), 0); /* this route queues nothing */
+    harness_stop(&h);
+}
+
+static void test_readwise_refusals_never_echo_the_token(void **s)
+{
+    (void)s;
+    const char *const auth[] = {"HTTP_AUTHORIZATION=Bearer " ADMIN_TOKEN, NULL};
+    const char *const wrong[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    struct harness h;
+    harness_start(&h, &ok_one);
+    const char *good = "{\"userId\":\"u1\",\"token\":\"" READWISE_TOKEN "\"}";
+    struct answer a;
+    serve(&h, "/api/readwise/accounts", good, auth, &a);
+    expect_failure_shape(&a, 503); /* ADMIN_TOKEN unset: the route is disabled */
+    answer_free(&a);
+
+    setenv("ADMIN_TOKEN", ADMIN_TOKEN, 1);
+    serve(&h, "/api/readwise/accounts", good, NULL, &a);
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+    serve(&h, "/api/readwise/accounts", good, wrong, &a);
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+
+    char long_token[700];
+    memset(long_token, 'k', 513);
+    long_token[513] = '\0';
+    char body[900];
+    struct {
+        const char *body;
+        const char *bad_fields[2];
+    } cases[] = {
+        {"{}", {"userId", "token"}},
+        {"{\"userId\":\"u 1\",\"token\":\"" READWISE_TOKEN "\"}", {"userId"}},
+        {"{\"userId\":\"u1\",\"token\":\"" READWISE_TOKEN " with spaces\"}", {"token"}},
+        {"{\"userId\":\"u1\",\"token\":\"" READWISE_TOKEN "\\u00e9\"}", {"token"}},
+        {"{\"userId\":5,\"token\":[\"" READWISE_TOKEN "\"]}", {"userId", "token"}},
+        {body, {"token"}},
+    };
+    snprintf(body, sizeof(body), "{\"userId\":\"u1\",\"token\":\"%s%s\"}", READWISE_TOKEN, long_token);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        serve(&h, "/api/readwise/accounts", cases[i].body, auth, &a);
+        expect_failure_shape(&a, 400);
+        json_object *errors = ing_json_get(a.json, "errors");
+        int n = 0;
+        for (; n < 2 && cases[i].bad_fields[n]; n++)
+            assert_non_null(str_at(errors, cases[i].bad_fields[n]));
+        assert_int_equal(json_object_object_length(errors), n);
+        assert_null(strstr(a.body, READWISE_TOKEN));
+        assert_null(strstr(a.log, READWISE_TOKEN));
+        answer_free(&a);
+    }
+    bool found = true;
+    char token[64];
+    assert_int_equal(store_get_readwise_token(h.srv.app_state, "u1", token, sizeof(token), &found), STORE_OK);
+    assert_false(found);
+    harness_stop(&h);
+}
+
+static void test_readwise_store_unavailable_is_503(void **s)
+{
+    (void)s;
+    const char *const auth[] = {"HTTP_AUTHORIZATION=Bearer " ADMIN_TOKEN, NULL};
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("ADMIN_TOKEN", ADMIN_TOKEN, 1);
+    /* no store in this worker (as after a malformed REDIS_URL): every call says "retry" */
+    void *store = h.srv.app_state;
+    h.srv.app_state = NULL;
+    struct answer a;
+    serve(&h, "/api/readwise/accounts", "{\"userId\":\"u1\",\"token\":\"" READWISE_TOKEN "\"}", auth, &a);
+    expect_failure_shape(&a, 503);
+    assert_null(strstr(a.body, READWISE_TOKEN));
+    assert_null(strstr(a.log, READWISE_TOKEN));
+    assert_non_null(strstr(a.log, "not stored"));
+    answer_free(&a);
+    h.srv.app_state = store;
+    harness_stop(&h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* POST /api/hello and the start-up report                                    */
+/* ------------------------------------------------------------------------ */
+
+static void test_hello_route(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    struct answer a;
+    serve(&h, "/api/hello", "{\"email\":\"ada@example.org\"}", NULL, &a);
+    assert_int_equal(a.status, 202);
+    assert_string_equal(str_at(a.json, "id"), ID_1);
+    answer_free(&a);
+    serve(&h, "/api/hello", NULL, NULL, &a); /* no body at all is fine here */
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    serve(&h, "/api/hello", "{\"email\":\"nope\"}", NULL, &a);
+    expect_failure_shape(&a, 400);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 2);
+    json_object *events = sent_events(&h, 0);
+    assert_string_equal(str_at(json_object_array_get_idx(events, 0), "name"), "test/hello.world");
+    assert_string_equal(str_at(json_object_array_get_idx(events, 0), "data.email"), "ada@example.org");
+    json_object_put(events);
+    harness_stop(&h);
+}
+
+static void report_to(char *out, size_t size)
+{
+    char path[] = "/tmp/inngest-routes-report.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fd, 2);
+    routes_report_settings();
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ssize_t n = pread(fd, out, size - 1, 0);
+    out[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(path);
+}
+
+static void test_start_report_names_what_is_missing(void **s)
+{
+    (void)s;
+    char out[4096];
+    unsetenv("STRIPE_WEBHOOK_SECRET");
+    unsetenv("EVENTS_RELAY_TOKEN");
+    unsetenv("ADMIN_TOKEN");
+    report_to(out, sizeof(out));
+    assert_non_null(strstr(out, "STRIPE_WEBHOOK_SECRET is not set"));
+    assert_non_null(strstr(out, "EVENTS_RELAY_TOKEN is not set"));
+    assert_non_null(strstr(out, "ADMIN_TOKEN is not set"));
+
+    setenv("STRIPE_WEBHOOK_SECRET", "not-a-whsec-value", 1);
+    setenv("EVENTS_RELAY_TOKEN", "short", 1);
+    setenv("ADMIN_TOKEN", ADMIN_TOKEN, 1);
+    report_to(out, sizeof(out));
+    assert_non_null(strstr(out, "does not start with whsec_"));
+    assert_non_null(strstr(out, "EVENTS_RELAY_TOKEN is shorter"));
+    assert_null(strstr(out, "ADMIN_TOKEN is"));
+    assert_null(strstr(out, "not-a-whsec-value"));
+    assert_null(strstr(out, "short\n"));
+    assert_null(strstr(out, ADMIN_TOKEN));
+    unsetenv("STRIPE_WEBHOOK_SECRET");
+    unsetenv("EVENTS_RELAY_TOKEN");
+    unsetenv("ADMIN_TOKEN");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_wrong_method_is_405_with_allow, teardown),
+        cmocka_unit_test_teardown(test_body_bounds_per_route, teardown),
+        cmocka_unit_test_teardown(test_bad_bodies_are_400_and_send_nothing, teardown),
+        cmocka_unit_test_teardown(test_contact_queues_the_form, teardown),
+        cmocka_unit_test_teardown(test_contact_ip_from_forwarded_only_when_trusted, teardown),
+        cmocka_unit_test_teardown(test_contact_lists_every_bad_field, teardown),
+        cmocka_unit_test_teardown(test_contact_email_plausibility, teardown),
+        cmocka_unit_test_teardown(test_event_api_failures_map_to_503_and_502, teardown),
+        cmocka_unit_test_teardown(test_no_event_key_in_cloud_mode_is_503, teardown),
+        cmocka_unit_test_teardown(test_views_queues_the_view, teardown),
+        cmocka_unit_test_teardown(test_views_optional_parts, teardown),
+        cmocka_unit_test_teardown(test_views_validation, teardown),
+        cmocka_unit_test_teardown(test_stripe_checkout_is_queued_with_the_stripe_id, teardown),
+        cmocka_unit_test_teardown(test_stripe_type_mapping, teardown),
+        cmocka_unit_test_teardown(test_stripe_refusals_send_nothing, teardown),
+        cmocka_unit_test_teardown(test_stripe_without_secret_is_503, teardown),
+        cmocka_unit_test_teardown(test_stripe_queue_failure_is_5xx, teardown),
+        cmocka_unit_test_teardown(test_relay_needs_its_token, teardown),
+        cmocka_unit_test_teardown(test_relay_forwards_one_or_a_list, teardown),
+        cmocka_unit_test_teardown(test_relay_refuses_bad_items, teardown),
+        cmocka_unit_test_teardown(test_relay_failure_is_503_with_detail, teardown),
+        cmocka_unit_test_teardown(test_readwise_account_is_stored_and_replaced, teardown),
+        cmocka_unit_test_teardown(test_readwise_refusals_never_echo_the_token, teardown),
+        cmocka_unit_test_teardown(test_readwise_store_unavailable_is_503, teardown),
+        cmocka_unit_test_teardown(test_hello_route, teardown),
+        cmocka_unit_test_teardown(test_start_report_names_what_is_missing, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
