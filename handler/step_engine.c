@@ -100,7 +100,10 @@ static _Noreturn void raise_uncaught(struct ing_ctx *c, json_object *raw)
 }
 
 /* Appends a new op to the request's ops, taking ownership of `opts` before
- * anything can unwind, so that nothing is left unowned. */
+ * anything can unwind, so that nothing is left unowned.  NULL opts are sent
+ * as JSON null: the executor reads null and {} alike, but Inngest's
+ * conformance runner compares a run step's opts with null (as the Go SDK
+ * sends them) and rejects {}. */
 static json_object *op_new(struct ing_ctx *c, const char *opcode, const struct step_site *site,
                            const char *name, json_object *opts)
 {
@@ -109,7 +112,7 @@ static json_object *op_new(struct ing_ctx *c, const char *opcode, const struct s
         json_object_put(opts);
         ctx_sdk_error(c, "out of memory");
     }
-    json_object_object_add(op, "opts", opts ? opts : json_object_new_object());
+    json_object_object_add(op, "opts", opts);
     if (json_object_array_add(c->ops, op) != 0) {
         json_object_put(op);
         ctx_sdk_error(c, "out of memory");
@@ -167,10 +170,14 @@ static json_object *error_object(const struct pending_error *e)
     return o;
 }
 
+/* Only typed run steps (step.sendEvent) have options; a plain step.run has
+ * none, so its opts are null. */
 static json_object *run_opts(const struct run_step *rs)
 {
+    if (!rs->type)
+        return NULL;
     json_object *opts = json_object_new_object();
-    if (opts && rs->type)
+    if (opts)
         json_object_object_add(opts, "type", json_object_new_string(rs->type));
     return opts;
 }
@@ -364,7 +371,10 @@ json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const st
     json_object_object_add(opts, "timeout", json_object_new_string(w->timeout));
     if (w->if_expr)
         json_object_object_add(opts, "if", json_object_new_string(w->if_expr));
-    new_async_step(c, &site, "WaitForEvent", w->event, opts);
+    /* The executor reads the event from opts.event (name is only its fallback
+     * for old SDKs), so name carries the step id, as the Go SDK and Inngest's
+     * conformance runner have it; JS 4.24 puts the event name there. */
+    new_async_step(c, &site, "WaitForEvent", id, opts);
     return NULL;
 }
 

@@ -49,8 +49,15 @@ static void compare_op(const char *vname, json_object *want, json_object *got)
             fail_msg("%s: op %s: want %s, got %s", vname, fields[i], w ? w : "(none)", g ? g : "(none)");
     }
     const char *op = ing_json_get_string(want, "op");
-    if (strcmp(op, "StepRun") == 0 || strcmp(op, "Sleep") == 0 || strcmp(op, "WaitForEvent") == 0 ||
-        strcmp(op, "StepPlanned") == 0) {
+    if (strcmp(op, "WaitForEvent") == 0) {
+        /* deliberate: JS names the op after the event; we send the step id, as
+         * the Go SDK and Inngest's conformance runner do, and the event in
+         * opts.event, which is what the executor reads */
+        assert_string_equal(ing_json_get_string(want, "name"),
+                            ing_json_get_string(ing_json_get(got, "opts"), "event"));
+        assert_string_equal(ing_json_get_string(want, "displayName"), ing_json_get_string(got, "name"));
+    }
+    if (strcmp(op, "StepRun") == 0 || strcmp(op, "Sleep") == 0 || strcmp(op, "StepPlanned") == 0) {
         const char *w = ing_json_get_string(want, "name"), *g = ing_json_get_string(got, "name");
         if (!w || !g || strcmp(w, g) != 0)
             fail_msg("%s: op name: want %s, got %s", vname, w, g ? g : "(none)");
