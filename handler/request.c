@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "hex.h"
+
 const char *request_param(const struct ing_request *r, const char *name)
 {
     if (!r->params)
@@ -15,17 +17,6 @@ const char *request_param(const struct ing_request *r, const char *name)
         if (strncmp(*p, name, n) == 0 && (*p)[n] == '=')
             return *p + n + 1;
     return NULL;
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Decodes src[0..len) (%XX and '+') into out; false if it does not fit. */

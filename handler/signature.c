@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -293,17 +295,6 @@ enum sig_outcome sig_verify(const char *header, const void *body, size_t body_le
 }
 
 /* ---- hashes of keys ---------------------------------------------------- */
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* SHA-256 of the hex-decoded key material, as lowercase hex. */
 static bool hashed_material(const char *key, char out[65])

@@ -267,23 +267,35 @@ static void new_async_step(struct ing_ctx *c, const struct step_site *site, cons
     ctx_unwind(c, CALL_OPS);
 }
 
+/* Begins a step that may have failed (run, invoke) and looks up its result.
+ * true when it has one: *value is the value, or NULL with *catch_err filled
+ * for a failure the caller catches (an uncaught one unwinds from here). */
+static bool stored_result(struct ing_ctx *c, const char *id, struct step_site *site,
+                          struct ing_error *catch_err, json_object **value)
+{
+    step_begin(c, id, site);
+    switch (memo_lookup(c, site->hash, value)) {
+    case MEMO_DATA:
+        return true;
+    case MEMO_ERROR:
+        if (!catch_err)
+            raise_uncaught(c, *value);
+        error_from_memo(c, *value, catch_err);
+        *value = NULL;
+        return true;
+    case MEMO_NONE:
+        break;
+    }
+    return false;
+}
+
 static json_object *run_common(struct ing_ctx *c, const char *id, const struct run_step *rs,
                                struct ing_error *catch_err)
 {
     struct step_site site;
-    step_begin(c, id, &site);
     json_object *v;
-    switch (memo_lookup(c, site.hash, &v)) {
-    case MEMO_DATA:
+    if (stored_result(c, id, &site, catch_err, &v))
         return v;
-    case MEMO_ERROR:
-        if (!catch_err)
-            raise_uncaught(c, v);
-        error_from_memo(c, v, catch_err);
-        return NULL;
-    case MEMO_NONE:
-        break;
-    }
     struct run_step named = *rs;
     if (!named.name)
         named.name = id;
@@ -383,19 +395,9 @@ static json_object *invoke_common(struct ing_ctx *c, const char *id, const char 
                                   struct ing_error *catch_err)
 {
     struct step_site site;
-    step_begin(c, id, &site);
     json_object *v;
-    switch (memo_lookup(c, site.hash, &v)) {
-    case MEMO_DATA:
+    if (stored_result(c, id, &site, catch_err, &v))
         return v;
-    case MEMO_ERROR:
-        if (!catch_err)
-            raise_uncaught(c, v);
-        error_from_memo(c, v, catch_err);
-        return NULL;
-    case MEMO_NONE:
-        break;
-    }
     if (!function_id || !*function_id)
         ctx_sdk_error(c, "step.invoke \"%s\" needs a function id", id);
     if (payload && !json_object_is_type(payload, json_type_object))
