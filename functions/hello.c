@@ -46,15 +46,5 @@ void hello_route(const struct ing_http_request *req, struct ing_http_response *r
     json_object *data = ing_json_object(c);
     if (email)
         ing_json_set(data, "email", ing_json_string(c, email));
-    json_object *event = ing_json_object(c);
-    ing_json_set(event, "name", ing_json_string(c, "test/hello.world"));
-    ing_json_set(event, "data", data);
-    json_object *ids = NULL;
-    if (!route_send(req, res, event, &ids, false))
-        return;
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "success", ing_json_bool(c, true));
-    ing_json_set(body, "id", json_object_array_get_idx(ids, 0));
-    res->status = 202;
-    res->body = body;
+    route_queue(req, res, "test/hello.world", data, true);
 }

@@ -149,6 +149,24 @@ bool route_send(const struct ing_http_request *req, struct ing_http_response *re
     return false;
 }
 
+void route_queue(const struct ing_http_request *req, struct ing_http_response *res,
+                 const char *name, json_object *data, bool with_id)
+{
+    struct ing_ctx *c = req->ctx;
+    json_object *event = ing_json_object(c);
+    ing_json_set(event, "name", ing_json_string(c, name));
+    ing_json_set(event, "data", data);
+    json_object *ids = NULL;
+    if (!route_send(req, res, event, &ids, false))
+        return;
+    json_object *body = ing_json_object(c);
+    ing_json_set(body, "success", ing_json_bool(c, true));
+    if (with_id)
+        ing_json_set(body, "id", json_object_array_get_idx(ids, 0));
+    res->status = 202;
+    res->body = body;
+}
+
 const char *route_now_iso8601(struct ing_ctx *c)
 {
     struct timespec ts;

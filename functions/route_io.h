@@ -45,6 +45,12 @@ bool route_authorized(const struct ing_http_request *req, struct ing_http_respon
 bool route_send(const struct ing_http_request *req, struct ing_http_response *res,
                 json_object *events, json_object **ids, bool detail);
 
+/* The "queue and respond" step of the simple routes: sends event `name` with
+ * `data` and answers 202 {"success":true} (with "id" when with_id), or the
+ * route_send failure. */
+void route_queue(const struct ing_http_request *req, struct ing_http_response *res,
+                 const char *name, json_object *data, bool with_id);
+
 /* The current time as ISO 8601 UTC with milliseconds ("2024-05-01T12:00:00.123Z"). */
 const char *route_now_iso8601(struct ing_ctx *c);
 

@@ -72,14 +72,5 @@ void views_route(const struct ing_http_request *req, struct ing_http_response *r
     const char *region = region_of(req);
     if (region)
         ing_json_set(data, "region", ing_json_string(c, region));
-    json_object *event = ing_json_object(c);
-    ing_json_set(event, "name", ing_json_string(c, "blog/post.viewed"));
-    ing_json_set(event, "data", data);
-
-    if (!route_send(req, res, event, NULL, false))
-        return;
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "success", ing_json_bool(c, true));
-    res->status = 202;
-    res->body = body;
+    route_queue(req, res, "blog/post.viewed", data, false);
 }
