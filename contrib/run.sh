@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # `make run`: serves an app (APP=product|conformance) from BUILD_DIR behind a
 # private nginx on 127.0.0.1:$PORT, in the foreground until Ctrl-C/SIGTERM.
-# `run.sh --stop` (`make stop`) cleans up after a run that was killed outright.
+# In dev mode with no server named (no INNGEST_BASE_URL, INNGEST_DEV not a
+# URL) it also starts the real Inngest dev server on 127.0.0.1:$DEV_PORT
+# (default 8288) and syncs the app with it; with a server named it starts none
+# and syncs with that one.  Everything it started lives in one prefix
+# directory and stops with it; `run.sh --stop` (`make stop`) cleans up after a
+# run that was killed outright.  It never stops a process it did not start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=tests/lib/nginx.sh
 source tests/lib/nginx.sh
+# shellcheck source=tests/lib/inngest.sh
+source tests/lib/inngest.sh
 
 PORT=${PORT:-8080}
 [[ $PORT =~ ^[0-9]+$ ]] || { echo "run.sh: PORT must be a number, not '$PORT'" >&2; exit 2; }
@@ -20,6 +27,7 @@ alive() { [[ -f $1 ]] && kill -0 "$(<"$1")" 2>/dev/null; }
 stop_all() {
 	nginx_stop "$prefix" || true
 	app_stop "$prefix" || true
+	server_stop "$prefix" || true
 }
 
 if [[ ${1:-} == --stop ]]; then
@@ -39,7 +47,7 @@ conformance) bin=${BUILD_DIR:-build/release}/inngest-fcgi-conformance ;;
 *) echo "run.sh: APP must be product or conformance, not '$APP'" >&2; exit 2 ;;
 esac
 
-if alive "$prefix/app.pid" || alive "$prefix/nginx.pid"; then
+if alive "$prefix/app.pid" || alive "$prefix/nginx.pid" || alive "$prefix/server.pid"; then
 	echo "run.sh: a run on port $PORT is still going ($prefix); stop it with: make stop PORT=$PORT" >&2
 	exit 1
 fi
@@ -57,28 +65,55 @@ dev_url=
 [[ ${INNGEST_DEV:-} =~ ^https?:// ]] && dev_url=$INNGEST_DEV
 sync_url=${INNGEST_BASE_URL:-$dev_url}
 endpoint=http://127.0.0.1:$PORT/api/inngest
+own_server=
+if [[ -z $sync_url && -n ${INNGEST_DEV:-} && ${INNGEST_DEV:-} != 0 && ${INNGEST_DEV:-} != false ]]; then
+	own_server=1
+	DEV_PORT=${DEV_PORT:-8288}
+	[[ $DEV_PORT =~ ^[0-9]+$ ]] || { echo "run.sh: DEV_PORT must be a number, not '$DEV_PORT'" >&2; exit 2; }
+	# Before anything starts: without a CLI there is no dev server to sync
+	# with, and build.sh has already said why (on stderr).
+	inngest_cli >/dev/null || {
+		echo "run.sh: no Inngest dev server can be started; set INNGEST_BASE_URL to a running server," \
+			"or INNGEST_CLI to an inngest binary" >&2
+		exit 1
+	}
+	if port_listening "$DEV_PORT"; then
+		echo "run.sh: 127.0.0.1:$DEV_PORT (the dev server's port) is taken; choose another with DEV_PORT=…," \
+			"or set INNGEST_BASE_URL to the server that listens there" >&2
+		exit 1
+	fi
+fi
 
 tail_pid=
 # shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
 	stop_all
-	# Stopped after the program so that its last lines are shown.
-	[[ -n $tail_pid ]] && sleep 0.3 && kill "$tail_pid" 2>/dev/null
+	# Stopped after the program so that its last lines are shown.  A group
+	# signal may have ended it already: under set -e a failed kill here would
+	# end the cleanup before its last line.
+	if [[ -n $tail_pid ]]; then
+		sleep 0.3
+		kill "$tail_pid" 2>/dev/null || true
+	fi
 	echo "stopped; logs are in $prefix"
 }
 trap cleanup EXIT
 trap 'exit 130' INT HUP
 trap 'exit 143' TERM
 
-# ---- start_dev_server: a later change starts `inngest dev` here when no
-# INNGEST_BASE_URL is set.  For now it only says how to point one at us.
-start_dev_server() {
-	echo "no Inngest server to sync with; start a dev server against this endpoint:"
-	echo "    inngest dev --no-discovery -u $endpoint"
-	echo "or set INNGEST_DEV=http://127.0.0.1:8288 (or INNGEST_BASE_URL) and run again to sync at start"
-}
-
 mkdir -p "$prefix"
+if [[ -n $own_server ]]; then
+	# Only the API port is the user's; the connect gateway and gRPC ports are
+	# free ones.  No polling: it would re-sync every 5 s (two log lines each
+	# time), and a rebuilt app comes with a new `make run`, which syncs.
+	SERVER_PORT=$DEV_PORT server_launch "$prefix" dev --no-discovery --no-poll -u "$endpoint" || {
+		echo "run.sh: the Inngest dev server did not start; its log is $prefix/server.log" >&2
+		exit 1
+	}
+	export INNGEST_BASE_URL=$SERVER_URL
+	sync_url=$SERVER_URL
+	echo "started the Inngest dev server at $SERVER_URL (log: $prefix/server.log)"
+fi
 app_port=$(free_port)
 app_start "$prefix" "$bin" "$app_port"
 nginx_start "$prefix" "$PORT" "127.0.0.1:$app_port"
@@ -96,12 +131,44 @@ for ((i = 0; ; i++)); do
 	sleep 0.1
 done
 
-if [[ -n $sync_url ]]; then
+# sync: PUT to our endpoint; the program registers itself with the server and
+# relays the server's answer.  Sets sync_answer and sync_code.
+sync_app() {
+	sync_answer=$(curl -sS -X PUT --max-time 15 -w '\n%{http_code}' "$endpoint" 2>&1 || true)
+	sync_code=${sync_answer##*$'\n'}
+	sync_answer=${sync_answer%$'\n'*}
+	[[ $sync_code == 200 ]]
+}
+
+if [[ -n $own_server ]]; then
+	# The dev server answers /health before it takes registrations: retry a
+	# little.  Our own server refusing us is an error, not a warning.
+	for ((i = 0; i < 20; i++)); do
+		sync_app && break
+		sleep 0.5
+	done
+	if [[ $sync_code != 200 ]]; then
+		echo "run.sh: could not sync with the dev server at $sync_url: HTTP $sync_code $sync_answer" >&2
+		exit 1
+	fi
+	echo "synced with the dev server: $sync_answer"
+	case ${APP:-product} in
+	conformance) example='{"name":"conf/steps","data":{}}' ;;
+	*) example='{"name":"test/hello.world","data":{"email":"you@example.com"}}' ;;
+	esac
+	echo "dev server: $sync_url"
+	echo "send an event:"
+	echo "    curl -sS -X POST $sync_url/e/dev -H 'Content-Type: application/json' -d '$example'"
+	echo "read its run back (<id> is from the answer's \"ids\"; the server caches this answer for 15 s):"
+	echo "    curl -sS $sync_url/v1/events/<id>/runs"
+elif [[ -n $sync_url ]]; then
 	echo "syncing with $sync_url …"
-	result=$(curl -sS -X PUT --max-time 15 -w ' (HTTP %{http_code})' "$endpoint" || true)
-	echo "sync: $result"
-elif [[ -n ${INNGEST_DEV:-} ]]; then
-	start_dev_server
+	if sync_app; then
+		echo "sync: $sync_answer"
+	else
+		echo "run.sh: warning: the sync with $sync_url failed (HTTP $sync_code): $sync_answer" >&2
+		echo "run.sh: the app still serves; sync it later with: curl -X PUT $endpoint" >&2
+	fi
 fi
 
 echo "ready: $endpoint"
