@@ -201,18 +201,20 @@ event_run_id() {
 
 # A run's status says "Failed" while it waits for a retry; only ended_at
 # tells that it is over.
+# A run has ended when it has ended_at AND a final status: the dev server can
+# set ended_at from the run record while the root span still says Running.
 ended_run_once() {
 	local body
 	body=$(api_get "$1" "$2" "${3:-}") || return 1
 	WAIT_RUN_LAST=$body
-	jq -ce "$4 | select(. != null and .ended_at != null)" <<<"$body" 2>/dev/null
+	jq -ce "$4 | select(. != null and .ended_at != null and (.status | IN(\"Completed\", \"Failed\", \"Cancelled\")))" <<<"$body" 2>/dev/null
 }
 
 wait_run() {
 	local base=$1 event=$2 secs=$3 auth=${4:-}
 	WAIT_RUN_LAST=
 	poll_until "$secs" ended_run_once "$base" "/v1/events/$event/runs" "$auth" \
-		'if (.data | length) > 0 and all(.data[]; .ended_at != null) then .data[0] else null end' || {
+		'if (.data | length) > 0 and all(.data[]; .ended_at != null and (.status | IN("Completed", "Failed", "Cancelled"))) then .data[0] else null end' || {
 		echo "wait_run: no ended run for event $event after $secs s; last answer: ${WAIT_RUN_LAST:0:500}" >&2
 		return 1
 	}
