@@ -14,6 +14,8 @@
 set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
+# shellcheck source=tests/lib/inngest.sh
+source "$(dirname "$0")/../lib/inngest.sh"
 # e2e_init clears INNGEST_*; a CLI the developer chose must survive it.
 user_cli=${INNGEST_CLI:-}
 cli_version=${INNGEST_CLI_VERSION:-}
@@ -63,39 +65,14 @@ for s in "${suites[@]}"; do suite_args+=(--suite "$s"); done
 # ---- dev server, app, nginx ------------------------------------------
 dev=$E2E_DIR/dev
 mkdir -p "$dev"
-api_port=$(free_port)
-gw_port=$(free_port)
-gw_grpc_port=$(free_port)
-exec_grpc_port=$(free_port)
 # --retry-interval 1: retries 1 s apart instead of the default backoff (25-40 s
 # here); the runner accepts any delay under 45 s.
-"$cli" dev --no-discovery --no-poll --host 127.0.0.1 --port "$api_port" \
-	--connect-gateway-port "$gw_port" --connect-gateway-grpc-port "$gw_grpc_port" \
-	--connect-executor-grpc-port "$exec_grpc_port" --retry-interval 1 \
-	>"$dev/dev.log" 2>&1 </dev/null &
-dev_pid=$!
-stop_dev() {
-	kill -TERM "$dev_pid" 2>/dev/null || return 0
-	wait_gone "$dev_pid" || kill -KILL "$dev_pid" 2>/dev/null || true
-}
+# shellcheck disable=SC2317  # run by the EXIT trap
+stop_dev() { server_stop "$dev" || true; }
 trap 'stop_dev; e2e_cleanup' EXIT
-
-# The dev server silently moves to another port when its own is taken (maybe
-# by another engineer's dev server): make sure the API port is ours.
-dev_ready=false
-for ((i = 0; i < E2E_WAIT_SECS * 10; i++)); do
-	kill -0 "$dev_pid" 2>/dev/null || break
-	if ss -Hltnp "sport = :$api_port" 2>/dev/null | grep -q "pid=$dev_pid," &&
-		curl -sf "http://127.0.0.1:$api_port/health" >/dev/null 2>&1; then
-		dev_ready=true
-		break
-	fi
-	sleep 0.1
-done
-if ! $dev_ready; then
-	tail -n 20 "$dev/dev.log" >&2
-	abort "inngest dev listens on 127.0.0.1:$api_port (its log is above)"
-fi
+E2E_CLI_PATH=$cli
+dev_server_start "$dev" --retry-interval 1 || abort "inngest dev starts (its log is above)"
+api_port=${SERVER_URL##*:}
 ok "inngest dev on 127.0.0.1:$api_port"
 
 app_port=$(free_port)

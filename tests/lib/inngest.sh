@@ -65,14 +65,24 @@ server_launch() {
 	shift 2
 	cli=$(inngest_cli) || return 1
 	mkdir -p "$prefix"
-	read -r api gw gw_grpc exec_grpc < <(free_ports 4) || return 1
-	api=${SERVER_PORT:-$api}
-	local -a cmd=("$cli" "$sub" --host 127.0.0.1 --port "$api"
-		--connect-gateway-port "$gw" --connect-gateway-grpc-port "$gw_grpc"
-		--connect-executor-grpc-port "$exec_grpc" "$@")
-	printf '%s\0' "${cmd[@]}" >"$prefix/server.cmd"
-	echo "$api" >"$prefix/server.port"
-	server_run "$prefix"
+	# A free port can be taken by another program between our check and the
+	# server's bind (other suites start servers too): try again with new ports.
+	local attempt
+	for attempt in 1 2 3; do
+		read -r api gw gw_grpc exec_grpc < <(free_ports 4) || return 1
+		api=${SERVER_PORT:-$api}
+		local -a cmd=("$cli" "$sub" --host 127.0.0.1 --port "$api"
+			--connect-gateway-port "$gw" --connect-gateway-grpc-port "$gw_grpc"
+			--connect-executor-grpc-port "$exec_grpc" "$@")
+		printf '%s\0' "${cmd[@]}" >"$prefix/server.cmd"
+		echo "$api" >"$prefix/server.port"
+		SERVER_PORT_CONFLICT=
+		server_run "$prefix" && return 0
+		[[ -n $SERVER_PORT_CONFLICT && -z ${SERVER_PORT:-} ]] || return 1
+		echo "server_launch: port conflict, trying again with other ports ($attempt/3)" >&2
+		mv "$prefix/server.log" "$prefix/server.log.conflict-$attempt"
+	done
+	return 1
 }
 
 # Starts PREFIX/server.cmd and waits for GET /health on its port.
@@ -81,6 +91,7 @@ server_run() {
 	api=$(<"$prefix/server.port")
 	if port_listening "$api"; then
 		echo "server_start: 127.0.0.1:$api is taken by another program" >&2
+		SERVER_PORT_CONFLICT=1
 		return 1
 	fi
 	local -a cmd clean_env=()
@@ -111,6 +122,7 @@ server_run() {
 			echo "server_start: a port was taken and the server moved elsewhere:" >&2
 			grep 'Port conflict' "$prefix/server.log" >&2
 			server_stop "$prefix"
+			SERVER_PORT_CONFLICT=1
 			return 1
 		fi
 		sleep 0.1
