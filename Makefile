@@ -106,3 +106,187 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- fuzzing, soak (tests/fuzz/, contrib/soak/) ------------------------------
+# Each tests/fuzz/fuzz_*.c is one libFuzzer target, built with Debian's clang
+# (-fsanitize=fuzzer,address,undefined) into build/fuzz/: fuzz_product_* link
+# the product app, the others the protocol vectors' app.  The SDK is compiled
+# again for them with http_perform renamed (tests/fuzz/support/fuzz_http.c
+# answers every outbound call from the input) and nanosleep replaced (the
+# Event API's retry pauses would cap a target at a few runs per second).
+# clang counts vprintf(fmt, ap) in a printf-like wrapper as a non-literal
+# format (gcc does not); the gcc builds keep that check.
+#   make fuzz FUZZ_SECONDS=N   every target N s from its seeds (build/fuzz/seeds,
+#                              made from shared/protocol/vectors); fails on any
+#                              crash, leak, timeout or sanitizer report
+#   make soak SOAK_SECONDS=N   signed mixed traffic through nginx for N s (release build)
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+SOAK_SECONDS ?= 60
+FUZZ_DIR     := build/fuzz
+FUZZ_CFLAGS  := $(filter-out -O2,$(CFLAGS_BASE)) -O1 $(PKG_CFLAGS) -Itests/fuzz/support \
+                -Itests/unit/support -Ifunctions \
+                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                -Wno-format-nonliteral
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SDK_OBJ := $(SDK_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_SUPPORT_OBJ := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(wildcard tests/fuzz/support/*.c))
+FUZZ_PRODUCT_OBJ := $(PRODUCT_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_VECTORS_OBJ := $(FUZZ_DIR)/tests/unit/support/vectors_app.o
+
+.PHONY: fuzz fuzz-build soak
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+soak: deps
+	@$(MAKE) --no-print-directory all SAN=0
+	@SOAK_SECONDS=$(SOAK_SECONDS) BUILD_DIR=build/release contrib/soak/soak.sh
+
+$(FUZZ_SDK_OBJ): FUZZ_DEFS = -Dnanosleep=fuzz_nanosleep
+$(FUZZ_DIR)/handler/http_client.o: FUZZ_DEFS = -Dnanosleep=fuzz_nanosleep -Dhttp_perform=http_perform_curl
+
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_DEFS) -MMD -MP -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_product_%: $(FUZZ_DIR)/tests/fuzz/fuzz_product_%.o $(FUZZ_SUPPORT_OBJ) $(FUZZ_PRODUCT_OBJ) $(FUZZ_SDK_OBJ)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_SUPPORT_OBJ) $(FUZZ_VECTORS_OBJ) $(FUZZ_SDK_OBJ)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- install / uninstall: the programs, the deployment files, the SDK as a library --
+#   make install   [PREFIX=/usr/local] [DESTDIR=…]   (builds the release first; as root)
+#     $(SBINDIR)          inngest-fcgi, inngest-fcgi-conformance, inngest-fcgi-spawn
+#     $(LIBDIR)           libinngest-fcgi.a, libinngest-fcgi.so*, libinngest-fcgi-main.a (main()),
+#                         pkgconfig/inngest-fcgi.pc, pkgconfig/inngest-fcgi-static.pc
+#     $(INCLUDEDIR)       inngest-fcgi/inngest.h
+#     $(SYSTEMDUNITDIR)   inngest-fcgi.socket/.service, inngest-fcgi@.socket/.service
+#     $(SYSCONFDIR)       nginx/snippets/inngest-fcgi.conf, inngest-fcgi/inngest-fcgi.env (0600,
+#                         created once, never overwritten) and its .example
+#     $(DOCDIR)           README.md, examples/nginx-site.conf
+#   make uninstall [PREFIX=…] [DESTDIR=…]   removes all of it but the environment file (your keys)
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DOCDIR     ?= $(PREFIX)/share/doc/inngest-fcgi
+# nginx and systemd read /etc whatever the prefix; /usr/local/lib/systemd/system
+# is on systemd's unit path, so a local install stays out of the package's way.
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+SDK_VERSION := $(shell sed -n 's/^\#define ING_SDK_VERSION "\(.*\)"/\1/p' handler/inngest.h)
+SDK_SOMAJOR := 0
+SDK_SHARED  := $(BUILD)/libinngest-fcgi.so.$(SDK_VERSION)
+SDK_MAIN_LIB := $(BUILD)/libinngest-fcgi-main.a
+SDK_LINK_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi
+
+# Every object is position-independent so the same objects make the shared
+# library.  The stamp rebuilds objects compiled before -fPIC was added, once.
+CFLAGS += -fPIC
+PIC_STAMP := $(BUILD)/.fpic
+$(PIC_STAMP):
+	@mkdir -p $(dir $@) && touch $@
+$(SDK_OBJ) $(MAIN_OBJ): $(PIC_STAMP)
+
+$(SDK_SHARED): $(SDK_OBJ)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libinngest-fcgi.so.$(SDK_SOMAJOR) -Wl,-z,defs -o $@ $^ $(SDK_LINK_LIBS)
+
+$(SDK_MAIN_LIB): $(MAIN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Small apps the deployment tests build on the SDK (tests/apps/*.c): never part
+# of an installed program.
+DEPLOY_TEST_APPS := $(patsubst tests/apps/%.c,$(BUILD)/tests/apps/%,$(wildcard tests/apps/*.c))
+all: $(DEPLOY_TEST_APPS)
+$(BUILD)/tests/apps/%: $(BUILD)/tests/apps/%.o $(MAIN_OBJ) $(SDK_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+INSTALL_SUBST := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(SDK_VERSION)|g'
+UNITS := inngest-fcgi.socket inngest-fcgi.service inngest-fcgi@.socket inngest-fcgi@.service
+D := $(DESTDIR)
+
+.PHONY: install install-files uninstall
+install:
+	@$(MAKE) --no-print-directory install-files SAN=0
+
+install-files: $(PRODUCT_BIN) $(CONF_BIN) $(SDK_LIB) $(SDK_SHARED) $(SDK_MAIN_LIB)
+	install -d $(D)$(SBINDIR) $(D)$(LIBDIR)/pkgconfig $(D)$(INCLUDEDIR)/inngest-fcgi \
+		$(D)$(SYSTEMDUNITDIR) $(D)$(SYSCONFDIR)/nginx/snippets $(D)$(DOCDIR)/examples
+	install -d -m 0700 $(D)$(SYSCONFDIR)/inngest-fcgi
+	install -m 0755 $(PRODUCT_BIN) $(D)$(SBINDIR)/inngest-fcgi
+	install -m 0755 $(CONF_BIN) $(D)$(SBINDIR)/inngest-fcgi-conformance
+	$(INSTALL_SUBST) contrib/spawn-fcgi/inngest-fcgi-spawn.in >$(D)$(SBINDIR)/inngest-fcgi-spawn
+	chmod 0755 $(D)$(SBINDIR)/inngest-fcgi-spawn
+	install -m 0644 handler/inngest.h $(D)$(INCLUDEDIR)/inngest-fcgi/inngest.h
+	install -m 0644 $(SDK_LIB) $(SDK_MAIN_LIB) $(D)$(LIBDIR)/
+	install -m 0755 $(SDK_SHARED) $(D)$(LIBDIR)/
+	ln -sf libinngest-fcgi.so.$(SDK_VERSION) $(D)$(LIBDIR)/libinngest-fcgi.so.$(SDK_SOMAJOR)
+	ln -sf libinngest-fcgi.so.$(SDK_SOMAJOR) $(D)$(LIBDIR)/libinngest-fcgi.so
+	for pc in inngest-fcgi inngest-fcgi-static; do \
+		$(INSTALL_SUBST) contrib/pkg-config/$$pc.pc.in >$(D)$(LIBDIR)/pkgconfig/$$pc.pc || exit 1; \
+		chmod 0644 $(D)$(LIBDIR)/pkgconfig/$$pc.pc; done
+	for u in $(UNITS); do \
+		$(INSTALL_SUBST) contrib/systemd/$$u.in >$(D)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+		chmod 0644 $(D)$(SYSTEMDUNITDIR)/$$u; done
+	install -m 0644 nginx/inngest-fcgi.conf $(D)$(SYSCONFDIR)/nginx/snippets/inngest-fcgi.conf
+	install -m 0644 nginx/inngest-fcgi-site.conf $(D)$(DOCDIR)/examples/nginx-site.conf
+	install -m 0644 README.md $(D)$(DOCDIR)/README.md
+	install -m 0644 contrib/inngest-fcgi.env.example $(D)$(SYSCONFDIR)/inngest-fcgi/inngest-fcgi.env.example
+	@if [ -e $(D)$(SYSCONFDIR)/inngest-fcgi/inngest-fcgi.env ]; then \
+		echo "kept $(D)$(SYSCONFDIR)/inngest-fcgi/inngest-fcgi.env (yours)"; \
+	else \
+		install -m 0600 contrib/inngest-fcgi.env.example $(D)$(SYSCONFDIR)/inngest-fcgi/inngest-fcgi.env; \
+		echo "created $(D)$(SYSCONFDIR)/inngest-fcgi/inngest-fcgi.env (0600): put your keys there"; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -w /etc/ld.so.cache ]; then ldconfig; fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "installed inngest-fcgi $(SDK_VERSION) under $(D)$(PREFIX); next: README.md, \"Deployment guide\""
+
+uninstall:
+	rm -f $(D)$(SBINDIR)/inngest-fcgi $(D)$(SBINDIR)/inngest-fcgi-conformance $(D)$(SBINDIR)/inngest-fcgi-spawn
+	rm -f $(D)$(INCLUDEDIR)/inngest-fcgi/inngest.h
+	-rmdir $(D)$(INCLUDEDIR)/inngest-fcgi 2>/dev/null
+	rm -f $(D)$(LIBDIR)/libinngest-fcgi.a $(D)$(LIBDIR)/libinngest-fcgi-main.a \
+		$(D)$(LIBDIR)/libinngest-fcgi.so $(D)$(LIBDIR)/libinngest-fcgi.so.$(SDK_SOMAJOR) \
+		$(D)$(LIBDIR)/libinngest-fcgi.so.$(SDK_VERSION) \
+		$(D)$(LIBDIR)/pkgconfig/inngest-fcgi.pc $(D)$(LIBDIR)/pkgconfig/inngest-fcgi-static.pc
+	rm -f $(addprefix $(D)$(SYSTEMDUNITDIR)/,$(UNITS))
+	rm -f $(D)$(SYSCONFDIR)/nginx/snippets/inngest-fcgi.conf
+	rm -f $(D)$(SYSCONFDIR)/inngest-fcgi/inngest-fcgi.env.example
+	rm -f $(D)$(DOCDIR)/README.md $(D)$(DOCDIR)/examples/nginx-site.conf
+	-rmdir $(D)$(DOCDIR)/examples $(D)$(DOCDIR) 2>/dev/null
+	@if [ -e $(D)$(SYSCONFDIR)/inngest-fcgi/inngest-fcgi.env ]; then \
+		echo "kept $(D)$(SYSCONFDIR)/inngest-fcgi/inngest-fcgi.env (your keys): remove it yourself"; \
+	else rmdir $(D)$(SYSCONFDIR)/inngest-fcgi 2>/dev/null || true; fi
+	@if [ -z "$(DESTDIR)" ] && [ -w /etc/ld.so.cache ]; then ldconfig; fi
+
+# ---- make bench: our speed against the official SDK and the FastCGI ceiling ----
+# contrib/bench/run.sh starts everything on 127.0.0.1 and writes build/bench/
+# (results.json, results.md).  Not part of make check; `make bench
+# BENCH_SECONDS=1` is a quick smoke run (BENCH_* settings: contrib/bench/README.md).
+.PHONY: bench bench-tools
+bench: deps
+	@$(MAKE) --no-print-directory all bench-tools SAN=0
+	@BUILD_DIR=build/release contrib/bench/run.sh
+
+bench-tools: $(BUILD)/bench/make_request $(BUILD)/bench/inproc $(BUILD)/bench/fcgi_ceiling
+
+$(BUILD)/bench/make_request: $(BUILD)/contrib/bench/make_request.o $(BUILD)/contrib/bench/calls.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/inproc: $(BUILD)/contrib/bench/inproc.o $(BUILD)/contrib/bench/calls.o $(CONF_OBJ) $(SDK_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/fcgi_ceiling: $(BUILD)/contrib/bench/fcgi_ceiling.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi

@@ -7,8 +7,11 @@ set -euo pipefail
 
 wanted=(build-essential pkg-config libfcgi-dev libjson-c-dev libssl-dev
 	libcurl4-openssl-dev libsqlite3-dev libhiredis-dev libcmocka-dev
-	redis-server curl jq openssl spawn-fcgi procps iproute2 valgrind)
-# iproute2 gives the tests `ss` (free ports); valgrind serves make check-valgrind.
+	redis-server curl jq openssl spawn-fcgi procps iproute2 valgrind clang libclang-rt-14-dev sqlite3)
+# iproute2 gives the tests `ss` (free ports); valgrind serves make check-valgrind;
+# clang and its runtimes (libFuzzer) build the fuzz targets of tests/fuzz/;
+# sqlite3 checks the store file after the disk-full test (tests/e2e/test_faults.sh).
+wanted+=(wrk) # make bench (contrib/bench/run.sh) drives its load with wrk
 # Any of these provides /usr/sbin/nginx; nginx-light is what we install.
 nginx_flavours=(nginx-light nginx nginx-core nginx-full nginx-extras)
 

@@ -1,5 +1,11 @@
 /*
  * fcgi_front.c — libfcgi's classic accept loop, one request at a time.
+ *
+ * The order inside one request: /metrics is answered here (it must not
+ * depend on the app's tables or settings); any other request is bounded,
+ * read and routed, with the keep-alive watcher running around the router
+ * for call requests when INNGEST_STREAMING is on; then the answer is written,
+ * logged and counted.
  */
 #include "fcgi_front.h"
 
@@ -14,10 +20,14 @@
 #include "arena.h"
 #include "context.h"
 #include "log.h"
+#include "metrics.h"
 #include "request.h"
 #include "response.h"
 #include "router.h"
 #include "server.h"
+#include "stream.h"
+
+#define METRICS_PATH "/metrics"
 
 static double elapsed_ms(const struct timespec *start)
 {
@@ -83,7 +93,79 @@ static void write_response(FCGX_Stream *out, const struct ing_request *req,
         FCGX_PutStr(res->body, (int)res->body_len, out);
 }
 
-static void handle(struct ing_server *srv, FCGX_Request *fr)
+static bool is_app_route(const struct ing_server *srv, const char *path)
+{
+    const struct ing_app *app = srv->app;
+    for (size_t i = 0; app->routes && (app->route_count ? i < app->route_count : app->routes[i].path != NULL); i++)
+        if (strcmp(app->routes[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+/* Only call requests are streamed (reference §13): a POST to the Inngest
+ * endpoint that is not a probe. */
+static bool wants_stream(const struct ing_server *srv, const struct ing_request *req)
+{
+    char probe[64];
+    return srv->settings.streaming && strcmp(req->method, "POST") == 0 &&
+           !is_app_route(srv, req->path) && !request_query(req, "probe", probe, sizeof(probe));
+}
+
+static void free_text(void *p) { free(p); }
+
+/* GET /metrics: the Prometheus exposition, to loopback clients only (nginx
+ * exposes it on a loopback-only server; this is the second lock). */
+static void serve_metrics(const struct ing_server *srv, const struct front_options *o,
+                          struct ing_ctx *c, const struct ing_request *req,
+                          struct ing_response *res)
+{
+    res->log_target = METRICS_PATH;
+    if (!o->metrics) {
+        response_message(res, c->arena, 404, "metrics are not kept by this process");
+        return;
+    }
+    if (!metrics_client_allowed(request_param(req, "REMOTE_ADDR"))) {
+        response_message(res, c->arena, 403, "/metrics is answered to loopback clients only");
+        return;
+    }
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        response_message(res, c->arena, 405, "Method not allowed");
+        response_header(res, "Allow", "GET");
+        return;
+    }
+    size_t len = 0;
+    char *text = metrics_render(o->metrics, srv, &len);
+    if (!text || !arena_defer(c->arena, free_text, text)) {
+        response_message(res, c->arena, 500, "out of memory");
+        return;
+    }
+    res->status = 200;
+    res->body = text;
+    res->body_len = len;
+    response_header(res, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    response_header(res, "Cache-Control", "no-store");
+}
+
+static void count(const struct ing_server *srv, const struct front_options *o,
+                  const struct ing_ctx *c, const struct ing_request *req,
+                  const struct ing_response *res, double seconds)
+{
+    if (!o->metrics)
+        return;
+    enum metrics_endpoint ep = strcmp(req->path, METRICS_PATH) == 0 ? METRICS_EP_METRICS
+                               : is_app_route(srv, req->path)   ? METRICS_EP_ROUTE
+                                                                : METRICS_EP_INNGEST;
+    metrics_record_request(o->metrics, ep, res->status);
+    if (ep != METRICS_EP_INNGEST)
+        return;
+    if (c->fn)
+        metrics_record_call(o->metrics, metrics_function_slot(srv, c->fn, c->is_failure_handler),
+                            res->status, seconds);
+    else if (res->log_target && strcmp(res->log_target, "sync") == 0)
+        metrics_record_sync(o->metrics, res->status == 200);
+}
+
+static void handle(struct ing_server *srv, const struct front_options *o, FCGX_Request *fr)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -97,28 +179,44 @@ static void handle(struct ing_server *srv, FCGX_Request *fr)
         FCGX_PutStr(oom, (int)sizeof(oom) - 1, fr->out);
         return;
     }
-    size_t limit = router_max_body(srv, &req);
-    long long len = content_length(&req);
-    req.body = "";
-    if (len > (long long)limit) {
-        router_too_large(c, &req, &res, limit);
-    } else if (len > 0 && !read_body(c, fr->in, &req, (size_t)len)) {
-        response_message(&res, c->arena, 400, "the request body ended before CONTENT_LENGTH bytes");
+    bool streamed = false;
+    if (strcmp(req.path, METRICS_PATH) == 0) {
+        req.body = ""; /* a scrape has no body; it is never read */
+        serve_metrics(srv, o, c, &req, &res);
     } else {
-        router_serve(c, &req, &res);
+        size_t limit = router_max_body(srv, &req);
+        long long len = content_length(&req);
+        req.body = "";
+        if (len > (long long)limit) {
+            router_too_large(c, &req, &res, limit);
+        } else if (len > 0 && !read_body(c, fr->in, &req, (size_t)len)) {
+            response_message(&res, c->arena, 400, "the request body ended before CONTENT_LENGTH bytes");
+        } else {
+            struct stream_keepalive keepalive;
+            bool watching = wants_stream(srv, &req) && stream_begin(&keepalive, fr->out);
+            router_serve(c, &req, &res);
+            streamed = watching && stream_end(&keepalive);
+        }
     }
-    write_response(fr->out, &req, &res);
+    if (streamed) {
+        stream_write_envelope(fr->out, &res);
+        res.log_outcome = arena_printf(c->arena, "%s (streamed)", res.log_outcome ? res.log_outcome : "-");
+    } else {
+        write_response(fr->out, &req, &res);
+    }
+    double ms = elapsed_ms(&start);
     log_request_line(&(struct log_request){.method = req.method,
                                            .target = res.log_target ? res.log_target : req.path,
                                            .run_id = res.log_run_id, .step = res.log_step,
                                            .status = res.status,
-                                           .duration_ms = elapsed_ms(&start),
+                                           .duration_ms = ms,
                                            .outcome = res.log_outcome});
+    count(srv, o, c, &req, &res, ms / 1e3);
     ctx_release(c);
 }
 
 unsigned long fcgi_serve(struct ing_server *srv, int listen_fd, volatile sig_atomic_t *stop,
-                         unsigned long max_requests)
+                         const struct front_options *o)
 {
     FCGX_Request fr;
     if (FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
@@ -132,7 +230,7 @@ unsigned long fcgi_serve(struct ing_server *srv, int listen_fd, volatile sig_ato
     sigaddset(&guarded, SIGHUP);
     sigaddset(&guarded, SIGQUIT);
     unsigned long served = 0;
-    while (!*stop && (max_requests == 0 || served < max_requests)) {
+    while (!*stop && (o->max_requests == 0 || served < o->max_requests)) {
         if (FCGX_Accept_r(&fr) < 0) {
             if (*stop)
                 break;
@@ -142,8 +240,10 @@ unsigned long fcgi_serve(struct ing_server *srv, int listen_fd, volatile sig_ato
             break;
         }
         sigprocmask(SIG_BLOCK, &guarded, &previous);
-        handle(srv, &fr);
+        metrics_set_busy(o->metrics, o->worker_slot, true);
+        handle(srv, o, &fr);
         FCGX_Finish_r(&fr);
+        metrics_set_busy(o->metrics, o->worker_slot, false);
         sigprocmask(SIG_SETMASK, &previous, NULL);
         served++;
     }

@@ -4,7 +4,10 @@
  * Reads each request's parameters and body (bounded before reading), hands
  * them to the router, writes the answer, releases the request's arena.
  * Signals are blocked while a request is in progress, because libfcgi does
- * not retry a read or write interrupted by one.
+ * not retry a read or write interrupted by one.  Also owns the two things
+ * that sit outside the router: GET /metrics (loopback clients only) and the
+ * keep-alive streaming of long call requests (stream.h), and it adds every
+ * answer to the shared counters.
  */
 #ifndef ING_FCGI_FRONT_H
 #define ING_FCGI_FRONT_H
@@ -12,10 +15,17 @@
 #include <signal.h>
 
 struct ing_server;
+struct metrics;
 
-/* Serves until *stop is set or max_requests were served (0 = no limit).
- * Returns the number of requests served. */
+struct front_options {
+    unsigned long max_requests; /* 0 = no limit */
+    struct metrics *metrics;    /* the shared counters; NULL → none kept, /metrics answers 404 */
+    int worker_slot;            /* this worker's busy flag in the counters */
+};
+
+/* Serves until *stop is set or max_requests were served.  Returns the number
+ * of requests served. */
 unsigned long fcgi_serve(struct ing_server *srv, int listen_fd, volatile sig_atomic_t *stop,
-                         unsigned long max_requests);
+                         const struct front_options *opts);
 
 #endif

@@ -1,10 +1,15 @@
 /*
  * listen_socket.c — opening or inheriting the FastCGI listening socket.
+ *
+ * Inheriting follows sd_listen_fds(3) without linking libsystemd (one less
+ * dependency for hosts without systemd): the variables are checked against
+ * our pid and then removed, so nothing this process starts takes them too.
  */
 #include "listen_socket.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +18,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "inngest.h"
 
 #define BACKLOG 1024
 
@@ -115,22 +122,65 @@ int listen_socket_open(const char *spec, char *err, size_t err_size)
     return open_inet(spec, err, err_size);
 }
 
-int listen_socket_inherited(void)
+static bool is_listening_stream(int fd)
 {
+    int listening = 0, type = 0;
+    socklen_t len = sizeof(listening);
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening)
+        return false;
+    len = sizeof(type);
+    return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
+/* Workers are forked, not executed, so they keep the socket; close-on-exec
+ * only stops it leaking into programs a function might run. */
+static int keep_private(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0)
+        fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    return fd;
+}
+
+int listen_socket_inherited(char *err, size_t err_size)
+{
+    enum { SD_LISTEN_FDS_START = 3 };
     const char *fds = getenv("LISTEN_FDS");
     const char *pid = getenv("LISTEN_PID");
-    if (fds && pid && atol(pid) == (long)getpid() && atoi(fds) >= 1) {
+    if (fds && pid) {
+        long n = atol(fds);
+        long for_pid = atol(pid);
+        /* systemd's protocol: consumed once, never passed on to children */
         unsetenv("LISTEN_FDS");
         unsetenv("LISTEN_PID");
         unsetenv("LISTEN_FDNAMES");
-        return 3; /* SD_LISTEN_FDS_START */
+        if (for_pid != (long)getpid()) {
+            snprintf(err, err_size,
+                     "LISTEN_FDS was meant for pid %ld, not this process (%ld): a wrapper script "
+                     "must `exec` the program",
+                     for_pid, (long)getpid());
+            return -1;
+        }
+        if (n < 1) {
+            snprintf(err, err_size, "LISTEN_FDS=%s: no socket was passed", fds);
+            return -1;
+        }
+        if (!is_listening_stream(SD_LISTEN_FDS_START)) {
+            snprintf(err, err_size,
+                     "the socket passed by systemd (fd 3) is not a listening stream socket: the "
+                     ".socket unit needs ListenStream= and Accept=no");
+            return -1;
+        }
+        if (n > 1)
+            ing_log(ING_LOG_WARN, "LISTEN_FDS=%ld: serving the first socket only", n);
+        return keep_private(SD_LISTEN_FDS_START);
     }
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    int listening = 0;
-    socklen_t optlen = sizeof(listening);
-    if (getsockname(0, (struct sockaddr *)&ss, &len) == 0 &&
-        getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optlen) == 0 && listening)
-        return 0; /* FCGI_LISTENSOCK_FILENO */
+    if (getsockname(0, (struct sockaddr *)&ss, &len) == 0 && is_listening_stream(0))
+        return keep_private(0); /* FCGI_LISTENSOCK_FILENO */
+    snprintf(err, err_size,
+             "no --listen given and no inherited FastCGI socket (neither systemd's LISTEN_FDS nor "
+             "a listening socket on fd 0 as spawn-fcgi passes it)");
     return -1;
 }

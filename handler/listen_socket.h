@@ -12,8 +12,9 @@
 
 /* Returns a listening fd, or -1 with a message. */
 int listen_socket_open(const char *spec, char *err, size_t err_size);
-/* The inherited socket (LISTEN_FDS for this pid, else fd 0 when it is a
- * listening socket), or -1 when there is none. */
-int listen_socket_inherited(void);
+/* The inherited socket: systemd's first passed fd (LISTEN_FDS/LISTEN_PID for
+ * this pid), else fd 0 when it is a listening socket (spawn-fcgi).  -1 with a
+ * message when there is none or what was passed cannot be served. */
+int listen_socket_inherited(char *err, size_t err_size);
 
 #endif

@@ -40,6 +40,31 @@ static void timestamp(char out[32])
     snprintf(out + n, 32 - n, ".%03ldZ", (long)(tv.tv_usec / 1000));
 }
 
+static const char *json_text(json_object *o)
+{
+    return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/* Cuts a string field to LOG_JSON_FIELD_MAX bytes, on a UTF-8 boundary. */
+#define LOG_JSON_FIELD_MAX 400
+static void shorten(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return;
+    const char *s = json_object_get_string(v);
+    size_t n = strlen(s);
+    if (n <= LOG_JSON_FIELD_MAX)
+        return;
+    n = LOG_JSON_FIELD_MAX;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    char cut[LOG_JSON_FIELD_MAX + 8];
+    memcpy(cut, s, n);
+    memcpy(cut + n, "\xE2\x80\xA6", 4); /* "…" and the terminator */
+    json_object_object_add(o, key, json_object_new_string(cut));
+}
+
 /* One write per line so lines from several workers never interleave. */
 static void emit(enum ing_log_level level, json_object *fields, const char *text)
 {
@@ -54,9 +79,17 @@ static void emit(enum ing_log_level level, json_object *fields, const char *text
         json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
         if (text)
             json_object_object_add(o, "msg", json_object_new_string(text));
-        n = snprintf(line, sizeof(line), "%s\n",
-                     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+        n = snprintf(line, sizeof(line), "%s\n", json_text(o));
+        if (n > 0 && (size_t)n >= sizeof(line)) {
+            /* A cut JSON line is no JSON at all for a log shipper: shorten
+             * the free-text fields instead and serialize again. */
+            shorten(o, "msg");
+            shorten(o, "outcome");
+            shorten(o, "target");
+            shorten(o, "run_id");
+            shorten(o, "step");
+            n = snprintf(line, sizeof(line), "%s\n", json_text(o));
+        }
         json_object_put(o);
     } else {
         n = snprintf(line, sizeof(line), "%s %s [%d] %s\n", ts, level_name(level), (int)getpid(),

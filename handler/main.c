@@ -3,7 +3,8 @@
  *
  * Linked with one app's tables (ing_app_definition).  Settings come only from
  * the environment; the command line says where to listen and how many
- * workers to run.
+ * workers to run.  Installed as libinngest-fcgi-main.a so that a user's app
+ * is a table and its functions, linked with `pkg-config --libs inngest-fcgi`.
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -16,6 +17,9 @@
 
 #include "inngest.h"
 #include "listen_socket.h"
+#include "metrics.h"
+#include "preflight.h"
+#include "stream.h"
 #include "server.h"
 #include "worker_pool.h"
 
@@ -26,18 +30,32 @@ static void usage(FILE *out, const char *argv0)
     fprintf(out,
             "usage: %s [--listen 127.0.0.1:PORT | --listen unix:PATH] [--workers N] "
             "[--max-requests N]\n"
-            "  Serves the Inngest endpoint (and the app's routes) over FastCGI.\n"
-            "  Without --listen it serves an inherited socket (spawn-fcgi, systemd).\n"
+            "       %s --check | --help | --version\n"
+            "\n"
+            "Serves the Inngest endpoint (and the app's routes) over FastCGI, behind nginx.\n"
+            "Without --listen it serves an inherited socket: systemd socket activation\n"
+            "(LISTEN_FDS) or spawn-fcgi (fd 0).\n"
+            "\n"
+            "  --listen ADDR     127.0.0.1:PORT, [::1]:PORT or unix:PATH (mode 0660)\n"
             "  --workers N       worker processes under a master (default 1; 0 = no master)\n"
             "  --max-requests N  replace a worker after N requests (default 0 = never)\n"
-            "  --version         print the SDK version\n"
-            "Settings come from the environment: INNGEST_DEV, INNGEST_SIGNING_KEY, ...\n",
-            argv0);
+            "  --check           validate the environment and the function table, print the\n"
+            "                    sync payload (stdout) and findings (stderr); exit 1 on any\n"
+            "                    problem. Opens no socket, calls no server.\n"
+            "  --version         print the SDK name and version\n"
+            "\n"
+            "Settings come from the environment only: INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY,\n"
+            "INNGEST_SERVE_ORIGIN, INNGEST_APP_ID, INNGEST_ENV, INNGEST_DEV, INNGEST_BASE_URL,\n"
+            "INNGEST_STREAMING, INNGEST_TRUST_FORWARDED, INNGEST_LOG_LEVEL, INNGEST_LOG_FORMAT, ...\n"
+            "(see the README). GET /metrics (loopback clients only) gives Prometheus metrics.\n"
+            "SIGTERM or SIGINT stops the workers and exits 0.\n",
+            argv0, argv0);
 }
 
 int main(int argc, char **argv)
 {
     const char *listen_spec = NULL;
+    bool check = false;
     struct pool_options opts = {.listen_fd = -1, .workers = 1, .grace_seconds = 10};
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, 'l'},
@@ -45,10 +63,11 @@ int main(int argc, char **argv)
         {"max-requests", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"check", no_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "l:w:m:hV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "l:w:m:hVc", longopts, NULL)) != -1) {
         char *end = NULL;
         switch (ch) {
         case 'l':
@@ -56,14 +75,14 @@ int main(int argc, char **argv)
             break;
         case 'w':
             opts.workers = (int)strtol(optarg, &end, 10);
-            if (*end || opts.workers < 0 || opts.workers > 256) {
+            if (*end || !*optarg || opts.workers < 0 || opts.workers > 256) {
                 fprintf(stderr, "--workers must be 0..256\n");
                 return 2;
             }
             break;
         case 'm':
             opts.max_requests = strtoul(optarg, &end, 10);
-            if (*end) {
+            if (*end || *optarg == '-' || !*optarg) {
                 fprintf(stderr, "--max-requests must be a number\n");
                 return 2;
             }
@@ -74,11 +93,22 @@ int main(int argc, char **argv)
         case 'V':
             printf("%s %s\n", ING_SDK_NAME, ING_SDK_VERSION);
             return 0;
+        case 'c':
+            check = true;
+            break;
         default:
             usage(stderr, argv[0]);
             return 2;
         }
     }
+
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument \"%s\"\n", argv[0], argv[optind]);
+        usage(stderr, argv[0]);
+        return 2;
+    }
+    if (check)
+        return preflight_run(&ing_app_definition, env_lookup, stdout, stderr);
 
     /* Each request frees everything it allocated; without these glibc hands
      * the heap back to the kernel after every large request and faults it in
@@ -95,8 +125,7 @@ int main(int argc, char **argv)
     if (listen_spec) {
         opts.listen_fd = listen_socket_open(listen_spec, err, sizeof(err));
     } else {
-        opts.listen_fd = listen_socket_inherited();
-        snprintf(err, sizeof(err), "no --listen given and no inherited FastCGI socket");
+        opts.listen_fd = listen_socket_inherited(err, sizeof(err));
     }
     if (opts.listen_fd < 0) {
         fprintf(stderr, "%s: %s\n", argv[0], err);
@@ -109,7 +138,18 @@ int main(int argc, char **argv)
     server_report_settings(&srv);
     if (listen_spec)
         ing_log(ING_LOG_INFO, "listening on %s", listen_spec);
+    else
+        ing_log(ING_LOG_INFO, "serving the inherited socket (fd %d)", opts.listen_fd);
+    if (srv.settings.streaming)
+        ing_log(ING_LOG_INFO, "INNGEST_STREAMING: calls still running after %d ms are kept alive "
+                              "(201 + a space every %d ms)",
+                STREAM_KEEPALIVE_MS, STREAM_KEEPALIVE_MS);
+    /* Before the fork, so that every worker adds to the same counters. */
+    opts.metrics = metrics_create(&srv, opts.workers);
+    if (!opts.metrics)
+        ing_log(ING_LOG_WARN, "cannot map the shared metrics segment: /metrics answers 404");
     int rc = pool_run(&srv, &opts);
+    metrics_destroy(opts.metrics);
     curl_global_cleanup();
     return rc;
 }

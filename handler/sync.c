@@ -137,16 +137,18 @@ static void sync_in_band(struct ing_ctx *c, const struct ing_request *req,
     res->log_outcome = "sync in_band";
 }
 
-static void sync_out_of_band(struct ing_ctx *c, const struct ing_request *req,
-                             struct ing_response *res)
+json_object *sync_register_payload(const struct ing_server *srv, const char *url)
 {
-    const struct ing_server *srv = c->server;
-    const char *url = sync_serve_url(c, req);
-    json_object *o = payload_common(c, url);
+    json_object *fns = fn_table_sync_json(srv->app->functions, srv->app->function_count,
+                                          srv->settings.app_id, url,
+                                          settings_is_production(&srv->settings));
+    json_object *o = fns ? json_object_new_object() : NULL;
     if (!o) {
-        answer(c, res, 500, "out_of_band", "out of memory", false);
-        return;
+        json_object_put(fns);
+        return NULL;
     }
+    json_object_object_add(o, "url", json_object_new_string(url));
+    json_object_object_add(o, "functions", fns);
     json_object_object_add(o, "deployType", json_object_new_string("ping"));
     json_object_object_add(o, "appName", json_object_new_string(srv->settings.app_id));
     json_object_object_add(o, "sdk", json_object_new_string(ING_SDK_NAME ":v" ING_SDK_VERSION));
@@ -155,6 +157,19 @@ static void sync_out_of_band(struct ing_ctx *c, const struct ing_request *req,
     json_object *caps = json_object_new_object();
     json_object_object_add(caps, "trust_probe", json_object_new_string("v1"));
     json_object_object_add(o, "capabilities", caps);
+    return o;
+}
+
+static void sync_out_of_band(struct ing_ctx *c, const struct ing_request *req,
+                             struct ing_response *res)
+{
+    const struct ing_server *srv = c->server;
+    const char *url = sync_serve_url(c, req);
+    json_object *o = arena_keep_json(c->arena, sync_register_payload(srv, url));
+    if (!o) {
+        answer(c, res, 500, "out_of_band", "out of memory", false);
+        return;
+    }
 
     char deploy_id[256];
     const char *deploy = request_query(req, "deployId", deploy_id, sizeof(deploy_id));

@@ -13,12 +13,19 @@
 
 #include "signature.h"
 
+#include <json-c/json.h>
+
 struct ing_ctx;
 struct ing_request;
 struct ing_response;
+struct ing_server;
 
 void sync_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_response *res,
                  enum sig_outcome auth);
+
+/* The body of POST /fn/register for an endpoint URL (a new value the caller
+ * owns; NULL on allocation failure).  inngest-fcgi --check prints it. */
+json_object *sync_register_payload(const struct ing_server *srv, const char *url);
 
 /* The endpoint URL to advertise for this request (no query string). */
 const char *sync_serve_url(struct ing_ctx *c, const struct ing_request *req);

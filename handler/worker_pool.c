@@ -20,6 +20,7 @@
 
 #include "fcgi_front.h"
 #include "inngest.h"
+#include "metrics.h"
 #include "server.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -48,7 +49,7 @@ static void install(int sig, void (*fn)(int))
     sigaction(sig, &sa, NULL);
 }
 
-static int worker_main(struct ing_server *srv, const struct pool_options *o)
+static int worker_main(struct ing_server *srv, const struct pool_options *o, int slot)
 {
     install(SIGTERM, on_stop);
     install(SIGINT, on_stop);
@@ -58,18 +59,21 @@ static int worker_main(struct ing_server *srv, const struct pool_options *o)
         ing_log(ING_LOG_ERROR, "worker: cannot create the HTTP client");
         return 1;
     }
-    unsigned long served = fcgi_serve(srv, o->listen_fd, &stop_requested, o->max_requests);
+    struct front_options front = {.max_requests = o->max_requests, .metrics = o->metrics,
+                                  .worker_slot = slot};
+    unsigned long served = fcgi_serve(srv, o->listen_fd, &stop_requested, &front);
     server_close_worker(srv);
     ing_log(ING_LOG_DEBUG, "worker exits after %lu request(s)", served);
     return 0;
 }
 
-static pid_t spawn(struct ing_server *srv, const struct pool_options *o, const sigset_t *orig)
+static pid_t spawn(struct ing_server *srv, const struct pool_options *o, const sigset_t *orig,
+                   int slot)
 {
     pid_t pid = fork();
     if (pid == 0) {
         sigprocmask(SIG_SETMASK, orig, NULL);
-        exit(worker_main(srv, o));
+        exit(worker_main(srv, o, slot));
     }
     if (pid < 0)
         ing_log(ING_LOG_ERROR, "fork failed: %s", strerror(errno));
@@ -117,7 +121,7 @@ static void stop_workers(pid_t *pids, int n, int grace)
 int pool_run(struct ing_server *srv, const struct pool_options *o)
 {
     if (o->workers <= 0)
-        return worker_main(srv, o);
+        return worker_main(srv, o, 0);
 
     pid_t *pids = calloc((size_t)o->workers, sizeof(*pids));
     if (!pids)
@@ -134,7 +138,7 @@ int pool_run(struct ing_server *srv, const struct pool_options *o)
     signal(SIGPIPE, SIG_IGN);
 
     for (int i = 0; i < o->workers; i++)
-        pids[i] = spawn(srv, o, &orig);
+        pids[i] = spawn(srv, o, &orig, i);
     ing_log(ING_LOG_INFO, "master %d: %d worker(s) serving", (int)getpid(), o->workers);
 
     double last_crash = 0;
@@ -152,6 +156,9 @@ int pool_run(struct ing_server *srv, const struct pool_options *o)
                     continue;
                 pids[i] = 0;
                 bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+                metrics_set_busy(o->metrics, i, false); /* it may have died mid-request */
+                if (!stop_requested)
+                    metrics_record_restart(o->metrics, !clean);
                 if (!clean) {
                     if (WIFSIGNALED(status))
                         ing_log(ING_LOG_WARN, "worker %d died (signal %d); starting another",
@@ -169,7 +176,7 @@ int pool_run(struct ing_server *srv, const struct pool_options *o)
                     }
                 }
                 if (!stop_requested)
-                    pids[i] = spawn(srv, o, &orig);
+                    pids[i] = spawn(srv, o, &orig, i);
             }
         }
     }

@@ -5,17 +5,21 @@
  * at once), replaces one that reached --max-requests, and on SIGTERM/SIGINT
  * stops them all (SIGTERM, then SIGKILL after a grace period) before
  * returning.  With zero workers the calling process serves by itself.
+ * Worker i owns busy flag i of the shared counters; the master clears it
+ * when the worker dies and counts the restart.
  */
 #ifndef ING_WORKER_POOL_H
 #define ING_WORKER_POOL_H
 
 struct ing_server;
+struct metrics;
 
 struct pool_options {
     int listen_fd;
     int workers;                 /* 0 → serve in this process */
     unsigned long max_requests;  /* per worker; 0 → unlimited */
     int grace_seconds;           /* how long stopping workers may take */
+    struct metrics *metrics;     /* shared counters, mapped before the fork (may be NULL) */
 };
 
 /* Returns the process exit status. */
