@@ -7,6 +7,8 @@
  *   400 + X-Inngest-No-Retry: true; targeted step never reached → 500 at once;
  *   SDK failure → 500, retried.
  * X-Inngest-No-Retry is always sent on errors so the executor never guesses.
+ * The body is read once: by call_body.c (steps left unparsed until asked for)
+ * when it is plain JSON, else by json-c, whose messages the errors then carry.
  */
 #include "call_handler.h"
 
@@ -14,6 +16,8 @@
 #include <string.h>
 
 #include "arena.h"
+#include "call_body.h"
+#include "checkpoint.h"
 #include "context.h"
 #include "function_table.h"
 #include "inngest_api.h"
@@ -150,6 +154,7 @@ static void run_function(struct ing_ctx *c, struct ing_response *res)
         c->outcome = c->target_step ? CALL_STEP_NOT_FOUND : CALL_RESULT;
     }
     c->unwind = NULL;
+    int checkpointed = checkpoint_saved(c);
     switch (c->outcome) {
     case CALL_RESULT:
         response_json(res, 200, c->result);
@@ -169,6 +174,9 @@ static void run_function(struct ing_ctx *c, struct ing_response *res)
         error_answer(c, res, 500, false, c->sdk_error);
         break;
     }
+    if (checkpointed > 0)
+        res->log_outcome = arena_printf(c->arena, "%s; %d step(s) checkpointed",
+                                        res->log_outcome ? res->log_outcome : "-", checkpointed);
 }
 
 void call_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_response *res)
@@ -186,7 +194,10 @@ void call_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_re
         error_answer(c, res, 400, false, "the call request has no body");
         return;
     }
-    json_object *body = parse_body(c, req, &why);
+    /* the one-pass reader takes plain JSON; json-c reads (and words the
+     * errors of) everything else */
+    struct call_body *lazy = call_body_read(c->arena, req->body, req->body_len);
+    json_object *body = lazy ? call_body_root(lazy) : parse_body(c, req, &why);
     if (!body) {
         error_answer(c, res, 400, false, why);
         return;
@@ -212,6 +223,7 @@ void call_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_re
     c->event = ing_json_get(body, "event");
     c->events = ing_json_get(body, "events");
     c->steps = ing_json_get(body, "steps");
+    c->memo = lazy && call_body_has_steps(lazy) ? lazy : NULL;
     c->attempt = int_field(ctx_obj, "attempt", 0);
     c->max_attempts = int_field(ctx_obj, "max_attempts", 0);
     if (c->max_attempts <= 0)
@@ -232,6 +244,7 @@ void call_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_re
         }
         c->events = events;
         c->steps = steps;
+        c->memo = NULL;
         if (!c->event && json_object_array_length(events) > 0)
             c->event = json_object_array_get_idx(events, 0);
     }
@@ -241,6 +254,7 @@ void call_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_re
     }
     if (c->steps && !json_object_is_type(c->steps, json_type_object))
         c->steps = NULL;
+    c->checkpoint = checkpoint_begin(c, ctx_obj);
     c->ids = step_id_table_new(c->arena);
     c->ops = arena_keep_json(c->arena, json_object_new_array());
     c->found_new = arena_keep_json(c->arena, json_object_new_array());

@@ -195,7 +195,9 @@ json_object *ing_events(struct ing_ctx *c)
 
 int ing_attempt(const struct ing_ctx *c) { return c->attempt; }
 int ing_max_attempts(const struct ing_ctx *c) { return c->max_attempts; }
-const char *ing_run_id(const struct ing_ctx *c) { return c->run_id; }
+/* "" when the request carried no ctx.run_id (the executor always sends one;
+ * a forged or truncated body may not): user code formats and hashes it. */
+const char *ing_run_id(const struct ing_ctx *c) { return c->run_id ? c->run_id : ""; }
 const char *ing_app_id(const struct ing_ctx *c) { return c->server->settings.app_id; }
 
 const char *ing_env(const struct ing_ctx *c, const char *name)

@@ -17,6 +17,8 @@
 #include "inngest.h"
 
 struct arena;
+struct call_body;
+struct checkpoint;
 struct ing_server;
 struct step_id_table;
 
@@ -50,12 +52,14 @@ struct ing_ctx {
     json_object *event;
     json_object *events;
     json_object *steps;       /* memoized results by hashed id */
+    struct call_body *memo;   /* or the same, still unparsed in the body (NULL: use steps) */
     int attempt;
     int max_attempts;
     const char *run_id;
     const char *target_step;  /* NULL for a discovery request ("step") */
     bool disable_immediate;
     struct step_id_table *ids;
+    struct checkpoint *checkpoint; /* NULL unless this request checkpoints its steps */
 
     json_object *ops;         /* new ops of this request, in discovery order */
     int planned_in_group;     /* new steps found inside the current parallel group */

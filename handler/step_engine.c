@@ -7,9 +7,12 @@
  * execution allowed) or reported for the executor to schedule; in a targeted
  * request only the requested step runs.  Either way the engine records the op
  * and unwinds the user's function with longjmp to the dispatcher, which owns
- * the response.  Nothing here allocates outside the request arena, so the
- * unwind cannot leak.  Must never run user code for a step other than the one
- * a targeted request names.
+ * the response — except when checkpointing (checkpoint.c) has persisted a run
+ * step through the API: then the step returns its value and the function
+ * carries on in the same request.  Memoized results are read from the body
+ * one at a time (call_body.c) or from a steps object (use_api).  Nothing here
+ * allocates outside the request arena, so the unwind cannot leak.  Must never
+ * run user code for a step other than the one a targeted request names.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,8 @@
 #include <time.h>
 
 #include "arena.h"
+#include "call_body.h"
+#include "checkpoint.h"
 #include "context.h"
 #include "limits.h"
 #include "response.h"
@@ -28,8 +33,6 @@ struct step_site {
     const char *hash;
     int index;           /* repeat index, 0 for the first use */
 };
-
-enum memo { MEMO_NONE, MEMO_DATA, MEMO_ERROR };
 
 static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site)
 {
@@ -43,37 +46,30 @@ static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site
     if (++c->found_steps > ING_MAX_STEPS_PER_REQUEST)
         ctx_sdk_error(c, "more than %d steps in one run", ING_MAX_STEPS_PER_REQUEST);
     const char *display = NULL;
+    unsigned long index = 0;
     site->id = id;
-    site->hash = step_id_next(c->ids, id, &display);
+    site->hash = step_id_assign(c->ids, id, &display, &index);
     if (!site->hash)
         ctx_sdk_error(c, "out of memory");
-    site->index = display && display != id && strlen(display) > strlen(id)
-                      ? atoi(display + strlen(id) + 1)
-                      : 0;
+    /* at most one past the hashes taken so far, so below ING_MAX_STEPS_PER_REQUEST + 2 */
+    site->index = (int)index;
 }
 
-/* Decides a memoized value by its shape (reference §8.2). */
-static enum memo memo_lookup(struct ing_ctx *c, const char *hash, json_object **value)
+/* Decides a memoized value by its shape (reference §8.2), from the body's
+ * unparsed steps or from a steps object (use_api, or a body json-c read). */
+static enum memo_kind memo_lookup(struct ing_ctx *c, const char *hash, json_object **value)
 {
-    json_object *v = NULL;
     *value = NULL;
+    if (c->memo) {
+        enum memo_kind kind;
+        if (!call_body_memo(c->memo, hash, &kind, value))
+            ctx_sdk_error(c, "out of memory");
+        return kind;
+    }
+    json_object *v = NULL;
     if (!c->steps || !json_object_object_get_ex(c->steps, hash, &v))
         return MEMO_NONE;
-    if (v && json_object_is_type(v, json_type_object) && json_object_object_length(v) == 1) {
-        json_object *inner;
-        if (json_object_object_get_ex(v, "data", &inner)) {
-            *value = inner;
-            return MEMO_DATA;
-        }
-        if (json_object_object_get_ex(v, "error", &inner)) {
-            *value = inner;
-            return MEMO_ERROR;
-        }
-        if (json_object_object_get_ex(v, "input", &inner))
-            return MEMO_NONE;
-    }
-    *value = v;
-    return MEMO_DATA;
+    return memo_classify(v, value);
 }
 
 static void error_from_memo(struct ing_ctx *c, json_object *raw, struct ing_error *err)
@@ -182,9 +178,14 @@ static json_object *run_opts(const struct run_step *rs)
     return opts;
 }
 
-static _Noreturn void execute_step(struct ing_ctx *c, const struct step_site *site,
-                                   const struct run_step *rs)
+/* Runs a step body and reports it: a StepRun (or StepError/StepFailed) op
+ * ends the request, unless checkpointing persisted the StepRun, in which
+ * case the step's value is returned and the function carries on. */
+static json_object *execute_step(struct ing_ctx *c, const struct step_site *site,
+                                 const struct run_step *rs)
 {
+    bool checkpointing = checkpoint_active(c);
+    int64_t started = checkpointing ? checkpoint_now_ns() : 0;
     json_object *value = NULL;
     bool ok = run_body(c, rs, &value);
     if (ok) {
@@ -203,6 +204,22 @@ static _Noreturn void execute_step(struct ing_ctx *c, const struct step_site *si
     if (ok) {
         json_object *op = op_new(c, "StepRun", site, rs->name, run_opts(rs));
         json_object_object_add(op, "data", value ? json_object_get(value) : NULL);
+        if (checkpointing) {
+            switch (checkpoint_step(c, op, started)) {
+            case CHECKPOINT_SAVED:
+                /* persisted: the executor must not see it again */
+                json_object_array_del_idx(c->ops, json_object_array_length(c->ops) - 1, 1);
+                return value;
+            case CHECKPOINT_STALE:
+                c->error = (struct pending_error){
+                    .kind = FAIL_NON_RETRIABLE, .name = "StaleDispatchError",
+                    .message = "the checkpoint API answered 409: the executor has requeued "
+                               "this call, which carries the run on"};
+                ctx_unwind(c, CALL_FN_ERROR);
+            case CHECKPOINT_FALLBACK:
+                break;
+            }
+        }
         ctx_unwind(c, CALL_OPS);
     }
     /* no attempts left, or an error that says retrying cannot help */
@@ -228,7 +245,7 @@ static json_object *new_run_step(struct ing_ctx *c, const struct step_site *site
 {
     if (c->target_step) {
         if (strcmp(c->target_step, site->hash) == 0)
-            execute_step(c, site, rs);
+            execute_step(c, site, rs); /* never returns: a targeted call does not checkpoint */
         remember_unreached(c, site);
         if (c->in_parallel) {
             c->planned_in_group++;
@@ -237,7 +254,7 @@ static json_object *new_run_step(struct ing_ctx *c, const struct step_site *site
         ctx_unwind(c, CALL_STEP_NOT_FOUND);
     }
     if (!c->in_parallel && !c->disable_immediate)
-        execute_step(c, site, rs);
+        return execute_step(c, site, rs);
     op_new(c, "StepPlanned", site, rs->name, run_opts(rs));
     if (c->in_parallel) {
         c->planned_in_group++;
@@ -369,7 +386,7 @@ json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const st
     struct step_site site;
     step_begin(c, id, &site);
     json_object *v;
-    enum memo m = memo_lookup(c, site.hash, &v);
+    enum memo_kind m = memo_lookup(c, site.hash, &v);
     if (m == MEMO_DATA)
         return v && !json_object_is_type(v, json_type_null) ? v : NULL;
     if (m == MEMO_ERROR)

@@ -2,20 +2,23 @@
  * step_id.c — hashed step ids with per-request repeat counting (reference §8.1).
  *
  * Owns two arena hash tables for one request: the set of hashed ids already
- * handed out, and for each user id that collided, the next repeat index to
- * try.  Everything lives in the request arena and is never freed on its own;
- * it must never outlive the request or be shared between requests, because
- * repeat counting restarts on every call request.
+ * handed out, and for each user id used more than once, the next repeat index
+ * to try.  Everything lives in the request arena and is never freed on its
+ * own; it must never outlive the request or be shared between requests,
+ * because repeat counting restarts on every call request.
  *
- * Cost: each call hashes once, plus once per skipped index.  A final id
- * "<id>:<n>" names exactly one (id, n) pair and each pair's counter only moves
- * forward, so every taken hash causes at most one skip over the whole request:
- * amortised O(1) per call, also for 10,000 repeats of one id.
+ * Cost: a first use hashes its id once.  A repeat of an id that already has a
+ * repeat entry skips the plain hash (the entry only exists because that hash
+ * is taken, and taken hashes stay taken) and hashes "<id>:<n>" once, plus
+ * once per skipped index.  A final id "<id>:<n>" names exactly one (id, n)
+ * pair and each pair's counter only moves forward, so every taken hash causes
+ * at most one skip over the whole request: amortised one SHA-1 per call, also
+ * for 10,000 repeats of one id.  The SHA-1 form (SHA-NI or portable) is
+ * chosen once per table.
  */
 #include "step_id.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
@@ -30,9 +33,16 @@ struct repeat {
     unsigned long next; /* next repeat index to try */
 };
 
+/* A taken hash: its leading 64 bits (compared first) and its arena hex copy. */
+struct taken {
+    uint64_t tag;
+    const char *hex;        /* NULL: empty slot */
+};
+
 struct step_id_table {
     struct arena *arena;
-    const char **taken;     /* open addressing; entries are 40-hex arena strings */
+    sha1_hex_fn sha1;
+    struct taken *taken;    /* open addressing, load at most 1/2 */
     size_t taken_cap, taken_count;
     struct repeat **repeats;
     size_t repeats_cap, repeats_count;
@@ -46,6 +56,7 @@ struct step_id_table *step_id_table_new(struct arena *a)
     if (!t)
         return NULL;
     t->arena = a;
+    t->sha1 = sha1_fastest();
     t->taken = arena_alloc(a, INITIAL_CAP * sizeof(*t->taken));
     t->repeats = arena_alloc(a, INITIAL_CAP * sizeof(*t->repeats));
     if (!t->taken || !t->repeats)
@@ -54,15 +65,15 @@ struct step_id_table *step_id_table_new(struct arena *a)
     return t;
 }
 
-/* SHA-1 is uniform, so its leading 64 bits are as good a table hash as any. */
+/* SHA-1 is uniform, so its first 16 hex digits (64 bits) are as good a table
+ * hash as any; they are mixed as raw bytes rather than decoded. */
 static uint64_t hex_prefix64(const char *hex)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < 16; i++) {
-        char c = hex[i];
-        v = (v << 4) | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
-    }
-    return v;
+    uint64_t a, b;
+    memcpy(&a, hex, 8);
+    memcpy(&b, hex + 8, 8);
+    uint64_t h = (a ^ (b << 29 | b >> 35)) * 0x9e3779b97f4a7c15ull;
+    return h ^ (h >> 31);
 }
 
 static uint64_t fnv1a(const char *s, size_t n)
@@ -75,33 +86,36 @@ static uint64_t fnv1a(const char *s, size_t n)
     return h;
 }
 
-/* Slot holding `hex`, or the empty slot where it would go. */
-static size_t taken_slot(const char **slots, size_t cap, const char *hex)
+/* Slot holding `hex` (whose tag is `tag`), or the empty slot where it would go. */
+static size_t taken_slot(const struct taken *slots, size_t cap, uint64_t tag, const char *hex)
 {
-    size_t i = (size_t)hex_prefix64(hex) & (cap - 1);
-    while (slots[i] && memcmp(slots[i], hex, HASH_HEX) != 0)
+    size_t i = (size_t)tag & (cap - 1);
+    while (slots[i].hex && !(slots[i].tag == tag && memcmp(slots[i].hex, hex, HASH_HEX) == 0))
         i = (i + 1) & (cap - 1);
     return i;
 }
 
-static bool is_taken(const struct step_id_table *t, const char *hex)
+/* The slot of hex in the taken set: taken when .hex is set, else where it goes. */
+static struct taken *taken_find(const struct step_id_table *t, const char *hex, uint64_t *tag)
 {
-    return t->taken[taken_slot(t->taken, t->taken_cap, hex)] != NULL;
+    *tag = hex_prefix64(hex);
+    return &t->taken[taken_slot(t->taken, t->taken_cap, *tag, hex)];
 }
 
 /* Growth happens before an insertion is decided, so a failed allocation
- * leaves the table exactly as it was. */
+ * leaves the table exactly as it was.  Half full at most: a probe for a
+ * hash that is not there (every new step) then looks at ~2.5 slots. */
 static bool taken_reserve(struct step_id_table *t)
 {
-    if ((t->taken_count + 1) * 4 < t->taken_cap * 3)
+    if ((t->taken_count + 1) * 2 <= t->taken_cap)
         return true;
     size_t cap = t->taken_cap * 2;
-    const char **slots = arena_alloc(t->arena, cap * sizeof(*slots));
+    struct taken *slots = arena_alloc(t->arena, cap * sizeof(*slots));
     if (!slots)
         return false;
     for (size_t i = 0; i < t->taken_cap; i++)
-        if (t->taken[i])
-            slots[taken_slot(slots, cap, t->taken[i])] = t->taken[i];
+        if (t->taken[i].hex)
+            slots[taken_slot(slots, cap, t->taken[i].tag, t->taken[i].hex)] = t->taken[i];
     t->taken = slots;
     t->taken_cap = cap;
     return true;
@@ -133,14 +147,18 @@ static bool repeats_reserve(struct step_id_table *t)
     return true;
 }
 
-static struct repeat *repeat_for(struct step_id_table *t, const char *id, size_t n)
+/* The repeat entry of id, NULL when it has none. */
+static struct repeat *repeat_find(const struct step_id_table *t, const char *id, size_t n,
+                                  uint64_t h)
+{
+    return t->repeats[repeat_slot(t->repeats, t->repeats_cap, id, n, h)];
+}
+
+static struct repeat *repeat_add(struct step_id_table *t, const char *id, size_t n, uint64_t h)
 {
     if (!repeats_reserve(t))
         return NULL;
-    uint64_t h = fnv1a(id, n);
     size_t i = repeat_slot(t->repeats, t->repeats_cap, id, n, h);
-    if (t->repeats[i])
-        return t->repeats[i];
     struct repeat *r = arena_alloc(t->arena, sizeof(*r));
     char *copy = arena_strndup(t->arena, id, n);
     if (!r || !copy)
@@ -154,47 +172,88 @@ static struct repeat *repeat_for(struct step_id_table *t, const char *id, size_t
     return r;
 }
 
+/* Writes ":<k>" after the n bytes of id already in name; returns the length. */
+static size_t with_index(char *name, size_t n, unsigned long k)
+{
+    char digits[24];
+    int d = 0;
+    do {
+        digits[d++] = (char)('0' + k % 10);
+        k /= 10;
+    } while (k);
+    name[n++] = ':';
+    while (d)
+        name[n++] = digits[--d];
+    name[n] = '\0';
+    return n;
+}
+
+/* Marks hex taken in the empty slot found for it (taken_reserve ran first,
+ * so the slot is still the right one). */
+static bool insert_taken(struct step_id_table *t, struct taken *slot, uint64_t tag,
+                         const char *hex, const char **out)
+{
+    char *copy = arena_strndup(t->arena, hex, HASH_HEX);
+    if (!copy)
+        return false;
+    *slot = (struct taken){tag, copy};
+    t->taken_count++;
+    *out = copy;
+    return true;
+}
+
 const char *step_id_next(struct step_id_table *t, const char *id, const char **display)
 {
+    unsigned long index;
+    return step_id_assign(t, id, display, &index);
+}
+
+const char *step_id_assign(struct step_id_table *t, const char *id, const char **display,
+                           unsigned long *index)
+{
     char hex[HASH_HEX + 1];
-    const char *unused;
+    const char *unused, *out;
     if (!display)
         display = &unused;
     *display = NULL;
+    *index = 0;
     if (!t || !id || !taken_reserve(t))
         return NULL;
 
     size_t n = strlen(id);
-    const char *shown = id;
-    struct repeat *r = NULL;
-    unsigned long k = 0;
-    sha1_hex(id, n, hex);
-    if (hex[0] == '\0')
-        return NULL;
-    if (is_taken(t, hex)) {
-        r = repeat_for(t, id, n);
-        /* room for ":" and the largest unsigned long */
-        char *name = r ? arena_alloc(t->arena, n + 2 + 20 + 1) : NULL;
-        if (!name)
-            return NULL;
-        memcpy(name, id, n);
-        for (k = r->next;; k++) {
-            int w = snprintf(name + n, 2 + 20 + 1, ":%lu", k);
-            sha1_hex(name, n + (size_t)w, hex);
-            if (hex[0] == '\0')
+    uint64_t h = fnv1a(id, n);
+    struct repeat *r = repeat_find(t, id, n, h);
+    uint64_t tag;
+    struct taken *slot;
+    if (!r) {
+        t->sha1(id, n, hex);
+        slot = taken_find(t, hex, &tag);
+        if (!slot->hex) {
+            if (!insert_taken(t, slot, tag, hex, &out))
                 return NULL;
-            if (!is_taken(t, hex))
-                break;
+            *display = id;
+            return out;
         }
-        shown = name;
+        r = repeat_add(t, id, n, h);
+        if (!r)
+            return NULL;
     }
-    char *copy = arena_strndup(t->arena, hex, HASH_HEX);
-    if (!copy)
+    /* room for ":" and the largest unsigned long */
+    char *name = arena_alloc(t->arena, n + 2 + 20 + 1);
+    if (!name)
         return NULL;
-    if (r)
-        r->next = k + 1;
-    t->taken[taken_slot(t->taken, t->taken_cap, copy)] = copy;
-    t->taken_count++;
-    *display = shown;
-    return copy;
+    memcpy(name, id, n);
+    unsigned long k;
+    for (k = r->next;; k++) {
+        t->sha1(name, with_index(name, n, k), hex);
+        slot = taken_find(t, hex, &tag);
+        if (!slot->hex)
+            break;
+    }
+    if (!insert_taken(t, slot, tag, hex, &out))
+        return NULL;
+    r->next = k + 1;
+    *display = name;
+    *index = k;
+    return out;
 }

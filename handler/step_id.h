@@ -18,5 +18,8 @@ struct step_id_table *step_id_table_new(struct arena *a);
  * hashed id (40 hex chars).  *display gets the user-facing id with its repeat
  * suffix ("item:2") when one was added, else id itself. */
 const char *step_id_next(struct step_id_table *t, const char *id, const char **display);
+/* The same, and *index gets the repeat index (0 for the plain id). */
+const char *step_id_assign(struct step_id_table *t, const char *id, const char **display,
+                           unsigned long *index);
 
 #endif

@@ -1,0 +1,220 @@
+/*
+ * calls.c — builds the benchmark's signed call requests (see calls.h).
+ *
+ * The body follows the executor's call request (protocol reference §7): keys
+ * in canonical (sorted) order, ctx with fn_id/qi_id/stack, the event once
+ * alone and once in `events`, memoized steps keyed by the SHA-1 of the step
+ * id ("item", "item:1", …) with {"data": value}, and ctx.stack listing the
+ * completed hashes in completion order, which is what makes a 1,000-step
+ * call about 100 KB.  Only this file knows those shapes.
+ */
+#include "calls.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+struct buf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct buf *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = true;
+            return;
+        }
+        if (b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+}
+
+static void hex(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* Hashed step id of the `index`-th use of `id` (reference §8.1). */
+static void step_hash(const char *id, int index, char out[41])
+{
+    char name[256];
+    int n = index ? snprintf(name, sizeof(name), "%s:%d", id, index)
+                  : snprintf(name, sizeof(name), "%s", id);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    EVP_Digest(name, (size_t)n, md, &md_len, EVP_sha1(), NULL);
+    hex(md, md_len, out);
+}
+
+/* t=<now>&s=hex(HMAC-SHA256(key without "signkey-<env>-", body || now)). */
+static void sign(const char *key, const char *body, size_t len, long long now, char *out,
+                 size_t out_size)
+{
+    const char *material = key;
+    if (strncmp(key, "signkey-", 8) == 0) {
+        const char *dash = strchr(key + 8, '-');
+        if (dash)
+            material = dash + 1;
+    }
+    char t[32];
+    int tn = snprintf(t, sizeof(t), "%lld", now);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    /* body || t as one message: HMAC over a joined copy keeps this simple */
+    char *msg = malloc(len + (size_t)tn);
+    if (!msg) {
+        snprintf(out, out_size, "t=%s&s=", t);
+        return;
+    }
+    memcpy(msg, body, len);
+    memcpy(msg + len, t, (size_t)tn);
+    HMAC(EVP_sha256(), material, (int)strlen(material), (const unsigned char *)msg,
+         len + (size_t)tn, mac, &mac_len);
+    free(msg);
+    char s[2 * EVP_MAX_MD_SIZE + 1];
+    hex(mac, mac_len, s);
+    snprintf(out, out_size, "t=%s&s=%s", t, s);
+}
+
+struct memo {
+    char hash[41];
+    long long value;     /* loop steps return their index */
+    const char *text;    /* conf-steps return strings; NULL for loop steps */
+};
+
+static int by_hash(const void *a, const void *b)
+{
+    return strcmp(((const struct memo *)a)->hash, ((const struct memo *)b)->hash);
+}
+
+/* The whole call body; memo[] is in completion order. */
+static void call_body(struct buf *b, const char *event_name, const char *event_data,
+                      struct memo *memo, int n, int version)
+{
+    static const char run_id[] = "01KBENCH0000000000000RUN01";
+    static const char event[] =
+        "{\"data\":%s,\"id\":\"01KBENCH0000000000000EVT01\",\"name\":\"%s\","
+        "\"ts\":1795392000000,\"user\":{}}";
+    put(b, "{\"ctx\":{\"attempt\":0,\"disable_immediate_execution\":false,\"env\":\"\","
+           "\"fn_id\":\"6f1c2b9e-4d3a-4c8b-9e2f-0a1b2c3d4e5f\",\"max_attempts\":4,"
+           "\"qi_id\":\"eyJxaSI6ImJlbmNoIn0\",\"request_id\":\"01KBENCH0000000000000REQ01\","
+           "\"run_id\":\"%s\",\"stack\":{\"current\":%d,\"stack\":[",
+        run_id, n);
+    for (int i = 0; i < n; i++)
+        put(b, "%s\"%s\"", i ? "," : "", memo[i].hash);
+    put(b, "]},\"step_id\":\"step\",\"use_api\":false},\"defers\":{},\"event\":");
+    put(b, event, event_data, event_name);
+    put(b, ",\"events\":[");
+    put(b, event, event_data, event_name);
+    put(b, "],\"steps\":{");
+    qsort(memo, (size_t)n, sizeof(*memo), by_hash); /* canonical order of the keys */
+    for (int i = 0; i < n; i++) {
+        if (memo[i].text)
+            put(b, "%s\"%s\":{\"data\":\"%s\"}", i ? "," : "", memo[i].hash, memo[i].text);
+        else
+            put(b, "%s\"%s\":{\"data\":%lld}", i ? "," : "", memo[i].hash, memo[i].value);
+    }
+    put(b, "},\"use_api\":false,\"version\":%d}", version);
+}
+
+bool bench_call_build(struct bench_call *out, const char *scenario, const char *app_id,
+                      const char *signing_key, long long now)
+{
+    memset(out, 0, sizeof(*out));
+    struct buf b = {0};
+    struct memo *memo = NULL;
+    int loop = 0;
+    if (strcmp(scenario, "S1") == 0) {
+        out->scenario = "S1";
+        out->what = "signed GET introspection";
+        out->method = "GET";
+        snprintf(out->path, sizeof(out->path), "/api/inngest");
+        out->expect_status = 200;
+        snprintf(out->expect, sizeof(out->expect), "\"authentication_succeeded\":true");
+        put(&b, "%s", "");
+    } else if (strcmp(scenario, "S2") == 0 || strcmp(scenario, "S3") == 0) {
+        bool final = scenario[1] == '3';
+        out->scenario = final ? "S3" : "S2";
+        out->what = final ? "conf-steps final call (2 memoized)" : "conf-steps first call (runs a)";
+        out->method = "POST";
+        snprintf(out->path, sizeof(out->path), "/api/inngest?fnId=%s-conf-steps&stepId=step",
+                 app_id);
+        struct memo steps[2] = {{.text = "A"}, {.text = "AB"}};
+        step_hash("a", 0, steps[0].hash);
+        step_hash("b", 0, steps[1].hash);
+        call_body(&b, "conf/steps", "{}", steps, final ? 2 : 0, final ? 2 : -1);
+        out->expect_status = final ? 200 : 206;
+        snprintf(out->expect, sizeof(out->expect), "%s",
+                 final ? "\"result\":\"AB\"" : "\"op\":\"StepRun\"");
+    } else if (strcmp(scenario, "S4") == 0 || strcmp(scenario, "S5") == 0) {
+        bool big = scenario[1] == '5';
+        loop = big ? 1000 : 100;
+        out->scenario = big ? "S5" : "S4";
+        out->what = big ? "conf-loop n=1000 final call" : "conf-loop n=100 final call";
+        out->method = "POST";
+        snprintf(out->path, sizeof(out->path), "/api/inngest?fnId=%s-conf-loop&stepId=step",
+                 app_id);
+        memo = calloc((size_t)loop, sizeof(*memo));
+        if (!memo)
+            return false;
+        for (int i = 0; i < loop; i++) {
+            step_hash("item", i, memo[i].hash);
+            memo[i].value = i;
+        }
+        char data[32];
+        snprintf(data, sizeof(data), "{\"n\":%d}", loop);
+        call_body(&b, "conf/loop", data, memo, loop, 2);
+        out->expect_status = 200;
+        snprintf(out->expect, sizeof(out->expect), "\"sum\":%lld",
+                 (long long)loop * (loop - 1) / 2);
+    } else {
+        fprintf(stderr, "unknown scenario %s (S1 … S5)\n", scenario);
+        return false;
+    }
+    free(memo);
+    if (b.failed) {
+        free(b.p);
+        fprintf(stderr, "out of memory\n");
+        return false;
+    }
+    out->body = b.p;
+    out->body_len = b.len;
+    sign(signing_key, out->body, out->body_len, now, out->signature, sizeof(out->signature));
+    return true;
+}
+
+void bench_call_free(struct bench_call *c)
+{
+    free(c->body);
+    c->body = NULL;
+}
