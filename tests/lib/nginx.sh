@@ -108,6 +108,7 @@ app_stop() {
 		echo "app_stop: the program exited with status $rc (see $prefix/app.log)" >&2
 		return 1
 	fi
+	app_log_clean "$prefix"
 }
 
 # True when others may search DIR and every directory above it.  As root,
@@ -151,9 +152,13 @@ nginx_stop() {
 	wait_gone "$pid" || { kill -KILL "$pid" 2>/dev/null; rm -f "$prefix/nginx.pid"; }
 }
 
+# What a sanitizer or valgrind prints about an error or a definite/indirect
+# leak (workers print theirs to app.log when they exit).
+E2E_REPORT_PATTERN='ERROR: AddressSanitizer|LeakSanitizer|runtime error:|==[0-9]+== (Invalid|Conditional jump|Use of uninitialised|Syscall param|Mismatched|Source and destination overlap|Process terminating|.*(definitely|indirectly) lost: [1-9]|.* are (definitely|indirectly) lost)'
+
 check_logs() {
 	local prefix=$1 f bad=0
-	local pattern='\[(alert|emerg|crit)\]|ERROR: AddressSanitizer|LeakSanitizer|runtime error:|==[0-9]+== (Invalid|Conditional jump|Use of uninitialised|Syscall param|Mismatched|Source and destination overlap|Process terminating|.*(definitely|indirectly) lost: [1-9]|.* are (definitely|indirectly) lost)'
+	local pattern="\\[(alert|emerg|crit)\\]|$E2E_REPORT_PATTERN"
 	for f in "$prefix/error.log" "$prefix/app.log"; do
 		[[ -f $f ]] || continue
 		if grep -Eq "$pattern" "$f"; then
@@ -163,6 +168,20 @@ check_logs() {
 		fi
 	done
 	return "$bad"
+}
+
+# True when PREFIX/app.log has no sanitizer or valgrind report.  app_stop and
+# e2e_cleanup call it once the program has exited: its workers' leak reports
+# are written only then, after a test's own check_logs may have run, and the
+# master's exit status does not carry a worker's.
+app_log_clean() {
+	local log=$1/app.log
+	[[ -f $log ]] || return 0
+	if grep -Eq "$E2E_REPORT_PATTERN" "$log"; then
+		echo "app_log_clean: $log has a sanitizer or valgrind report:" >&2
+		grep -E -m 5 -A 8 "$E2E_REPORT_PATTERN" "$log" >&2
+		return 1
+	fi
 }
 
 # Runs curl; the body goes to $E2E_DIR so binary or huge bodies are safe.
@@ -218,14 +237,17 @@ summary() {
 }
 
 # Every prefix under $E2E_DIR is stopped on exit, even after a failed step.
+# A report found only now (a program the test left running) fails the script.
 e2e_cleanup() {
-	local p
+	local p reported=0
 	for p in "$E2E_DIR"/*/; do
 		[[ -d $p ]] || continue
 		nginx_stop "${p%/}" || true
 		app_stop "${p%/}" 2>/dev/null || true
+		app_log_clean "${p%/}" || reported=1
 	done
 	if [[ -n ${E2E_KEEP:-} ]]; then echo "kept $E2E_DIR" >&2; else rm -rf "$E2E_DIR"; fi
+	((reported == 0)) || exit 1
 }
 
 e2e_init() {

@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# soak.sh — mixed, signed traffic through nginx to the product program for
+# SOAK_SECONDS, then a report: requests served, errors, worker restarts, and
+# the resident memory (RSS) of every worker after the warm-up and at the end.
+#
+#   SOAK_SECONDS=3600 [BUILD_DIR=build/release] [SOAK_PARALLEL=8] contrib/soak/soak.sh
+#   SOAK_CHECK_RSS=0   report RSS but do not fail on it (sanitizer builds grow
+#                      by design: ASan's quarantine holds freed memory)
+#
+# Everything runs on free loopback ports in a private directory: nginx in
+# front of the program (cloud mode: every Inngest request is signed), a
+# second nginx standing in for the Event API and the register endpoint (so
+# the routes and PUT really send).  The traffic is a fixed mix, sent by curl
+# in batches (keep-alive, SOAK_PARALLEL at once), re-signed for every batch
+# so no signature ages out:
+#   call requests (hello-world: the first attempt → 206 StepRun, the
+#   memoized one → 200), signed and unsigned GETs, PUT (out-of-band sync),
+#   /api/contact, /api/views, /api/hello, /api/events (bearer),
+#   /api/stripe/webhook (Stripe-signed), and a forged call (→ 401).
+# Each request has one expected status; anything else is an error.
+#
+# It fails (exit 1) on any error, a worker restart, a log line the e2e
+# helpers call a problem, or a worker whose RSS grew more than 5% between
+# the end of the warm-up (the first tenth of the run, at most 60 s: first
+# requests fill caches, TLS-less curl handles, SQLite pages) and the end.
+# It must never print or log the signing key: the keys below are test keys,
+# and the logs are searched for them at the end.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/lib/nginx.sh
+source "$root/tests/lib/nginx.sh"
+e2e_init
+
+seconds=${SOAK_SECONDS:-60}
+parallel=${SOAK_PARALLEL:-8}
+build_dir=${BUILD_DIR:-build/release}
+[[ $build_dir == /* ]] || build_dir=$root/$build_dir
+bin=$build_dir/inngest-fcgi
+[[ -x $bin ]] || { echo "soak: $bin is missing (make SAN=0)" >&2; exit 1; }
+
+signing_key=signkey-test-5a0cb5e0d1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c
+hmac_key=${signing_key#signkey-test-}
+event_key=soak-event-key-0123456789
+stripe_secret=whsec_soak_secret_0123456789abcdef
+relay_token=soak-relay-token-0123456789abcdef
+event_id=01JSOAK0000000000000000001
+
+# ---- stand-in for the Event API and the register endpoint ---------------------
+standin=$E2E_DIR/standin
+api_port=$(free_port)
+mkdir -p "$standin/tmp"
+chmod 0711 "$standin"
+cat >"$standin/nginx.conf" <<NGX
+daemon on;
+worker_processes 1;
+pid nginx.pid;
+error_log error.log warn;
+events { worker_connections 512; }
+http {
+    access_log off;
+    client_body_temp_path tmp/body; fastcgi_temp_path tmp/fastcgi;
+    proxy_temp_path tmp/proxy; uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;
+    keepalive_requests 100000;
+    server {
+        listen 127.0.0.1:$api_port;
+        location /e/ { default_type application/json; return 200 '{"ids":["$event_id"],"status":200}'; }
+        location /fn/register { default_type application/json; return 200 '{"ok":true,"modified":false}'; }
+        location / { return 404; }
+    }
+}
+NGX
+"$(nginx_bin)" -p "$standin/" -c "$standin/nginx.conf" -e "$standin/error.log"
+wait_port "$api_port"
+trap 'nginx_stop "$standin"; e2e_cleanup' EXIT
+
+# ---- the program behind nginx, cloud mode -------------------------------------
+dir=$E2E_DIR/app
+app_port=$(free_port)
+app_start "$dir" "$bin" "$app_port" INNGEST_DEV=0 INNGEST_SIGNING_KEY="$signing_key" \
+	INNGEST_EVENT_KEY="$event_key" INNGEST_BASE_URL="http://127.0.0.1:$api_port" \
+	INNGEST_SERVE_ORIGIN="http://127.0.0.1" DATABASE_PATH="$dir/store.db" \
+	STRIPE_WEBHOOK_SECRET="$stripe_secret" EVENTS_RELAY_TOKEN="$relay_token" INNGEST_LOG_LEVEL=warn
+ngx_port=$(free_port)
+nginx_start "$dir" "$ngx_port" "127.0.0.1:$app_port"
+base=http://127.0.0.1:$ngx_port
+master=$(<"$dir/app.pid")
+
+workers() { pgrep -P "$master" | sort -n | tr '\n' ' '; }
+rss_of() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# ---- request bodies -----------------------------------------------------------
+req=$E2E_DIR/req
+mkdir -p "$req"
+call_body() { # $1 = steps object
+	printf '{"ctx":{"attempt":0,"disable_immediate_execution":false,"env":"","fn_id":"f","max_attempts":4,"run_id":"01JSOAKRUN000000000000001","stack":{"current":0,"stack":[]},"step_id":"step","use_api":false},"event":{"data":{"email":"soak@example.org"},"id":"01JSOAKEVT000000000000001","name":"test/hello.world","ts":1700000000000,"user":{}},"events":[{"data":{"email":"soak@example.org"},"id":"01JSOAKEVT000000000000001","name":"test/hello.world","ts":1700000000000,"user":{}}],"steps":%s,"use_api":false,"version":2}' "$1"
+}
+say_hello_id=$(printf 'say-hello' | sha1sum | cut -d' ' -f1)
+call_body '{}' >"$req/call1.json"
+call_body "{\"$say_hello_id\":{\"data\":\"Hello, soak@example.org!\"}}" >"$req/call2.json"
+printf '{"name":"Soak","email":"soak@example.org","message":"a soak test message"}' >"$req/contact.json"
+printf '{"slug":"soak-post","title":"Soak post","referrer":"https://example.org/"}' >"$req/views.json"
+printf '{"email":"soak@example.org"}' >"$req/hello.json"
+printf '{"name":"soak/relayed","data":{"n":1}}' >"$req/events.json"
+printf '{"id":"evt_soak_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"id":"pi_soak_1","amount":100,"currency":"usd"}}}' >"$req/stripe.json"
+: >"$req/empty"
+
+hmac() { openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1; }
+inngest_sig() { local t=$1; printf 't=%s&s=%s' "$t" "$({ cat "$2"; printf '%s' "$t"; } | hmac "$hmac_key")"; }
+stripe_sig() { local t=$1; printf 't=%s,v1=%s' "$t" "$({ printf '%s.' "$t"; cat "$2"; } | hmac "$stripe_secret")"; }
+
+# One batch: a curl config with N rounds of the mix; the expected status is
+# carried in a fragment-free query parameter the program ignores (soak=NNN).
+write_batch() {
+	local cfg=$1 rounds=$2 t s1 s2 sg ss i fn="inngest-fcgi-hello-world"
+	t=$(date +%s)
+	s1=$(inngest_sig "$t" "$req/call1.json")
+	s2=$(inngest_sig "$t" "$req/call2.json")
+	sg=$(inngest_sig "$t" "$req/empty")
+	ss=$(stripe_sig "$t" "$req/stripe.json")
+	: >"$cfg"
+	for ((i = 0; i < rounds; i++)); do
+		cat >>"$cfg" <<CFG
+next
+output = "/dev/null"
+write-out = "%{http_code} %{url}\n"
+max-time = 30
+url = "$base/api/inngest?fnId=$fn&stepId=step&soak=206"
+request = "POST"
+header = "Content-Type: application/json"
+header = "X-Inngest-Signature: $s1"
+data-binary = "@$req/call1.json"
+next
+output = "/dev/null"
+write-out = "%{http_code} %{url}\n"
+max-time = 30
+url = "$base/api/inngest?fnId=$fn&stepId=step&soak=200"
+request = "POST"
+header = "Content-Type: application/json"
+header = "X-Inngest-Signature: $s2"
+data-binary = "@$req/call2.json"
+next
+output = "/dev/null"
+write-out = "%{http_code} %{url}\n"
+max-time = 30
+url = "$base/api/inngest?fnId=$fn&stepId=step&soak=401"
+request = "POST"
+header = "Content-Type: application/json"
+header = "X-Inngest-Signature: $s1"
+data-binary = "@$req/call2.json"
+next
+output = "/dev/null"
+write-out = "%{http_code} %{url}\n"
+max-time = 30
+url = "$base/api/inngest?soak=200"
+header = "X-Inngest-Signature: $sg"
+next
+output = "/dev/null"
+write-out = "%{http_code} %{url}\n"
+max-time = 30
+url = "$base/api/inngest?soak=200&unsigned=1"
+next
+output = "/dev/null"
+write-out = "%{http_code} %{url}\n"
+max-time = 30
+url = "$base/api/contact?soak=202"
+request = "POST"
+header = "Content-Type: application/json"
+data-binary = "@$req/contact.json"
+next
+output = "/dev/null"
+write-out = "%{http_code} %{url}\n"
+max-time = 30
+url = "$base/api/views?soak=202"
+request = "POST"
+header = "Content-Type: application/json"
+data-binary = "@$req/views.json"
+next
+output = "/dev/null"
+write-out = "%{http_code} %{url}\n"
+max-time = 30
+url = "$base/api/hello?soak=202"
+request = "POST"
+header = "Content-Type: application/json"
+data-binary = "@$req/hello.json"
+next
+output = "/dev/null"
+write-out = "%{http_code} %{url}\n"
+max-time = 30
+url = "$base/api/events?soak=202"
+request = "POST"
+header = "Content-Type: application/json"
+header = "Authorization: Bearer $relay_token"
+data-binary = "@$req/events.json"
+next
+output = "/dev/null"
+write-out = "%{http_code} %{url}\n"
+max-time = 30
+url = "$base/api/stripe/webhook?soak=200"
+request = "POST"
+header = "Content-Type: application/json"
+header = "Stripe-Signature: $ss"
+data-binary = "@$req/stripe.json"
+CFG
+		# A sync now and then: it makes a real register call to the stand-in.
+		if ((i % 10 == 0)); then
+			printf 'next\noutput = "/dev/null"\nwrite-out = "%%{http_code} %%{url}\\n"\nmax-time = 30\nurl = "%s/api/inngest?soak=200&sync=1"\nrequest = "PUT"\n' "$base" >>"$cfg"
+		fi
+	done
+	sed -i '1d' "$cfg" # the leading `next`
+}
+
+served=0 errors=0
+declare -A by_status=()
+results=$E2E_DIR/results
+run_batch() {
+	local cfg=$E2E_DIR/batch.cfg code url want
+	write_batch "$cfg" 20
+	curl -sS --parallel --parallel-max "$parallel" -K "$cfg" >"$results" 2>>"$E2E_DIR/curl.err" || true
+	while read -r code url; do
+		want=${url##*soak=}
+		want=${want:0:3}
+		served=$((served + 1))
+		by_status[$code]=$((${by_status[$code]:-0} + 1))
+		if [[ $code != "$want" ]]; then
+			errors=$((errors + 1))
+			((errors > 20)) || echo "soak: $url answered $code, expected $want" >&2
+		fi
+	done <"$results"
+}
+
+start=$(date +%s)
+deadline=$((start + seconds))
+warmup=$((seconds / 10))
+((warmup <= 60)) || warmup=60
+((warmup >= 1)) || warmup=1
+start_workers=''
+declare -A rss_start=()
+while (($(date +%s) < deadline)); do
+	run_batch
+	if [[ -z $start_workers ]] && (($(date +%s) >= start + warmup)); then
+		start_workers=$(workers)
+		for w in $start_workers; do rss_start[$w]=$(rss_of "$w"); done
+		echo "soak: warm-up done after $(($(date +%s) - start)) s, $served requests; workers: $start_workers"
+	fi
+done
+[[ -n $start_workers ]] || { start_workers=$(workers); for w in $start_workers; do rss_start[$w]=$(rss_of "$w"); done; }
+end_workers=$(workers)
+elapsed=$(($(date +%s) - start))
+
+echo "soak: $elapsed s, $served requests served ($((served / (elapsed > 0 ? elapsed : 1))) per second), $errors errors"
+for c in "${!by_status[@]}"; do echo "soak:   status $c: ${by_status[$c]}"; done | sort
+bad=0
+((errors == 0)) || bad=1
+if [[ $start_workers != "$end_workers" ]]; then
+	echo "soak: workers changed during the run: $start_workers → $end_workers (a worker died or was replaced)" >&2
+	bad=1
+fi
+for w in $start_workers; do
+	s=${rss_start[$w]} e=$(rss_of "$w")
+	growth=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f", s ? (e - s) * 100 / s : 0 }')
+	echo "soak: worker $w RSS after warm-up $s KiB, at the end $e KiB ($growth%)"
+	if [[ ${SOAK_CHECK_RSS:-1} != 0 ]] && awk -v g="$growth" 'BEGIN { exit !(g > 5) }'; then
+		echo "soak: worker $w grew more than 5%" >&2
+		bad=1
+	fi
+done
+restarts=$(grep -c 'worker.*\(died\|exited\|killed\|signal\)' "$dir/app.log" || true)
+echo "soak: worker restarts logged: $restarts"
+((restarts == 0)) || bad=1
+app_stop "$dir" || bad=1
+nginx_stop "$dir"
+check_logs "$dir" || bad=1
+if grep -qF -e "$hmac_key" -e "$stripe_secret" -e "$relay_token" -e "$event_key" "$dir/app.log" "$dir/error.log" "$standin/error.log"; then
+	echo "soak: a secret appears in a log" >&2
+	bad=1
+fi
+if ((bad == 0)); then echo "soak: PASS"; else echo "soak: FAIL"; fi
+exit "$bad"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The short fuzzing pass of `make check`: builds the libFuzzer targets
+# (tests/fuzz/, clang with ASan+UBSan), replays every input in
+# tests/fuzz/regressions/<target>/ (inputs that once crashed a target: each
+# must now pass), then fuzzes each target for FUZZ_SHORT_SECONDS (default 3)
+# from its seeds and the corpus earlier runs grew.  One test per target for
+# each phase; any crash, leak, timeout or sanitizer report fails it.  The long
+# runs are `make fuzz FUZZ_SECONDS=N`.
+set -euo pipefail
+# shellcheck source=tests/lib/nginx.sh
+source "$(dirname "$0")/../lib/nginx.sh"
+e2e_init
+cd "$E2E_ROOT"
+
+seconds=${FUZZ_SHORT_SECONDS:-3}
+if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
+	fail "clang is installed (contrib/install-deps.sh installs it)"
+	summary
+	exit 1
+fi
+if ! make --no-print-directory -s -j"$(nproc)" fuzz-build >"$E2E_DIR/build.log" 2>&1; then
+	tail -n 30 "$E2E_DIR/build.log"
+	fail "the fuzz targets build (make fuzz-build)"
+	summary
+	exit 1
+fi
+
+targets=''
+for f in build/fuzz/fuzz_*; do
+	[[ -x $f && $f != *.* ]] && targets+="${f##*/} "
+done
+for t in $targets; do
+	inputs=(tests/fuzz/regressions/"$t"/*)
+	[[ -e ${inputs[0]} ]] || continue
+	if ASAN_OPTIONS=detect_leaks=1 "build/fuzz/$t" "${inputs[@]}" >"$E2E_DIR/$t.replay" 2>&1; then
+		pass "$t: ${#inputs[@]} regression input(s) pass"
+	else
+		grep -E 'ERROR|runtime error|fuzz:' "$E2E_DIR/$t.replay" | head -n 5
+		fail "$t: a regression input fails again"
+	fi
+done
+
+while IFS= read -r line; do
+	if [[ $line == *": ok, "* ]]; then pass "$line"; else fail "$line"; fi
+done < <(FUZZ_SECONDS=$seconds FUZZ_LOG_DIR=$E2E_DIR/logs FUZZ_TARGETS=$targets tests/fuzz/run.sh || true)
+summary

@@ -1,0 +1,61 @@
+/*
+ * fuzz_product_event_api_answer.c — the Event API's answer to POST /e/<key>
+ * (handler/event_api.c): its status, Retry-After and body, as read when a
+ * route queues events (ing_send_events) and relays the ids to its caller.
+ *
+ * Input: two bytes of status (big-endian, modulo 600; 0 = unreachable), then
+ * "<Retry-After>\n<body>" (no newline: no Retry-After, all body).  The relay
+ * route (/api/events, authorized) sends two events; the answer is 202 only
+ * when the Event API said 200, and 5xx otherwise — never a 2xx for events
+ * that were not accepted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fuzz_http.h"
+#include "fuzz_target.h"
+#include "inngest.h"
+
+static struct ing_server *srv;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    static const char *env[] = {FUZZ_CLOUD_ENV, "EVENTS_RELAY_TOKEN=" FUZZ_RELAY_TOKEN, NULL, NULL};
+    env[sizeof(env) / sizeof(*env) - 2] = fuzz_temp_db_env();
+    srv = fuzz_server(&ing_app_definition, env);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2)
+        return 0;
+    long status = ((data[0] << 8) | data[1]) % 600;
+    const uint8_t *ra, *body;
+    size_t ra_len, body_len;
+    char *retry_after = NULL;
+    if (fuzz_split(data + 2, size - 2, '\n', &ra, &ra_len, &body, &body_len)) {
+        retry_after = fuzz_strndup(ra, ra_len);
+    } else {
+        body = data + 2;
+        body_len = size - 2;
+    }
+    struct fuzz_answer ans = {.status = status, .body = (const char *)body, .body_len = body_len,
+                              .retry_after = retry_after};
+    fuzz_http_script(&ans, 1);
+    static const char events[] = "[{\"name\":\"fuzz/one\",\"data\":{\"n\":1}},"
+                                 "{\"name\":\"fuzz/two\",\"data\":{}}]";
+    struct fuzz_request req = {.method = "POST", .path = "/api/events",
+                               .body = (const uint8_t *)events, .body_len = sizeof(events) - 1,
+                               .headers = {{"Content-Type", "application/json"},
+                                           {"Authorization", "Bearer " FUZZ_RELAY_TOKEN}}};
+    int got = fuzz_serve(srv, &req);
+    if (got < 300 && status != 200) {
+        fprintf(stderr, "fuzz: the relay answered %d though the Event API said %ld\n", got, status);
+        abort();
+    }
+    free(retry_after);
+    return 0;
+}
