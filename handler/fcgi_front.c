@@ -215,6 +215,21 @@ static void handle(struct ing_server *srv, const struct front_options *o, FCGX_R
     ctx_release(c);
 }
 
+/* libfcgi closes each connection with shutdown() and then waits for nginx
+ * to close its side (a "lingering close", so that unread input cannot turn
+ * the close into a reset that loses the answer).  When the request's input
+ * has been read to its end there is nothing left to reset: detaching the
+ * request makes libfcgi close at once, and the worker takes the next request
+ * without waiting for nginx to be scheduled (measured: 1.5-2x the requests/s
+ * of one worker on small calls, make bench).  A request whose body was not
+ * read (413) keeps the lingering close. */
+static void skip_lingering_close(FCGX_Request *fr)
+{
+    char c;
+    if (fr->in && FCGX_GetStr(&c, 1, fr->in) == 0 && FCGX_HasSeenEOF(fr->in) == EOF)
+        FCGX_Detach(fr);
+}
+
 unsigned long fcgi_serve(struct ing_server *srv, int listen_fd, volatile sig_atomic_t *stop,
                          const struct front_options *o)
 {
@@ -242,6 +257,7 @@ unsigned long fcgi_serve(struct ing_server *srv, int listen_fd, volatile sig_ato
         sigprocmask(SIG_BLOCK, &guarded, &previous);
         metrics_set_busy(o->metrics, o->worker_slot, true);
         handle(srv, o, &fr);
+        skip_lingering_close(&fr);
         FCGX_Finish_r(&fr);
         metrics_set_busy(o->metrics, o->worker_slot, false);
         sigprocmask(SIG_SETMASK, &previous, NULL);

@@ -37,6 +37,8 @@ int main(int argc, char **argv)
         while (FCGX_GetStr(sink, (int)sizeof(sink), req.in) > 0)
             ;
         FCGX_PutStr(answer, (int)sizeof(answer) - 1, req.out);
+        if (FCGX_HasSeenEOF(req.in) == EOF)
+            FCGX_Detach(&req);
         FCGX_Finish_r(&req);
     }
     return 0;

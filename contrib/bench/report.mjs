@@ -134,7 +134,8 @@ const v = versions;
 md.push(`Machine: ${v.cores} cores (${v.cpu}), Linux ${v.kernel}. nginx ${v.nginx}, Node ${v.node}, ` +
   `inngest (npm) ${v["inngest (npm)"]}, ${v.wrk}, libfcgi ${v.libfcgi}, json-c ${v["json-c"]}, ${v.ours}, ` +
   `inngest dev ${v["inngest dev"]}.`);
-md.push(`Client: wrk -t${settings.threads} -c${settings.connections}, ${settings.seconds} s per run, ` +
+md.push(`Client: wrk -t${settings.threads} -c${settings.connections}, ${settings.seconds} s per run ` +
+  `(S5: ${settings.s5_seconds} s, for every peer), ` +
   `median of ${settings.runs} runs after a warm-up. CPU = the peer's own processes (the program's master and ` +
   `workers, the Node process, the responder, the static nginx's worker) per request; nginx in front of a ` +
   `FastCGI peer is counted apart. RSS = the largest VmHWM (reset before each run) of those processes, ` +
