@@ -112,7 +112,8 @@ clean:
 # (-fsanitize=fuzzer,address,undefined) into build/fuzz/: fuzz_product_* link
 # the product app, the others the protocol vectors' app.  The SDK is compiled
 # again for them with http_perform renamed (tests/fuzz/support/fuzz_http.c
-# answers every outbound call from the input) and nanosleep replaced (the
+# answers every outbound call from the input; fuzz_third_party.c stands in for
+# the product app's functions/third_party_transfer.c) and nanosleep replaced (the
 # Event API's retry pauses would cap a target at a few runs per second).
 # clang counts vprintf(fmt, ap) in a printf-like wrapper as a non-literal
 # format (gcc does not); the gcc builds keep that check.
@@ -132,7 +133,7 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SDK_OBJ := $(SDK_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_SUPPORT_OBJ := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(wildcard tests/fuzz/support/*.c))
-FUZZ_PRODUCT_OBJ := $(PRODUCT_SRC:%.c=$(FUZZ_DIR)/%.o)
+FUZZ_PRODUCT_OBJ := $(filter-out %/third_party_transfer.o,$(PRODUCT_SRC:%.c=$(FUZZ_DIR)/%.o))
 FUZZ_VECTORS_OBJ := $(FUZZ_DIR)/tests/unit/support/vectors_app.o
 
 .PHONY: fuzz fuzz-build soak

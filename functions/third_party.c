@@ -1,12 +1,12 @@
 /*
- * third_party.c — one libcurl handle per third-party call, and the classifier
- * every service shares (see third_party.h for the rules).
+ * third_party.c — tp_call and the classifier every service shares (see
+ * third_party.h for the rules); the transfer itself is third_party_transfer.c.
  *
- * The handle, the header list and the growing response buffer hang off one
- * record allocated in request memory and registered with ing_defer before
- * anything is created, so whichever way the step ends (a value, a classified
- * failure, an SDK error) they are released with the request.  Must never put
- * a header value (keys, tokens) or a request body in a log line or a message.
+ * The answer the transfer fills hangs off a record in request memory that is
+ * registered with ing_defer first, so whichever way the step ends (a value,
+ * a classified failure, an SDK error) its body is released with the request.
+ * Must never put a header value (keys, tokens) or a request body in a log
+ * line or a message.
  */
 #define _XOPEN_SOURCE 700 /* strptime */
 #include "third_party.h"
@@ -15,78 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include <curl/curl.h>
 
 /* The longest excerpt of a service's own error message we repeat. */
 #define TP_MAX_DETAIL 200
 /* Executors clamp Retry-After to a day; asking for more is pointless. */
 #define TP_MAX_RETRY_AFTER 86400L
-
-struct tp_call_state {
-    CURL *curl;
-    struct curl_slist *headers;
-    char *buf;
-    size_t len, cap, max;
-    bool too_large;
-    char retry_after[64];
-};
-
-static void tp_release(void *p)
-{
-    struct tp_call_state *s = p;
-    if (s->curl)
-        curl_easy_cleanup(s->curl);
-    curl_slist_free_all(s->headers);
-    free(s->buf);
-}
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct tp_call_state *s = userdata;
-    size_t n = size * nmemb;
-    if (n > s->max - s->len) {
-        s->too_large = true;
-        return 0; /* curl stops with CURLE_WRITE_ERROR */
-    }
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(s->buf, cap);
-        if (!grown)
-            return 0;
-        s->buf = grown;
-        s->cap = cap;
-    }
-    memcpy(s->buf + s->len, ptr, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
-    return n;
-}
-
-static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
-{
-    struct tp_call_state *s = userdata;
-    size_t n = size * nitems;
-    static const char name[] = "retry-after:";
-    if (n > sizeof(name) - 1 && strncasecmp(line, name, sizeof(name) - 1) == 0) {
-        const char *v = line + sizeof(name) - 1;
-        size_t vn = n - (sizeof(name) - 1);
-        while (vn && (*v == ' ' || *v == '\t')) {
-            v++;
-            vn--;
-        }
-        while (vn && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' '))
-            vn--;
-        if (vn >= sizeof(s->retry_after))
-            vn = sizeof(s->retry_after) - 1;
-        memcpy(s->retry_after, v, vn);
-        s->retry_after[vn] = '\0';
-    }
-    return n;
-}
 
 enum tp_class tp_classify(long status)
 {
@@ -175,61 +108,32 @@ void tp_fail(struct ing_ctx *c, const char *service, long status, const char *re
     ing_fail(c, "%s: unexpected outcome", service);
 }
 
+static void tp_answer_release(void *p)
+{
+    struct tp_answer *a = p;
+    free(a->body);
+}
+
 void tp_call(struct ing_ctx *c, const struct tp_request *rq, struct tp_response *out)
 {
     memset(out, 0, sizeof(*out));
-    struct tp_call_state *s = ing_alloc(c, sizeof(*s));
-    ing_defer(c, tp_release, s);
-    s->max = rq->max_response ? rq->max_response : TP_MAX_RESPONSE;
-    s->curl = curl_easy_init();
-    if (!s->curl)
-        ing_fail(c, "%s: could not create an HTTP handle", rq->service);
-    for (const char *const *h = rq->headers; h && *h; h++) {
-        struct curl_slist *next = curl_slist_append(s->headers, *h);
-        if (!next)
-            ing_fail(c, "%s: out of memory", rq->service);
-        s->headers = next;
+    /* registered before the transfer, so that every way out of the step
+     * (an answer, a classified failure, an SDK error) frees the body */
+    struct tp_answer *a = ing_alloc(c, sizeof(*a));
+    memset(a, 0, sizeof(*a));
+    ing_defer(c, tp_answer_release, a);
+    size_t max = rq->max_response ? rq->max_response : TP_MAX_RESPONSE;
+    if (!tp_transfer(rq, max, a)) {
+        if (a->too_large)
+            ing_fail_nonretriable(c, "%s sent an answer larger than %zu bytes", rq->service, max);
+        tp_fail(c, rq->service, 0, NULL, a->error);
     }
-    /* curl would add "Expect: 100-continue", costing a round trip */
-    struct curl_slist *next = curl_slist_append(s->headers, "Expect:");
-    if (!next)
-        ing_fail(c, "%s: out of memory", rq->service);
-    s->headers = next;
-
-    CURL *h = s->curl;
-    curl_easy_setopt(h, CURLOPT_URL, rq->url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, TP_TIMEOUT_MS);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, TP_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->headers);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "inngest-fcgi-product/" ING_SDK_VERSION);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, s);
-    if (strcmp(rq->method, "GET") == 0) {
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-    } else {
-        const char *body = rq->body ? rq->body : "";
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    }
-
-    CURLcode rc = curl_easy_perform(h);
-    if (rc != CURLE_OK) {
-        if (s->too_large)
-            ing_fail_nonretriable(c, "%s sent an answer larger than %zu bytes", rq->service, s->max);
-        tp_fail(c, rq->service, 0, NULL, curl_easy_strerror(rc));
-    }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
-    out->body = s->buf ? s->buf : "";
-    out->body_len = s->len;
+    out->status = a->status;
+    out->body = a->body ? a->body : "";
+    out->body_len = a->body_len;
     out->json = out->body_len ? ing_json_parse(c, out->body) : NULL;
     if (tp_classify(out->status) != TP_OK)
-        tp_fail(c, rq->service, out->status, s->retry_after, service_detail(c, out->json));
+        tp_fail(c, rq->service, out->status, a->retry_after, service_detail(c, out->json));
 }
 
 const char *tp_base_url(struct ing_ctx *c, const char *env_name, const char *dflt)

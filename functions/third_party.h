@@ -54,6 +54,22 @@ struct tp_response {
  * classified and raised (the function never returns then). */
 void tp_call(struct ing_ctx *c, const struct tp_request *rq, struct tp_response *out);
 
+/* The transfer alone (third_party_transfer.c): one request, one answer, no
+ * classification and no unwinding.  A file of its own, so that the fuzz
+ * targets answer third-party calls from their input (they link
+ * tests/fuzz/support/fuzz_third_party.c instead) while tp_call, the
+ * classifier and the services' parsers stay the real code.  False when no
+ * answer arrived (error says why) or it passed max (too_large). */
+struct tp_answer {
+    long status;
+    char *body;                  /* malloc'd, NUL-terminated; NULL when empty */
+    size_t body_len;
+    bool too_large;
+    char retry_after[64];        /* the Retry-After header, "" when absent */
+    char error[256];
+};
+bool tp_transfer(const struct tp_request *rq, size_t max, struct tp_answer *out);
+
 /* The classifier, on its own. */
 enum tp_class { TP_OK, TP_RETRIABLE, TP_NON_RETRIABLE, TP_RETRY_AFTER };
 enum tp_class tp_classify(long status);   /* status 0: no answer (network) */

@@ -5,17 +5,21 @@
 #   fuzz_x: ok, 1234567 runs in 60 s, corpus 321 inputs
 #   fuzz_x: FAILED (crash), input saved as build/fuzz/artifacts/fuzz_x-crash-…
 # Exits non-zero when any target crashed, leaked, timed out (10 s on one
-# input), ran out of memory (2.5 GB) or hit a sanitizer report.
+# input unless FUZZ_TIMEOUT says otherwise), ran out of memory (2.5 GB) or
+# hit a sanitizer report.
 #
 #   FUZZ_SECONDS=N    time per target (default 60)
 #   FUZZ_RUNS=N       stop a target after N runs instead (the time still bounds it)
 #   FUZZ_TARGETS=...  names to run (default: every build/fuzz/fuzz_*)
 #   FUZZ_LOG_DIR=D    keep each target's libFuzzer output in D/<target>.log
+#   FUZZ_TIMEOUT=S    seconds one input may take (default 10; the clock is
+#                     wall time, so raise it for a run that may be paused)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$root/build/fuzz
 seconds=${FUZZ_SECONDS:-60}
 runs=${FUZZ_RUNS:--1}
+timeout=${FUZZ_TIMEOUT:-10}
 logs=${FUZZ_LOG_DIR:-$dir/logs}
 mkdir -p "$dir/corpus" "$dir/artifacts" "$logs"
 
@@ -50,7 +54,7 @@ for t in $targets; do
 	# -timeout is per input, -max_total_time the whole run.
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-		"$bin" -max_total_time="$seconds" -runs="$runs" -timeout=10 -rss_limit_mb=2560 \
+		"$bin" -max_total_time="$seconds" -runs="$runs" -timeout="$timeout" -rss_limit_mb=2560 \
 		-max_len=16384 -print_final_stats=1 -artifact_prefix="$dir/artifacts/$t-" \
 		"$dir/corpus/$t" "$dir/seeds/$t" >"$log" 2>&1
 	rc=$?

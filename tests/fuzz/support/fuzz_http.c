@@ -1,5 +1,6 @@
 /*
  * fuzz_http.c — http_perform() for the fuzz targets: the scripted answer,
+ * (fuzz_third_party.c answers the product app's own calls from the same script)
  * copied with its NUL into heap the request arena frees, as the real client
  * leaves it.
  * Holds the script in file-scope state: a fuzz target is one thread serving
@@ -31,6 +32,13 @@ void fuzz_http_script(const struct fuzz_answer *answers, int count)
 
 int fuzz_http_calls(void) { return calls; }
 
+const struct fuzz_answer *fuzz_http_next(void)
+{
+    int i = calls < script_count ? calls : script_count - 1;
+    calls++;
+    return i < 0 || script[i].status == 0 ? NULL : &script[i];
+}
+
 bool fuzz_http_answers_contain(const char *needle)
 {
     for (int i = 0; i < script_count; i++)
@@ -54,13 +62,11 @@ bool http_perform(struct http_client *h, struct arena *a, const struct http_call
     (void)h;
     memset(out, 0, sizeof(*out));
     out->body = "";
-    int i = calls < script_count ? calls : script_count - 1;
-    calls++;
-    if (i < 0 || script[i].status == 0) {
+    const struct fuzz_answer *ans = fuzz_http_next();
+    if (!ans) {
         snprintf(out->error, sizeof(out->error), "Could not connect to server");
         return false;
     }
-    const struct fuzz_answer *ans = &script[i];
     if (ans->body_len > call->max_response) {
         snprintf(out->error, sizeof(out->error), "response larger than %zu bytes", call->max_response);
         return false;

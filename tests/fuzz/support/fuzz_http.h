@@ -5,7 +5,9 @@
  *
  * The fuzz build compiles handler/http_client.c with http_perform renamed, so
  * everything else (client creation, URL escaping) is the real code; only the
- * transfer is replaced.  The answer honours the call's max_response exactly as
+ * transfer is replaced.  The product app's third-party calls (Resend, GitHub,
+ * Readwise) are answered from the same script by fuzz_third_party.c, which
+ * stands in for tp_transfer the same way.  The answer honours the call's max_response exactly as
  * the real client does (false + error past it), so the parsers see what they
  * would see from a real server.  Never used outside tests/fuzz.
  */
@@ -38,5 +40,9 @@ bool fuzz_http_answers_contain(const char *needle);
 
 /* Calls made since the last fuzz_http_script(). */
 int fuzz_http_calls(void);
+
+/* Counts one call and returns its answer; NULL when the script says that the
+ * server could not be reached (status 0) or there is no script. */
+const struct fuzz_answer *fuzz_http_next(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "context.h"
 #include "request.h"
@@ -51,13 +52,33 @@ struct ing_server *fuzz_server(const struct ing_app *app, const char *const *env
     return &server;
 }
 
+static const char *db_dir;
+
+static void remove_db_dir(void)
+{
+    static const char *const files[] = {"store.db", "store.db-journal", "store.db-wal", "store.db-shm"};
+    char path[96];
+    for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", db_dir, files[i]);
+        unlink(path);
+    }
+    rmdir(db_dir);
+}
+
+/* On tmpfs when there is one: SQLite syncs its journal on every commit, and
+ * on a disk those syncs, not the code under test, set the pace of a run. */
 const char *fuzz_temp_db_env(void)
 {
-    static char dir[] = "/tmp/inngest-fuzz.XXXXXX";
-    static char env[64];
-    if (!mkdtemp(dir))
+    static char shm_dir[] = "/dev/shm/inngest-fuzz.XXXXXX";
+    static char tmp_dir[] = "/tmp/inngest-fuzz.XXXXXX";
+    static char env[96];
+    db_dir = mkdtemp(shm_dir);
+    if (!db_dir)
+        db_dir = mkdtemp(tmp_dir);
+    if (!db_dir)
         abort();
-    snprintf(env, sizeof(env), "DATABASE_PATH=%s/store.db", dir);
+    atexit(remove_db_dir);
+    snprintf(env, sizeof(env), "DATABASE_PATH=%s/store.db", db_dir);
     return env;
 }
 
@@ -102,17 +123,36 @@ static const char *const secrets[] = {
  * comparisons, the checks' own included), may be echoed back. */
 static const struct fuzz_request *current;
 
+/* Whether the request (or a scripted answer) carried needle[from, from+len). */
+static bool carried(const char *needle, size_t from, size_t len)
+{
+    char part[128];
+    if (len >= sizeof(part))
+        len = sizeof(part) - 1;
+    memcpy(part, needle + from, len);
+    part[len] = '\0';
+    if (fuzz_contains(current->body, current->body_len, part) ||
+        (current->query && fuzz_contains(current->query, strlen(current->query), part)))
+        return true;
+    for (int i = 0; i < 16 && current->headers[i][0]; i++)
+        if (current->headers[i][1] && fuzz_contains(current->headers[i][1], strlen(current->headers[i][1]), part))
+            return true;
+    return fuzz_http_answers_contain(part);
+}
+
+/* An answer may rebuild a secret from an input that holds most of it: a
+ * JSON escape such as \u0018 supplies the digit before "f3a9…".  So any
+ * 16-character piece of the secret in the input counts as carried; a real
+ * leak reveals a secret the input held no piece of. */
 static bool in_request(const char *needle)
 {
     if (!current)
         return false;
-    if (fuzz_contains(current->body, current->body_len, needle) ||
-        (current->query && fuzz_contains(current->query, strlen(current->query), needle)))
-        return true;
-    for (int i = 0; i < 16 && current->headers[i][0]; i++)
-        if (current->headers[i][1] && fuzz_contains(current->headers[i][1], strlen(current->headers[i][1]), needle))
+    size_t n = strlen(needle), piece = n < 16 ? n : 16;
+    for (size_t from = 0; from + piece <= n; from++)
+        if (carried(needle, from, piece))
             return true;
-    return fuzz_http_answers_contain(needle);
+    return false;
 }
 
 void fuzz_check_no_secret(const char *what, const void *data, size_t len)

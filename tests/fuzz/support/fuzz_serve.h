@@ -7,8 +7,8 @@
  *   - a status between 200 and 599, and a body pointer when a length is set;
  *   - no secret of the environment (signing keys and their HMAC material, the
  *     event key, the Stripe secret, bearer tokens) in the body or any header,
- *     unless the request or another server's scripted answer carried it
- *     (echoing input is no leak);
+ *     unless the request or another server's scripted answer carried it, or
+ *     a 16-character piece of it (echoing input is no leak);
  *   - no CR or LF in a response header.
  * A failed check aborts, which libFuzzer reports as a crash with the input.
  */
