@@ -3,7 +3,11 @@
  */
 #include "introspection.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "function_table.h"
+#include "response.h"
 #include "server.h"
 
 static json_object *string_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
@@ -51,4 +55,35 @@ json_object *introspection_body(const struct ing_server *srv, enum sig_outcome a
                                               ? srv->signing_key_fallback_hash
                                               : NULL));
     return o;
+}
+
+static enum introspection_kind kind_of(const struct ing_server *srv, enum sig_outcome auth)
+{
+    if (auth == SIG_MISSING || srv->settings.dev)
+        return INTRO_UNSIGNED;
+    return auth == SIG_VALID_PRIMARY || auth == SIG_VALID_FALLBACK ? INTRO_AUTHENTICATED
+                                                                   : INTRO_REJECTED;
+}
+
+void introspection_render(struct ing_server *srv)
+{
+    /* one outcome of each kind */
+    static const enum sig_outcome sample[INTRO_KINDS] = {SIG_MISSING, SIG_MISMATCH,
+                                                         SIG_VALID_PRIMARY};
+    for (int k = 0; k < INTRO_KINDS; k++) {
+        srv->introspection[k][0] = '\0';
+        json_object *o = introspection_body(srv, sample[k]);
+        size_t len = 0;
+        const char *text = o ? json_object_to_json_string_length(o, ING_JSON_FLAGS, &len) : NULL;
+        if (text && len < sizeof(srv->introspection[k]))
+            memcpy(srv->introspection[k], text, len + 1);
+        json_object_put(o);
+    }
+}
+
+const char *introspection_text(const struct ing_server *srv, enum sig_outcome auth, size_t *len)
+{
+    const char *text = srv->introspection[kind_of(srv, auth)];
+    *len = strlen(text);
+    return *len ? text : NULL;
 }

@@ -18,4 +18,12 @@ struct ing_server;
  * the request; a missing signature gives authentication_succeeded null. */
 json_object *introspection_body(const struct ing_server *srv, enum sig_outcome auth);
 
+/* The body depends only on the settings and on which of three kinds `auth`
+ * is (no signature or dev mode, a wrong one, a right one), so the GET answer
+ * is rendered once per kind at start-up instead of built per request. */
+enum introspection_kind { INTRO_UNSIGNED, INTRO_REJECTED, INTRO_AUTHENTICATED, INTRO_KINDS };
+void introspection_render(struct ing_server *srv);
+/* The rendered text for `auth`, or NULL (then build it with introspection_body). */
+const char *introspection_text(const struct ing_server *srv, enum sig_outcome auth, size_t *len);
+
 #endif

@@ -143,7 +143,16 @@ static void serve_inngest(struct ing_ctx *c, struct ing_request *req, struct ing
 
     if (is_get) {
         res->log_target = "introspection";
-        response_json(res, 200, arena_keep_json(c->arena, introspection_body(srv, auth)));
+        size_t len = 0;
+        const char *text = introspection_text(srv, auth, &len);
+        if (text) {
+            res->status = 200;
+            response_header(res, "Content-Type", "application/json");
+            res->body = text;
+            res->body_len = len;
+        } else {
+            response_json(res, 200, arena_keep_json(c->arena, introspection_body(srv, auth)));
+        }
     } else if (is_put) {
         sync_handle(c, req, res, auth);
     } else {

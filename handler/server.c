@@ -1,5 +1,6 @@
 /*
- * server.c — start-up of one process: settings, table validation, key hashes.
+ * server.c — start-up of one process: settings, table validation, key hashes,
+ * the prepared signing keys and the rendered GET answers.
  */
 #include "server.h"
 
@@ -8,6 +9,7 @@
 
 #include "function_table.h"
 #include "http_client.h"
+#include "introspection.h"
 #include "log.h"
 #include "signature.h"
 
@@ -36,10 +38,13 @@ bool server_init(struct ing_server *s, const struct ing_app *app, settings_geten
     }
     if (s->settings.event_key)
         sig_sha256_hex(s->settings.event_key, strlen(s->settings.event_key), s->event_key_hash);
+    sig_prepare_key(s->settings.signing_key);
+    sig_prepare_key(s->settings.signing_key_fallback);
     if (s->settings.signing_key)
         sig_key_hash12(s->settings.signing_key, s->signing_key_hash);
     if (s->settings.signing_key_fallback)
         sig_key_hash12(s->settings.signing_key_fallback, s->signing_key_fallback_hash);
+    introspection_render(s);
     return true;
 }
 

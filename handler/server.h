@@ -27,6 +27,9 @@ struct ing_server {
     char event_key_hash[65];      /* for introspection, "" when no key */
     char signing_key_hash[13];
     char signing_key_fallback_hash[13];
+    /* The GET answers, one per introspection_kind, rendered by server_init
+     * (introspection.c); "" when one did not fit: it is then built per request. */
+    char introspection[3][4096];
 };
 
 /* Loads settings from the environment and validates the function table.

@@ -86,9 +86,105 @@ static bool key_usable(const char *key)
     return key && sig_key_material(key)[0] != '\0';
 }
 
+/* ---- HMAC-SHA256 ---------------------------------------------------------
+ * Through EVP_MAC, OpenSSL looks "HMAC" and then "SHA256" up in its provider
+ * store on every signature (locks and hash lookups) and hashes the padded key
+ * twice before it reads a byte of the body: on a small call request that is
+ * most of the cost of verifying it and signing the answer.  sig_prepare_key,
+ * called at start-up for the configured keys, does the look-up and the key's
+ * two pad blocks once; a signature then copies two digest states.  A key
+ * that was not prepared (tests, tools) takes the general path. */
+#define HMAC_BLOCK 64
+#define PREPARED_MAX 4
+
+struct prepared_key {
+    char *material;
+    EVP_MD_CTX *inner, *outer; /* SHA-256 states after (K ^ ipad), (K ^ opad) */
+};
+
+/* Written only by sig_prepare_key, at start-up, before workers fork. */
+static EVP_MD *sha256_md;
+static struct prepared_key prepared[PREPARED_MAX];
+static int prepared_count;
+
+static const struct prepared_key *find_prepared(const char *material)
+{
+    for (int i = 0; i < prepared_count; i++)
+        if (strcmp(prepared[i].material, material) == 0)
+            return &prepared[i];
+    return NULL;
+}
+
+static bool absorb_pad(EVP_MD_CTX **state, const unsigned char key[HMAC_BLOCK], unsigned char x)
+{
+    unsigned char pad[HMAC_BLOCK];
+    for (int i = 0; i < HMAC_BLOCK; i++)
+        pad[i] = key[i] ^ x;
+    *state = EVP_MD_CTX_new();
+    bool ok = *state && EVP_DigestInit_ex(*state, sha256_md, NULL) == 1 &&
+              EVP_DigestUpdate(*state, pad, sizeof(pad)) == 1;
+    OPENSSL_cleanse(pad, sizeof(pad));
+    return ok;
+}
+
+void sig_prepare_key(const char *key)
+{
+    if (!key_usable(key) || prepared_count == PREPARED_MAX)
+        return;
+    const char *material = sig_key_material(key);
+    if (find_prepared(material))
+        return;
+    if (!sha256_md && !(sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)))
+        return;
+    /* RFC 2104: a key longer than the block is hashed first */
+    unsigned char k[HMAC_BLOCK] = {0};
+    size_t n = strlen(material);
+    unsigned int hashed = 0;
+    if (n > HMAC_BLOCK) {
+        if (EVP_Digest(material, n, k, &hashed, sha256_md, NULL) != 1)
+            return;
+    } else {
+        memcpy(k, material, n);
+    }
+    struct prepared_key *p = &prepared[prepared_count];
+    p->material = mem_malloc(n + 1);
+    bool ok = p->material && absorb_pad(&p->inner, k, 0x36) && absorb_pad(&p->outer, k, 0x5c);
+    OPENSSL_cleanse(k, sizeof(k));
+    if (!ok) {
+        EVP_MD_CTX_free(p->inner);
+        EVP_MD_CTX_free(p->outer);
+        mem_free(p->material);
+        memset(p, 0, sizeof(*p));
+        return;
+    }
+    memcpy(p->material, material, n + 1);
+    prepared_count++;
+}
+
+static bool prepared_hmac(const struct prepared_key *p, const void *body, size_t body_len,
+                          const char *tail, unsigned char out[32])
+{
+    unsigned char inner[32];
+    unsigned int n = 0, m = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = ctx && EVP_MD_CTX_copy_ex(ctx, p->inner) == 1
+              && (body_len == 0 || EVP_DigestUpdate(ctx, body, body_len) == 1)
+              && EVP_DigestUpdate(ctx, tail, strlen(tail)) == 1
+              && EVP_DigestFinal_ex(ctx, inner, &n) == 1 && n == 32
+              && EVP_MD_CTX_copy_ex(ctx, p->outer) == 1
+              && EVP_DigestUpdate(ctx, inner, sizeof(inner)) == 1
+              && EVP_DigestFinal_ex(ctx, out, &m) == 1 && m == 32;
+    OPENSSL_cleanse(inner, sizeof(inner));
+    EVP_MD_CTX_free(ctx);
+    return ok;
+}
+
 static bool hmac_sha256(const char *material, const void *body, size_t body_len,
                         const char *tail, unsigned char out[32])
 {
+    const struct prepared_key *p = find_prepared(material);
+    if (p)
+        return prepared_hmac(p, body, body_len, tail, out);
     bool ok = false;
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;

@@ -28,6 +28,11 @@ const char *sig_outcome_text(enum sig_outcome o);
 /* The part of a signing key after "signkey-<env>-" (the whole key if no prefix). */
 const char *sig_key_material(const char *key);
 
+/* Looks the digest up and absorbs the key's HMAC pads once, so that signing
+ * and verifying with this key later skip both (see signature.c).  Call at
+ * start-up, before workers fork; a key not prepared still works, slower. */
+void sig_prepare_key(const char *key);
+
 /* s = lowercase hex HMAC_SHA256(key material, body || decimal t). */
 void sig_compute(const char *key, const void *body, size_t body_len, long long t, char out[65]);
 
