@@ -19,8 +19,8 @@
 # floor) and a soak (RSS of one worker across BENCH_SOAK_REQUESTS requests).
 #
 # Settings (environment): BENCH_SECONDS (5) per run (S5: BENCH_S5_SECONDS,
-# 20), BENCH_RUNS (3) runs per
-# figure (the median is reported), BENCH_CONNECTIONS (16), BENCH_THREADS (1),
+# 20), BENCH_RUNS (5) runs per
+# figure, alternating between the peers (the median is reported), BENCH_CONNECTIONS (16), BENCH_THREADS (1),
 # BENCH_SCENARIOS ("S1 S2 S3 S4 S5 S6"), BENCH_PEERS (all five),
 # BENCH_S6_RUNS (100 runs per S6 peer; 20 when BENCH_SECONDS < 5),
 # BENCH_SOAK_REQUESTS (1000000; 50000 when BENCH_SECONDS < 5; 0 skips),
@@ -39,7 +39,7 @@ build_dir=${BUILD_DIR:-build/release}
 out=${BENCH_OUT:-$BENCH_ROOT/build/bench}
 [[ $out == /* ]] || out=$BENCH_ROOT/$out
 secs=${BENCH_SECONDS:-5}
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 conns=${BENCH_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-1}
 scenarios=${BENCH_SCENARIOS:-S1 S2 S3 S4 S5 S6}
@@ -246,37 +246,42 @@ wait_idle() {
 	done
 }
 
-measure() { # SCENARIO PEER
-	local s=$1 peer=$2 req=$work/req/$1-$2 r c0 c1 n0 n1 hwm dur=$secs
-	[[ $s == S5 ]] && dur=$s5_secs
-	# a fresh signature for each peer: it is valid for 5 minutes
+# prepare SCENARIO PEER: a right answer first, then a warm-up (Node's JIT, caches)
+prepare() {
+	local s=$1 peer=$2 req=$work/req/$1-$2
 	BENCH_SIGNING_KEY=$key BENCH_APP_ID=$app_id "$tools/make_request" "$s" "$req"
 	if ! check_once "$peer" "$req"; then
 		record --arg s "$s" --arg p "$peer" '{scenario:$s, peer:$p, error:"wrong answer (see the log)"}'
-		return 0
+		return 1
 	fi
-	wrk_run "$peer" "$req" $((secs < 2 ? secs : 2)) # warm-up (Node's JIT, caches)
-	for ((r = 1; r <= runs; r++)); do
-		local -a pids ngx rss
-		mapfile -t pids < <(app_pids "$peer")
-		wait_idle "${pids[@]}"
-		mapfile -t rss < <(rss_pids "$peer")
-		mapfile -t ngx < <(nginx_pids "$peer")
-		reset_hwm "${rss[@]}"
-		c0=$(cpu_ticks "${pids[@]}")
-		n0=$(cpu_ticks "${ngx[@]}")
-		wrk_run "$peer" "$req" "$dur"
-		c1=$(cpu_ticks "${pids[@]}")
-		n1=$(cpu_ticks "${ngx[@]}")
-		hwm=$(hwm_kb "${rss[@]}")
-		jq -c --arg s "$s" --arg p "$peer" --argjson r "$r" \
-			--argjson cpu "$(awk -v a="$c0" -v b="$c1" -v t="$clk" 'BEGIN { print (b - a) / t }')" \
-			--argjson ncpu "$(awk -v a="$n0" -v b="$n1" -v t="$clk" 'BEGIN { print (b - a) / t }')" \
-			--argjson hwm "$hwm" \
-			'{scenario:$s, peer:$p, run:$r} + . + {app_cpu_s:$cpu, nginx_cpu_s:$ncpu, peak_rss_kb:$hwm}' \
-			"$work/wrk.json" >>"$out/runs.jsonl"
-		say "$s $peer run $r: $(jq -r '"\(.requests) requests, p50 \(.p50_us / 1000) ms, \(.errors) errors"' "$work/wrk.json")"
-	done
+	wrk_run "$peer" "$req" $((secs < 2 ? secs : 2))
+}
+
+# measure SCENARIO PEER RUN: one timed run
+measure() {
+	local s=$1 peer=$2 r=$3 req=$work/req/$1-$2 c0 c1 n0 n1 hwm dur=$secs
+	[[ $s == S5 ]] && dur=$s5_secs
+	# a fresh signature for every run: one is valid for 5 minutes
+	BENCH_SIGNING_KEY=$key BENCH_APP_ID=$app_id "$tools/make_request" "$s" "$req"
+	local -a pids ngx rss
+	mapfile -t pids < <(app_pids "$peer")
+	wait_idle "${pids[@]}"
+	mapfile -t rss < <(rss_pids "$peer")
+	mapfile -t ngx < <(nginx_pids "$peer")
+	reset_hwm "${rss[@]}"
+	c0=$(cpu_ticks "${pids[@]}")
+	n0=$(cpu_ticks "${ngx[@]}")
+	wrk_run "$peer" "$req" "$dur"
+	c1=$(cpu_ticks "${pids[@]}")
+	n1=$(cpu_ticks "${ngx[@]}")
+	hwm=$(hwm_kb "${rss[@]}")
+	jq -c --arg s "$s" --arg p "$peer" --argjson r "$r" \
+		--argjson cpu "$(awk -v a="$c0" -v b="$c1" -v t="$clk" 'BEGIN { print (b - a) / t }')" \
+		--argjson ncpu "$(awk -v a="$n0" -v b="$n1" -v t="$clk" 'BEGIN { print (b - a) / t }')" \
+		--argjson hwm "$hwm" \
+		'{scenario:$s, peer:$p, run:$r} + . + {app_cpu_s:$cpu, nginx_cpu_s:$ncpu, peak_rss_kb:$hwm}' \
+		"$work/wrk.json" >>"$out/runs.jsonl"
+	say "$s $peer run $r: $(jq -r '"\(.requests) requests, p50 \(.p50_us / 1000) ms, \(.errors) errors"' "$work/wrk.json")"
 }
 
 # ---- S6: whole runs through a real dev server ------------------------------
@@ -387,8 +392,14 @@ http_scenarios=()
 for s in $scenarios; do [[ $s == S6 ]] || http_scenarios+=("$s"); done
 if ((${#http_scenarios[@]})); then
 	for peer in $peers; do start_peer "$peer"; done
+	# Runs alternate between the peers (run 1 of each, then run 2 …), so
+	# that a slow spell of a shared machine falls on all of them alike.
 	for s in "${http_scenarios[@]}"; do
-		for peer in $peers; do measure "$s" "$peer"; done
+		ready=()
+		for peer in $peers; do prepare "$s" "$peer" && ready+=("$peer"); done
+		for ((r = 1; r <= runs; r++)); do
+			for peer in "${ready[@]}"; do measure "$s" "$peer" "$r"; done
+		done
 	done
 fi
 
