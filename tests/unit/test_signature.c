@@ -556,6 +556,52 @@ static void test_outcome_text(void **state)
     }
 }
 
+/* ---- keys prepared at start-up ----------------------------------------- */
+
+/* A key prepared with sig_prepare_key signs exactly as it did before: one
+ * longer than the HMAC block (hashed first), one shorter, then the vectors
+ * again with K1 prepared.  Runs last: a prepared key stays prepared. */
+static void test_prepared_keys(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {
+        "signkey-test-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        "0123456789abcdef0123456789abcdef",
+        "signkey-prod-abc123",
+    };
+    static const char body[] = "{\"event\":{\"name\":\"x\"},\"steps\":{}}";
+    const long long t = 1700000000;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+        char before[65], after[65], header[128];
+        sig_compute(keys[i], body, sizeof(body) - 1, t, before);
+        assert_int_equal(strlen(before), 64);
+        sig_prepare_key(keys[i]);
+        sig_compute(keys[i], body, sizeof(body) - 1, t, after);
+        assert_string_equal(after, before);
+        snprintf(header, sizeof(header), "t=%lld&s=%s", t, before);
+        assert_outcome(sig_verify(header, body, sizeof(body) - 1, keys[i], NULL, (time_t)t),
+                       SIG_VALID_PRIMARY);
+        sig_compute(keys[i], "", 0, t, after);
+        assert_string_not_equal(after, before);
+    }
+    sig_prepare_key(K1);
+    json_object *root = vectors_load("signatures.json");
+    json_object *list = member(root, "sign_vectors");
+    int checked = 0;
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *v = json_object_array_get_idx(list, i);
+        if (strcmp(str(v, "signing_key"), K1) != 0)
+            continue;
+        const char *b = str(v, "body_utf8");
+        char s[65];
+        sig_compute(K1, b, strlen(b), atoll(str(v, "timestamp")), s);
+        assert_string_equal(s, str(v, "expected_s"));
+        checked++;
+    }
+    assert_true(checked > 0);
+    json_object_put(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -574,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_equal),
         cmocka_unit_test(test_digests),
         cmocka_unit_test(test_outcome_text),
+        cmocka_unit_test(test_prepared_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
