@@ -773,30 +773,48 @@ static enum store_result redis_put_subscription(struct store_conn *c, char *err,
     return command_ok(c, err, &a, "storing a subscription");
 }
 
-static enum store_result redis_get_subscription(struct store_conn *c, char *err, const char *user_id,
-                                                json_object **out)
+/* One stored hash field and the JSON member it becomes. */
+struct hash_member {
+    const char *json, *field;
+    bool number;
+};
+
+/* HGETALL key → {id_member: id, json: field …}; *out stays unset when the
+ * hash does not exist. */
+static enum store_result read_hash(struct store_conn *c, char *err, const char *what,
+                                   const char *prefix, const char *id, const char *id_member,
+                                   const struct hash_member *members, json_object **out)
 {
     CONNECTED(c, err);
     struct args a = {0};
     arg(&a, "HGETALL");
-    key_arg(&a, c, "subscription:%s", user_id);
+    key_arg(&a, c, "%s%s", prefix, id);
     redisReply *reply;
-    enum store_result r = command(c, err, &a, "reading a subscription", &reply);
+    enum store_result r = command(c, err, &a, what, &reply);
     if (r != STORE_OK)
         return r;
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) {
-        json_object *sub = json_object_new_object();
-        json_object_object_add(sub, "userId", json_object_new_string(user_id));
-        json_object_object_add(sub, "sessionId", hash_string(reply, "session_id"));
-        json_object_object_add(sub, "customerId", hash_string(reply, "customer_id"));
-        json_object_object_add(sub, "subscriptionId", hash_string(reply, "subscription_id"));
-        json_object_object_add(sub, "status", hash_string(reply, "status"));
-        json_object_object_add(sub, "updatedAt", hash_number(reply, "updated_at"));
-        json_object_object_add(sub, "session", hash_string(reply, "session"));
-        *out = sub;
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, id_member, json_object_new_string(id));
+        for (const struct hash_member *m = members; m->json; m++)
+            json_object_object_add(o, m->json, m->number ? hash_number(reply, m->field)
+                                                         : hash_string(reply, m->field));
+        *out = o;
     }
     freeReplyObject(reply);
     return STORE_OK;
+}
+
+static enum store_result redis_get_subscription(struct store_conn *c, char *err, const char *user_id,
+                                                json_object **out)
+{
+    static const struct hash_member members[] = {
+        {"sessionId", "session_id", false},   {"customerId", "customer_id", false},
+        {"subscriptionId", "subscription_id", false}, {"status", "status", false},
+        {"updatedAt", "updated_at", true},    {"session", "session", false},
+        {NULL, NULL, false}};
+    return read_hash(c, err, "reading a subscription", "subscription:", user_id, "userId",
+                     members, out);
 }
 
 static const char record_payment_script[] =
@@ -827,26 +845,11 @@ static enum store_result redis_record_payment(struct store_conn *c, char *err, c
 
 static enum store_result redis_get_payment(struct store_conn *c, char *err, const char *id, json_object **out)
 {
-    CONNECTED(c, err);
-    struct args a = {0};
-    arg(&a, "HGETALL");
-    key_arg(&a, c, "payment:%s", id);
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, "reading a payment", &reply);
-    if (r != STORE_OK)
-        return r;
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) {
-        json_object *p = json_object_new_object();
-        json_object_object_add(p, "id", json_object_new_string(id));
-        json_object_object_add(p, "amount", hash_number(reply, "amount"));
-        json_object_object_add(p, "currency", hash_string(reply, "currency"));
-        json_object_object_add(p, "customer", hash_string(reply, "customer"));
-        json_object_object_add(p, "status", hash_string(reply, "status"));
-        json_object_object_add(p, "recordedAt", hash_number(reply, "recorded_at"));
-        *out = p;
-    }
-    freeReplyObject(reply);
-    return STORE_OK;
+    static const struct hash_member members[] = {
+        {"amount", "amount", true},   {"currency", "currency", false},
+        {"customer", "customer", false}, {"status", "status", false},
+        {"recordedAt", "recorded_at", true}, {NULL, NULL, false}};
+    return read_hash(c, err, "reading a payment", "payment:", id, "id", members, out);
 }
 
 static const char mark_past_due_script[] =
