@@ -40,31 +40,11 @@ secrets=("$key" "$material" "$fallback" "$fallback_material" "$event_key" "$stri
 # ---- stand-ins: Event API, register endpoint, Resend --------------------------
 standin=$E2E_DIR/standin
 api_port=$(free_port)
-mkdir -p "$standin/tmp"
-chmod 0711 "$standin"
-cat >"$standin/nginx.conf" <<EOF
-daemon on;
-worker_processes 1;
-pid nginx.pid;
-error_log error.log warn;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path tmp/body; fastcgi_temp_path tmp/fastcgi;
-    proxy_temp_path tmp/proxy; uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;
-    log_format line '\$request_method \$uri';
-    client_max_body_size 8m;
-    server {
-        listen 127.0.0.1:$api_port;
+standin_nginx_start "$standin" "$api_port" <<EOF
         location /e/ { access_log events.log line; default_type application/json; return 200 '{"ids":["01JATTACK000000000000000001"],"status":200}'; }
         location /emails { access_log resend.log line; default_type application/json; return 200 '{"id":"email-attack-1"}'; }
         location /fn/register { default_type application/json; return 200 '{"ok":true,"modified":false}'; }
-        location / { return 404; }
-    }
-}
 EOF
-"$(nginx_bin)" -p "$standin/" -c "$standin/nginx.conf" -e "$standin/error.log"
-wait_port "$api_port"
 trap 'nginx_stop "$standin"; e2e_cleanup' EXIT
 lines() { [[ -f $standin/$1 ]] && wc -l <"$standin/$1" || echo 0; }
 

@@ -13,36 +13,14 @@ source "$(dirname "$0")/../lib/nginx.sh"
 source "$(dirname "$0")/../lib/inngest.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi-conformance
-app=e2e-ckpt
-dev=$E2E_DIR/dev
-srv=$E2E_DIR/app
-log=$srv/app.log
-
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	server_stop "$dev" || true
-	e2e_cleanup
-}
-trap cleanup EXIT
-
-abort() {
-	fail "$1"
-	summary
-	exit 1
-}
-
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
-inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
+dev_app_preamble e2e-ckpt
 
 read -r ngx_port app_port api_port < <(free_ports 3)
 endpoint=http://127.0.0.1:$ngx_port/api/inngest
 base=http://127.0.0.1:$api_port
 mkdir -p "$srv"
 nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
-app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID=$app INNGEST_BASE_URL="$base" \
+app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base" \
 	INNGEST_CHECKPOINTING=1 || abort "the conformance program starts with INNGEST_CHECKPOINTING=1"
 SERVER_PORT=$api_port dev_server_start "$dev" || abort "inngest dev starts"
 
@@ -109,7 +87,7 @@ expect_eq "conf-retry: two StepErrors in 206s; the retry (attempt 2) runs the st
 
 # ---- the same run with checkpointing off (the default) ----------------------
 expect_ok "the program stops on SIGTERM" app_stop "$srv"
-app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID=$app INNGEST_BASE_URL="$base" ||
+app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base" ||
 	abort "the program starts again without INNGEST_CHECKPOINTING"
 run=$(run_of '{"name":"conf/loop","data":{"n":10}}') || abort "conf-loop n=10 ends (checkpointing off)"
 id=$(jq -r .run_id <<<"$run")

@@ -55,12 +55,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-abort() {
-	fail "$1"
-	summary
-	exit 1
-}
-
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
 command -v redis-server >/dev/null || abort "redis-server is installed (contrib/install-deps.sh)"
 inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"

@@ -19,12 +19,6 @@ e2e_init
 stage=$E2E_DIR/stage
 p=$stage/usr/local
 
-abort() {
-	fail "$1"
-	summary
-	exit 1
-}
-
 # ---- install -------------------------------------------------------------------
 if make -C "$E2E_ROOT" --no-print-directory install DESTDIR="$stage" PREFIX=/usr/local >"$E2E_DIR/install.log" 2>&1; then
 	pass "make install DESTDIR=… PREFIX=/usr/local"

@@ -21,12 +21,6 @@ bin=$build_dir/inngest-fcgi
 app=deploy-proxy
 key=signkey-test-00112233445566778899aabbccddeeff
 srv=$E2E_DIR/app
-
-abort() {
-	fail "$1"
-	summary
-	exit 1
-}
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
 
 # The documented edits that expose only /api/inngest and the app's routes.

@@ -15,12 +15,6 @@ e2e_init
 build_dir=$(deploy_build_dir)
 bin=$build_dir/tests/apps/slow_app
 launcher=$E2E_ROOT/contrib/spawn-fcgi/inngest-fcgi-spawn.in
-
-abort() {
-	fail "$1"
-	summary
-	exit 1
-}
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
 for tool in spawn-fcgi multiwatch; do
 	command -v "$tool" >/dev/null || abort "$tool is installed (contrib/install-deps.sh)"

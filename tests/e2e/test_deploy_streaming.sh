@@ -29,12 +29,6 @@ cleanup() {
 	e2e_cleanup
 }
 trap cleanup EXIT
-
-abort() {
-	fail "$1"
-	summary
-	exit 1
-}
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
 
 short_timeout='s/fastcgi_read_timeout 300s;/fastcgi_read_timeout 2s;/'

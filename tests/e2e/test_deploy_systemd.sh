@@ -31,12 +31,6 @@ cleanup() {
 	e2e_cleanup
 }
 trap cleanup EXIT
-
-abort() {
-	fail "$1"
-	summary
-	exit 1
-}
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
 for tool in systemd-analyze systemd-socket-activate; do
 	command -v "$tool" >/dev/null || abort "$tool is installed (Debian package systemd; contrib/install-deps.sh)"

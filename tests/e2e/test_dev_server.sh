@@ -20,29 +20,7 @@ source "$(dirname "$0")/../lib/inngest.sh"
 source "$(dirname "$0")/../lib/conformance_runs.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi-conformance
-app=e2e-dev
-dev=$E2E_DIR/dev
-srv=$E2E_DIR/app
-log=$srv/app.log
-
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	server_stop "$dev" || true
-	e2e_cleanup
-}
-trap cleanup EXIT
-
-abort() {
-	fail "$1"
-	summary
-	exit 1
-}
-
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
-inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
+dev_app_preamble e2e-dev
 
 # ---- nginx, the program, the dev server ------------------------------------
 read -r ngx_port app_port api_port < <(free_ports 3)
@@ -50,7 +28,7 @@ endpoint=http://127.0.0.1:$ngx_port/api/inngest
 base=http://127.0.0.1:$api_port
 mkdir -p "$srv"
 start_app() {
-	app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID=$app INNGEST_BASE_URL="$base"
+	app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base"
 }
 nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
 start_app || abort "the conformance program starts"

@@ -38,28 +38,9 @@ now() { date +%s; }
 # ---- stand-in Event API (nginx): accepts events, logs each ---------------------
 standin=$E2E_DIR/standin
 api_port=$(free_port)
-mkdir -p "$standin/tmp"
-chmod 0711 "$standin"
-cat >"$standin/nginx.conf" <<EOF
-daemon on;
-worker_processes 1;
-pid nginx.pid;
-error_log error.log warn;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path tmp/body; fastcgi_temp_path tmp/fastcgi;
-    proxy_temp_path tmp/proxy; uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;
-    log_format line '\$request_method \$uri';
-    server {
-        listen 127.0.0.1:$api_port;
+standin_nginx_start "$standin" "$api_port" <<EOF
         location /e/ { access_log events.log line; default_type application/json; return 200 '{"ids":["01JFAULTS00000000000000001"],"status":200}'; }
-        location / { return 404; }
-    }
-}
 EOF
-"$(nginx_bin)" -p "$standin/" -c "$standin/nginx.conf" -e "$standin/error.log"
-wait_port "$api_port"
 # standin_signal SIG: to the stand-in's master and worker.
 standin_signal() {
 	local master

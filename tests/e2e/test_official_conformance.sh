@@ -31,11 +31,6 @@ signing_key=7468697320697320612074657374206b6579
 # Infrastructure checks print a line but are not conformance cases: only a
 # failure among them changes the counts.
 ok() { echo "ok   - $1"; }
-abort() {
-	fail "$1"
-	summary
-	exit 1
-}
 
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
 

@@ -58,12 +58,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-abort() {
-	fail "$1"
-	summary
-	exit 1
-}
-
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
 inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
 for tool in redis-server redis-cli sqlite3; do

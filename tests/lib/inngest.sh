@@ -255,3 +255,27 @@ wait_synced() {
 		return 1
 	}
 }
+
+# dev_app_preamble APP: what the scripts that run the conformance program
+# under a private `inngest dev` share.  Sets bin (from BUILD_DIR, build/asan
+# by default), app, dev and srv (the server's and the program's prefixes
+# under E2E_DIR) and log; stops the dev server on exit; aborts when the
+# program or the Inngest CLI is missing.
+dev_app_preamble() {
+	local build_dir=${BUILD_DIR:-build/asan}
+	[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
+	bin=$build_dir/inngest-fcgi-conformance
+	app=$1
+	dev=$E2E_DIR/dev
+	srv=$E2E_DIR/app
+	# shellcheck disable=SC2034  # read by the scripts
+	log=$srv/app.log
+	# shellcheck disable=SC2317  # run by the EXIT trap
+	dev_app_cleanup() {
+		server_stop "$dev" || true
+		e2e_cleanup
+	}
+	trap dev_app_cleanup EXIT
+	[[ -x $bin ]] || abort "$bin exists (build it with make)"
+	inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
+}

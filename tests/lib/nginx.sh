@@ -122,6 +122,38 @@ searchable_by_others() {
 	done
 }
 
+# standin_nginx_start DIR PORT < LOCATIONS: a private nginx on 127.0.0.1:PORT
+# that plays a third-party or Inngest API with fixed answers, one `location`
+# block per line of stdin; `access_log NAME.log line;` in a block logs
+# "METHOD URI" per request into DIR/NAME.log.  Stop it with nginx_stop DIR.
+standin_nginx_start() {
+	local dir=$1 port=$2 locations
+	locations=$(cat)
+	mkdir -p "$dir/tmp"
+	chmod 0711 "$dir"
+	cat >"$dir/nginx.conf" <<EOF
+daemon on;
+worker_processes 1;
+pid nginx.pid;
+error_log error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path tmp/body; fastcgi_temp_path tmp/fastcgi;
+    proxy_temp_path tmp/proxy; uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;
+    log_format line '\$request_method \$uri';
+    client_max_body_size 8m;
+    server {
+        listen 127.0.0.1:$port;
+$locations
+        location / { return 404; }
+    }
+}
+EOF
+	"$(nginx_bin)" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" && wait_port "$port"
+}
+
+
 nginx_start() {
 	local prefix=$1 port=$2 upstream=$3 nginx
 	nginx=$(nginx_bin)
@@ -234,6 +266,13 @@ expect_match() {
 summary() {
 	echo "$TESTS_PASSED passed, $TESTS_FAILED failed"
 	((TESTS_FAILED == 0))
+}
+
+# abort WHAT: a step the rest of the script cannot do without failed.
+abort() {
+	fail "$1"
+	summary
+	exit 1
 }
 
 # Every prefix under $E2E_DIR is stopped on exit, even after a failed step.
