@@ -31,18 +31,23 @@ const char *response_get_header(const struct ing_response *r, const char *name)
     return NULL;
 }
 
+void response_json_text(struct ing_response *r, int status, const char *text, size_t len)
+{
+    r->status = status;
+    response_header(r, "Content-Type", "application/json");
+    r->body = text;
+    r->body_len = len;
+}
+
 void response_json(struct ing_response *r, int status, json_object *body)
 {
     size_t len = 0;
     const char *text = body ? json_object_to_json_string_length(body, ING_JSON_FLAGS, &len) : NULL;
-    r->status = status;
-    response_header(r, "Content-Type", "application/json");
     if (!text) {
         text = "null";
         len = 4;
     }
-    r->body = text;
-    r->body_len = len;
+    response_json_text(r, status, text, len);
 }
 
 void response_message(struct ing_response *r, struct arena *a, int status, const char *text)

@@ -35,6 +35,8 @@ const char *response_get_header(const struct ing_response *r, const char *name);
 /* Serializes `body` (plain, no slash escaping) as the response body; the
  * text is owned by `body`, which must outlive the write (keep it on the arena). */
 void response_json(struct ing_response *r, int status, json_object *body);
+/* JSON already serialized; `text` must outlive the write. */
+void response_json_text(struct ing_response *r, int status, const char *text, size_t len);
 /* {"message": text} with a status: the shape of every error we originate. */
 void response_message(struct ing_response *r, struct arena *a, int status, const char *text);
 const char *response_reason(int status);

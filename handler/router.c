@@ -146,10 +146,7 @@ static void serve_inngest(struct ing_ctx *c, struct ing_request *req, struct ing
         size_t len = 0;
         const char *text = introspection_text(srv, auth, &len);
         if (text) {
-            res->status = 200;
-            response_header(res, "Content-Type", "application/json");
-            res->body = text;
-            res->body_len = len;
+            response_json_text(res, 200, text, len);
         } else {
             response_json(res, 200, arena_keep_json(c->arena, introspection_body(srv, auth)));
         }
