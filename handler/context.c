@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "jcs.h"
 #include "limits.h"
 #include "mem_alloc.h"
 #include "server.h"
@@ -136,6 +137,14 @@ json_object *ing_json_parse(struct ing_ctx *c, const char *text)
         return NULL;
     }
     return ing_keep(c, v);
+}
+
+bool ing_json_parse_strict(struct ing_ctx *c, const char *text, size_t len, json_object **out)
+{
+    bool ok = jcs_parse_exact(text, len, out);
+    if (*out)
+        ing_keep(c, *out);
+    return ok;
 }
 
 void ing_json_set(json_object *obj, const char *key, json_object *value)

@@ -240,6 +240,11 @@ json_object *ing_json_double(struct ing_ctx *c, double v);
 json_object *ing_json_bool(struct ing_ctx *c, bool v);
 /* Parses text (bounded depth); NULL on a syntax error. */
 json_object *ing_json_parse(struct ing_ctx *c, const char *text);
+/* Parses untrusted text strictly (RFC 8259, bounded depth): refuses NaN,
+ * Infinity, comments, trailing bytes, invalid UTF-8, lone surrogates, a
+ * non-finite number (1e999) and an integer outside int64 (json-c would clamp
+ * it).  true with *out (NULL for JSON null), or false with *out NULL. */
+bool ing_json_parse_strict(struct ing_ctx *c, const char *text, size_t len, json_object **out);
 /* obj[key] = value, taking a reference of its own (value may be NULL → JSON null). */
 void ing_json_set(json_object *obj, const char *key, json_object *value);
 void ing_json_push(json_object *array, json_object *value);

@@ -18,9 +18,14 @@
  *
  * Numbers follow the signers, which parse every number as an IEEE double:
  * integers beyond 2^53 are rounded like any other number, not kept as text.
+ *
+ * The reader also serves ing_json_parse_strict() (untrusted bodies the app
+ * uses, such as its HTTP routes'): the same strictness, but integers kept
+ * exact as int64 and refused beyond it, so no value is silently changed.
  */
 #include "jcs.h"
 
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -494,6 +499,10 @@ char *jcs_serialize(json_object *value, size_t *len)
 struct reader {
     const char *p, *end;
     int depth;
+    /* true (jcs_parse_exact): an integer token becomes an exact int64 and one
+     * outside int64's range is refused; false (canonicalization): every number
+     * is a double, as the signers read it. */
+    bool exact_integers;
     struct buf scratch; /* decoded string being read */
 };
 
@@ -625,12 +634,25 @@ static bool read_number(struct reader *r, json_object **out)
             p++;
     }
     size_t n = (size_t)(p - s);
+    bool integer = !memchr(s, '.', n) && !memchr(s, 'e', n) && !memchr(s, 'E', n);
     char small[64];
     char *text = n < sizeof(small) ? small : mem_malloc(n + 1);
     if (!text)
         return false;
     memcpy(text, s, n);
     text[n] = '\0';
+    if (r->exact_integers && integer) {
+        errno = 0;
+        long long i = strtoll(text, NULL, 10);
+        bool in_range = errno == 0;
+        if (text != small)
+            mem_free(text);
+        if (!in_range)
+            return false; /* json-c would clamp it: refuse rather than change it */
+        r->p = p;
+        *out = json_object_new_int64((int64_t)i);
+        return *out != NULL;
+    }
     double d = strtod(text, NULL);
     if (text != small)
         mem_free(text);
@@ -779,20 +801,37 @@ static bool read_value(struct reader *r, json_object **out)
     }
 }
 
-char *jcs_canonicalize(const char *text, size_t text_len, size_t *len)
+/* The whole of text as one value plus optional whitespace; false when it is
+ * not that (*root is then NULL).  A true with *root NULL is JSON null. */
+static bool read_document(const char *text, size_t text_len, bool exact_integers, json_object **root)
 {
+    *root = NULL;
     /* json-c string lengths are int */
     if (!text || text_len > (size_t)INT32_MAX)
-        return NULL;
-    struct reader r = { text, text + text_len, 0, { NULL, 0, 0, false } };
-    json_object *root = NULL;
-    bool ok = read_value(&r, &root);
+        return false;
+    struct reader r = { text, text + text_len, 0, exact_integers, { NULL, 0, 0, false } };
+    bool ok = read_value(&r, root);
     mem_free(r.scratch.data);
     if (ok) {
         skip_ws(&r);
         ok = r.p == r.end;
     }
-    char *out = ok ? jcs_serialize(root, len) : NULL;
+    if (!ok) {
+        json_object_put(*root);
+        *root = NULL;
+    }
+    return ok;
+}
+
+char *jcs_canonicalize(const char *text, size_t text_len, size_t *len)
+{
+    json_object *root = NULL;
+    char *out = read_document(text, text_len, false, &root) ? jcs_serialize(root, len) : NULL;
     json_object_put(root);
     return out;
+}
+
+bool jcs_parse_exact(const char *text, size_t text_len, json_object **out)
+{
+    return read_document(text, text_len, true, out);
 }

@@ -377,6 +377,45 @@ static void test_call_bodies_are_canonical(void **state)
     json_object_put(root);
 }
 
+/* jcs_parse_exact (ing_json_parse_strict): the same strictness, integers kept
+ * exact within int64 and refused beyond it (json-c clamps them). */
+static void test_parse_exact(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {
+        "NaN", "-NaN", "Infinity", "-Infinity", "1e999", "-1e999", "123456789012345678901234567890",
+        "9223372036854775808", "-9223372036854775809", "18446744073709551616", "01", "1.", ".5", "+1",
+        "{\"a\":1,}", "[1,]", "{\"a\":1} x", "/* c */ 1", "'a'", "\"\\ud800\"", "\"\xff\"", "",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        json_object *v = (json_object *)1;
+        if (jcs_parse_exact(refused[i], strlen(refused[i]), &v))
+            fail_msg("accepted %s", refused[i]);
+        assert_null(v);
+    }
+    json_object *v = NULL;
+    const char *text = "{\"big\":9007199254740993,\"max\":9223372036854775807,\"min\":-9223372036854775808,"
+                       "\"d\":1.5,\"e\":1e3,\"z\":-0,\"s\":\"\\u00e9\",\"n\":null,\"a\":[true,false]}";
+    assert_true(jcs_parse_exact(text, strlen(text), &v));
+    json_object *m;
+    assert_true(json_object_object_get_ex(v, "big", &m) && json_object_is_type(m, json_type_int));
+    assert_true(json_object_get_int64(m) == 9007199254740993LL);
+    assert_true(json_object_object_get_ex(v, "max", &m) && json_object_get_int64(m) == INT64_MAX);
+    assert_true(json_object_object_get_ex(v, "min", &m) && json_object_get_int64(m) == INT64_MIN);
+    assert_true(json_object_object_get_ex(v, "d", &m) && json_object_is_type(m, json_type_double));
+    assert_true(json_object_object_get_ex(v, "e", &m) && json_object_is_type(m, json_type_double));
+    assert_true(json_object_get_double(m) == 1000.0);
+    assert_true(json_object_object_get_ex(v, "z", &m) && json_object_is_type(m, json_type_int));
+    assert_true(json_object_object_get_ex(v, "s", &m) && strcmp(json_object_get_string(m), "\xc3\xa9") == 0);
+    json_object_put(v);
+    /* null is a value, not a failure */
+    v = (json_object *)1;
+    assert_true(jcs_parse_exact(" null ", 6, &v));
+    assert_null(v);
+    /* canonicalization still reads integers as doubles, as the signers do */
+    expect("9007199254740993", "9007199254740992");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_serialize_trees),
         cmocka_unit_test(test_allocation_failures),
         cmocka_unit_test(test_call_bodies_are_canonical),
+        cmocka_unit_test(test_parse_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
