@@ -811,3 +811,26 @@ enum store_result store_get_book_count(struct store *s, const char *user_id, int
         *counted_at = at;
     return STORE_OK;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Rate limits                                                                */
+/* ------------------------------------------------------------------------ */
+
+enum store_result store_rate_hit(struct store *s, const char *key, int64_t window_seconds, int64_t *hits,
+                                 int64_t *retry_after)
+{
+    *hits = 0;
+    if (retry_after)
+        *retry_after = 0;
+    CHECK(s ? STORE_OK : STORE_RETRY);
+    CHECK(need_id(s, "rate-limit key", key));
+    if (window_seconds < 1 || window_seconds > STORE_MAX_RATE_WINDOW)
+        return bad(s, "the rate-limit window must be 1 s to 366 days");
+    CHECK(ready(s));
+    int64_t now = (int64_t)time(NULL);
+    int64_t start = now - now % window_seconds;
+    CHECK(s->be->rate_hit(s->conn, s->error, key, start, start + window_seconds, now, hits));
+    if (retry_after)
+        *retry_after = start + window_seconds - now;
+    return STORE_OK;
+}

@@ -153,7 +153,8 @@ void store_format_time(int64_t t, char out[32]);
 /* Counts one view of `slug` on `day` (its total and that day's bucket) unless
  * `event_id` was already counted: then nothing changes and *counted_now is
  * false.  *total is the total after the call either way.  The title is
- * remembered (the latest wins) for trending lists and summaries. */
+ * remembered for trending lists and summaries: the first one a post was
+ * counted with stays (a later view cannot rename the post). */
 enum store_result store_record_view(struct store *s, const char *slug, const char *title,
                                     const char *event_id, const char *day,
                                     int64_t *total, bool *counted_now);
@@ -268,5 +269,19 @@ enum store_result store_put_book_count(struct store *s, const char *user_id, int
                                        int64_t counted_at);
 enum store_result store_get_book_count(struct store *s, const char *user_id, int64_t *count,
                                        int64_t *counted_at, bool *found);
+
+/* ------------------------------------------------------------------------ */
+/* Rate limits                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Counts one hit of `key` (an id, at most STORE_MAX_ID bytes) in the current
+ * fixed window of window_seconds (1..STORE_MAX_RATE_WINDOW).  Windows start at
+ * multiples of window_seconds since the epoch, so every worker and host that
+ * shares the store counts the same window.  *hits = the window's hits, this
+ * one included; *retry_after (may be NULL) = seconds until the window ends
+ * (at least 1).  Not idempotent: every call is a hit. */
+#define STORE_MAX_RATE_WINDOW (366 * 24 * 3600)
+enum store_result store_rate_hit(struct store *s, const char *key, int64_t window_seconds, int64_t *hits,
+                                 int64_t *retry_after);
 
 #endif

@@ -84,6 +84,12 @@ struct store_backend {
                                         int64_t counted_at);
     enum store_result (*get_book_count)(struct store_conn *c, char *err, const char *user_id, int64_t *count,
                                         int64_t *counted_at, bool *found);
+
+    /* Counts one hit of key in the window [window_start, window_end) (Unix
+     * seconds); *hits = that window's hits, this one included.  A counter is
+     * forgotten once now >= window_end. */
+    enum store_result (*rate_hit)(struct store_conn *c, char *err, const char *key, int64_t window_start,
+                                  int64_t window_end, int64_t now, int64_t *hits);
 };
 
 extern const struct store_backend store_sqlite_backend;

@@ -28,6 +28,7 @@
  *   P payment:<payment intent id>
  *   P sessions, P sessions:expiry         hash id → user; zset id by expiry
  *   P readwise:tokens, P readwise:books:<user>
+ *   P rate:<key>:<window start>           hits of a rate-limit window, expiring at its end
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -506,7 +507,7 @@ static enum store_result redis_open(const struct store_options *o, struct store_
 static const char record_view_script[] =
     "if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then "
     "  local total = redis.call('HINCRBY', KEYS[2], ARGV[1], 1) "
-    "  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) "
+    "  redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[2]) "
     "  redis.call('HINCRBY', KEYS[4], ARGV[1], 1) "
     "  redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5]) "
     "  return {total, 1} "
@@ -1041,6 +1042,40 @@ static enum store_result redis_get_book_count(struct store_conn *c, char *err, c
     return STORE_OK;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Rate limits                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* One counter per key and window; the first hit sets its expiry, in the same
+ * script, so no counter outlives its window. */
+static const char rate_hit_script[] =
+    "local n = redis.call('INCR', KEYS[1]) "
+    "if n == 1 then redis.call('EXPIREAT', KEYS[1], ARGV[1]) end "
+    "return n";
+
+static enum store_result redis_rate_hit(struct store_conn *c, char *err, const char *key, int64_t window_start,
+                                        int64_t window_end, int64_t now, int64_t *hits)
+{
+    (void)now; /* Redis drops a passed window by itself (EXPIREAT) */
+    CONNECTED(c, err);
+    struct args a = {0};
+    eval_args(&a, rate_hit_script, 1);
+    key_arg(&a, c, "rate:%s:%lld", key, (long long)window_start);
+    arg_int(&a, window_end);
+    redisReply *reply;
+    enum store_result r = command(c, err, &a, "counting a rate-limit hit", &reply);
+    if (r != STORE_OK)
+        return r;
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        store_msg(err, "%s answered a rate-limit count in an unexpected shape", c->where);
+        r = STORE_FAILED;
+    } else {
+        *hits = reply->integer;
+    }
+    freeReplyObject(reply);
+    return r;
+}
+
 const struct store_backend store_redis_backend = {
     .name = "redis",
     .open = redis_open,
@@ -1065,4 +1100,5 @@ const struct store_backend store_redis_backend = {
     .list_readwise_accounts = redis_list_readwise_accounts,
     .put_book_count = redis_put_book_count,
     .get_book_count = redis_get_book_count,
+    .rate_hit = redis_rate_hit,
 };

@@ -15,6 +15,7 @@
  *   2  view_events.recorded_at, so that a view's event id is forgotten after
  *      STORE_VIEW_DEDUP_SECONDS instead of kept for ever; indexes for the
  *      queries by day, customer and expiry
+ *   3  rate_limits: the counters of the routes' rate limits (rate_limit.c)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +61,10 @@ static const char *const migrations[] = {
     "CREATE INDEX daily_views_day ON daily_views (day);"
     "CREATE INDEX subscriptions_customer ON subscriptions (customer_id);"
     "CREATE INDEX sessions_expires_at ON sessions (expires_at);",
+    /* 3 */
+    "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL, hits INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX rate_limits_expires_at ON rate_limits (expires_at);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -396,7 +401,7 @@ static enum store_result sqlite_record_view(struct store_conn *c, char *err, con
     if (r == STORE_OK && inserted &&
         (r = prepare(c, err, &st,
                      "INSERT INTO posts (slug, title, total_views) VALUES (?1, ?2, 1) ON CONFLICT (slug) "
-                     "DO UPDATE SET total_views = total_views + 1, title = excluded.title",
+                     "DO UPDATE SET total_views = total_views + 1", /* the first title stays */
                      "ss", slug, title)) == STORE_OK)
         r = run(c, err, st, NULL);
     if (r == STORE_OK && inserted &&
@@ -720,6 +725,40 @@ static enum store_result sqlite_get_book_count(struct store_conn *c, char *err, 
     return STORE_OK;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Rate limits                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* One row per key: the window it counts and its hits; a hit in a newer window
+ * starts the count again.  Rows whose window has passed are dropped first, so
+ * the table holds only the keys seen in their current window. */
+static enum store_result sqlite_rate_hit(struct store_conn *c, char *err, const char *key, int64_t window_start,
+                                         int64_t window_end, int64_t now, int64_t *hits)
+{
+    sqlite3_stmt *st;
+    bool row = false;
+    enum store_result r = begin_write(c, err);
+    if (r != STORE_OK)
+        return r;
+    if ((r = prepare(c, err, &st, "DELETE FROM rate_limits WHERE expires_at <= ?", "i", now)) == STORE_OK)
+        r = run(c, err, st, NULL);
+    if (r == STORE_OK &&
+        (r = prepare(c, err, &st,
+                     "INSERT INTO rate_limits (key, window_start, expires_at, hits) VALUES (?1, ?2, ?3, 1) "
+                     "ON CONFLICT (key) DO UPDATE SET "
+                     "hits = CASE WHEN window_start = excluded.window_start THEN hits + 1 ELSE 1 END, "
+                     "window_start = excluded.window_start, expires_at = excluded.expires_at",
+                     "sii", key, window_start, window_end)) == STORE_OK)
+        r = run(c, err, st, NULL);
+    if (r == STORE_OK &&
+        (r = prepare(c, err, &st, "SELECT hits FROM rate_limits WHERE key = ?", "s", key)) == STORE_OK &&
+        (r = first_row(c, err, st, &row)) == STORE_OK) {
+        *hits = row ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+    }
+    return finish(c, err, r);
+}
+
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = sqlite_open,
@@ -744,4 +783,5 @@ const struct store_backend store_sqlite_backend = {
     .list_readwise_accounts = sqlite_list_readwise_accounts,
     .put_book_count = sqlite_put_book_count,
     .get_book_count = sqlite_get_book_count,
+    .rate_hit = sqlite_rate_hit,
 };

@@ -732,7 +732,7 @@ static void sqlite_migrates_a_version_1_file(void **state)
     struct store *s = store_open_with(&o, err, sizeof err);
     if (!s)
         fail_msg("%s", err);
-    assert_int_equal(user_version_of(path), 2);
+    assert_int_equal(user_version_of(path), 3);
     int64_t total;
     bool counted = true;
     /* the event id recorded before the migration is still known */
@@ -746,12 +746,15 @@ static void sqlite_migrates_a_version_1_file(void **state)
     bool found;
     ok(s, store_get_readwise_token(s, "u1", token, sizeof token, &found), "token");
     assert_string_equal(token, "token-v1");
+    int64_t hits = 0;
+    ok(s, store_rate_hit(s, "migrated", 60, &hits, NULL), "rate limits after the migration");
+    assert_int_equal(hits, 1);
     store_close(s);
 
     /* opening again finds nothing to do */
     s = store_open_with(&o, err, sizeof err);
     assert_non_null(s);
-    assert_int_equal(user_version_of(path), 2);
+    assert_int_equal(user_version_of(path), 3);
     store_close(s);
 }
 
@@ -768,7 +771,7 @@ static void sqlite_creates_an_empty_file_schema(void **state)
     struct store *s = store_open_with(&o, err, sizeof err);
     if (!s)
         fail_msg("%s", err);
-    assert_int_equal(user_version_of(path), 2);
+    assert_int_equal(user_version_of(path), 3);
     int64_t total;
     ok(s, store_record_view(s, "a", "A", "evt", "2024-05-01", &total, NULL), "view");
     assert_int_equal(total, 1);
@@ -1166,6 +1169,75 @@ static void times_parse_and_format(void **state)
     assert_string_equal(buf, "2024-05-01T12:00:00Z");
 }
 
+/* Issue 13, finding 7: a later view (anyone may send one) cannot rename a post. */
+static void view_title_is_kept_from_the_first_view(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t total;
+    OK(fx, store_record_view(fx->s, "p", "The real title", "evt-1", "2024-05-01", &total, NULL));
+    OK(fx, store_record_view(fx->s, "p", "<script>alert(1)</script> Hacked", "evt-2", "2024-05-01", &total, NULL));
+    assert_int_equal(total, 2);
+    json_object *top;
+    OK(fx, store_top_posts(fx->s, "2024-05-01", 10, &top));
+    assert_int_equal(json_object_array_length(top), 1);
+    assert_string_equal(str_of(json_object_array_get_idx(top, 0), "title"), "The real title");
+    json_object_put(top);
+}
+
+/* Issue 13, findings 3 and 7: the rate-limit counters the routes share. */
+static void rate_hits_count_per_key_and_window(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t hits = -1, retry = -1;
+    for (int i = 1; i <= 3; i++) {
+        OK(fx, store_rate_hit(fx->s, "contact:a", 3600, &hits, &retry));
+        assert_int_equal(hits, i);
+        assert_true(retry >= 1 && retry <= 3600);
+    }
+    OK(fx, store_rate_hit(fx->s, "contact:b", 3600, &hits, NULL));
+    assert_int_equal(hits, 1);
+    /* another window length is another count */
+    OK(fx, store_rate_hit(fx->s, "contact:a", 86400, &hits, &retry));
+    assert_true(hits == 1 || hits == 4); /* the same key: a new window restarts it */
+    assert_true(retry >= 1 && retry <= 86400);
+
+    /* a passed window starts again at 1 */
+    OK(fx, store_rate_hit(fx->s, "short", 1, &hits, &retry));
+    assert_int_equal(retry, 1);
+    time_t t0 = time(NULL);
+    while (time(NULL) == t0)
+        usleep(20 * 1000);
+    OK(fx, store_rate_hit(fx->s, "short", 1, &hits, NULL));
+    assert_int_equal(hits, 1);
+    OK(fx, store_rate_hit(fx->s, "short", 1, &hits, NULL));
+    assert_true(hits == 2 || hits == 1); /* 1 if the second turned meanwhile */
+
+    /* bad input */
+    assert_int_equal(store_rate_hit(fx->s, "", 60, &hits, NULL), STORE_FAILED);
+    assert_int_equal(store_rate_hit(fx->s, NULL, 60, &hits, NULL), STORE_FAILED);
+    assert_int_equal(store_rate_hit(fx->s, "k", 0, &hits, NULL), STORE_FAILED);
+    assert_int_equal(store_rate_hit(fx->s, "k", STORE_MAX_RATE_WINDOW + 1, &hits, NULL), STORE_FAILED);
+    char long_key[STORE_MAX_ID + 2];
+    memset(long_key, 'k', sizeof long_key - 1);
+    long_key[sizeof long_key - 1] = '\0';
+    assert_int_equal(store_rate_hit(fx->s, long_key, 60, &hits, NULL), STORE_FAILED);
+    assert_int_equal(hits, 0);
+}
+
+/* Two connections (two workers, or two hosts on one Redis) count together. */
+static void rate_hits_are_shared_between_connections(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *other = open_store(fx, fx->prefix);
+    int64_t hits = 0;
+    OK(fx, store_rate_hit(fx->s, "shared", 600, &hits, NULL));
+    ok(other, store_rate_hit(other, "shared", 600, &hits, NULL), "the other connection");
+    assert_int_equal(hits, 2);
+    OK(fx, store_rate_hit(fx->s, "shared", 600, &hits, NULL));
+    assert_int_equal(hits, 3);
+    store_close(other);
+}
+
 /* ------------------------------------------------------------------------ */
 
 #define SHARED_TESTS                                                                               \
@@ -1178,7 +1250,10 @@ static void times_parse_and_format(void **state)
     cmocka_unit_test_setup_teardown(payments_are_recorded_once, test_setup, test_teardown),        \
     cmocka_unit_test_setup_teardown(github_cache_is_replaced, test_setup, test_teardown),          \
     cmocka_unit_test_setup_teardown(only_expired_sessions_are_deleted, test_setup, test_teardown), \
-    cmocka_unit_test_setup_teardown(readwise_accounts_are_replaced, test_setup, test_teardown)
+    cmocka_unit_test_setup_teardown(readwise_accounts_are_replaced, test_setup, test_teardown),       \
+    cmocka_unit_test_setup_teardown(view_title_is_kept_from_the_first_view, test_setup, test_teardown), \
+    cmocka_unit_test_setup_teardown(rate_hits_count_per_key_and_window, test_setup, test_teardown),     \
+    cmocka_unit_test_setup_teardown(rate_hits_are_shared_between_connections, test_setup, test_teardown)
 
 int main(void)
 {
