@@ -9,7 +9,9 @@
  * Each email carries an Idempotency-Key made of the event id and the step id:
  * a retried step (the answer was lost, a 5xx came back) repeats the same key
  * and Resend sends nothing new.  Emails are plain text, so a message can
- * never inject markup.  Must never log an email's text, the API key, or put
+ * never inject markup.  The confirmation goes to whatever address the form
+ * named, so it quotes nothing the form sent (not the name, not the message):
+ * our fixed words are all a stranger can make us mail to someone.  Must never log an email's text, the API key, or put
  * either in a step's output (step outputs are stored by Inngest).
  */
 #include <string.h>
@@ -99,10 +101,9 @@ static json_object *send_notification(struct ing_ctx *c, void *arg)
 static json_object *send_confirmation(struct ing_ctx *c, void *arg)
 {
     const struct contact_form *f = arg;
-    const char *text = ing_sprintf(c,
-                                   "Hi %s,\n\nThank you for your message: it has reached us and "
-                                   "we will answer as soon as we can.\n",
-                                   f->name);
+    const char *text = "Hello,\n\nThank you for your message: it has reached us and "
+                       "we will answer as soon as we can.\n\nIf you did not write to us, you can "
+                       "ignore this email.\n";
     struct email e = {.step = "send-confirmation-email", .form = f, .to = f->email,
                       .subject = "We received your message", .text = text};
     return send_email(c, &e);

@@ -5,8 +5,17 @@
  * Limits (characters after trimming): name 100, email 254 bytes, message
  * 5,000 (line breaks allowed).  Every bad field is reported at once so a
  * form can mark them all.  The message text is never logged.
+ *
+ * The form makes us send an email to the address it names, so a valid form
+ * is counted against two limits (rate_limit.h) before anything is queued: per
+ * client (CONTACT_RATE_LIMIT_CLIENT) and per recipient address, in any case
+ * (CONTACT_RATE_LIMIT_RECIPIENT); over either, 429 with Retry-After.
  */
+#include <ctype.h>
+#include <string.h>
+
 #include "product.h"
+#include "rate_limit.h"
 #include "route_io.h"
 #include "validate.h"
 
@@ -39,6 +48,15 @@ void contact_route(const struct ing_http_request *req, struct ing_http_response 
         route_fail_fields(req, res, errors);
         return;
     }
+
+    char *recipient = ing_strdup(c, email);
+    for (char *p = recipient; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    const char *client[] = {rate_limit_client(req), NULL};
+    const char *to[] = {recipient, NULL};
+    if (!rate_limit_allow(req, res, &rate_contact_client, client) ||
+        !rate_limit_allow(req, res, &rate_contact_recipient, to))
+        return;
 
     json_object *data = ing_json_object(c);
     ing_json_set(data, "name", ing_json_string(c, name));

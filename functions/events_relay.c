@@ -5,12 +5,27 @@
  *
  * Accepts one event {name, data?, id?, ts?} or a list of 1..100 of them and
  * answers 202 {"ids":[…]} in the same order.  Every item is checked before
- * anything is sent, so a bad item means nothing is queued.  Names under
- * inngest/ (any case) are Inngest's own and refused.  Other fields are
+ * anything is sent, so a bad item means nothing is queued.  Other fields are
  * refused rather than dropped, so a caller never believes a field was relayed.
+ *
+ * The token opens only the names an operator chose (issue 13, finding 5):
+ *   - a name must start with one of the prefixes of EVENTS_RELAY_ALLOW
+ *     (comma-separated; default RELAY_DEFAULT_ALLOW, which leaves out stripe/,
+ *     whose events only the Stripe-signed webhook may send, and the product's
+ *     own routes' contact/ and blog/, which have their own checks and rate
+ *     limits); "*" allows every name;
+ *   - names under inngest/ (any case) are Inngest's own and always refused;
+ *   - a caller's id is sent as "relay-<id>": Inngest de-duplicates by id, and
+ *     an id the caller chose must never match the id of an event another path
+ *     sends (a Stripe event's evt_…, a milestone's), nor pre-empt it;
+ *   - ts is an integer of milliseconds since the epoch, from 2000-01-01 to a
+ *     day ahead of now.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "product.h"
 #include "route_io.h"
@@ -22,6 +37,45 @@
 /* The Event API's own bound on an event name (MaxEventNameLength). */
 #define RELAY_MAX_NAME 512
 #define RELAY_MAX_ID 256
+/* What a backend or an operator relays; see the header comment. */
+#define RELAY_DEFAULT_ALLOW "app/,readwise/,github/,analytics/"
+/* Sent in front of a caller's id (the store's ids stay within STORE_MAX_ID). */
+#define RELAY_ID_PREFIX "relay-"
+/* ts bounds: 2000-01-01T00:00:00Z, and a day of clock skew ahead of now. */
+#define RELAY_MIN_TS_MS INT64_C(946684800000)
+#define RELAY_MAX_AHEAD_MS INT64_C(86400000)
+
+const char *events_relay_allow_list(void)
+{
+    const char *v = getenv("EVENTS_RELAY_ALLOW");
+    return v && *v ? v : RELAY_DEFAULT_ALLOW;
+}
+
+/* Whether `name` starts with one of the comma-separated prefixes of `allow`
+ * (blanks around each ignored; "*" matches every name). */
+bool events_relay_allowed(const char *allow, const char *name)
+{
+    for (const char *p = allow; *p;) {
+        p += strspn(p, " \t,");
+        size_t n = strcspn(p, ",");
+        size_t len = n;
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len == 1 && p[0] == '*')
+            return true;
+        if (len > 0 && strncmp(name, p, len) == 0)
+            return true;
+        p += n;
+    }
+    return false;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Why item is not a relayable event (NULL when it is); *out is its copy. */
 static const char *check_item(struct ing_ctx *c, json_object *item, json_object **out)
@@ -41,20 +95,24 @@ static const char *check_item(struct ing_ctx *c, json_object *item, json_object 
         return ing_sprintf(c, "\"name\" %s", why);
     if (strncasecmp(name, "inngest/", 8) == 0)
         return "\"name\" must not start with inngest/ (reserved for Inngest)";
+    if (!events_relay_allowed(events_relay_allow_list(), name))
+        return "\"name\" is not relayable: it must start with a prefix listed in EVENTS_RELAY_ALLOW";
     json_object *data = ing_json_get(item, "data");
     if (data && !json_object_is_type(data, json_type_object))
         return "\"data\" must be an object";
     if ((why = validate_text(c, item, "id", &id_rule, &id)))
         return ing_sprintf(c, "\"id\" %s", why);
     json_object *ts = ing_json_get(item, "ts");
-    if (ts && (!json_object_is_type(ts, json_type_int) || json_object_get_int64(ts) < 0))
-        return "\"ts\" must be a non-negative integer (milliseconds since the epoch)";
+    if (ts && (!json_object_is_type(ts, json_type_int) || json_object_get_int64(ts) < RELAY_MIN_TS_MS ||
+               json_object_get_int64(ts) > now_ms() + RELAY_MAX_AHEAD_MS))
+        return "\"ts\" must be an integer of milliseconds since the epoch, from 2000-01-01 to a day "
+               "from now";
 
     json_object *event = ing_json_object(c);
     ing_json_set(event, "name", ing_json_string(c, name));
     ing_json_set(event, "data", data ? data : ing_json_object(c));
     if (id)
-        ing_json_set(event, "id", ing_json_string(c, id));
+        ing_json_set(event, "id", ing_json_string(c, ing_sprintf(c, RELAY_ID_PREFIX "%s", id)));
     if (ts)
         ing_json_set(event, "ts", ts);
     *out = event;

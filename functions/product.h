@@ -4,6 +4,7 @@
 #ifndef PRODUCT_H
 #define PRODUCT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "inngest.h"
@@ -38,6 +39,9 @@ void contact_route(const struct ing_http_request *req, struct ing_http_response 
 void views_route(const struct ing_http_request *req, struct ing_http_response *res);
 void stripe_webhook_route(const struct ing_http_request *req, struct ing_http_response *res);
 void events_relay_route(const struct ing_http_request *req, struct ing_http_response *res);
+/* events_relay.c: EVENTS_RELAY_ALLOW or its default, and the prefix match */
+const char *events_relay_allow_list(void);
+bool events_relay_allowed(const char *allow, const char *name);
 void readwise_accounts_route(const struct ing_http_request *req, struct ing_http_response *res);
 /* routes.c: says once, at start, which routes are disabled by a missing
  * setting (by name, never a value); the app's on_start calls it */

@@ -26,7 +26,8 @@ void route_fail_fields(const struct ing_http_request *req, struct ing_http_respo
 bool route_is_post(const struct ing_http_request *req, struct ing_http_response *res);
 
 /* The body as JSON (any type), or NULL after a 400: empty, a NUL byte, not
- * JSON (syntax, trailing bytes, nesting deeper than the SDK's bound). */
+ * strict JSON (ing_json_parse_strict: syntax, NaN or Infinity, a number out of
+ * range, trailing bytes, nesting deeper than the SDK's bound). */
 json_object *route_json_body(const struct ing_http_request *req, struct ing_http_response *res);
 /* The same, and it must be an object. */
 json_object *route_json_object(const struct ing_http_request *req, struct ing_http_response *res);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "product.h"
+#include "rate_limit.h"
 
 #define KIB 1024u
 
@@ -58,5 +59,12 @@ void routes_report_settings(void)
         ing_log(ING_LOG_WARN, "STRIPE_WEBHOOK_SECRET does not start with whsec_: Stripe's signatures "
                               "will not match (use the endpoint's signing secret, whole)");
     report_token("EVENTS_RELAY_TOKEN", "/api/events");
+    const char *allow = events_relay_allow_list();
+    if (events_relay_allowed(allow, "stripe/checkout.session.completed"))
+        ing_log(ING_LOG_WARN, "EVENTS_RELAY_ALLOW lets /api/events send stripe/ events: a holder of "
+                              "EVENTS_RELAY_TOKEN can then act as Stripe without its signature");
+    else
+        ing_log(ING_LOG_DEBUG, "/api/events relays names starting with: %s", allow);
     report_token("ADMIN_TOKEN", "/api/readwise/accounts");
+    rate_limit_report_settings();
 }

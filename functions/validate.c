@@ -121,6 +121,25 @@ const char *validate_email(const char *s)
     return NULL;
 }
 
+const char *validate_label(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        unsigned long cp;
+        size_t n = utf8_next(u, len, i, &cp);
+        if (n == 0)
+            return "must be valid UTF-8 without control characters";
+        if (cp == '<' || cp == '>')
+            return "must not contain < or > (it is shown as text, never as markup)";
+        if ((cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+            (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF)
+            return "must not contain invisible or text-direction control characters";
+        i += n;
+    }
+    return NULL;
+}
+
 const char *validate_slug(const char *s)
 {
     size_t n = strlen(s);

@@ -39,6 +39,11 @@ bool validate_utf8_text(const char *s, size_t len, bool multiline, size_t *chars
  * characters, " ( ) , : ; < > [ \ ]. */
 const char *validate_email(const char *s);
 
+/* Text shown as a label (a post's title), already through validate_text: no
+ * < or > (it is never markup) and none of the invisible or reordering
+ * controls U+200B..U+200F, U+202A..U+202E, U+2060..U+2069, U+FEFF. */
+const char *validate_label(const char *s);
+
 #define VALIDATE_MAX_SLUG 200
 /* 1..200 characters of a-z, 0-9 and '-'. */
 const char *validate_slug(const char *s);

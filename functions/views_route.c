@@ -11,14 +11,24 @@
  * anything that is not a short code is ignored.
  * Beacons may arrive as text/plain (navigator.sendBeacon with a string), so
  * the content type is not checked.
+ *
+ * Anyone may send this beacon (issue 13, finding 7), so:
+ *   - the title is a label, not markup: at most VIEWS_MAX_TITLE characters, on
+ *     one line, without < or > and without the Unicode controls that reorder
+ *     or hide text (U+200B..U+200F, U+202A..U+202E, U+2060..U+2069, U+FEFF);
+ *     and the store keeps the title a post was first seen with (a later
+ *     beacon cannot rename a post);
+ *   - views are counted against VIEWS_RATE_LIMIT per client and post (429
+ *     with Retry-After past it), so no one client inflates a count.
  */
 #include <string.h>
 
 #include "product.h"
+#include "rate_limit.h"
 #include "route_io.h"
 #include "validate.h"
 
-#define VIEWS_MAX_TITLE 300
+#define VIEWS_MAX_TITLE 200
 #define VIEWS_MAX_REFERRER 2048
 #define VIEWS_MAX_REGION 64
 
@@ -54,7 +64,7 @@ void views_route(const struct ing_http_request *req, struct ing_http_response *r
     json_object *errors = ing_json_object(c);
     if ((why = validate_text(c, view, "slug", &slug_rule, &slug)) || (why = validate_slug(slug)))
         ing_json_set(errors, "slug", ing_json_string(c, why));
-    if ((why = validate_text(c, view, "title", &title_rule, &title)))
+    if ((why = validate_text(c, view, "title", &title_rule, &title)) || (why = validate_label(title)))
         ing_json_set(errors, "title", ing_json_string(c, why));
     if ((why = validate_text(c, view, "referrer", &referrer_rule, &referrer)))
         ing_json_set(errors, "referrer", ing_json_string(c, why));
@@ -62,6 +72,10 @@ void views_route(const struct ing_http_request *req, struct ing_http_response *r
         route_fail_fields(req, res, errors);
         return;
     }
+
+    const char *client_and_post[] = {rate_limit_client(req), slug, NULL};
+    if (!rate_limit_allow(req, res, &rate_views, client_and_post))
+        return;
 
     json_object *data = ing_json_object(c);
     ing_json_set(data, "slug", ing_json_string(c, slug));

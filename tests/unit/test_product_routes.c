@@ -31,6 +31,7 @@
 #include "server.h"
 
 #include "product.h"
+#include "rate_limit.h"
 #include "store.h"
 
 #define ID_1 "01JROUTE0000000000000000001"
@@ -63,6 +64,7 @@ struct answer {
     json_object *json;       /* parsed body, NULL when empty or not JSON */
     char allow[64];
     char www_auth[64];
+    char retry_after[32];
     char log[8192];          /* what the request wrote to stderr */
 };
 
@@ -145,6 +147,10 @@ static void clear_route_env(void)
     unsetenv("ADMIN_TOKEN");
     unsetenv("INNGEST_TRUST_FORWARDED");
     unsetenv("INNGEST_SIGNING_KEY");
+    unsetenv("EVENTS_RELAY_ALLOW");
+    unsetenv("CONTACT_RATE_LIMIT_CLIENT");
+    unsetenv("CONTACT_RATE_LIMIT_RECIPIENT");
+    unsetenv("VIEWS_RATE_LIMIT");
 }
 
 static void harness_stop(struct harness *h)
@@ -228,6 +234,8 @@ static void serve_raw(struct harness *h, const char *method, const char *path, c
     snprintf(out->allow, sizeof(out->allow), "%s", allow ? allow : "");
     const char *auth = response_get_header(&res, "WWW-Authenticate");
     snprintf(out->www_auth, sizeof(out->www_auth), "%s", auth ? auth : "");
+    const char *retry = response_get_header(&res, "Retry-After");
+    snprintf(out->retry_after, sizeof(out->retry_after), "%s", retry ? retry : "");
     ctx_release(c);
 }
 
@@ -485,8 +493,6 @@ static void test_contact_lists_every_bad_field(void **s)
         {"{\"name\":\"A\\u0000B\",\"email\":\"a@b.co\",\"message\":\"ok\"}", {"name"}, "control"},
         {"{\"name\":\"A\\u0007\",\"email\":\"a@b.co\",\"message\":\"ok\\u001b[31m\"}", {"name", "message"},
          "control"},
-        {"{\"name\":\"\xff\xfe\",\"email\":\"a@b.co\",\"message\":\"ok\"}", {"name"}, "UTF-8"},
-        {"{\"name\":\"A\",\"email\":\"a@b.co\",\"message\":\"\xed\xa0\x80\"}", {"message"}, "UTF-8"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct answer a;
@@ -501,6 +507,19 @@ static void test_contact_lists_every_bad_field(void **s)
         assert_int_equal(json_object_object_length(errors), want);
         if (!strstr(str_at(errors, cases[i].fields[0]), cases[i].says))
             fail_msg("case %zu: %s lacks \"%s\"", i, a.body, cases[i].says);
+        answer_free(&a);
+    }
+
+    /* bytes that are not UTF-8 (or encode a surrogate) make the body not JSON
+     * at all (RFC 8259 §8.1): the strict reader refuses it as a whole */
+    const char *not_utf8[] = {"{\"name\":\"\xff\xfe\",\"email\":\"a@b.co\",\"message\":\"ok\"}",
+                              "{\"name\":\"A\",\"email\":\"a@b.co\",\"message\":\"\xed\xa0\x80\"}"};
+    for (size_t i = 0; i < sizeof(not_utf8) / sizeof(not_utf8[0]); i++) {
+        struct answer a;
+        serve(&h, "/api/contact", not_utf8[i], NULL, &a);
+        expect_failure_shape(&a, 400);
+        if (!strstr(str_at(a.json, "error"), "UTF-8"))
+            fail_msg("not UTF-8 case %zu: %s", i, a.body);
         answer_free(&a);
     }
 
@@ -693,8 +712,8 @@ static void test_views_validation(void **s)
     char long_slug[256], long_title[400], body[1024];
     memset(long_slug, 'a', 201);
     long_slug[201] = '\0';
-    memset(long_title, 't', 301);
-    long_title[301] = '\0';
+    memset(long_title, 't', 201);
+    long_title[201] = '\0';
     struct {
         const char *slug_json;
         const char *title_json;
@@ -710,6 +729,11 @@ static void test_views_validation(void **s)
         {"\"ok\"", "\"\"", "title"},
         {"\"ok\"", "[\"T\"]", "title"},
         {"\"ok\"", "\"a\\nb\"", "title"},
+        {"\"ok\"", "\"<script>alert(1)</script> Hacked\"", "title"},
+        {"\"ok\"", "\"a > b\"", "title"},
+        {"\"ok\"", "\"evil\\u202Egnp.exe\"", "title"},
+        {"\"ok\"", "\"zero\\u200Bwidth\"", "title"},
+        {"\"ok\"", "\"bom\\uFEFF\"", "title"},
         {"null", "null", NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -731,7 +755,7 @@ static void test_views_validation(void **s)
     serve(&h, "/api/views", body, NULL, &a);
     expect_failure_shape(&a, 400);
     assert_non_null(str_at(a.json, "errors.slug"));
-    assert_string_equal(str_at(a.json, "errors.title"), "must be at most 300 characters");
+    assert_string_equal(str_at(a.json, "errors.title"), "must be at most 200 characters");
     assert_string_equal(str_at(a.json, "errors.referrer"), "must be a string");
     answer_free(&a);
     assert_int_equal(sent_count(&h), 0);
@@ -739,7 +763,7 @@ static void test_views_validation(void **s)
 
     harness_start(&h, &ok_one);
     long_slug[200] = '\0';
-    long_title[300] = '\0';
+    long_title[200] = '\0';
     snprintf(body, sizeof(body), "{\"slug\":\"%s\",\"title\":\"%s\"}", long_slug, long_title);
     serve(&h, "/api/views", body, NULL, &a);
     assert_int_equal(a.status, 202);
@@ -1032,7 +1056,7 @@ static void test_relay_forwards_one_or_a_list(void **s)
     assert_int_equal(json_object_array_length(events), 2);
     json_object *a0 = json_object_array_get_idx(events, 0), *a1 = json_object_array_get_idx(events, 1);
     assert_string_equal(str_at(a0, "name"), "app/a");
-    assert_string_equal(str_at(a0, "id"), "dedup-1");
+    assert_string_equal(str_at(a0, "id"), "relay-dedup-1"); /* namespaced: never a Stripe evt_ id */
     assert_int_equal(json_object_get_int(ing_json_get(ing_json_get(a0, "data"), "n")), 1);
     assert_string_equal(str_at(a1, "name"), "app/b");
     assert_int_equal(json_object_get_int64(ing_json_get(a1, "ts")), 1700000000000LL);
@@ -1307,6 +1331,396 @@ static void test_start_report_names_what_is_missing(void **s)
     unsetenv("ADMIN_TOKEN");
 }
 
+/* ------------------------------------------------------------------------ */
+/* Issue 13: strict bodies, the relay's allow-list, ids and ts, rate limits  */
+/* ------------------------------------------------------------------------ */
+
+#define CONTACT_FORM(email) "{\"name\":\"Ada\",\"email\":\"" email "\",\"message\":\"Hello\"}"
+
+/* A 429 with a Retry-After of 1..max seconds, in the usual failure shape. */
+static void expect_429(const struct answer *a, long max)
+{
+    expect_failure_shape(a, 429);
+    char *end = NULL;
+    long v = strtol(a->retry_after, &end, 10);
+    if (!a->retry_after[0] || *end || v < 1 || v > max)
+        fail_msg("Retry-After \"%s\", want 1..%ld", a->retry_after, max);
+}
+
+/* Finding 9: NaN, Infinity, 1e999 and integers beyond 64 bits are not JSON we
+ * accept (json-c took them and forwarded NaN or a clamped 18446744073709551615). */
+static void test_route_bodies_are_parsed_strictly(void **s)
+{
+    (void)s;
+    const char *const auth[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    const char *numbers[] = {"NaN", "-NaN", "Infinity", "-Infinity", "1e999", "-1e999",
+                             "123456789012345678901234567890", "18446744073709551616",
+                             "9223372036854775808", "01", "1.", ".5", "+1", "0x10"};
+    char body[256];
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+        struct answer a;
+        snprintf(body, sizeof(body), "{\"name\":\"app/x\",\"data\":{\"n\":%s}}", numbers[i]);
+        serve(&h, "/api/events", body, auth, &a);
+        expect_failure_shape(&a, 400);
+        if (!strstr(str_at(a.json, "error"), "not valid JSON"))
+            fail_msg("events with %s: %s", numbers[i], a.body);
+        answer_free(&a);
+        snprintf(body, sizeof(body), "{\"slug\":\"p\",\"title\":\"T\",\"n\":%s}", numbers[i]);
+        serve(&h, "/api/views", body, NULL, &a);
+        expect_failure_shape(&a, 400);
+        answer_free(&a);
+    }
+    /* the issue's request: a 30-digit ts */
+    struct answer a;
+    serve(&h, "/api/events", "{\"name\":\"app/x\",\"ts\":123456789012345678901234567890}", auth, &a);
+    expect_failure_shape(&a, 400);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+
+    /* numbers in range pass unchanged: integers exact past 2^53, the int64 ends */
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    serve(&h, "/api/events",
+          "{\"name\":\"app/x\",\"data\":{\"big\":9007199254740993,\"max\":9223372036854775807,"
+          "\"min\":-9223372036854775808,\"half\":0.5,\"tiny\":1e-300,\"neg0\":-0}}",
+          auth, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    json_object *events = sent_events(&h, 0);
+    json_object *data = ing_json_get(json_object_array_get_idx(events, 0), "data");
+    assert_int_equal(json_object_get_int64(ing_json_get(data, "big")), 9007199254740993LL);
+    assert_int_equal(json_object_get_int64(ing_json_get(data, "max")), INT64_MAX);
+    assert_int_equal(json_object_get_int64(ing_json_get(data, "min")), INT64_MIN);
+    assert_true(json_object_get_double(ing_json_get(data, "half")) == 0.5);
+    json_object_put(events);
+    harness_stop(&h);
+}
+
+/* Finding 9: ts is milliseconds since the epoch, from 2000 to a day ahead. */
+static void test_relay_ts_is_range_checked(void **s)
+{
+    (void)s;
+    const char *const auth[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    long long now_ms = (long long)time(NULL) * 1000;
+    char body[160];
+    long long refused[] = {0, 1, 946684799999LL, 1700000000, now_ms + 2 * 86400000LL, 99999999999999LL,
+                           INT64_MAX};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        struct answer a;
+        snprintf(body, sizeof(body), "{\"name\":\"app/x\",\"ts\":%lld}", refused[i]);
+        serve(&h, "/api/events", body, auth, &a);
+        expect_failure_shape(&a, 400);
+        if (!strstr(str_at(a.json, "error"), "\"ts\""))
+            fail_msg("ts %lld: %s", refused[i], a.body);
+        answer_free(&a);
+    }
+    struct answer a;
+    serve(&h, "/api/events", "{\"name\":\"app/x\",\"ts\":1.7e12}", auth, &a);
+    expect_failure_shape(&a, 400);
+    assert_non_null(strstr(str_at(a.json, "error"), "\"ts\""));
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+
+    long long accepted[] = {946684800000LL, now_ms, now_ms + 3600000LL};
+    for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+        harness_start(&h, &ok_one);
+        setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+        snprintf(body, sizeof(body), "{\"name\":\"app/x\",\"ts\":%lld}", accepted[i]);
+        serve(&h, "/api/events", body, auth, &a);
+        assert_int_equal(a.status, 202);
+        answer_free(&a);
+        assert_int_equal(sent_count(&h), 1);
+        json_object *events = sent_events(&h, 0);
+        assert_int_equal(json_object_get_int64(ing_json_get(json_object_array_get_idx(events, 0), "ts")),
+                         accepted[i]);
+        json_object_put(events);
+        harness_stop(&h);
+    }
+}
+
+/* Finding 5: the relay's token opens only EVENTS_RELAY_ALLOW's prefixes. */
+static void test_relay_allow_list(void **s)
+{
+    (void)s;
+    const char *const auth[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    struct {
+        const char *allow; /* NULL: the default */
+        const char *name;
+        bool relayed;
+    } cases[] = {
+        {NULL, "stripe/checkout.session.completed", false},
+        {NULL, "stripe/payment_intent.succeeded", false},
+        {NULL, "contact/form.submitted", false},
+        {NULL, "blog/post.viewed", false},
+        {NULL, "inngest/function.failed", false},
+        {NULL, "app/user.created", true},
+        {NULL, "readwise/sync.requested", true},
+        {NULL, "github/data.refresh", true},
+        {NULL, "analytics/summary.generate", true},
+        {NULL, "apps/x", false},
+        {"billing/", "app/x", false},
+        {" billing/ , app/ ", "app/x", true},
+        {"billing/,", "billing/paid", true},
+        {"stripe/", "stripe/checkout.session.completed", true}, /* the operator's choice, warned at start */
+        {"*", "anything/at.all", true},
+        {"*", "inngest/function.failed", false},                 /* never */
+        {"inngest/", "inngest/function.failed", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct harness h;
+        harness_start(&h, &ok_one);
+        setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+        if (cases[i].allow)
+            setenv("EVENTS_RELAY_ALLOW", cases[i].allow, 1);
+        char body[160];
+        snprintf(body, sizeof(body), "{\"name\":\"%s\",\"data\":{}}", cases[i].name);
+        struct answer a;
+        serve(&h, "/api/events", body, auth, &a);
+        if (cases[i].relayed != (a.status == 202))
+            fail_msg("case %zu (%s under %s): %d %s", i, cases[i].name,
+                     cases[i].allow ? cases[i].allow : "the default", a.status, a.body);
+        if (!cases[i].relayed)
+            expect_failure_shape(&a, 400);
+        answer_free(&a);
+        assert_int_equal(sent_count(&h), cases[i].relayed ? 1 : 0);
+        harness_stop(&h);
+    }
+    /* one refused item in a list: nothing is sent */
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    struct answer a;
+    serve(&h, "/api/events", "[{\"name\":\"app/x\"},{\"name\":\"stripe/checkout.session.completed\"}]", auth, &a);
+    expect_failure_shape(&a, 400);
+    assert_non_null(strstr(str_at(a.json, "error"), "event 1"));
+    assert_non_null(strstr(str_at(a.json, "error"), "EVENTS_RELAY_ALLOW"));
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+}
+
+/* Finding 5: a caller's id can never be a Stripe event's (or any other
+ * path's) id: it is sent as relay-<id>. */
+static void test_relay_ids_are_namespaced(void **s)
+{
+    (void)s;
+    const char *const auth[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    setenv("EVENTS_RELAY_ALLOW", "*", 1);
+    struct answer a;
+    serve(&h, "/api/events", "{\"name\":\"app/x\",\"id\":\"evt_1Checkout\"}", auth, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    json_object *events = sent_events(&h, 0);
+    assert_string_equal(str_at(json_object_array_get_idx(events, 0), "id"), "relay-evt_1Checkout");
+    json_object_put(events);
+    harness_stop(&h);
+}
+
+static void test_rate_limit_parse(void **s)
+{
+    (void)s;
+    struct {
+        const char *text;
+        bool ok;
+        int64_t hits, window;
+    } cases[] = {
+        {"5/1h", true, 5, 3600},   {"3/1d", true, 3, 86400}, {"10/h", true, 10, 3600},
+        {"1/30s", true, 1, 30},    {"2/10m", true, 2, 600},  {"1000000/366d", true, 1000000, 366 * 86400},
+        {"off", true, 0, 1},       {"0", true, 0, 1},        {"", false, 0, 0},
+        {"5", false, 0, 0},        {"5/", false, 0, 0},      {"5/1", false, 0, 0},
+        {"5/1y", false, 0, 0},     {"0/1h", false, 0, 0},    {"-1/1h", false, 0, 0},
+        {"1000001/1h", false, 0, 0}, {"5/0h", false, 0, 0},  {"5/367d", false, 0, 0},
+        {"5/1h ", false, 0, 0},    {" 5/1h", false, 0, 0},   {"5/1hh", false, 0, 0},
+        {"99999999999999999999/1h", false, 0, 0},            {"1/99999999999999999999s", false, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t hits = -1, window = -1;
+        bool ok = rate_limit_parse(cases[i].text, &hits, &window);
+        if (ok != cases[i].ok || (ok && (hits != cases[i].hits || window != cases[i].window)))
+            fail_msg("\"%s\": %d %lld/%lld", cases[i].text, ok, (long long)hits, (long long)window);
+    }
+}
+
+/* Finding 3: per client and per recipient, kept in the store. */
+static void test_contact_rate_limits(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("CONTACT_RATE_LIMIT_CLIENT", "2/1h", 1);
+    struct answer a;
+    serve(&h, "/api/contact", CONTACT_FORM("a1@example.org"), NULL, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    serve(&h, "/api/contact", CONTACT_FORM("a2@example.org"), NULL, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    serve(&h, "/api/contact", CONTACT_FORM("a3@example.org"), NULL, &a);
+    expect_429(&a, 3600);
+    assert_non_null(strstr(str_at(a.json, "error"), "too many messages from your address"));
+    answer_free(&a);
+    /* an invalid form is refused for what it is and counts nothing */
+    serve(&h, "/api/contact", "{\"name\":\"\"}", NULL, &a);
+    expect_failure_shape(&a, 400);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 2);
+    harness_stop(&h);
+
+    /* per recipient, in any case, whoever sends: the third client is refused */
+    harness_start(&h, &ok_one);
+    setenv("INNGEST_TRUST_FORWARDED", "1", 1);
+    setenv("CONTACT_RATE_LIMIT_RECIPIENT", "2/1d", 1);
+    const char *const c1[] = {"HTTP_X_FORWARDED_FOR=198.51.100.1", NULL};
+    const char *const c2[] = {"HTTP_X_FORWARDED_FOR=198.51.100.2", NULL};
+    const char *const c3[] = {"HTTP_X_FORWARDED_FOR=198.51.100.3", NULL};
+    serve(&h, "/api/contact", CONTACT_FORM("victim@example.org"), c1, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    serve(&h, "/api/contact", CONTACT_FORM("Victim@EXAMPLE.org"), c2, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    serve(&h, "/api/contact", CONTACT_FORM("VICTIM@example.org"), c3, &a);
+    expect_429(&a, 86400);
+    assert_non_null(strstr(str_at(a.json, "error"), "for this email address"));
+    assert_null(strstr(a.body, "ictim")); /* the answer does not echo the address */
+    answer_free(&a);
+    serve(&h, "/api/contact", CONTACT_FORM("other@example.org"), c3, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 3);
+    harness_stop(&h);
+
+    /* IPv6 clients count by their /64 */
+    harness_start(&h, &ok_one);
+    setenv("INNGEST_TRUST_FORWARDED", "1", 1);
+    setenv("CONTACT_RATE_LIMIT_CLIENT", "1/1h", 1);
+    const char *const v6a[] = {"HTTP_X_FORWARDED_FOR=2001:db8:1:2::1", NULL};
+    const char *const v6b[] = {"HTTP_X_FORWARDED_FOR=2001:db8:1:2:ffff::9", NULL};
+    const char *const v6c[] = {"HTTP_X_FORWARDED_FOR=2001:db8:1:3::1", NULL};
+    serve(&h, "/api/contact", CONTACT_FORM("b1@example.org"), v6a, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    serve(&h, "/api/contact", CONTACT_FORM("b2@example.org"), v6b, &a);
+    expect_429(&a, 3600);
+    answer_free(&a);
+    serve(&h, "/api/contact", CONTACT_FORM("b3@example.org"), v6c, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 2);
+    harness_stop(&h);
+
+    /* the defaults: 5 an hour per client */
+    harness_start(&h, &ok_one);
+    for (int i = 0; i < 6; i++) {
+        char body[160];
+        snprintf(body, sizeof(body), "{\"name\":\"Ada\",\"email\":\"d%d@example.org\",\"message\":\"Hi\"}", i);
+        serve(&h, "/api/contact", body, NULL, &a);
+        if (i < 5)
+            assert_int_equal(a.status, 202);
+        else
+            expect_429(&a, 3600);
+        answer_free(&a);
+    }
+    assert_int_equal(sent_count(&h), 5);
+    harness_stop(&h);
+
+    /* off */
+    harness_start(&h, &ok_one);
+    setenv("CONTACT_RATE_LIMIT_CLIENT", "off", 1);
+    setenv("CONTACT_RATE_LIMIT_RECIPIENT", "off", 1);
+    for (int i = 0; i < 8; i++) {
+        serve(&h, "/api/contact", CONTACT_FORM("same@example.org"), NULL, &a);
+        assert_int_equal(a.status, 202);
+        answer_free(&a);
+    }
+    harness_stop(&h);
+
+    /* no store: the form still works, and the log says the limit was not enforced */
+    harness_start(&h, &ok_one);
+    void *store = h.srv.app_state;
+    h.srv.app_state = NULL;
+    setenv("CONTACT_RATE_LIMIT_CLIENT", "1/1h", 1);
+    for (int i = 0; i < 2; i++) {
+        serve(&h, "/api/contact", CONTACT_FORM("nostore@example.org"), NULL, &a);
+        assert_int_equal(a.status, 202);
+        assert_non_null(strstr(a.log, "CONTACT_RATE_LIMIT_CLIENT not enforced"));
+        answer_free(&a);
+    }
+    h.srv.app_state = store;
+    harness_stop(&h);
+}
+
+/* Finding 7: views per client and post. */
+static void test_views_rate_limit_per_client_and_post(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("VIEWS_RATE_LIMIT", "2/1h", 1);
+    setenv("INNGEST_TRUST_FORWARDED", "1", 1);
+    const char *const other[] = {"HTTP_X_FORWARDED_FOR=198.51.100.20", NULL};
+    struct answer a;
+    for (int i = 0; i < 3; i++) {
+        serve(&h, "/api/views", "{\"slug\":\"a-post\",\"title\":\"A post\"}", NULL, &a);
+        if (i < 2)
+            assert_int_equal(a.status, 202);
+        else
+            expect_429(&a, 3600);
+        answer_free(&a);
+    }
+    serve(&h, "/api/views", "{\"slug\":\"b-post\",\"title\":\"B post\"}", NULL, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    serve(&h, "/api/views", "{\"slug\":\"a-post\",\"title\":\"A post\"}", other, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 4);
+    harness_stop(&h);
+
+    /* the default: 10 an hour */
+    harness_start(&h, &ok_one);
+    for (int i = 0; i < 11; i++) {
+        serve(&h, "/api/views", "{\"slug\":\"c-post\",\"title\":\"C\"}", NULL, &a);
+        if (i < 10)
+            assert_int_equal(a.status, 202);
+        else
+            expect_429(&a, 3600);
+        answer_free(&a);
+    }
+    assert_int_equal(sent_count(&h), 10);
+    harness_stop(&h);
+}
+
+static void test_start_report_names_rate_limits(void **s)
+{
+    (void)s;
+    char out[4096];
+    setenv("CONTACT_RATE_LIMIT_CLIENT", "lots", 1);
+    setenv("VIEWS_RATE_LIMIT", "off", 1);
+    setenv("EVENTS_RELAY_ALLOW", "app/,stripe/", 1);
+    report_to(out, sizeof(out));
+    assert_non_null(strstr(out, "CONTACT_RATE_LIMIT_CLIENT is not <hits>/<window>"));
+    assert_non_null(strstr(out, "VIEWS_RATE_LIMIT=off"));
+    assert_non_null(strstr(out, "EVENTS_RELAY_ALLOW lets /api/events send stripe/ events"));
+    assert_null(strstr(out, "CONTACT_RATE_LIMIT_RECIPIENT is not"));
+    unsetenv("CONTACT_RATE_LIMIT_CLIENT");
+    unsetenv("VIEWS_RATE_LIMIT");
+    unsetenv("EVENTS_RELAY_ALLOW");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1336,6 +1750,14 @@ int main(void)
         cmocka_unit_test_teardown(test_readwise_store_unavailable_is_503, teardown),
         cmocka_unit_test_teardown(test_hello_route, teardown),
         cmocka_unit_test_teardown(test_start_report_names_what_is_missing, teardown),
+        cmocka_unit_test_teardown(test_route_bodies_are_parsed_strictly, teardown),
+        cmocka_unit_test_teardown(test_relay_ts_is_range_checked, teardown),
+        cmocka_unit_test_teardown(test_relay_allow_list, teardown),
+        cmocka_unit_test_teardown(test_relay_ids_are_namespaced, teardown),
+        cmocka_unit_test_teardown(test_rate_limit_parse, teardown),
+        cmocka_unit_test_teardown(test_contact_rate_limits, teardown),
+        cmocka_unit_test_teardown(test_views_rate_limit_per_client_and_post, teardown),
+        cmocka_unit_test_teardown(test_start_report_names_rate_limits, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -356,6 +356,13 @@ static void test_contact_retry_sends_two_emails(void **s)
     assert_non_null(strstr(ing_json_get_string(notify, "text"), "Hello there, a private message"));
     assert_string_equal(json_object_get_string(json_object_array_get_idx(ing_json_get(confirm, "to"), 0)),
                         "ada@example.com");
+    /* issue 13, finding 3: the confirmation goes to whatever address the form
+     * named, so it quotes nothing the form sent: not the name, not the message */
+    const char *confirm_text = ing_json_get_string(confirm, "text");
+    assert_non_null(confirm_text);
+    assert_null(strstr(confirm_text, "Ada"));
+    assert_null(strstr(confirm_text, "Hello there"));
+    assert_null(strstr(ing_json_get_string(confirm, "subject"), "Ada"));
     json_object_put(notify);
     json_object_put(confirm);
 
