@@ -41,12 +41,19 @@ secrets=("$key" "$material" "$fallback" "$fallback_material" "$event_key" "$stri
 standin=$E2E_DIR/standin
 api_port=$(free_port)
 standin_nginx_start "$standin" "$api_port" <<EOF
-        location /e/ { access_log events.log line; default_type application/json; return 200 '{"ids":["01JATTACK000000000000000001"],"status":200}'; }
-        location /emails { access_log resend.log line; default_type application/json; return 200 '{"id":"email-attack-1"}'; }
+        location /e/ { access_log events.log line; access_log events_body.log body; rewrite ^ /e-ok break; proxy_pass http://127.0.0.1:$api_port; }
+        location = /e-ok { default_type application/json; return 200 '{"ids":["01JATTACK000000000000000001"],"status":200}'; }
+        location /emails { access_log resend.log line; access_log resend_body.log body; rewrite ^ /emails-ok break; proxy_pass http://127.0.0.1:$api_port; }
+        location = /emails-ok { default_type application/json; return 200 '{"id":"email-attack-1"}'; }
         location /fn/register { default_type application/json; return 200 '{"ok":true,"modified":false}'; }
 EOF
 trap 'nginx_stop "$standin"; e2e_cleanup' EXIT
 lines() { [[ -f $standin/$1 ]] && wc -l <"$standin/$1" || echo 0; }
+# The body of the last request a *_body.log recorded, as JSON (null when none).
+last_body() {
+	{ printf '"'; tail -n 1 "$standin/$1" 2>/dev/null | tr -d '\n'; printf '"'; } | jq -r . 2>/dev/null | jq -c . 2>/dev/null ||
+		echo null
+}
 
 # ---- the program behind nginx -------------------------------------------------
 dir=$E2E_DIR/app
@@ -346,6 +353,113 @@ if ((wrong > 0)); then
 	grep -o 'curl: .*' "$E2E_DIR/flood.err" | sort | uniq -c | head -n 5 | sed 's/^/    /'
 fi
 expect_eq "flood: the forged calls ran no function code" "$resend_seen" "$(lines resend.log)"
+
+# ---- issue 13: the product routes (findings 3, 5, 7, 9) ---------------------------------
+# Each reproducer is the audit's request; the defaults are in force (README,
+# "Audit findings (issue 13): product routes").  These come after the flood
+# and the slow client, whose one valid contact form counts as this client's
+# first of CONTACT_RATE_LIMIT_CLIENT's 5 an hour.
+relay() { req POST "$base/api/events" -H "Authorization: Bearer $relay_token" --data-binary "$1"; }
+
+# 3: the confirmation quotes nothing the form sent.  The form is queued; then
+# Inngest's call runs the confirmation step (the notification memoized).
+spam_name='Claim your prize at http://spam.example/win now'
+events_seen=$(lines events.log)
+req POST "$base/api/contact" -H 'Content-Type: application/json' \
+	--data-binary "{\"name\":\"$spam_name\",\"email\":\"victim@example.org\",\"message\":\"Visit http://spam.example/win\"}"
+expect_eq "3: /api/contact with a spam name: queued (202)" 202 "$HTTP_STATUS"
+expect_eq "3: the form's event was sent" $((events_seen + 1)) "$(lines events.log)"
+form_data=$(last_body events_body.log | jq -c '.[0].data' 2>/dev/null)
+expect_eq "3: the event carries the form as sent" "$spam_name" "$(jq -r .name <<<"$form_data" 2>/dev/null)"
+notification_hash=$(printf %s send-notification-email | sha1sum | cut -d' ' -f1)
+body_of "$form_data" | jq -c --arg h "$notification_hash" '.steps[$h] = {"data": {"id": "email-attack-1"}}' \
+	>"$E2E_DIR/confirm.json"
+resend_seen=$(lines resend.log)
+call "$E2E_DIR/confirm.json" "$(sign_body "$key" "$E2E_DIR/confirm.json" "$(now)")"
+expect_eq "3: Inngest's call runs the confirmation step (206)" 206 "$HTTP_STATUS"
+expect_eq "3: the confirmation was sent through Resend" $((resend_seen + 1)) "$(lines resend.log)"
+confirmation=$(last_body resend_body.log)
+expect_eq "3: the confirmation goes to the submitted address" victim@example.org \
+	"$(jq -r '.to[0]' <<<"$confirmation" 2>/dev/null)"
+expect_eq "3: the confirmation quotes neither the name nor the message (no spam.example)" false \
+	"$(jq -r '(.text + .subject) | test("spam\\.example|Claim your prize")' <<<"$confirmation" 2>/dev/null || echo true)"
+
+# 3: per-recipient and per-client limits, kept in the store: the same
+# address (in any case) gets 3 confirmations a day, this client 5 forms an hour.
+form() { req POST "$base/api/contact" -H 'Content-Type: application/json' \
+	--data-binary "{\"name\":\"Ada\",\"email\":\"$1\",\"message\":\"Hello\"}"; }
+form Victim@Example.org
+expect_eq "3: a second form for the same address: 202" 202 "$HTTP_STATUS"
+form VICTIM@example.org
+expect_eq "3: a third form for the same address: 202" 202 "$HTTP_STATUS"
+events_seen=$(lines events.log)
+form victim@example.org
+expect_eq "3: a fourth form for the same address the same day: 429" 429 "$HTTP_STATUS"
+expect_match "3: the 429 has a Retry-After of seconds" '^[1-9][0-9]*$' "$(http_header Retry-After)"
+expect_match "3: the 429 says why without echoing the address" 'for this email address' "$HTTP_BODY"
+form someone-else@example.org
+expect_eq "3: a sixth form from this client within the hour: 429" 429 "$HTTP_STATUS"
+expect_match "3: the client's 429 says so" 'from your address' "$HTTP_BODY"
+expect_eq "3: refused forms queue nothing" "$events_seen" "$(lines events.log)"
+
+# 5: the relay token cannot send Stripe's events, nor pick an id that could
+# pre-empt a real Stripe event's de-duplication.
+events_seen=$(lines events.log)
+relay '{"name":"stripe/checkout.session.completed","id":"evt_1AttackForged","data":{"id":"cs_attack","client_reference_id":"user-1","subscription":"sub_1"}}'
+expect_eq "5: relaying stripe/checkout.session.completed: 400" 400 "$HTTP_STATUS"
+expect_match "5: the 400 names EVENTS_RELAY_ALLOW" 'EVENTS_RELAY_ALLOW' "$HTTP_BODY"
+relay '[{"name":"app/ok"},{"name":"stripe/payment_intent.succeeded","data":{}}]'
+expect_eq "5: a list with one stripe/ event: 400" 400 "$HTTP_STATUS"
+relay '{"name":"contact/form.submitted","data":{"name":"x","email":"v@example.org","message":"x"}}'
+expect_eq "5: relaying contact/form.submitted (past the route's limits): 400" 400 "$HTTP_STATUS"
+expect_eq "5: refused relays sent nothing" "$events_seen" "$(lines events.log)"
+relay '{"name":"app/user.created","id":"evt_1AttackForged","data":{}}'
+expect_eq "5: an allowed name with a caller's id: 202" 202 "$HTTP_STATUS"
+expect_eq "5: the caller's id is sent namespaced (relay-…), never as a Stripe id" relay-evt_1AttackForged \
+	"$(last_body events_body.log | jq -r '.[0].id' 2>/dev/null)"
+
+# 7: a post's title cannot be overwritten, nor a count inflated without limit.
+req POST "$base/api/views" --data-binary '{"slug":"victim-post","title":"<script>alert(1)</script> Hacked"}'
+expect_eq "7: /api/views with markup in the title: 400" 400 "$HTTP_STATUS"
+view_call() { # view_call EVENT_ID TITLE: Inngest's first call of track-post-view
+	body_of "{\"slug\":\"victim-post\",\"title\":\"$2\",\"viewedAt\":\"2024-05-01T12:00:00Z\"}" |
+		sed "s/contact\/form.submitted/blog\/post.viewed/; s/01JATTACKEVT00000000000001/$1/" >"$E2E_DIR/view.json"
+	req POST "$base/api/inngest?fnId=inngest-fcgi-track-post-view&stepId=step" \
+		-H "X-Inngest-Signature: $(sign_body "$key" "$E2E_DIR/view.json" "$(now)")" --data-binary "@$E2E_DIR/view.json"
+}
+view_call 01JATTACKVIEW0000000000001 'The real title'
+expect_eq "7: the first view of a post is counted (206)" 206 "$HTTP_STATUS"
+view_call 01JATTACKVIEW0000000000002 'Hacked'
+expect_eq "7: a later view with another title is counted (206)" 206 "$HTTP_STATUS"
+expect_eq "7: the store keeps the title the post was first counted with" 'The real title 2' \
+	"$(sqlite3 "$dir/store.db" "SELECT title || ' ' || total_views FROM posts WHERE slug = 'victim-post'" 2>&1)"
+events_seen=$(lines events.log)
+codes=""
+for _ in $(seq 1 11); do
+	req POST "$base/api/views" --data-binary '{"slug":"inflated-post","title":"Inflated"}'
+	codes+="$HTTP_STATUS "
+done
+expect_eq "7: eleven views of one post from one client within the hour: ten 202, then 429" \
+	"202 202 202 202 202 202 202 202 202 202 429 " "$codes"
+expect_match "7: the 429 has a Retry-After" '^[1-9][0-9]*$' "$(http_header Retry-After)"
+expect_eq "7: only the ten counted views were queued" $((events_seen + 10)) "$(lines events.log)"
+req POST "$base/api/views" --data-binary '{"slug":"another-post","title":"Another"}'
+expect_eq "7: another post from the same client: 202" 202 "$HTTP_STATUS"
+
+# 9: route bodies are parsed strictly and ts is range-checked.
+events_seen=$(lines events.log)
+for bad in '{"name":"app/x","data":{"n":NaN}}' '{"name":"app/x","data":{"n":Infinity}}' \
+	'{"name":"app/x","data":{"n":1e999}}' '{"name":"app/x","data":{"n":123456789012345678901234567890}}' \
+	'{"name":"app/x","ts":123456789012345678901234567890}' '{"name":"app/x","ts":99999999999999}' \
+	'{"name":"app/x","ts":0}' '{"name":"app/x","ts":1.7e12}'; do
+	relay "$bad"
+	expect_eq "9: /api/events with ${bad:16}: 400" 400 "$HTTP_STATUS"
+done
+req POST "$base/api/views" --data-binary '{"slug":"nan-post","title":"T","n":NaN}'
+expect_eq "9: /api/views with NaN in the body: 400" 400 "$HTTP_STATUS"
+expect_eq "9: nothing non-finite or clamped was forwarded" "$events_seen" "$(lines events.log)"
+relay "{\"name\":\"app/x\",\"ts\":$(($(now) * 1000))}"
+expect_eq "9: a ts of now (milliseconds): 202" 202 "$HTTP_STATUS"
 
 # ---- no crash, nothing about a key anywhere --------------------------------------------
 expect_eq "no worker died" 0 "$(grep -c 'died\|exited with status' "$dir/app.log" || true)"

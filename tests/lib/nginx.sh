@@ -125,7 +125,9 @@ searchable_by_others() {
 # standin_nginx_start DIR PORT < LOCATIONS: a private nginx on 127.0.0.1:PORT
 # that plays a third-party or Inngest API with fixed answers, one `location`
 # block per line of stdin; `access_log NAME.log line;` in a block logs
-# "METHOD URI" per request into DIR/NAME.log.  Stop it with nginx_stop DIR.
+# "METHOD URI" per request into DIR/NAME.log, `access_log NAME.log body;` the
+# request body as the inside of a JSON string (only where nginx reads the
+# body: a block that proxy_passes).  Stop it with nginx_stop DIR.
 standin_nginx_start() {
 	local dir=$1 port=$2 locations
 	locations=$(cat)
@@ -142,6 +144,7 @@ http {
     client_body_temp_path tmp/body; fastcgi_temp_path tmp/fastcgi;
     proxy_temp_path tmp/proxy; uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;
     log_format line '\$request_method \$uri';
+    log_format body escape=json '\$request_body';
     client_max_body_size 8m;
     server {
         listen 127.0.0.1:$port;
