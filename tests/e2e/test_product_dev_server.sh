@@ -230,12 +230,16 @@ scenario_views() {
 	expect_eq "views: the beacon's event has the region and referrer" "FR https://example.net/" \
 		"$(jq -r '"\(.data.region) \(.data.referrer)"' <<<"$event")"
 
-	# Replay one of the events with its id, through the relay
+	# The relay's token cannot replay a view (blog/ is not in EVENTS_RELAY_ALLOW's
+	# default, and a caller's id would be sent as relay-<id> anyway)
 	post_json "$ngx_url/api/events" \
 		"$(jq -c '{name, id, data}' <<<"$event")" -H "Authorization: Bearer $relay_token"
-	expect_eq "views: replay with the same id: relay 202" 202 "$HTTP_STATUS"
+	expect_eq "views: replaying a view through the relay: 400" 400 "$HTTP_STATUS"
+	# Replay one of the events with its id, straight to the Event API (as a
+	# holder of the event key, or Inngest itself, could)
 	local replay_id sentinel
-	replay_id=$(jq -r '.ids[0] // empty' <<<"$HTTP_BODY")
+	replay_id=$(send_event "$base" e2e "$(jq -c '{name, id, data}' <<<"$event")") || true
+	expect_ok "views: replay with the same id: the Event API accepted it" test -n "$replay_id"
 	# A later event's run has ended: the replay (queued before it) has been
 	# handled by then, whether the server started a run for it or not.
 	sentinel=$(send_event "$base" e2e '{"name":"test/hello.world","data":{"email":"sentinel@example.org"}}') || true
@@ -492,6 +496,7 @@ run_pass() {
 		RESEND_API_KEY="$resend_key" CONTACT_TO_EMAIL="$contact_to" CONTACT_FROM_EMAIL="$contact_from"
 		GITHUB_USERNAME=octo-e2e STRIPE_WEBHOOK_SECRET="$stripe_secret"
 		EVENTS_RELAY_TOKEN="$relay_token" ADMIN_TOKEN="$admin_token"
+		VIEWS_RATE_LIMIT=off # scenario_views sends 120 beacons of one post from one address
 		RESEND_API_BASE_URL="http://127.0.0.1:$svc_port" GITHUB_API_URL="http://127.0.0.1:$svc_port"
 		READWISE_API_BASE_URL="http://127.0.0.1:$svc_port" "${store_env[@]}")
 
