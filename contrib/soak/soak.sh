@@ -79,7 +79,8 @@ app_port=$(free_port)
 app_start "$dir" "$bin" "$app_port" INNGEST_DEV=0 INNGEST_SIGNING_KEY="$signing_key" \
 	INNGEST_EVENT_KEY="$event_key" INNGEST_BASE_URL="http://127.0.0.1:$api_port" \
 	INNGEST_SERVE_ORIGIN="http://127.0.0.1" DATABASE_PATH="$dir/store.db" \
-	STRIPE_WEBHOOK_SECRET="$stripe_secret" EVENTS_RELAY_TOKEN="$relay_token" INNGEST_LOG_LEVEL=warn
+	STRIPE_WEBHOOK_SECRET="$stripe_secret" EVENTS_RELAY_TOKEN="$relay_token" INNGEST_LOG_LEVEL=warn \
+	CONTACT_RATE_LIMIT_CLIENT=1000000/1s CONTACT_RATE_LIMIT_RECIPIENT=1000000/1s VIEWS_RATE_LIMIT=1000000/1s
 ngx_port=$(free_port)
 nginx_start "$dir" "$ngx_port" "127.0.0.1:$app_port"
 base=http://127.0.0.1:$ngx_port
@@ -100,7 +101,7 @@ call_body "{\"$say_hello_id\":{\"data\":\"Hello, soak@example.org!\"}}" >"$req/c
 printf '{"name":"Soak","email":"soak@example.org","message":"a soak test message"}' >"$req/contact.json"
 printf '{"slug":"soak-post","title":"Soak post","referrer":"https://example.org/"}' >"$req/views.json"
 printf '{"email":"soak@example.org"}' >"$req/hello.json"
-printf '{"name":"soak/relayed","data":{"n":1}}' >"$req/events.json"
+printf '{"name":"app/soak.relayed","data":{"n":1}}' >"$req/events.json"
 printf '{"id":"evt_soak_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"id":"pi_soak_1","amount":100,"currency":"usd"}}}' >"$req/stripe.json"
 : >"$req/empty"
 

@@ -45,8 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_answer ans = {.status = status, .body = (const char *)body, .body_len = body_len,
                               .retry_after = retry_after};
     fuzz_http_script(&ans, 1);
-    static const char events[] = "[{\"name\":\"fuzz/one\",\"data\":{\"n\":1}},"
-                                 "{\"name\":\"fuzz/two\",\"data\":{}}]";
+    /* app/ is in EVENTS_RELAY_ALLOW's default */
+    static const char events[] = "[{\"name\":\"app/fuzz.one\",\"data\":{\"n\":1}},"
+                                 "{\"name\":\"app/fuzz.two\",\"data\":{}}]";
     struct fuzz_request req = {.method = "POST", .path = "/api/events",
                                .body = (const uint8_t *)events, .body_len = sizeof(events) - 1,
                                .headers = {{"Content-Type", "application/json"},
