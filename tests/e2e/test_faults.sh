@@ -139,6 +139,8 @@ http POST "$base/api/contact" -H 'Content-Type: application/json' \
 expect_eq "Redis down: /api/contact (sends events only) still answers 202" 202 "$HTTP_STATUS"
 http POST "$base/api/views" -H 'Content-Type: application/json' --data-binary '{"slug":"a-post","title":"A post"}'
 expect_eq "Redis down: /api/views (sends events only) still answers 202" 202 "$HTTP_STATUS"
+expect_eq "Redis down: the log says the two contact limits and the views limit were not enforced" 3 \
+	"$(grep -c 'RATE_LIMIT[A-Z_]* not enforced for this request' "$E2E_DIR/redis/app.log" || true)"
 redis_account() {
 	http POST "$base/api/readwise/accounts" -H "Authorization: Bearer $admin_token" \
 		-H 'Content-Type: application/json' --data-binary '{"userId":"redis-user","token":"rw-token-redis-0123456789"}'
