@@ -36,10 +36,11 @@
 #define RELAY_MAX_EVENTS 100
 /* The Event API's own bound on an event name (MaxEventNameLength). */
 #define RELAY_MAX_NAME 512
-#define RELAY_MAX_ID 256
+/* "relay-" and the id stay within the store's 256-byte ids (STORE_MAX_ID). */
+#define RELAY_MAX_ID 250
 /* What a backend or an operator relays; see the header comment. */
 #define RELAY_DEFAULT_ALLOW "app/,readwise/,github/,analytics/"
-/* Sent in front of a caller's id (the store's ids stay within STORE_MAX_ID). */
+/* Sent in front of a caller's id. */
 #define RELAY_ID_PREFIX "relay-"
 /* ts bounds: 2000-01-01T00:00:00Z, and a day of clock skew ahead of now. */
 #define RELAY_MIN_TS_MS INT64_C(946684800000)
@@ -89,7 +90,8 @@ static const char *check_item(struct ing_ctx *c, json_object *item, json_object 
                                key);
     }
     static const struct text_rule name_rule = {.max_chars = RELAY_MAX_NAME};
-    static const struct text_rule id_rule = {.max_chars = RELAY_MAX_ID, .optional = true};
+    /* printable ASCII, so the bound is in bytes and the id is safe in any header */
+    static const struct text_rule id_rule = {.max_chars = RELAY_MAX_ID, .optional = true, .ascii_token = true};
     const char *name, *id, *why;
     if ((why = validate_text(c, item, "name", &name_rule, &name)))
         return ing_sprintf(c, "\"name\" %s", why);

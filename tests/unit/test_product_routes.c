@@ -1527,6 +1527,35 @@ static void test_relay_ids_are_namespaced(void **s)
     assert_string_equal(str_at(json_object_array_get_idx(events, 0), "id"), "relay-evt_1Checkout");
     json_object_put(events);
     harness_stop(&h);
+
+    /* ids are printable ASCII of at most 250 bytes: relay-<id> fits the store's 256 */
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    char body[400], id[260];
+    memset(id, 'i', 251);
+    id[251] = '\0';
+    snprintf(body, sizeof(body), "{\"name\":\"app/x\",\"id\":\"%s\"}", id);
+    serve(&h, "/api/events", body, auth, &a);
+    expect_failure_shape(&a, 400);
+    assert_non_null(strstr(str_at(a.json, "error"), "at most 250"));
+    answer_free(&a);
+    serve(&h, "/api/events", "{\"name\":\"app/x\",\"id\":\"two words\"}", auth, &a);
+    expect_failure_shape(&a, 400);
+    answer_free(&a);
+    serve(&h, "/api/events", "{\"name\":\"app/x\",\"id\":\"\u00e9t\u00e9\"}", auth, &a);
+    expect_failure_shape(&a, 400);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    id[250] = '\0';
+    snprintf(body, sizeof(body), "{\"name\":\"app/x\",\"id\":\"%s\"}", id);
+    serve(&h, "/api/events", body, auth, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    harness_stop(&h);
 }
 
 static void test_rate_limit_parse(void **s)
