@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # seeds.sh OUT_DIR — the seed corpus of every fuzz target, one directory per
-# target under OUT_DIR, made from shared/protocol/vectors (the recorded call,
+# target under OUT_DIR, made from tests/vectors (the recorded call,
 # sync and introspection requests and their signature headers) and from a few
 # hand-written answers and bodies in each target's input format (see the
 # comment at the top of each tests/fuzz/fuzz_*.c).  Generated, never committed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-vectors=${VECTORS_DIR:-$root/../shared/protocol/vectors}
-[[ -d $vectors ]] || vectors=/work/shared/protocol/vectors
+vectors=${VECTORS_DIR:-$root/tests/vectors}
 [[ -d $vectors ]] || { echo "seeds.sh: no protocol vectors at $vectors" >&2; exit 1; }
 out=$1
 rm -rf "$out"

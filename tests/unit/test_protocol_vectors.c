@@ -1,7 +1,7 @@
 /*
  * test_protocol_vectors.c — replays the official JS SDK's recorded call,
  * introspection, signature and error vectors against our router, with a C app
- * that mirrors the vectors' JS app (shared/protocol/generator/app.mjs).
+ * that mirrors the vectors' JS app (tests/vectors/generator/app.mjs).
  *
  * Each vector's request goes through router_serve() exactly as the FastCGI
  * front would pass it, with the clock set to the vector's time and the keys

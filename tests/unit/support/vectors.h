@@ -1,8 +1,8 @@
 /*
- * vectors.h — loading the protocol vectors (shared/protocol/vectors) in unit tests.
+ * vectors.h — loading the protocol vectors (tests/vectors/) in unit tests.
  *
- * Files are read from $VECTORS_DIR, or "../shared/protocol/vectors" relative to
- * the repository root (the directory tests run in).  Helpers only read; they
+ * Files are read from $VECTORS_DIR, or "tests/vectors" relative to the
+ * repository root (the directory tests run in).  Helpers only read; they
  * never change a loaded tree.
  */
 #ifndef TEST_VECTORS_H
