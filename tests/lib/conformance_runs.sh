@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The conformance app's functions (functions.md §1) run by a real Inngest
+# The conformance app's functions (functions/README.md §1) run by a real Inngest
 # server, checked from both sides: the run as the server's REST API reports it
 # (status, output) and the requests the server made, as our program's log
 # shows them (one line per request: function, run id, status, op).  Shared by

@@ -7,7 +7,7 @@
  * front would pass it, with the clock set to the vector's time and the keys
  * K1/K2.  We compare what the protocol fixes: status, the retry headers, op
  * ids, opcodes, names, data and errors.  Where we deliberately differ from JS
- * (reference §17), the expected answer is ours and the reason is in `ours`.
+ * (handler/PROTOCOL.md §17), the expected answer is ours and the reason is in `ours`.
  * Vectors that need the outbound API (sendEvent, use_api, sync) are covered by
  * test_outbound_vectors and the end-to-end suites.
  */
@@ -81,19 +81,19 @@ static void compare_op(const char *vname, json_object *want, json_object *got)
     }
 }
 
-/* Our deliberate differences from the JS recordings (reference §17). */
+/* Our deliberate differences from the JS recordings (handler/PROTOCOL.md §17). */
 struct override {
     const char *name;
     int status;          /* what we answer */
     const char *why;
 };
 static const struct override overrides[] = {
-    {"cloud-get-unsigned", 200, "spec §4.5: unauthenticated body, not 401"},
+    {"cloud-get-unsigned", 200, "handler/PROTOCOL.md §5: unauthenticated body, not 401"},
     {"cloud-get-signed-wrong-key", 200, "unauthenticated body with authentication_succeeded false"},
     {"cloud-get-signed-expired", 200, "unauthenticated body with authentication_succeeded false"},
     {"cloud-get-signed-future", 200, "unauthenticated body with authentication_succeeded false"},
     {"post-malformed-json", 400, "JS crashed; we answer 400 with X-Inngest-No-Retry: false"},
-    {"post-noncanonical-body", 200, "we verify the raw bytes first (reference §4.3)"},
+    {"post-noncanonical-body", 200, "we verify the raw bytes first (handler/PROTOCOL.md §4.3)"},
     {"post-trust-probe", 200, "a valid signature over an empty body is valid"},
     {"post-empty-body-signed", 400, "a call request without a body is malformed, not unauthorized"},
 };
