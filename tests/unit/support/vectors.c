@@ -113,3 +113,11 @@ json_object *vectors_find(json_object *entries, const char *name)
     }
     return NULL;
 }
+
+json_object *vectors_array(json_object *root, const char *key)
+{
+    json_object *v = NULL;
+    if (!root || !json_object_object_get_ex(root, key, &v) || !json_object_is_type(v, json_type_array))
+        return NULL;
+    return v;
+}
