@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The repository stands on its own: no tracked file names the folder that
 # once sat beside the checkout (dot-dot-slash "shared"), the work directory
-# of one particular machine, or a home directory (/home/<user>/, /root/,
-# /Users/<user>/).  A clone has nothing beside it, and a path of one
+# of one particular machine, or a home directory (a user's folder under
+# "home", root's home, a macOS user folder).  A clone has nothing beside it, and a path of one
 # developer's machine is wrong on every other.  `~/…` and `$HOME/…` stay
 # allowed (each user's own home), and so does a home-like path under a
 # variable (`$chroot/<root>/`, a directory inside a built root).
