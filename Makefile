@@ -118,7 +118,7 @@ clean:
 # clang counts vprintf(fmt, ap) in a printf-like wrapper as a non-literal
 # format (gcc does not); the gcc builds keep that check.
 #   make fuzz FUZZ_SECONDS=N   every target N s from its seeds (build/fuzz/seeds,
-#                              made from shared/protocol/vectors); fails on any
+#                              made from tests/vectors); fails on any
 #                              crash, leak, timeout or sanitizer report
 #   make soak SOAK_SECONDS=N   signed mixed traffic through nginx for N s (release build)
 FUZZ_CC      ?= clang

@@ -1,6 +1,6 @@
 /*
  * analytics.c — post views, milestones, trending posts and summaries
- * (functions.md §2: track-post-view, handle-milestone, calculate-trending,
+ * (functions/README.md §2.1: track-post-view, handle-milestone, calculate-trending,
  * generate-analytics-summary, daily-analytics-summary).
  *
  * Counting is the store's job and is idempotent on the event id, so a replayed

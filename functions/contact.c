@@ -1,5 +1,5 @@
 /*
- * contact.c — contact-form-submitted and its failure handler (functions.md §2).
+ * contact.c — contact-form-submitted and its failure handler (functions/README.md §2.1).
  *
  * Two emails through Resend (POST /emails): a notification to the site's
  * owner (CONTACT_TO_EMAIL, reply-to the submitter) and a confirmation to the

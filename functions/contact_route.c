@@ -1,6 +1,6 @@
 /*
  * contact_route.c — POST /api/contact: validate the form, queue
- * contact/form.submitted, answer 202 with the event id (functions.md §2).
+ * contact/form.submitted, answer 202 with the event id (functions/README.md §2.2).
  *
  * Limits (characters after trimming): name 100, email 254 bytes, message
  * 5,000 (line breaks allowed).  Every bad field is reported at once so a

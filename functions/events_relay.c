@@ -1,6 +1,6 @@
 /*
  * events_relay.c — POST /api/events: queue events for backends that cannot
- * hold the event key (functions.md §2), behind Authorization: Bearer
+ * hold the event key (functions/README.md §2.2), behind Authorization: Bearer
  * <EVENTS_RELAY_TOKEN>.
  *
  * Accepts one event {name, data?, id?, ts?} or a list of 1..100 of them and

@@ -1,5 +1,5 @@
 /*
- * github.c — the GitHub contributions cache (functions.md §2:
+ * github.c — the GitHub contributions cache (functions/README.md §2.1:
  * refresh-github-data every five minutes, manual-refresh-github-data on
  * github/data.refresh).  Both run the same two steps: fetch-contributions
  * (GitHub's GraphQL API) and store-cache.

@@ -1,5 +1,5 @@
 /*
- * hello.c — hello-world, the smallest example (functions.md §2): the function
+ * hello.c — hello-world, the smallest example (functions/README.md §2.1): the function
  * the README starts from, and POST /api/hello, the smallest route.
  */
 #include "inngest.h"

@@ -1,5 +1,5 @@
 /*
- * maintenance.c — session-cleanup (functions.md §2): every hour, delete the
+ * maintenance.c — session-cleanup (functions/README.md §2.1): every hour, delete the
  * sessions whose expiry has passed and say how many went.
  *
  * "Now" is taken inside the step, so a retried step uses its own time and a

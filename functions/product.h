@@ -16,7 +16,7 @@ void hello_route(const struct ing_http_request *req, struct ing_http_response *r
 /* routes.c: the route table, ending with an empty entry */
 extern const struct ing_route product_routes[];
 
-/* workflows: one file per area (functions.md §2); registry.c lists them */
+/* workflows: one file per area (functions/README.md §2.1); registry.c lists them */
 json_object *contact_form_submitted(struct ing_ctx *c);     /* contact.c */
 json_object *contact_form_failed(struct ing_ctx *c);        /* contact.c (onFailure) */
 json_object *track_post_view(struct ing_ctx *c);            /* analytics.c */

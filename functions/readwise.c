@@ -1,5 +1,5 @@
 /*
- * readwise.c — counting each account's Readwise books (functions.md §2:
+ * readwise.c — counting each account's Readwise books (functions/README.md §2.1:
  * readwise-count-books on readwise/fetch-books {userId}, and
  * readwise-daily-sync, which fans one such event out per stored account).
  *

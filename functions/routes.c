@@ -1,6 +1,6 @@
 /*
- * routes.c — the product app's HTTP routes (functions.md §2, "Validate →
- * Queue → Respond"), served by the same program next to /api/inngest.
+ * routes.c — the product app's HTTP routes (functions/README.md §2.2, "validate,
+ * queue, answer"), served by the same program next to /api/inngest.
  * One line per route; each handler lives in its own file.
  *
  * max_body is checked by the router against CONTENT_LENGTH before the body is

@@ -1,5 +1,5 @@
 /*
- * store.h — the product app's storage (functions.md §2 "Storage"): analytics
+ * store.h — the product app's storage (functions/README.md §2.3): analytics
  * counters, milestones, trending lists, summaries, Stripe subscriptions and
  * payments, the GitHub cache, sessions, Readwise accounts and book counts.
  *

@@ -1,5 +1,5 @@
 /*
- * stripe.c — what happens after Stripe's webhooks reach us (functions.md §2:
+ * stripe.c — what happens after Stripe's webhooks reach us (functions/README.md §2.1:
  * process-checkout-completed, process-payment-succeeded,
  * process-payment-failed).  The route verified the signature and queued the
  * Stripe object as event data; these functions only store what it says.

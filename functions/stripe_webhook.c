@@ -6,7 +6,7 @@
  * retries anything but a 2xx for days) is de-duplicated by Inngest instead
  * of starting a second run.  Any failure to queue is a 5xx, so Stripe tries
  * again; a bad signature or body is a 400 and nothing is queued.  Data per
- * type (functions.md §2):
+ * type (functions/README.md §2.2):
  *   checkout.session.completed → {session: data.object, eventId}
  *   payment_intent.*           → {paymentIntent: data.object}
  *   anything else              → {object: data.object, eventId}

@@ -2,7 +2,7 @@
  * third_party.h — the product app's calls to Resend, GitHub and Readwise.
  *
  * One tiny libcurl wrapper and ONE failure classifier shared by the three
- * services, so they all fail the same way (functions.md §2):
+ * services, so they all fail the same way (functions/README.md §2.1):
  *   4xx other than 408/429   → non-retriable (the request itself is wrong)
  *   429                      → retry after the service's Retry-After
  *                              (seconds or an HTTP date; 60 s when absent)

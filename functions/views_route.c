@@ -1,7 +1,7 @@
 /*
  * views_route.c — POST /api/views: the page-view beacon.  Validates
  * {slug, title, referrer?}, queues blog/post.viewed with viewedAt and the
- * visitor's region, answers 202 {"success":true} (functions.md §2).
+ * visitor's region, answers 202 {"success":true} (functions/README.md §2.2).
  *
  * The region comes only from the X-Region request header, which nginx must
  * set itself (for example from GeoIP2: `fastcgi_param HTTP_X_REGION

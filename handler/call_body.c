@@ -38,7 +38,7 @@ struct member {
 };
 
 /* One member of `steps`.  For an object value, its first member and whether
- * it is the only one (what the shape rules of §8.2 need). */
+ * it is the only one (what the shape rules of PROTOCOL.md §8.2 need). */
 struct entry {
     struct span key, value;
     uint64_t hash;

@@ -1,6 +1,6 @@
 /*
  * call_body.h — the call request body, read in one pass with the memoized
- * steps left as text until a step asks for its own (reference §7, §8.2).
+ * steps left as text until a step asks for its own (PROTOCOL.md §7, §8.2).
  *
  * A run with 1,000 memoized steps sends ~100 KB: building a json-c tree of
  * all of it (and of ctx.stack, which nobody reads) cost more than the rest
@@ -24,7 +24,7 @@
 struct arena;
 struct call_body;
 
-/* What a memoized entry means (reference §8.2). */
+/* What a memoized entry means (PROTOCOL.md §8.2). */
 enum memo_kind {
     MEMO_NONE,   /* not memoized (absent, or an {"input": …} placeholder) */
     MEMO_DATA,   /* a result: the value */

@@ -1,7 +1,7 @@
 /*
  * call_handler.h — POST call requests: parse the executor's body once, find
  * the function, run it with the step engine and turn the outcome into the
- * status, headers and body the executor expects (reference §7–§10).
+ * status, headers and body the executor expects (PROTOCOL.md §7–§10).
  *
  * Runs after the router has verified the signature; never verifies itself.
  */

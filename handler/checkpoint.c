@@ -1,6 +1,6 @@
 /*
  * checkpoint.c — persisting run steps through the checkpoint API (see
- * checkpoint.h and reference §14).
+ * checkpoint.h and PROTOCOL.md §14).
  *
  * Owns the per-request checkpoint state (what the API needs to find the run
  * and the queue item, whether we have fallen back) and the one API call.  It

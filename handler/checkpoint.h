@@ -1,5 +1,5 @@
 /*
- * checkpoint.h — checkpointing (reference §14, INNGEST_CHECKPOINTING=1): in
+ * checkpoint.h — checkpointing (PROTOCOL.md §14, INNGEST_CHECKPOINTING=1): in
  * a discovery request, each run step's result is persisted through the
  * Inngest API (POST /v1/checkpoint/{run}/async) and the function carries on
  * in the same request, so a run of n sequential steps needs one call request

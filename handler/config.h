@@ -1,6 +1,6 @@
 /*
  * config.h — the settings of one process, read once from the environment at
- * start-up (reference §1 and functions.md §3) and read-only afterwards.
+ * start-up (PROTOCOL.md §1 and functions/README.md §3) and read-only afterwards.
  *
  * Owns mode resolution (dev vs cloud), the API and Event API origins and the
  * boolean switches.  Must never print a key: settings_describe() reports only

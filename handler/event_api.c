@@ -1,5 +1,5 @@
 /*
- * event_api.c — sending events (reference §12): POST {event api}/e/{key}.
+ * event_api.c — sending events (PROTOCOL.md §12): POST {event api}/e/{key}.
  *
  * One id seed per logical send, reused on every retry, so that a retried send
  * yields the same event ids and the server de-duplicates it instead of

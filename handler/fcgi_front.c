@@ -102,7 +102,7 @@ static bool is_app_route(const struct ing_server *srv, const char *path)
     return false;
 }
 
-/* Only call requests are streamed (reference §13): a POST to the Inngest
+/* Only call requests are streamed (PROTOCOL.md §13): a POST to the Inngest
  * endpoint that is not a probe. */
 static bool wants_stream(const struct ing_server *srv, const struct ing_request *req)
 {

@@ -1,7 +1,7 @@
 /*
  * function_table.h — the app's compiled-in function table: validation at
  * start-up, lookup by composite id, and the "functions" array of the sync
- * payload (reference §6.2, FunctionConfig).
+ * payload (PROTOCOL.md §6.2, FunctionConfig).
  *
  * The table is static data owned by the app; this module only reads it.  A
  * function with on_failure counts as two functions for the server: the parent

@@ -1,5 +1,5 @@
 /*
- * inngest_api.h — our calls to the Inngest API (reference §6.2, §7, §12):
+ * inngest_api.h — our calls to the Inngest API (PROTOCOL.md §6.2, §7, §12):
  * registering the app, loading a run's state when the executor says use_api,
  * and sending events to the Event API.
  *

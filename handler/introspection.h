@@ -1,5 +1,5 @@
 /*
- * introspection.h — the GET answer (reference §5), also embedded in in-band sync.
+ * introspection.h — the GET answer (PROTOCOL.md §5), also embedded in in-band sync.
  *
  * The unauthenticated body reveals only counts, booleans and the mode; the
  * authenticated body (cloud mode, valid signature) adds origins, ids and key

@@ -3,7 +3,7 @@
  *
  * Objects sorted by key in UTF-16 code-unit order, no whitespace, ECMAScript
  * number formatting, minimal string escaping.  Used only as the second chance
- * of signature verification (reference §4.3), so it favours exactness over
+ * of signature verification (PROTOCOL.md §4.3), so it favours exactness over
  * speed and refuses what it cannot render exactly.
  */
 #ifndef ING_JCS_H

@@ -1,7 +1,7 @@
 /*
  * signature.h — HMAC request signatures, response signing and the bearer token.
  *
- * Owns the key arithmetic of the protocol (reference §4): stripping the
+ * Owns the key arithmetic of the protocol (PROTOCOL.md §4): stripping the
  * "signkey-<env>-" prefix, HMAC-SHA256 over body||t, constant-time comparison,
  * the 5-minute window, the fallback key, and the hashed bearer token we send
  * to Inngest.  Never logs, never stores, never returns key material other than

@@ -55,7 +55,7 @@ static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site
     site->index = (int)index;
 }
 
-/* Decides a memoized value by its shape (reference §8.2), from the body's
+/* Decides a memoized value by its shape (PROTOCOL.md §8.2), from the body's
  * unparsed steps or from a steps object (use_api, or a body json-c read). */
 static enum memo_kind memo_lookup(struct ing_ctx *c, const char *hash, json_object **value)
 {

@@ -1,5 +1,5 @@
 /*
- * step_id.c — hashed step ids with per-request repeat counting (reference §8.1).
+ * step_id.c — hashed step ids with per-request repeat counting (PROTOCOL.md §8.1).
  *
  * Owns two arena hash tables for one request: the set of hashed ids already
  * handed out, and for each user id used more than once, the next repeat index

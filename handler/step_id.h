@@ -1,5 +1,5 @@
 /*
- * step_id.h — the hashed ids of steps (reference §8.1).
+ * step_id.h — the hashed ids of steps (PROTOCOL.md §8.1).
  *
  * A step's op id is hex SHA-1 of its user id; the n-th repeat of an id within
  * one request hashes "<id>:<n>", skipping any index whose hash is already taken.

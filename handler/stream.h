@@ -1,6 +1,6 @@
 /*
  * stream.h — keeping a long call request alive through proxies
- * (INNGEST_STREAMING, protocol reference §13).
+ * (INNGEST_STREAMING, PROTOCOL.md §13).
  *
  * The user's function runs synchronously in the worker, so a second thread
  * watches the clock while it runs: if the call is still running after

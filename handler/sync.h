@@ -1,5 +1,5 @@
 /*
- * sync.h — PUT: registering the app with Inngest (reference §6).
+ * sync.h — PUT: registering the app with Inngest (PROTOCOL.md §6).
  *
  * Out of band: build the payload and POST it to /fn/register, relaying the
  * server's verdict.  In band (signed X-Inngest-Sync-Kind: in_band): answer

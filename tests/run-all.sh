@@ -42,8 +42,10 @@ sum_of() {
 	sed -nE "s/$1.*/\\1/p" "$out" | awk '{ s += $1 } END { if (NR) print s }'
 }
 
+units=0
 for bin in "$BUILD_DIR"/tests/test_*; do
 	[[ -f $bin && -x $bin ]] || continue
+	units=$((units + 1))
 	rc=0
 	# shellcheck disable=SC2086  # TEST_PREFIX is a command line
 	timeout -k 10 "$unit_limit" $TEST_PREFIX "$bin" 2>&1 | tee "$out" || rc=$?
@@ -68,6 +70,15 @@ for script in tests/e2e/*.sh; do
 	fi
 	add "$script" "$rc" "$p" "$f"
 done
+
+# Every tests/unit/test_*.c must have run as a binary: one that was not built
+# would otherwise be skipped in silence.
+sources=(tests/unit/test_*.c)
+if ((units < ${#sources[@]})); then
+	echo "run-all: ran $units unit test binaries in $BUILD_DIR/tests; tests/unit has ${#sources[@]}" >&2
+	failed=$((failed + 1))
+	broken+=("unit binaries")
+fi
 
 if ((passed + failed == 0)); then
 	echo "run-all: no test ran (nothing in $BUILD_DIR/tests or tests/e2e)" >&2

@@ -1,7 +1,7 @@
 /*
  * calls.c — builds the benchmark's signed call requests (see calls.h).
  *
- * The body follows the executor's call request (protocol reference §7): keys
+ * The body follows the executor's call request (handler/PROTOCOL.md §7): keys
  * in canonical (sorted) order, ctx with fn_id/qi_id/stack, the event once
  * alone and once in `events`, memoized steps keyed by the SHA-1 of the step
  * id ("item", "item:1", …) with {"data": value}, and ctx.stack listing the
@@ -64,7 +64,7 @@ static void hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* Hashed step id of the `index`-th use of `id` (reference §8.1). */
+/* Hashed step id of the `index`-th use of `id` (handler/PROTOCOL.md §8.1). */
 static void step_hash(const char *id, int index, char out[41])
 {
     char name[256];

@@ -1,6 +1,6 @@
 // The official TypeScript SDK's side of the benchmark: inngest@4.24.0 with
 // serve() from inngest/node, one Node process, serving conf-steps and
-// conf-loop exactly as functions.md §1 defines them (our conformance app's
+// conf-loop exactly as functions/README.md §1 defines them (our conformance app's
 // two functions), with checkpointing off unless BENCH_CHECKPOINTING=1.
 //
 //   PORT=… BENCH_APP_ID=… [INNGEST_SIGNING_KEY=… | INNGEST_DEV=1 INNGEST_BASE_URL=…] node sdk_app.mjs

@@ -1,5 +1,5 @@
 /*
- * conformance_app.c — the conformance app (functions.md §1): small functions
+ * conformance_app.c — the conformance app (functions/README.md §1): small functions
  * that exercise every part of the protocol.  Other test suites depend on
  * these ids, triggers and outputs; change none of them.
  */

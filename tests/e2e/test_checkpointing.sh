@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checkpointing (INNGEST_CHECKPOINTING=1, reference §14) against the REAL
+# Checkpointing (INNGEST_CHECKPOINTING=1, handler/PROTOCOL.md §14) against the REAL
 # Inngest dev server: nginx + the FastCGI program + a private `inngest dev`,
 # all on free loopback ports.  A run of n sequential steps must finish in at
 # most 2 call requests (we count the POSTs of the run in our log) instead of

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The conformance app (functions.md §1) driven by the REAL Inngest dev server:
+# The conformance app (functions/README.md §1) driven by the REAL Inngest dev server:
 # nginx + the FastCGI program in dev mode + a private `inngest dev`.  We sync
 # with a PUT, send one event per conformance function all at once (the server
 # runs them concurrently, so the slowest one, a retry with the server's real

@@ -29,9 +29,18 @@ targets=''
 for f in build/fuzz/fuzz_*; do
 	[[ -x $f && $f != *.* ]] && targets+="${f##*/} "
 done
+# Every saved input is replayed: a directory whose target was not built would
+# otherwise be skipped in silence.  There were 4 inputs when this was written.
+held=$(find tests/fuzz/regressions -type f | wc -l)
+replayed=0
+for d in tests/fuzz/regressions/*/; do
+	[[ -d $d && " $targets " == *" $(basename "$d") "* ]] ||
+		fail "regression inputs in $d have a built target (build/fuzz/$(basename "$d"))"
+done
 for t in $targets; do
 	inputs=(tests/fuzz/regressions/"$t"/*)
 	[[ -e ${inputs[0]} ]] || continue
+	replayed=$((replayed + ${#inputs[@]}))
 	if ASAN_OPTIONS=detect_leaks=1 "build/fuzz/$t" "${inputs[@]}" >"$E2E_DIR/$t.replay" 2>&1; then
 		pass "$t: ${#inputs[@]} regression input(s) pass"
 	else
@@ -39,8 +48,23 @@ for t in $targets; do
 		fail "$t: a regression input fails again"
 	fi
 done
+if ((held >= 4 && replayed == held)); then
+	pass "all $held saved regression inputs were replayed"
+else
+	fail "$replayed of the $held saved regression inputs were replayed (at least 4 expected)"
+fi
 
+# One line per target from run.sh; every target of tests/fuzz/ (11 when this
+# was written) must have been built and must report.
+sources=(tests/fuzz/fuzz_*.c)
+reported=0
 while IFS= read -r line; do
+	reported=$((reported + 1))
 	if [[ $line == *": ok, "* ]]; then pass "$line"; else fail "$line"; fi
 done < <(FUZZ_SECONDS=$seconds FUZZ_LOG_DIR=$E2E_DIR/logs FUZZ_TARGETS=$targets tests/fuzz/run.sh || true)
+if ((${#sources[@]} >= 11 && reported == ${#sources[@]})); then
+	pass "all ${#sources[@]} fuzz targets ran"
+else
+	fail "$reported of the ${#sources[@]} fuzz targets in tests/fuzz/ reported (at least 11 expected)"
+fi
 summary

@@ -54,6 +54,15 @@ mapfile -t suites < <(awk '/^Suites:/ { on = 1; next } /^[A-Z]/ { on = 0 }
 	on && /^  [a-z0-9-]+:$/ { sub(/^  /, ""); sub(/:$/, ""); print }' "$E2E_DIR/list.txt" |
 	grep -vx 'transport-connect')
 ((${#suites[@]} > 0)) || abort "no suite in \`$cli alpha conformance list\`"
+# The cases those suites list ("Cases: a, b, …"): the report must give each a
+# verdict.  v1.44.0 lists 9 (core 5, negative 2, security 1, transport-serve 1);
+# fewer means a runner that no longer tests what this script was written for.
+mapfile -t listed < <(awk '/^Suites:/ { on = 1; next } /^[A-Z]/ { on = 0 }
+	on && /^  [a-z0-9-]+:$/ { suite = $1; sub(/:$/, "", suite) }
+	on && suite != "transport-connect" && $1 == "Cases:" { sub(/^ *Cases: */, ""); gsub(/, */, "\n"); print }' \
+	"$E2E_DIR/list.txt" | grep -v '^$' | sort -u)
+((${#listed[@]} >= 9)) ||
+	abort "\`$cli alpha conformance list\` lists ${#listed[@]} serve case(s); this test was written for at least 9"
 suite_args=()
 for s in "${suites[@]}"; do suite_args+=(--suite "$s"); done
 
@@ -131,14 +140,24 @@ jq -r '.cases[] | [.case_id, .suite_id, .status, ((.reason // "") | split("\n") 
 	done
 echo
 
-skipped=0
+skipped=0 verdicts=0
+declare -A judged=()
 while IFS=$'\t' read -r id status; do
+	verdicts=$((verdicts + 1))
+	judged[$id]=1
 	case $status in
 	passed) pass "$id" ;;
 	not_implemented) skipped=$((skipped + 1)); echo "skip - $id (not_implemented: no executor in this runner)" ;;
 	*) fail "$id: $status: $(jq -r --arg id "$id" '.cases[] | select(.case_id == $id) | .reason // ""' "$report")" ;;
 	esac
 done < <(jq -r '.cases[] | [.case_id, .status] | @tsv' "$report")
+unjudged=''
+for id in "${listed[@]}"; do [[ -n ${judged[$id]:-} ]] || unjudged+=" $id"; done
+if [[ -z $unjudged ]] && ((verdicts == $(jq '.cases | length' "$report"))); then
+	ok "the report judged all ${#listed[@]} listed cases ($verdicts verdicts)"
+else
+	fail "the report judged $verdicts case(s); listed but missing:${unjudged:- none}"
+fi
 # An unpatched runner expects a ctx without generation_id (see build.sh).
 if jq -e '[.cases[].reason // "" | select(test("unexpected executor context"))
 	| split("\n")[1] // "" | contains("generation_id") | not] | any' "$report" >/dev/null; then

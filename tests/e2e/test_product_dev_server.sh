@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The product app's workflows (functions.md §2) end to end: real nginx, the
+# The product app's workflows (functions/README.md §2) end to end: real nginx, the
 # real FastCGI program in dev mode and the REAL Inngest dev server, with local
 # stand-ins (tests/standin/standin_http.c) for Resend, GitHub, Readwise, the
 # Inngest Cloud API and a failing Event API.  Everything is asserted through

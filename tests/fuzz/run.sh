@@ -24,7 +24,7 @@ logs=${FUZZ_LOG_DIR:-$dir/logs}
 mkdir -p "$dir/corpus" "$dir/artifacts" "$logs"
 
 # Seeds are regenerated when the vectors or the generator are newer.
-if [[ ! -d $dir/seeds || $(find "$root/tests/fuzz/seeds.sh" "$root/../shared/protocol/vectors" \
+if [[ ! -d $dir/seeds || $(find "$root/tests/fuzz/seeds.sh" "$root/tests/vectors" \
 	-newer "$dir/seeds" 2>/dev/null | head -n 1) ]]; then
 	"$root/tests/fuzz/seeds.sh" "$dir/seeds.new" >/dev/null || exit 1
 	rm -rf "$dir/seeds"

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # seeds.sh OUT_DIR — the seed corpus of every fuzz target, one directory per
-# target under OUT_DIR, made from shared/protocol/vectors (the recorded call,
+# target under OUT_DIR, made from tests/vectors (the recorded call,
 # sync and introspection requests and their signature headers) and from a few
 # hand-written answers and bodies in each target's input format (see the
 # comment at the top of each tests/fuzz/fuzz_*.c).  Generated, never committed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-vectors=${VECTORS_DIR:-$root/../shared/protocol/vectors}
-[[ -d $vectors ]] || vectors=/work/shared/protocol/vectors
+vectors=${VECTORS_DIR:-$root/tests/vectors}
 [[ -d $vectors ]] || { echo "seeds.sh: no protocol vectors at $vectors" >&2; exit 1; }
 out=$1
 rm -rf "$out"
@@ -29,12 +28,22 @@ seed() {
 }
 
 # Every recorded request as one line: method, then query, signature header
-# and body in base64 (one jq for all of them: jq starts slowly).
+# and body in base64 (one jq for all of them: jq starts slowly).  The
+# recordings held 94 requests when this was written: fewer means an
+# emptied or missing vector file, and seeds made without them would hide it.
 requests=$(jq -r '.entries[]? | .request | [.method, ((.url | if test("[?]") then sub("^[^?]*[?]"; "") else "" end) | @base64),
 	((.headers["X-Inngest-Signature"] // .headers["x-inngest-signature"] // "") | @base64),
 	((.body // "") | @base64)] | @tsv' "$vectors"/*.json)
 
+held=$(jq -s '[.[] | .entries[]?] | length' "$vectors"/*.json)
+min_requests=94
+((held >= min_requests)) || {
+	echo "seeds.sh: the vectors in $vectors hold $held recorded request(s), fewer than $min_requests" >&2
+	exit 1
+}
+ran=0
 while IFS=$'\t' read -r method query sig body; do
+	ran=$((ran + 1))
 	query=$(base64 -d <<<"$query")
 	sig=$(base64 -d <<<"$sig")
 	body=$(base64 -d <<<"$body")
@@ -53,15 +62,19 @@ while IFS=$'\t' read -r method query sig body; do
 		{ printf '%s' "$sig"; printf '\0'; printf '%s' "$body"; } | seed fuzz_signature_header
 	fi
 done <<<"$requests"
+((ran == held)) || { echo "seeds.sh: made seeds from $ran of the $held recorded requests" >&2; exit 1; }
 
 # Signature headers: the shapes the verifier must refuse, and the vectors' own.
 for h in 't=1700000000&s=' 's=00&t=1' 't=&s=' 't=99999999999999999999&s=ab' \
 	't=1700000000&s=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef&t=1'; do
 	printf '%s' "$h" | seed fuzz_signature_header
 done
-jq -r '.sign_vectors[]? | .header // empty' "$vectors/signatures.json" 2>/dev/null | while IFS= read -r h; do
+headers=$(jq -r '.sign_vectors[]? | .expected_header // empty' "$vectors/signatures.json" 2>/dev/null || true)
+n=$(grep -c . <<<"$headers" || true)
+((n >= 16)) || { echo "seeds.sh: signatures.json holds $n signature header(s), fewer than 16" >&2; exit 1; }
+while IFS= read -r h; do
 	printf '%s' "$h" | seed fuzz_signature_header
-done
+done <<<"$headers"
 
 # Canonical JSON: numbers and strings JCS formats in its own way.
 for j in '[1e21,1e-7,-0,0.1,123456789012345680000,5e-324,1.7976931348623157e308]' \

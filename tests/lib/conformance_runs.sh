@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The conformance app's functions (functions.md §1) run by a real Inngest
+# The conformance app's functions (functions/README.md §1) run by a real Inngest
 # server, checked from both sides: the run as the server's REST API reports it
 # (status, output) and the requests the server made, as our program's log
 # shows them (one line per request: function, run id, status, op).  Shared by
@@ -57,11 +57,43 @@ conf_send_all() {
 		"step_error conf/step-error {}"
 		"failure conf/failure {}"
 	)
+	conf_cover_app "${sends[@]}" || return 1
 	for s in "${sends[@]}"; do
 		read -r key name data <<<"$s"
 		CONF_EV[$key]=$(send_event "$CONF_BASE" "$CONF_KEY" "{\"name\":\"$name\",\"data\":$data}") || return 1
 	done
 	pass "${#sends[@]} events (one per conformance function) accepted by the server"
+}
+
+# conf_cover_app SEND...: the runs above are data-driven by the app's own
+# table, so they must cover it: every event trigger of the conformance app
+# (read from its source, CONF_APP_SOURCE) has a send, and the app has at least
+# the 12 event-triggered functions functions/README.md §1 lists (its failure
+# handler is triggered by the system).  An app that lost its table, or a new
+# function without a run here, fails instead of passing with fewer checks.
+CONF_APP_SOURCE=${CONF_APP_SOURCE:-$E2E_ROOT/functions/conformance/conformance_app.c}
+conf_cover_app() {
+	local s key name data t missing=''
+	local -A sent=()
+	local -a triggers=()
+	for s in "$@"; do
+		read -r key name data <<<"$s"
+		sent[$name]=1
+	done
+	mapfile -t triggers < <(grep -oE 'ING_EVENT\("[^"]+"\)' "$CONF_APP_SOURCE" 2>/dev/null |
+		sed -E 's/^ING_EVENT\("(.*)"\)$/\1/' | sort -u)
+	if ((${#triggers[@]} < 12)); then
+		fail "the conformance app ($CONF_APP_SOURCE) has ${#triggers[@]} event trigger(s); these runs were written for 12"
+		return 1
+	fi
+	for t in "${triggers[@]}"; do
+		[[ -n ${sent[$t]:-} ]] || missing+=" $t"
+	done
+	if [[ -n $missing ]]; then
+		fail "every conformance function has a run here; none for:$missing"
+		return 1
+	fi
+	pass "the runs cover all ${#triggers[@]} event triggers of the conformance app"
 }
 
 conf_wait_op_seen() { [[ $(conf_count "$CONF_WAIT_RUN" 'status=206 .*WaitForEvent approval$') -ge 1 ]]; }

@@ -2,7 +2,7 @@
  * test_call_body.c — the one-pass call body reader against json-c, the
  * reader it stands in for: whatever it accepts, json-c must accept with the
  * same meaning (the same top-level members, ctx without its stack, and every
- * memoized entry classified as the shape rules of reference §8.2 say on the
+ * memoized entry classified as the shape rules of handler/PROTOCOL.md §8.2 say on the
  * json-c value), and what json-c reads differently or not at all (comments,
  * NaN, escaped keys, excess depth, trailing data) it must decline, so that
  * the caller falls back to json-c.  Hand-written edge cases, then a few

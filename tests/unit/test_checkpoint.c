@@ -1,5 +1,5 @@
 /*
- * test_checkpoint.c — checkpointing (reference §14) against a scripted local
+ * test_checkpoint.c — checkpointing (handler/PROTOCOL.md §14) against a scripted local
  * API: the recorded call requests of vectors/checkpointing.json replayed
  * through router_serve() with INNGEST_CHECKPOINTING=1, checking what we POST
  * to /v1/checkpoint/{run}/async and how we answer for each reply the API can

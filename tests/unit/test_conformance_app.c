@@ -1,5 +1,5 @@
 /*
- * test_conformance_app.c — every conformance function (functions.md §1)
+ * test_conformance_app.c — every conformance function (functions/README.md §1)
  * driven to its end in-process with ing_test_call(), by a small loop that
  * plays the executor: it memoizes each StepRun, answers planned steps with
  * targeted calls, resumes sleeps with null and waits with an event or null,

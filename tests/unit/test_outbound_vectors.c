@@ -104,7 +104,8 @@ static void test_dev_out_of_band_sync(void **state)
     assert_non_null(payload);
     const char *url = ing_json_get_string(payload, "url");
     assert_string_equal(url, "http://127.0.0.1:3939/api/inngest");
-    assert_null(strstr(rq->body, "deployId")); /* never leaked into the URLs (reference §6.2) */
+    /* never leaked into the URLs (handler/PROTOCOL.md §6.2) */
+    assert_null(strstr(rq->body, "deployId"));
     assert_string_equal(ing_json_get_string(payload, "appName"), "vectors-app");
     assert_string_equal(ing_json_get_string(payload, "deployType"), "ping");
     assert_int_equal(json_object_array_length(ing_json_get(payload, "functions")), 19);

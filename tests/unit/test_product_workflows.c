@@ -1,5 +1,5 @@
 /*
- * test_product_workflows.c — every product workflow (functions.md §2) driven
+ * test_product_workflows.c — every product workflow (functions/README.md §2) driven
  * in-process with ing_test_call(), against a real SQLite store in a temporary
  * DATABASE_PATH and scripted local stand-ins for Resend, GitHub and Readwise
  * (fake_http.h, reached through the base-URL variables the code reads).

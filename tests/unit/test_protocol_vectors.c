@@ -1,13 +1,13 @@
 /*
  * test_protocol_vectors.c — replays the official JS SDK's recorded call,
  * introspection, signature and error vectors against our router, with a C app
- * that mirrors the vectors' JS app (shared/protocol/generator/app.mjs).
+ * that mirrors the vectors' JS app (tests/vectors/generator/app.mjs).
  *
  * Each vector's request goes through router_serve() exactly as the FastCGI
  * front would pass it, with the clock set to the vector's time and the keys
  * K1/K2.  We compare what the protocol fixes: status, the retry headers, op
  * ids, opcodes, names, data and errors.  Where we deliberately differ from JS
- * (reference §17), the expected answer is ours and the reason is in `ours`.
+ * (handler/PROTOCOL.md §17), the expected answer is ours and the reason is in `ours`.
  * Vectors that need the outbound API (sendEvent, use_api, sync) are covered by
  * test_outbound_vectors and the end-to-end suites.
  */
@@ -81,19 +81,19 @@ static void compare_op(const char *vname, json_object *want, json_object *got)
     }
 }
 
-/* Our deliberate differences from the JS recordings (reference §17). */
+/* Our deliberate differences from the JS recordings (handler/PROTOCOL.md §17). */
 struct override {
     const char *name;
     int status;          /* what we answer */
     const char *why;
 };
 static const struct override overrides[] = {
-    {"cloud-get-unsigned", 200, "spec §4.5: unauthenticated body, not 401"},
+    {"cloud-get-unsigned", 200, "handler/PROTOCOL.md §5: unauthenticated body, not 401"},
     {"cloud-get-signed-wrong-key", 200, "unauthenticated body with authentication_succeeded false"},
     {"cloud-get-signed-expired", 200, "unauthenticated body with authentication_succeeded false"},
     {"cloud-get-signed-future", 200, "unauthenticated body with authentication_succeeded false"},
     {"post-malformed-json", 400, "JS crashed; we answer 400 with X-Inngest-No-Retry: false"},
-    {"post-noncanonical-body", 200, "we verify the raw bytes first (reference §4.3)"},
+    {"post-noncanonical-body", 200, "we verify the raw bytes first (handler/PROTOCOL.md §4.3)"},
     {"post-trust-probe", 200, "a valid signature over an empty body is valid"},
     {"post-empty-body-signed", 400, "a call request without a body is malformed, not unauthorized"},
 };
@@ -121,8 +121,6 @@ static int replayed;
 static void check_entry(json_object *entry)
 {
     const char *name = ing_json_get_string(entry, "name");
-    if (needs_outbound(name))
-        return;
     json_object *req = ing_json_get(entry, "request");
     bool signed_req = vectors_header(ing_json_get(req, "headers"), "X-Inngest-Signature") != NULL;
     bool cloud = strncmp(name, "dev-", 4) != 0 && (signed_req || strncmp(name, "cloud-", 6) == 0 ||
@@ -207,27 +205,49 @@ static void check_entry(json_object *entry)
     replay_free(&r);
 }
 
-static void replay_file(const char *file)
+/* Replays every entry of `file` except those needs_outbound() leaves to
+ * test_outbound_vectors; the file must hold at least `min` entries (the count
+ * recorded when this test was written) and each must be accounted for. */
+static void replay_file(const char *file, size_t min)
 {
     json_object *v = vectors_load(file);
     assert_non_null(v);
-    json_object *entries = ing_json_get(v, "entries");
-    size_t n = json_object_array_length(entries);
-    for (size_t i = 0; i < n; i++)
-        check_entry(json_object_array_get_idx(entries, i));
+    json_object *entries = vectors_array(v, "entries");
+    if (!entries)
+        fail_msg("%s has no \"entries\" array", file);
+    size_t n = json_object_array_length(entries), elsewhere = 0;
+    int before = replayed;
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(entries, i);
+        if (needs_outbound(ing_json_get_string(e, "name")))
+            elsewhere++;
+        else
+            check_entry(e);
+    }
+    /* the ones left to test_outbound_vectors count as accounted for: it
+     * replays each of them by name and fails when one is missing */
+    assert_cases(file, (size_t)(replayed - before) + elsewhere, n, min);
     json_object_put(v);
 }
 
-static void test_calls_basic(void **state) { (void)state; replay_file("calls_basic.json"); }
-static void test_calls_errors(void **state) { (void)state; replay_file("calls_errors.json"); }
-static void test_calls_async_ops(void **state) { (void)state; replay_file("calls_async_ops.json"); }
-static void test_calls_misc(void **state) { (void)state; replay_file("calls_misc.json"); }
-static void test_errors_http(void **state) { (void)state; replay_file("errors_http.json"); }
-static void test_introspection(void **state) { (void)state; replay_file("introspection.json"); }
+static void test_calls_basic(void **state) { (void)state; replay_file("calls_basic.json", 20); }
+static void test_calls_errors(void **state) { (void)state; replay_file("calls_errors.json", 13); }
+static void test_calls_async_ops(void **state) { (void)state; replay_file("calls_async_ops.json", 10); }
+static void test_calls_misc(void **state) { (void)state; replay_file("calls_misc.json", 5); }
+static void test_errors_http(void **state) { (void)state; replay_file("errors_http.json", 7); }
+static void test_introspection(void **state) { (void)state; replay_file("introspection.json", 10); }
 static void test_signature_verification(void **state)
 {
     (void)state;
-    replay_file("signature_verification.json");
+    replay_file("signature_verification.json", 13);
+}
+
+/* Runs last: all the files together replayed at least the 75 exchanges the
+ * README promises (78 recorded, 3 of them replayed by test_outbound_vectors). */
+static void test_replayed_in_all(void **state)
+{
+    (void)state;
+    assert_cases("all files", replayed, replayed, 75);
 }
 
 int main(void)
@@ -236,7 +256,7 @@ int main(void)
         cmocka_unit_test(test_calls_basic),     cmocka_unit_test(test_calls_errors),
         cmocka_unit_test(test_calls_async_ops), cmocka_unit_test(test_calls_misc),
         cmocka_unit_test(test_errors_http),     cmocka_unit_test(test_introspection),
-        cmocka_unit_test(test_signature_verification),
+        cmocka_unit_test(test_signature_verification), cmocka_unit_test(test_replayed_in_all),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     fprintf(stderr, "replayed %d vectors\n", replayed);

@@ -74,9 +74,9 @@ static void test_sign_vectors(void **state)
     (void)state;
     json_object *root = vectors_load("signatures.json");
     assert_non_null(root);
-    json_object *list = member(root, "sign_vectors");
-    size_t n = json_object_array_length(list);
-    assert_int_equal(n, 16);
+    json_object *list = vectors_array(root, "sign_vectors");
+    assert_non_null(list);
+    size_t n = json_object_array_length(list), ran = 0;
     for (size_t i = 0; i < n; i++) {
         json_object *v = json_object_array_get_idx(list, i);
         const char *key = str(v, "signing_key");
@@ -105,7 +105,9 @@ static void test_sign_vectors(void **state)
         assert_outcome(sig_verify(header, body, blen, key, NULL, (time_t)t), SIG_VALID_PRIMARY);
         assert_outcome(sig_verify(header, body, blen, other, key, (time_t)t), SIG_VALID_FALLBACK);
         assert_outcome(sig_verify(header, body, blen, other, NULL, (time_t)t), SIG_MISMATCH);
+        ran++;
     }
+    assert_cases("signatures.json sign_vectors", ran, n, 16);
     /* the file points at the live outcomes, which test_verification_vectors replays */
     assert_non_null(strstr(str(root, "verification_outcomes"), "signature_verification.json"));
     json_object_put(root);
@@ -118,9 +120,9 @@ static void test_bearer_tokens(void **state)
     (void)state;
     json_object *root = vectors_load("bearer_tokens.json");
     assert_non_null(root);
-    json_object *list = member(root, "vectors");
-    size_t n = json_object_array_length(list);
-    assert_int_equal(n, 5);
+    json_object *list = vectors_array(root, "vectors");
+    assert_non_null(list);
+    size_t n = json_object_array_length(list), ran = 0;
     for (size_t i = 0; i < n; i++) {
         json_object *v = json_object_array_get_idx(list, i);
         const char *key = str(v, "signing_key");
@@ -131,7 +133,9 @@ static void test_bearer_tokens(void **state)
         char auth[160];
         snprintf(auth, sizeof(auth), "Bearer %s", token);
         assert_string_equal(auth, str(v, "expected_authorization_header"));
+        ran++;
     }
+    assert_cases("bearer_tokens.json vectors", ran, n, 5);
     json_object_put(root);
 }
 
@@ -153,15 +157,17 @@ static void test_introspection_hashes(void **state)
     (void)state;
     json_object *root = vectors_load("bearer_tokens.json");
     assert_non_null(root);
-    json_object *list = member(root, "introspection_examples");
-    size_t n = json_object_array_length(list);
-    assert_int_equal(n, 2);
+    json_object *list = vectors_array(root, "introspection_examples");
+    assert_non_null(list);
+    size_t n = json_object_array_length(list), ran = 0;
     for (size_t i = 0; i < n; i++) {
         json_object *v = json_object_array_get_idx(list, i);
         char h[13];
         sig_key_hash12(str(v, "signing_key"), h);
         assert_string_equal(h, str(v, "signing_key_hash"));
+        ran++;
     }
+    assert_cases("bearer_tokens.json introspection_examples", ran, n, 2);
     json_object_put(root);
 }
 
@@ -260,11 +266,12 @@ static const char *entry_body(json_object *e, size_t *len)
     return json_object_get_string(b);
 }
 
-static size_t replay_file(const char *file)
+static void replay_file(const char *file, size_t min)
 {
     json_object *root = vectors_load(file);
     assert_non_null(root);
-    json_object *entries = member(root, "entries");
+    json_object *entries = vectors_array(root, "entries");
+    assert_non_null(entries);
     size_t n = json_object_array_length(entries), checked = 0;
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(entries, i);
@@ -292,15 +299,15 @@ static size_t replay_file(const char *file)
         assert_outcome(sig_verify(header, body, blen, NULL, NULL, now), SIG_NO_KEY);
         checked++;
     }
+    assert_cases(file, checked, n, min);
     json_object_put(root);
-    return checked;
 }
 
 static void test_verification_vectors(void **state)
 {
     (void)state;
-    assert_int_equal(replay_file("signature_verification.json"), 13);
-    assert_int_equal(replay_file("introspection.json"), 10);
+    replay_file("signature_verification.json", 13);
+    replay_file("introspection.json", 10);
 }
 
 /* The non-canonical body with a signature over its JCS form passes only through
@@ -349,16 +356,19 @@ static void test_response_signatures(void **state)
 {
     (void)state;
     const char *files[] = { "signature_verification.json", "introspection.json" };
-    size_t checked = 0;
+    size_t checked = 0, held = 0;
     for (size_t f = 0; f < 2; f++) {
         json_object *root = vectors_load(files[f]);
         assert_non_null(root);
-        json_object *entries = member(root, "entries");
+        json_object *entries = vectors_array(root, "entries");
+        assert_non_null(entries);
         for (size_t i = 0; i < json_object_array_length(entries); i++) {
             json_object *e = json_object_array_get_idx(entries, i);
             json_object *check = NULL;
+            /* only answers to a verified request were signed */
             if (!json_object_object_get_ex(e, "response_signature_check", &check) || !check)
                 continue;
+            held++;
             assert_true(json_object_get_boolean(member(check, "matches")));
             const char *want = str(check, "header");
             const char *key = str(check, "recomputed_with");
@@ -371,7 +381,8 @@ static void test_response_signatures(void **state)
         }
         json_object_put(root);
     }
-    assert_int_equal(checked, 8);
+    assert_cases("signed answers in signature_verification.json and introspection.json", checked,
+                 held, 8);
 }
 
 /* ---- header shapes ----------------------------------------------------- */
@@ -586,19 +597,22 @@ static void test_prepared_keys(void **state)
     }
     sig_prepare_key(K1);
     json_object *root = vectors_load("signatures.json");
-    json_object *list = member(root, "sign_vectors");
-    int checked = 0;
+    assert_non_null(root);
+    json_object *list = vectors_array(root, "sign_vectors");
+    assert_non_null(list);
+    size_t checked = 0, held = 0;
     for (size_t i = 0; i < json_object_array_length(list); i++) {
         json_object *v = json_object_array_get_idx(list, i);
         if (strcmp(str(v, "signing_key"), K1) != 0)
-            continue;
+            continue; /* only K1 was prepared */
+        held++;
         const char *b = str(v, "body_utf8");
         char s[65];
         sig_compute(K1, b, strlen(b), atoll(str(v, "timestamp")), s);
         assert_string_equal(s, str(v, "expected_s"));
         checked++;
     }
-    assert_true(checked > 0);
+    assert_cases("signatures.json sign_vectors with K1", checked, held, 8);
     json_object_put(root);
 }
 

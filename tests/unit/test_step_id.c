@@ -95,9 +95,9 @@ static void test_hashes(void **state)
     (void)state;
     json_object *root = vectors_load("step_ids.json");
     assert_non_null(root);
-    json_object *list = member(root, "hashes");
-    size_t n = json_object_array_length(list);
-    assert_true(n >= 29);
+    json_object *list = vectors_array(root, "hashes");
+    assert_non_null(list);
+    size_t n = json_object_array_length(list), ran = 0;
     for (size_t i = 0; i < n; i++) {
         json_object *v = json_object_array_get_idx(list, i);
         const char *id = str(v, "id");
@@ -119,7 +119,9 @@ static void test_hashes(void **state)
         assert_string_equal(got, str(v, "expected_hash"));
         assert_ptr_equal(display, id);
         arena_release(a);
+        ran++;
     }
+    assert_cases("step_ids.json hashes", ran, n, 29);
     json_object_put(root);
 }
 
@@ -128,14 +130,15 @@ static void test_repeat_sequences(void **state)
     (void)state;
     json_object *root = vectors_load("step_ids.json");
     assert_non_null(root);
-    json_object *seqs = member(root, "repeat_sequences");
-    size_t n = json_object_array_length(seqs);
-    assert_int_equal(n, 3);
+    json_object *seqs = vectors_array(root, "repeat_sequences");
+    assert_non_null(seqs);
+    size_t n = json_object_array_length(seqs), ran = 0, calls_held = 0, calls_ran = 0;
     for (size_t i = 0; i < n; i++) {
         json_object *seq = json_object_array_get_idx(seqs, i);
         json_object *calls = member(seq, "calls"), *result = member(seq, "result");
         size_t m = json_object_array_length(calls);
         assert_int_equal(json_object_array_length(result), m);
+        calls_held += m;
         struct arena *a = arena_new();
         assert_non_null(a);
         struct step_id_table *t = step_id_table_new(a);
@@ -145,9 +148,13 @@ static void test_repeat_sequences(void **state)
             json_object *r = json_object_array_get_idx(result, j);
             assert_string_equal(call, str(r, "user_id"));
             expect_next(t, call, str(r, "final_id"), str(r, "hashed"));
+            calls_ran++;
         }
         arena_release(a);
+        ran++;
     }
+    assert_cases("step_ids.json repeat_sequences", ran, n, 3);
+    assert_cases("step_ids.json repeat_sequences' calls", calls_ran, calls_held, 10);
     json_object_put(root);
 }
 

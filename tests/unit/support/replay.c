@@ -90,7 +90,7 @@ void replay_run(struct replay *r, json_object *entry, bool cloud, const char *ap
         if (n < 62)
             r->params[n++] = cgi_param(k, json_object_get_string(v));
     }
-    /* the recordings were made against http://127.0.0.1:3939 (reference §17) */
+    /* the recordings were made against http://127.0.0.1:3939 (handler/PROTOCOL.md §17) */
     if (!vectors_header(ing_json_get(req, "headers"), "Host"))
         r->params[n++] = strdup("HTTP_HOST=127.0.0.1:3939");
     r->params[n] = NULL;

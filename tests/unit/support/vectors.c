@@ -14,7 +14,8 @@
 
 #include "limits.h"
 
-#define DEFAULT_VECTORS_DIR "../shared/protocol/vectors"
+/* the recorded vectors are test data of this repository (tests/vectors/README.md) */
+#define DEFAULT_VECTORS_DIR "tests/vectors"
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -60,7 +61,7 @@ json_object *vectors_load(const char *file_name)
     size_t len = 0;
     char *text = read_file(path, &len);
     if (!text) {
-        fprintf(stderr, "vectors: cannot read %s\n", path);
+        fprintf(stderr, "vectors: cannot read %s (run from the repository root, or set VECTORS_DIR)\n", path);
         free(path);
         return NULL;
     }
@@ -111,4 +112,12 @@ json_object *vectors_find(json_object *entries, const char *name)
             return e;
     }
     return NULL;
+}
+
+json_object *vectors_array(json_object *root, const char *key)
+{
+    json_object *v = NULL;
+    if (!root || !json_object_object_get_ex(root, key, &v) || !json_object_is_type(v, json_type_array))
+        return NULL;
+    return v;
 }

@@ -1,5 +1,5 @@
 /*
- * vectors_app.c — the protocol vectors' JS app (shared/protocol/generator/app.mjs)
+ * vectors_app.c — the protocol vectors' JS app (tests/vectors/generator/app.mjs)
  * written with our SDK, so that recorded exchanges can be replayed against it.
  */
 #include <string.h>
