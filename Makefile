@@ -208,7 +208,13 @@ all: $(DEPLOY_TEST_APPS)
 $(BUILD)/tests/apps/%: $(BUILD)/tests/apps/%.o $(MAIN_OBJ) $(SDK_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-INSTALL_SUBST := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+# The .pc files name their directories from ${prefix} when they lie under it,
+# so that `pkg-config --define-variable=prefix=…` moves them all and
+# PKG_CONFIG_SYSROOT_DIR (a staged install, a cross sysroot) applies to them.
+PC_LIBDIR     := $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
+PC_INCLUDEDIR := $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+INSTALL_SUBST := sed -e 's|@PC_LIBDIR@|$(PC_LIBDIR)|g' -e 's|@PC_INCLUDEDIR@|$(PC_INCLUDEDIR)|g' \
+	-e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(SDK_VERSION)|g'
 UNITS := inngest-fcgi.socket inngest-fcgi.service inngest-fcgi@.socket inngest-fcgi@.service
