@@ -51,7 +51,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/support/*.c))
 
-.PHONY: all run stop check check-unit check-e2e check-valgrind deps clean
+.PHONY: all run stop check check-unit check-e2e check-valgrind check-header deps clean
 all: $(PRODUCT_BIN) $(CONF_BIN) $(FIXTURE_BIN)
 
 $(BUILD)/%.o: %.c
@@ -86,6 +86,18 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_LIB_OBJ) $(SDK_LIB)
 deps:
 	@contrib/install-deps.sh
 
+# The public header as users compile it: C99 with -Wpedantic, C11, and C++17
+# (whose objects must call the SDK by its C names: extern "C").
+HEADER_TU := tests/header/header_use.c
+check-header:
+	@mkdir -p $(BUILD)/tests/header
+	gcc -std=c99 -Wpedantic -Wall -Wextra -Werror $(PKG_CFLAGS) -Ihandler -c $(HEADER_TU) -o $(BUILD)/tests/header/c99.o
+	gcc -std=c11 -Wpedantic -Wall -Wextra -Werror $(PKG_CFLAGS) -Ihandler -c $(HEADER_TU) -o $(BUILD)/tests/header/c11.o
+	g++ -x c++ -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) -Ihandler -c $(HEADER_TU) -o $(BUILD)/tests/header/cxx17.o
+	@nm $(BUILD)/tests/header/cxx17.o | grep -q ' U ing_fail_nonretriable$$' || \
+		{ echo "check-header: C++ code does not call the SDK by its C name (extern \"C\")" >&2; exit 1; }
+	@echo "check-header: inngest.h is valid C99 (-Wpedantic), C11 and C++17"
+
 run: deps
 	@$(MAKE) --no-print-directory all SAN=0
 	@APP=$(APP) PORT=$(PORT) BUILD_DIR=build/release contrib/run.sh
@@ -94,7 +106,7 @@ stop:
 	@PORT=$(PORT) contrib/run.sh --stop
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) check-header
 	@BUILD_DIR=$(BUILD) tests/run-all.sh
 
 check-valgrind: deps
