@@ -173,8 +173,7 @@ int pool_run(struct ing_server *srv, const struct pool_options *o)
                                 "worker %d died (signal %d, %s) while running %s; starting another",
                                 (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)), running);
                     else if (WIFSIGNALED(status))
-                        ing_log(ING_LOG_WARN, "worker %d died (signal %d, %s) between requests; "
-                                              "starting another",
+                        ing_log(ING_LOG_WARN, "worker %d died (signal %d, %s); starting another",
                                 (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
                     else if (noted)
                         ing_log(ING_LOG_ERROR, "worker %d exited with status %d while running %s; "

@@ -118,7 +118,7 @@ expect_eq "kill -9: three workers killed under load" 3 "${#killed[@]}"
 expect_eq "kill -9: every one of the 1,200 requests got an answer" 1200 "$answers"
 expect_ok "kill -9: at most one request per killed worker (the one in flight) failed ($wrong)" test "$wrong" -le 3
 expect_eq "kill -9: the master logged each death and started another" 3 \
-	"$(grep -c 'died (signal 9); starting another' "$E2E_DIR/kill/app.log" || true)"
+	"$(grep -c 'died (signal 9, Killed); starting another' "$E2E_DIR/kill/app.log" || true)"
 expect_eq "kill -9: two workers serve afterwards" 2 "$(wc -w <<<"$after")"
 expect_ok "kill -9: the killed workers are gone, replaced by new ones" \
 	bash -c "for v in ${killed[*]}; do [[ ' $after ' != *\" \$v \"* ]] || exit 1; done; [[ '$before' != '$after' ]]"
