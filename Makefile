@@ -100,7 +100,33 @@ check-header:
 
 run: deps
 	@$(MAKE) --no-print-directory all SAN=0
-	@APP=$(APP) PORT=$(PORT) BUILD_DIR=build/release contrib/run.sh
+	@APP="$(APP)" PORT=$(PORT) BUILD_DIR=build/release contrib/run.sh
+
+# make new-app NAME=<name> [DIR=<parent>]: a minimal app of your own in DIR/NAME
+# (contrib/new-app/new-app.sh), built against the installed SDK with pkg-config.
+.PHONY: new-app
+new-app:
+	@contrib/new-app/new-app.sh "$(NAME)" "$(DIR)"
+
+# make run APP=<directory of .c files | .c files>: your own app, built against
+# this tree's SDK (contrib/run.sh calls this; a program you built yourself is
+# served as it is).  test_*.c and *_test.c are your unit tests: left out.
+# Your code gets the usual warnings, not this tree's -Werror set.
+USER_APP_WORDS := $(patsubst %/,%,$(filter-out product conformance,$(APP)))
+USER_APP_SRC   := $(foreach a,$(USER_APP_WORDS),$(if $(filter %.c,$(a)),$(a),\
+                    $(filter-out $(a)/test_%.c $(a)/%_test.c,$(wildcard $(a)/*.c))))
+USER_APP_BIN   := $(BUILD)/user-apps/$(notdir $(basename $(firstword $(USER_APP_WORDS))))
+USER_CFLAGS    := -g -O2 -Wall -Wextra -Ihandler $(PKG_CFLAGS) $(SANFLAGS)
+.PHONY: user-app
+user-app:
+	@test -n "$(USER_APP_SRC)" || { echo "user-app: no .c files in APP=$(APP)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(USER_APP_BIN)
+	@echo "user-app: built $(abspath $(USER_APP_BIN))"
+ifneq ($(USER_APP_SRC),)
+$(USER_APP_BIN): $(USER_APP_SRC) $(wildcard $(addsuffix /*.h,$(sort $(dir $(USER_APP_SRC))))) $(MAIN_OBJ) $(SDK_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(LDFLAGS) -o $@ $(USER_APP_SRC) $(MAIN_OBJ) $(SDK_LIB) $(LDLIBS)
+endif
 
 stop:
 	@PORT=$(PORT) contrib/run.sh --stop
@@ -236,14 +262,17 @@ D := $(DESTDIR)
 install:
 	@$(MAKE) --no-print-directory install-files SAN=0
 
-install-files: $(PRODUCT_BIN) $(CONF_BIN) $(SDK_LIB) $(SDK_SHARED) $(SDK_MAIN_LIB)
-	install -d $(D)$(SBINDIR) $(D)$(LIBDIR)/pkgconfig $(D)$(INCLUDEDIR)/inngest-fcgi \
-		$(D)$(SYSTEMDUNITDIR) $(D)$(SYSCONFDIR)/nginx/snippets $(D)$(DOCDIR)/examples
-	install -d -m 0700 $(D)$(SYSCONFDIR)/inngest-fcgi
-	install -m 0755 $(PRODUCT_BIN) $(D)$(SBINDIR)/inngest-fcgi
-	install -m 0755 $(CONF_BIN) $(D)$(SBINDIR)/inngest-fcgi-conformance
-	$(INSTALL_SUBST) contrib/spawn-fcgi/inngest-fcgi-spawn.in >$(D)$(SBINDIR)/inngest-fcgi-spawn
-	chmod 0755 $(D)$(SBINDIR)/inngest-fcgi-spawn
+# make install-sdk [PREFIX=…]: only what building an app needs (the header,
+# the libraries, the .pc files); no root needed for a prefix of your own, e.g.
+# PREFIX=$$HOME/.local.  make install does this and the rest.
+.PHONY: install-sdk install-sdk-files
+install-sdk:
+	@$(MAKE) --no-print-directory install-sdk-files SAN=0
+	@echo "installed the inngest-fcgi $(SDK_VERSION) SDK under $(D)$(PREFIX);" \
+		"pkg-config finds it with PKG_CONFIG_PATH=$(D)$(LIBDIR)/pkgconfig"
+
+install-sdk-files: $(SDK_LIB) $(SDK_SHARED) $(SDK_MAIN_LIB)
+	install -d $(D)$(LIBDIR)/pkgconfig $(D)$(INCLUDEDIR)/inngest-fcgi
 	install -m 0644 handler/inngest.h $(D)$(INCLUDEDIR)/inngest-fcgi/inngest.h
 	install -m 0644 $(SDK_LIB) $(SDK_MAIN_LIB) $(D)$(LIBDIR)/
 	install -m 0755 $(SDK_SHARED) $(D)$(LIBDIR)/
@@ -252,6 +281,14 @@ install-files: $(PRODUCT_BIN) $(CONF_BIN) $(SDK_LIB) $(SDK_SHARED) $(SDK_MAIN_LI
 	for pc in inngest-fcgi inngest-fcgi-static; do \
 		$(INSTALL_SUBST) contrib/pkg-config/$$pc.pc.in >$(D)$(LIBDIR)/pkgconfig/$$pc.pc || exit 1; \
 		chmod 0644 $(D)$(LIBDIR)/pkgconfig/$$pc.pc; done
+
+install-files: $(PRODUCT_BIN) $(CONF_BIN) install-sdk-files
+	install -d $(D)$(SBINDIR) $(D)$(SYSTEMDUNITDIR) $(D)$(SYSCONFDIR)/nginx/snippets $(D)$(DOCDIR)/examples
+	install -d -m 0700 $(D)$(SYSCONFDIR)/inngest-fcgi
+	install -m 0755 $(PRODUCT_BIN) $(D)$(SBINDIR)/inngest-fcgi
+	install -m 0755 $(CONF_BIN) $(D)$(SBINDIR)/inngest-fcgi-conformance
+	$(INSTALL_SUBST) contrib/spawn-fcgi/inngest-fcgi-spawn.in >$(D)$(SBINDIR)/inngest-fcgi-spawn
+	chmod 0755 $(D)$(SBINDIR)/inngest-fcgi-spawn
 	for u in $(UNITS); do \
 		$(INSTALL_SUBST) contrib/systemd/$$u.in >$(D)$(SYSTEMDUNITDIR)/$$u || exit 1; \
 		chmod 0644 $(D)$(SYSTEMDUNITDIR)/$$u; done
