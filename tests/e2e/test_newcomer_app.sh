@@ -114,6 +114,20 @@ expect_eq "nothing is left listening" "no no" \
 expect_eq "the run's log has no sanitizer report, [alert] or [emerg]" "" \
 	"$(grep -E "$E2E_REPORT_PATTERN|\[alert\]|\[emerg\]" "$run_log" || true)"
 
+# ---- the README's order.c, as printed there ---------------------------------------------
+awk '/<!-- order.c/ { grab = 1; next } grab && /^```c$/ { inside = 1; next } inside && /^```$/ { exit } inside' \
+	"$root/README.md" >"$E2E_DIR/order.c"
+# shellcheck disable=SC2046  # pkg-config prints a list of flags
+if [[ -s $E2E_DIR/order.c ]] && cc -std=c11 -Wall -Wextra -Werror -o "$E2E_DIR/order" "$E2E_DIR/order.c" \
+	$(pkg-config --cflags --libs inngest-fcgi-static) 2>"$E2E_DIR/order.log"; then
+	pass "the README's order.c builds (-Wall -Wextra -Werror)"
+else
+	cat "$E2E_DIR/order.log" >&2
+	fail "the README's order.c builds"
+fi
+expect_eq "the README's order.c: its table passes --check" "0 order-place-order" \
+	"$(env -i INNGEST_DEV=1 "$E2E_DIR/order" --check 2>/dev/null >"$E2E_DIR/order.json" && echo 0 || echo 1) $(jq -r '[.functions[].id] | join(" ")' "$E2E_DIR/order.json")"
+
 # ---- 6. APP as a directory of .c files: built against this tree ------------------------
 out=$(make -C "$root" --no-print-directory user-app SAN=0 APP="$src/shop" 2>&1) || abort "make user-app APP=<dir>: $out"
 bin=$(sed -n 's/^user-app: built //p' <<<"$out")
