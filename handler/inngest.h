@@ -275,8 +275,8 @@ json_object *ing_keep(struct ing_ctx *c, json_object *value);
 /* NULL handling, once for all: a NULL json_object * is JSON null wherever the
  * SDK takes a value (ing_json_set, ing_json_push, a step's or handler's
  * return value); the lookups below take a NULL object and answer "absent";
- * ing_strdup(c, NULL) and ing_json_parse(c, NULL) return NULL.  A NULL ctx or
- * step id is a programming error the SDK does not check for. */
+ * ing_strdup(c, NULL) and ing_json_parse(c, NULL) return NULL.  A NULL or
+ * empty step id fails the run (NonRetriableError); a NULL ctx is not checked. */
 json_object *ing_json_object(struct ing_ctx *c);
 json_object *ing_json_array(struct ing_ctx *c);
 /* A string value; NULL s gives NULL (JSON null), never "". */

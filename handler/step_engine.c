@@ -30,6 +30,9 @@
 #include "server.h"
 #include "step_id.h"
 
+static _Noreturn void bad_step_option(struct ing_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 struct step_site {
     const char *id;      /* user id */
     const char *hash;
@@ -44,7 +47,7 @@ static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site
         ctx_sdk_error(c, "step \"%s\" called inside another step's body; steps cannot nest",
                       id ? id : "");
     if (!id || !*id)
-        ctx_sdk_error(c, "a step needs a non-empty id");
+        bad_step_option(c, "a step needs a non-empty id");
     if (++c->found_steps > ING_MAX_STEPS_PER_REQUEST)
         ctx_sdk_error(c, "more than %d steps in one run", ING_MAX_STEPS_PER_REQUEST);
     const char *display = NULL;
@@ -373,8 +376,6 @@ json_object *ing_step_send_event(struct ing_ctx *c, const char *id, json_object 
  * event name): the run fails at once, without retry, naming the step and the
  * value, rather than sending the op for the server to refuse (which it does
  * only in its own log, while the run is retried without end). */
-static _Noreturn void bad_step_option(struct ing_ctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 static _Noreturn void bad_step_option(struct ing_ctx *c, const char *fmt, ...)
 {
     va_list ap;

@@ -1,7 +1,8 @@
 /*
  * test_user_mistakes.c — what a user's mistakes in a function lead to, run
  * in-process with ing_test_call() (issue 20): a duration that is not one, an
- * event the Event API refuses, a parallel group never ended, a NULL string;
+ * empty step id, an event the Event API refuses, a parallel group never
+ * ended, a NULL string;
  * and that ing_test_call sends events to the stand-in the test names.
  *
  * Each mistake must end the run at once (400, X-Inngest-No-Retry: true)
@@ -86,7 +87,14 @@ static json_object *null_string(struct ing_ctx *c)
     return out;
 }
 
+static json_object *empty_step_id(struct ing_ctx *c)
+{
+    return ing_step_run(c, "", step_value, "x");
+}
+
 static const struct ing_function functions[] = {
+    {.id = "empty-step-id", .name = "empty step id", .triggers = {ING_EVENT("t/i")},
+     .handler = empty_step_id},
     {.id = "bad-sleep", .name = "bad sleep", .triggers = {ING_EVENT("t/a")}, .handler = bad_sleep},
     {.id = "good-sleep", .name = "good sleep", .triggers = {ING_EVENT("t/b")}, .handler = good_sleep},
     {.id = "bad-wait", .name = "bad wait", .triggers = {ING_EVENT("t/c")}, .handler = bad_wait},
@@ -173,6 +181,12 @@ static void test_invoke_with_a_bad_timeout_fails_naming_it(void **s)
 {
     (void)s;
     expect_final_error("bad-invoke", "step.invoke \"child\": timeout \"10\" is not");
+}
+
+static void test_empty_step_id_fails_the_run(void **s)
+{
+    (void)s;
+    expect_final_error("empty-step-id", "a step needs a non-empty id");
 }
 
 /* ---- events refused (item 4) ------------------------------------------------ */
@@ -286,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_sleep_with_a_good_duration_is_planned),
         cmocka_unit_test(test_wait_with_a_bad_timeout_fails_naming_it),
         cmocka_unit_test(test_invoke_with_a_bad_timeout_fails_naming_it),
+        cmocka_unit_test(test_empty_step_id_fails_the_run),
         cmocka_unit_test(test_event_without_a_name_fails_the_step_for_good),
         cmocka_unit_test(test_event_api_4xx_fails_the_step_with_its_message),
         cmocka_unit_test(test_event_api_5xx_stays_retriable),
