@@ -1,6 +1,9 @@
 # inngest-fcgi — plain Makefile.
 #   make            build the SDK library and both programs (with ASan+UBSan by default: SAN=0 for release)
 #   make run        install packages, build, serve an app under nginx on 127.0.0.1:$(PORT)
+#                   (APP=product, conformance, or yours: a program, a directory or .c files)
+#   make new-app NAME=… [DIR=…]   a minimal app of your own (README, "Writing your own app")
+#   make install-sdk PREFIX=…     the header, libraries and .pc files only
 #   make check      install packages, build, run every test (sanitizers on)
 #   make check-valgrind   the same suites with the FastCGI program under valgrind
 #   make stop       stop what a killed `make run` left behind
