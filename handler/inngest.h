@@ -357,6 +357,7 @@ void ing_log(enum ing_log_level level, const char *fmt, ...) ING_PRINTF(2, 3);
  *     #include <stdarg.h>
  *     #include <stddef.h>
  *     #include <setjmp.h>
+ *     #include <stdio.h>
  *     #include <cmocka.h>
  *     #include <inngest.h>
  *
