@@ -124,10 +124,12 @@ static void answer_ops(struct ing_ctx *c, struct ing_response *res)
                               : arena_printf(c->arena, "%zu ops", n);
     /* a failed step: the reason belongs in the log line, not only in the run */
     json_object *err = ing_json_get(first, "error");
-    if (n == 1 && err)
+    if (n == 1 && err) {
+        const char *name = ing_json_get_string(err, "name");
+        const char *message = ing_json_get_string(err, "message");
         res->log_outcome = arena_printf(c->arena, "%s: %s: %s", res->log_outcome,
-                                        ing_json_get_string(err, "name"),
-                                        ing_json_get_string(err, "message"));
+                                        name ? name : "Error", message ? message : "");
+    }
 }
 
 static void answer_not_found(struct ing_ctx *c, struct ing_response *res)
