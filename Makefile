@@ -1,6 +1,9 @@
 # inngest-fcgi — plain Makefile.
 #   make            build the SDK library and both programs (with ASan+UBSan by default: SAN=0 for release)
 #   make run        install packages, build, serve an app under nginx on 127.0.0.1:$(PORT)
+#                   (APP=product, conformance, or yours: a program, a directory or .c files)
+#   make new-app NAME=… [DIR=…]   a minimal app of your own (README, "Writing your own app")
+#   make install-sdk PREFIX=…     the header, libraries and .pc files only
 #   make check      install packages, build, run every test (sanitizers on)
 #   make check-valgrind   the same suites with the FastCGI program under valgrind
 #   make stop       stop what a killed `make run` left behind
@@ -51,7 +54,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/support/*.c))
 
-.PHONY: all run stop check check-unit check-e2e check-valgrind deps clean
+.PHONY: all run stop check check-unit check-e2e check-valgrind check-header deps clean
 all: $(PRODUCT_BIN) $(CONF_BIN) $(FIXTURE_BIN)
 
 $(BUILD)/%.o: %.c
@@ -86,15 +89,53 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_LIB_OBJ) $(SDK_LIB)
 deps:
 	@contrib/install-deps.sh
 
+# The public header as users compile it: C99 with -Wpedantic, C11, and C++17
+# (whose objects must call the SDK by its C names: extern "C").
+HEADER_TU := tests/header/header_use.c
+check-header:
+	@mkdir -p $(BUILD)/tests/header
+	gcc -std=c99 -Wpedantic -Wall -Wextra -Werror $(PKG_CFLAGS) -Ihandler -c $(HEADER_TU) -o $(BUILD)/tests/header/c99.o
+	gcc -std=c11 -Wpedantic -Wall -Wextra -Werror $(PKG_CFLAGS) -Ihandler -c $(HEADER_TU) -o $(BUILD)/tests/header/c11.o
+	g++ -x c++ -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) -Ihandler -c $(HEADER_TU) -o $(BUILD)/tests/header/cxx17.o
+	@nm $(BUILD)/tests/header/cxx17.o | grep -q ' U ing_fail_nonretriable$$' || \
+		{ echo "check-header: C++ code does not call the SDK by its C name (extern \"C\")" >&2; exit 1; }
+	@echo "check-header: inngest.h is valid C99 (-Wpedantic), C11 and C++17"
+
 run: deps
 	@$(MAKE) --no-print-directory all SAN=0
-	@APP=$(APP) PORT=$(PORT) BUILD_DIR=build/release contrib/run.sh
+	@APP="$(APP)" PORT=$(PORT) BUILD_DIR=build/release contrib/run.sh
+
+# make new-app NAME=<name> [DIR=<parent>]: a minimal app of your own in DIR/NAME
+# (contrib/new-app/new-app.sh), built against the installed SDK with pkg-config.
+.PHONY: new-app
+new-app:
+	@contrib/new-app/new-app.sh "$(NAME)" "$(DIR)"
+
+# make run APP=<directory of .c files | .c files>: your own app, built against
+# this tree's SDK (contrib/run.sh calls this; a program you built yourself is
+# served as it is).  test_*.c and *_test.c are your unit tests: left out.
+# Your code gets the usual warnings, not this tree's -Werror set.
+USER_APP_WORDS := $(patsubst %/,%,$(filter-out product conformance,$(APP)))
+USER_APP_SRC   := $(foreach a,$(USER_APP_WORDS),$(if $(filter %.c,$(a)),$(a),\
+                    $(filter-out $(a)/test_%.c $(a)/%_test.c,$(wildcard $(a)/*.c))))
+USER_APP_BIN   := $(BUILD)/user-apps/$(notdir $(basename $(firstword $(USER_APP_WORDS))))
+USER_CFLAGS    := -g -O2 -Wall -Wextra -Ihandler $(PKG_CFLAGS) $(SANFLAGS)
+.PHONY: user-app
+user-app:
+	@test -n "$(USER_APP_SRC)" || { echo "user-app: no .c files in APP=$(APP)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(USER_APP_BIN)
+	@echo "user-app: built $(abspath $(USER_APP_BIN))"
+ifneq ($(USER_APP_SRC),)
+$(USER_APP_BIN): $(USER_APP_SRC) $(wildcard $(addsuffix /*.h,$(sort $(dir $(USER_APP_SRC))))) $(MAIN_OBJ) $(SDK_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(LDFLAGS) -o $@ $(USER_APP_SRC) $(MAIN_OBJ) $(SDK_LIB) $(LDLIBS)
+endif
 
 stop:
 	@PORT=$(PORT) contrib/run.sh --stop
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) check-header
 	@BUILD_DIR=$(BUILD) tests/run-all.sh
 
 check-valgrind: deps
@@ -208,7 +249,13 @@ all: $(DEPLOY_TEST_APPS)
 $(BUILD)/tests/apps/%: $(BUILD)/tests/apps/%.o $(MAIN_OBJ) $(SDK_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-INSTALL_SUBST := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+# The .pc files name their directories from ${prefix} when they lie under it,
+# so that `pkg-config --define-variable=prefix=…` moves them all and
+# PKG_CONFIG_SYSROOT_DIR (a staged install, a cross sysroot) applies to them.
+PC_LIBDIR     := $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
+PC_INCLUDEDIR := $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+INSTALL_SUBST := sed -e 's|@PC_LIBDIR@|$(PC_LIBDIR)|g' -e 's|@PC_INCLUDEDIR@|$(PC_INCLUDEDIR)|g' \
+	-e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(SDK_VERSION)|g'
 UNITS := inngest-fcgi.socket inngest-fcgi.service inngest-fcgi@.socket inngest-fcgi@.service
@@ -218,14 +265,17 @@ D := $(DESTDIR)
 install:
 	@$(MAKE) --no-print-directory install-files SAN=0
 
-install-files: $(PRODUCT_BIN) $(CONF_BIN) $(SDK_LIB) $(SDK_SHARED) $(SDK_MAIN_LIB)
-	install -d $(D)$(SBINDIR) $(D)$(LIBDIR)/pkgconfig $(D)$(INCLUDEDIR)/inngest-fcgi \
-		$(D)$(SYSTEMDUNITDIR) $(D)$(SYSCONFDIR)/nginx/snippets $(D)$(DOCDIR)/examples
-	install -d -m 0700 $(D)$(SYSCONFDIR)/inngest-fcgi
-	install -m 0755 $(PRODUCT_BIN) $(D)$(SBINDIR)/inngest-fcgi
-	install -m 0755 $(CONF_BIN) $(D)$(SBINDIR)/inngest-fcgi-conformance
-	$(INSTALL_SUBST) contrib/spawn-fcgi/inngest-fcgi-spawn.in >$(D)$(SBINDIR)/inngest-fcgi-spawn
-	chmod 0755 $(D)$(SBINDIR)/inngest-fcgi-spawn
+# make install-sdk [PREFIX=…]: only what building an app needs (the header,
+# the libraries, the .pc files); no root needed for a prefix of your own, e.g.
+# PREFIX=$$HOME/.local.  make install does this and the rest.
+.PHONY: install-sdk install-sdk-files
+install-sdk:
+	@$(MAKE) --no-print-directory install-sdk-files SAN=0
+	@echo "installed the inngest-fcgi $(SDK_VERSION) SDK under $(D)$(PREFIX);" \
+		"pkg-config finds it with PKG_CONFIG_PATH=$(D)$(LIBDIR)/pkgconfig"
+
+install-sdk-files: $(SDK_LIB) $(SDK_SHARED) $(SDK_MAIN_LIB)
+	install -d $(D)$(LIBDIR)/pkgconfig $(D)$(INCLUDEDIR)/inngest-fcgi
 	install -m 0644 handler/inngest.h $(D)$(INCLUDEDIR)/inngest-fcgi/inngest.h
 	install -m 0644 $(SDK_LIB) $(SDK_MAIN_LIB) $(D)$(LIBDIR)/
 	install -m 0755 $(SDK_SHARED) $(D)$(LIBDIR)/
@@ -234,6 +284,14 @@ install-files: $(PRODUCT_BIN) $(CONF_BIN) $(SDK_LIB) $(SDK_SHARED) $(SDK_MAIN_LI
 	for pc in inngest-fcgi inngest-fcgi-static; do \
 		$(INSTALL_SUBST) contrib/pkg-config/$$pc.pc.in >$(D)$(LIBDIR)/pkgconfig/$$pc.pc || exit 1; \
 		chmod 0644 $(D)$(LIBDIR)/pkgconfig/$$pc.pc; done
+
+install-files: $(PRODUCT_BIN) $(CONF_BIN) install-sdk-files
+	install -d $(D)$(SBINDIR) $(D)$(SYSTEMDUNITDIR) $(D)$(SYSCONFDIR)/nginx/snippets $(D)$(DOCDIR)/examples
+	install -d -m 0700 $(D)$(SYSCONFDIR)/inngest-fcgi
+	install -m 0755 $(PRODUCT_BIN) $(D)$(SBINDIR)/inngest-fcgi
+	install -m 0755 $(CONF_BIN) $(D)$(SBINDIR)/inngest-fcgi-conformance
+	$(INSTALL_SUBST) contrib/spawn-fcgi/inngest-fcgi-spawn.in >$(D)$(SBINDIR)/inngest-fcgi-spawn
+	chmod 0755 $(D)$(SBINDIR)/inngest-fcgi-spawn
 	for u in $(UNITS); do \
 		$(INSTALL_SUBST) contrib/systemd/$$u.in >$(D)$(SYSTEMDUNITDIR)/$$u || exit 1; \
 		chmod 0644 $(D)$(SYSTEMDUNITDIR)/$$u; done

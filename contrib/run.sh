@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# `make run`: serves an app (APP=product|conformance) from BUILD_DIR behind a
-# private nginx on 127.0.0.1:$PORT, in the foreground until Ctrl-C/SIGTERM.
+# `make run`: serves an app behind a private nginx on 127.0.0.1:$PORT, in the
+# foreground until Ctrl-C/SIGTERM.  APP is product or conformance (from
+# BUILD_DIR), or your own: a built program, a directory of .c files, or .c
+# files (built against this tree's SDK by `make user-app`; test_*.c are left
+# out, they are your unit tests).
 # In dev mode with no server named (no INNGEST_BASE_URL, INNGEST_DEV not a
 # URL) it also starts the real Inngest dev server on 127.0.0.1:$DEV_PORT
 # (default 8288) and syncs the app with it; with a server named it starts none
@@ -8,6 +11,15 @@
 # directory and stops with it; `run.sh --stop` (`make stop`) cleans up after a
 # run that was killed outright.  It never stops a process it did not start.
 set -euo pipefail
+# APP's paths are the caller's: make them absolute before the cd below.
+if [[ -n ${APP:-} && $APP != product && $APP != conformance && ${1:-} != --stop ]]; then
+	abs=
+	for f in $APP; do
+		[[ $f == /* ]] || f=$PWD/$f
+		abs+=${abs:+ }$f
+	done
+	APP=$abs
+fi
 cd "$(dirname "$0")/.."
 # shellcheck source=tests/lib/nginx.sh
 source tests/lib/nginx.sh
@@ -41,11 +53,9 @@ if [[ ${1:-} == --stop ]]; then
 	exit 0
 fi
 
-case ${APP:-product} in
-product) bin=${BUILD_DIR:-build/release}/inngest-fcgi ;;
-conformance) bin=${BUILD_DIR:-build/release}/inngest-fcgi-conformance ;;
-*) echo "run.sh: APP must be product or conformance, not '$APP'" >&2; exit 2 ;;
-esac
+# shellcheck source=contrib/run-app.sh
+source contrib/run-app.sh
+bin=$(app_program "${APP:-product}" "${BUILD_DIR:-build/release}") || exit 2
 
 if alive "$prefix/app.pid" || alive "$prefix/nginx.pid" || alive "$prefix/server.pid"; then
 	echo "run.sh: a run on port $PORT is still going ($prefix); stop it with: make stop PORT=$PORT" >&2
@@ -117,7 +127,10 @@ fi
 app_port=$(free_port)
 app_start "$prefix" "$bin" "$app_port"
 nginx_start "$prefix" "$PORT" "127.0.0.1:$app_port"
-echo "serving ${APP:-product} ($bin) at $endpoint"
+case ${APP:-product} in
+product | conformance) echo "serving ${APP:-product} ($bin) at $endpoint" ;;
+*) echo "serving your app $bin at $endpoint" ;;
+esac
 
 # Cloud mode may refuse an unsigned GET (401); that still means it is up.
 for ((i = 0; ; i++)); do
@@ -152,15 +165,8 @@ if [[ -n $own_server ]]; then
 		exit 1
 	fi
 	echo "synced with the dev server: $sync_answer"
-	case ${APP:-product} in
-	conformance) example='{"name":"conf/steps","data":{}}' ;;
-	*) example='{"name":"test/hello.world","data":{"email":"you@example.com"}}' ;;
-	esac
 	echo "dev server: $sync_url"
-	echo "send an event:"
-	echo "    curl -sS -X POST $sync_url/e/dev -H 'Content-Type: application/json' -d '$example'"
-	echo "read its run back (<id> is from the answer's \"ids\"; the server caches this answer for 15 s):"
-	echo "    curl -sS $sync_url/v1/events/<id>/runs"
+	print_example_event "$bin" "$sync_url"
 elif [[ -n $sync_url ]]; then
 	echo "syncing with $sync_url …"
 	if sync_app; then

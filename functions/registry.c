@@ -96,4 +96,5 @@ const struct ing_app ing_app_definition = {
     .on_start = report_settings,
     .worker_start = product_store_start,
     .worker_stop = product_store_stop,
+    .version = ING_SDK_VERSION, /* the product app ships with the SDK */
 };

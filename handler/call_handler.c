@@ -19,6 +19,7 @@
 #include "call_body.h"
 #include "checkpoint.h"
 #include "context.h"
+#include "crash_note.h"
 #include "function_table.h"
 #include "inngest_api.h"
 #include "limits.h"
@@ -121,6 +122,14 @@ static void answer_ops(struct ing_ctx *c, struct ing_response *res)
     res->log_outcome = n == 1 ? arena_printf(c->arena, "%s %s", opcode ? opcode : "?",
                                              ing_json_get_string(first, "displayName"))
                               : arena_printf(c->arena, "%zu ops", n);
+    /* a failed step: the reason belongs in the log line, not only in the run */
+    json_object *err = ing_json_get(first, "error");
+    if (n == 1 && err) {
+        const char *name = ing_json_get_string(err, "name");
+        const char *message = ing_json_get_string(err, "message");
+        res->log_outcome = arena_printf(c->arena, "%s: %s: %s", res->log_outcome,
+                                        name ? name : "Error", message ? message : "");
+    }
 }
 
 static void answer_not_found(struct ing_ctx *c, struct ing_response *res)
@@ -145,15 +154,25 @@ static void run_function(struct ing_ctx *c, struct ing_response *res)
 {
     jmp_buf landing;
     c->unwind = &landing;
+    /* before user code: if it crashes the worker, the master names it */
+    crash_note_enter(c->server->crash_note, res->log_target, c->run_id, NULL);
     if (setjmp(landing) == 0) {
         ing_handler_fn handler = c->is_failure_handler ? c->fn->on_failure : c->fn->handler;
         json_object *result = handler(c);
-        if (c->in_parallel)
-            ing_parallel_end(c);
+        if (c->in_parallel) {
+            /* Its steps returned NULL and the function went on with them:
+             * whatever it returned was computed from values it never had. */
+            c->error = (struct pending_error){
+                .kind = FAIL_NON_RETRIABLE, .name = "NonRetriableError",
+                .message = "ing_parallel_begin without ing_parallel_end: the function returned "
+                           "with a parallel group still open"};
+            ctx_unwind(c, CALL_FN_ERROR);
+        }
         c->result = result;
         c->outcome = c->target_step ? CALL_STEP_NOT_FOUND : CALL_RESULT;
     }
     c->unwind = NULL;
+    crash_note_clear(c->server->crash_note);
     int checkpointed = checkpoint_saved(c);
     switch (c->outcome) {
     case CALL_RESULT:

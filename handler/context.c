@@ -113,9 +113,11 @@ static json_object *kept(struct ing_ctx *c, json_object *v)
 
 json_object *ing_json_object(struct ing_ctx *c) { return kept(c, json_object_new_object()); }
 json_object *ing_json_array(struct ing_ctx *c) { return kept(c, json_object_new_array()); }
+/* NULL is JSON null (json-c's NULL), as everywhere else a value is taken:
+ * a "" would hide a missing field behind a value that looks set. */
 json_object *ing_json_string(struct ing_ctx *c, const char *s)
 {
-    return kept(c, json_object_new_string(s ? s : ""));
+    return s ? kept(c, json_object_new_string(s)) : NULL;
 }
 json_object *ing_json_int(struct ing_ctx *c, int64_t v) { return kept(c, json_object_new_int64(v)); }
 json_object *ing_json_double(struct ing_ctx *c, double v) { return kept(c, json_object_new_double(v)); }

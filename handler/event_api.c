@@ -32,16 +32,42 @@ static long long now_ms(void)
     return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static bool fail(struct ing_error *err, int *status, int code, const char *message)
+static bool fail_named(struct ing_error *err, int *status, int code, const char *name,
+                       const char *message)
 {
     if (err) {
-        err->name = "EventSendError";
+        err->name = name;
         err->message = message;
         err->raw = NULL;
     }
     if (status)
         *status = code;
     return false;
+}
+
+static bool fail(struct ing_error *err, int *status, int code, const char *message)
+{
+    return fail_named(err, status, code, "EventSendError", message);
+}
+
+/* The events themselves are wrong: sending them again cannot help. */
+static bool refuse(struct ing_error *err, int *status, const char *message)
+{
+    return fail_named(err, status, 0, "InvalidEventError", message);
+}
+
+/* The start of an answer that is not the API's JSON, printable ASCII only and
+ * bounded, so that the reason still reaches the log and the step's error. */
+static const char *answer_excerpt(struct ing_ctx *c, const char *body, size_t len)
+{
+    if (!body || !len)
+        return "empty answer";
+    char text[161];
+    size_t n = 0;
+    for (size_t i = 0; i < len && n < sizeof(text) - 1; i++)
+        text[n++] = body[i] >= 0x20 && body[i] < 0x7f ? body[i] : ' ';
+    text[n] = '\0';
+    return arena_printf(c->arena, "%s%s", text, len > n ? " ..." : "");
 }
 
 /* A copy of one event with the defaults the Event API expects. */
@@ -102,8 +128,6 @@ bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
                         "INNGEST_EVENT_KEY is not set: events cannot be sent in cloud mode");
         key = "NO_EVENT_KEY_SET"; /* the dev server accepts any key */
     }
-    if (!c->server->http)
-        return fail(err, http_status, 0, "no HTTP client in this process");
 
     long long ms = now_ms();
     json_object *batch = arena_keep_json(c->arena, json_object_new_array());
@@ -113,21 +137,31 @@ bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
     if (events && json_object_is_type(events, json_type_array)) {
         size_t n = json_object_array_length(events);
         if (n == 0)
-            return fail(err, http_status, 0, "no events to send");
+            return refuse(err, http_status, "no events to send");
         if (n > 5000)
-            return fail(err, http_status, 0, "at most 5000 events per send");
+            return refuse(err, http_status, "at most 5000 events per send");
         for (size_t i = 0; i < n; i++) {
             json_object *e = prepare_event(c, json_object_array_get_idx(events, i), ms, &why);
-            if (!e)
+            if (!e && why && strcmp(why, "out of memory") == 0)
                 return fail(err, http_status, 0, why);
+            if (!e)
+                return refuse(err, http_status, arena_printf(c->arena, "event %zu: %s", i, why));
             json_object_array_add(batch, e);
         }
     } else {
         json_object *e = events ? prepare_event(c, events, ms, &why) : NULL;
+        if (!e && why && strcmp(why, "out of memory") == 0)
+            return fail(err, http_status, 0, why);
         if (!e)
-            return fail(err, http_status, 0, why ? why : "no event to send");
+            return refuse(err, http_status, why ? why : "no event to send");
         json_object_array_add(batch, e);
     }
+
+    /* after the events were checked: a wrong event is refused everywhere alike */
+    if (!c->server->http)
+        return fail(err, http_status, 0,
+                    "no Event API in this process (in ing_test_call: set INNGEST_EVENT_API_BASE_URL "
+                    "to a stand-in Event API to send events)");
 
     size_t body_len = 0;
     const char *body = json_object_to_json_string_length(
@@ -175,7 +209,9 @@ bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
     json_object *got = ing_json_get(answer, "ids");
     if (res.status != 200 || (api_error && *api_error) || !got ||
         !json_object_is_type(got, json_type_array)) {
-        const char *detail = api_error && *api_error ? api_error : "unexpected answer";
+        const char *detail = api_error && *api_error ? api_error
+                             : answer ? "unexpected answer"
+                                      : answer_excerpt(c, res.body, res.body_len);
         return fail(err, http_status, (int)res.status,
                     arena_printf(c->arena, "the Event API refused the events (HTTP %ld): %s",
                                  res.status, detail));

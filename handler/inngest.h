@@ -37,6 +37,28 @@
 
 #include <json-c/json.h>
 
+/* The header compiles as C99, C11 and C++ (it is tested with gcc -std=c99
+ * -Wpedantic, -std=c11 and g++ -std=c++17): the attributes below take the
+ * spelling each of them knows. */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define ING_NORETURN [[noreturn]]
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define ING_NORETURN _Noreturn
+#elif defined(__GNUC__)
+#define ING_NORETURN __attribute__((noreturn))
+#else
+#define ING_NORETURN
+#endif
+#if defined(__GNUC__)
+#define ING_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define ING_PRINTF(fmt, args)
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ING_SDK_NAME "inngest-fcgi"
 #define ING_SDK_VERSION "0.1.0"
 
@@ -143,6 +165,9 @@ struct ing_app {
      * ing_app_state() returns; NULL is allowed.  worker_stop releases it. */
     void *(*worker_start)(void);
     void (*worker_stop)(void *state);
+    /* Your app's version ("1.4.2"), printed by `--version` after the app id:
+     * "myapp 1.4.2 (inngest-fcgi 0.1.0)".  NULL → only the app id and the SDK's. */
+    const char *version;
 };
 /* The calling worker's app state (the value worker_start returned). */
 void *ing_app_state(const struct ing_ctx *c);
@@ -157,8 +182,12 @@ extern const struct ing_app ing_app_definition;
 json_object *ing_event(struct ing_ctx *c);       /* the triggering event, borrowed */
 json_object *ing_event_data(struct ing_ctx *c);  /* its "data" object (never NULL) */
 json_object *ing_events(struct ing_ctx *c);      /* all events of a batch (array) */
-int ing_attempt(const struct ing_ctx *c);        /* zero-based attempt of this request */
-int ing_max_attempts(const struct ing_ctx *c);   /* retries + 1 */
+/* Zero-based attempt of the step this request runs, as the protocol counts
+ * it (ctx.attempt): every step starts again at 0, and so does the code after
+ * the last step.  So inside a step's body it is that step's attempt; it is
+ * not a count of the run's requests, nor of the function's retries overall. */
+int ing_attempt(const struct ing_ctx *c);
+int ing_max_attempts(const struct ing_ctx *c);   /* retries + 1: the last attempt is max - 1 */
 const char *ing_run_id(const struct ing_ctx *c);
 const char *ing_app_id(const struct ing_ctx *c);
 /* Reads a process-wide environment setting captured at start-up (NULL if unset). */
@@ -177,6 +206,12 @@ json_object *ing_step_run(struct ing_ctx *c, const char *id, ing_step_fn fn, voi
 /* The same, but a memoized failure returns NULL and fills *err instead. */
 json_object *ing_step_run_catch(struct ing_ctx *c, const char *id, ing_step_fn fn, void *arg,
                                 struct ing_error *err);
+
+/* Durations (sleep, waitForEvent and invoke timeouts) are Inngest time
+ * strings: numbers each followed by a unit ns us ms s m h d w ("30s",
+ * "2h30m", "1.5h", "7d").  A step given anything else ("3 seconds",
+ * "forever", "10") fails the run at once with a NonRetriableError that names
+ * the step and the value; it is never sent to the server. */
 
 /* step.sleep: duration "1s", "2h30m", "1d". */
 void ing_step_sleep(struct ing_ctx *c, const char *id, const char *duration);
@@ -197,28 +232,33 @@ json_object *ing_step_invoke_catch(struct ing_ctx *c, const char *id, const char
                                    struct ing_error *err);
 const char *ing_function_ref(struct ing_ctx *c, const char *fn_id);
 
-/* step.sendEvent: one event object or an array of them; returns the ids array. */
+/* step.sendEvent: one event object or an array of them; returns the ids array.
+ * Events the SDK or the Event API refuses (no name, a 4xx answer) fail the
+ * step without retry, with the reason (the API's own message) in the step's
+ * error and in the log line; a network error or a 5xx is retried. */
 json_object *ing_step_send_event(struct ing_ctx *c, const char *id, json_object *events);
 
 /* Parallel steps: steps called between begin and end are planned together (as
  * Promise.all does).  Inside the group, a step that has no result yet returns
  * NULL instead of unwinding; ing_parallel_end() unwinds if any of them was new,
- * so the values are all valid after it returns. */
+ * so the values are all valid after it returns.  Every begin needs its end
+ * before the function returns: a group still open then fails the run
+ * (NonRetriableError "ing_parallel_begin without ing_parallel_end"). */
 void ing_parallel_begin(struct ing_ctx *c);
 void ing_parallel_end(struct ing_ctx *c);
 
 /* Errors: each one ends the current step (inside a step body) or the function
  * (outside any step).  They never return. */
-_Noreturn void ing_fail(struct ing_ctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-_Noreturn void ing_fail_nonretriable(struct ing_ctx *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-_Noreturn void ing_fail_retry_after(struct ing_ctx *c, long seconds, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-_Noreturn void ing_fail_retry_at(struct ing_ctx *c, time_t when, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+ING_NORETURN void ing_fail(struct ing_ctx *c, const char *fmt, ...)
+    ING_PRINTF(2, 3);
+ING_NORETURN void ing_fail_nonretriable(struct ing_ctx *c, const char *fmt, ...)
+    ING_PRINTF(2, 3);
+ING_NORETURN void ing_fail_retry_after(struct ing_ctx *c, long seconds, const char *fmt, ...)
+    ING_PRINTF(3, 4);
+ING_NORETURN void ing_fail_retry_at(struct ing_ctx *c, time_t when, const char *fmt, ...)
+    ING_PRINTF(3, 4);
 /* Re-raise a caught step error as this function's (or step's) error. */
-_Noreturn void ing_fail_with(struct ing_ctx *c, const struct ing_error *err, bool retriable);
+ING_NORETURN void ing_fail_with(struct ing_ctx *c, const struct ing_error *err, bool retriable);
 
 /* ------------------------------------------------------------------------ */
 /* Request memory                                                             */
@@ -226,14 +266,20 @@ _Noreturn void ing_fail_with(struct ing_ctx *c, const struct ing_error *err, boo
 
 void *ing_alloc(struct ing_ctx *c, size_t size);            /* zeroed, never NULL (fails the step) */
 char *ing_strdup(struct ing_ctx *c, const char *s);
-char *ing_sprintf(struct ing_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *ing_sprintf(struct ing_ctx *c, const char *fmt, ...) ING_PRINTF(2, 3);
 /* Runs fn(arg) when the request ends, however it ends (last registered, first run). */
 void ing_defer(struct ing_ctx *c, void (*fn)(void *), void *arg);
 /* Hands a json-c value you own to the request: released when the request ends. */
 json_object *ing_keep(struct ing_ctx *c, json_object *value);
 
+/* NULL handling, once for all: a NULL json_object * is JSON null wherever the
+ * SDK takes a value (ing_json_set, ing_json_push, a step's or handler's
+ * return value); the lookups below take a NULL object and answer "absent";
+ * ing_strdup(c, NULL) and ing_json_parse(c, NULL) return NULL.  A NULL or
+ * empty step id fails the run (NonRetriableError); a NULL ctx is not checked. */
 json_object *ing_json_object(struct ing_ctx *c);
 json_object *ing_json_array(struct ing_ctx *c);
+/* A string value; NULL s gives NULL (JSON null), never "". */
 json_object *ing_json_string(struct ing_ctx *c, const char *s);
 json_object *ing_json_int(struct ing_ctx *c, int64_t v);
 json_object *ing_json_double(struct ing_ctx *c, double v);
@@ -245,7 +291,8 @@ json_object *ing_json_parse(struct ing_ctx *c, const char *text);
  * non-finite number (1e999) and an integer outside int64 (json-c would clamp
  * it).  true with *out (NULL for JSON null), or false with *out NULL. */
 bool ing_json_parse_strict(struct ing_ctx *c, const char *text, size_t len, json_object **out);
-/* obj[key] = value, taking a reference of its own (value may be NULL → JSON null). */
+/* obj[key] = value, taking a reference of its own (value may be NULL → JSON null;
+ * a NULL obj or key does nothing). */
 void ing_json_set(json_object *obj, const char *key, json_object *value);
 void ing_json_push(json_object *array, json_object *value);
 /* Borrowed lookups that tolerate missing keys and wrong types. */
@@ -260,7 +307,10 @@ bool ing_json_get_int(json_object *obj, const char *key, int64_t *out); /* false
 /* POSTs one event or an array to the Event API.  On success returns true and
  * *ids (borrowed, may be NULL) holds the ids the API returned.  On failure
  * returns false with err->message set; *http_status is the Event API's status
- * (0 when it could not be reached), so a route can answer 503 or 502. */
+ * (0 when it could not be reached), so a route can answer 503 or 502.
+ * err->name says which: "InvalidEventError" when the SDK refused the events
+ * before sending them (no name, a reserved name, data not an object: sending
+ * them again cannot help), "EventSendError" otherwise. */
 bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
                      struct ing_error *err, int *http_status);
 
@@ -269,11 +319,88 @@ bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
 /* ------------------------------------------------------------------------ */
 
 enum ing_log_level { ING_LOG_DEBUG, ING_LOG_INFO, ING_LOG_WARN, ING_LOG_ERROR };
-void ing_log(enum ing_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ing_log(enum ing_log_level level, const char *fmt, ...) ING_PRINTF(2, 3);
 
 /* ------------------------------------------------------------------------ */
 /* Testing a function without a server (like @inngest/test)                   */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * ing_test_call() runs one function in your process exactly as the executor
+ * would call it once, through the same code that answers a real request, and
+ * gives you the answer.  A run of several steps is several calls: each time
+ * you pass back, as memoized `steps`, what the earlier calls produced.
+ *
+ * The answer, by status (the protocol's, see handler/PROTOCOL.md):
+ *   200  the function returned: json is its return value.
+ *   206  steps: json is an array of ops, each {"op", "id" (the step's hash),
+ *        "displayName" (your step id), "data" (a StepRun's value), "opts",
+ *        "error" (StepError/StepFailed)}.  op is "StepRun" (a step.run body
+ *        ran: its value is in "data"), "StepError" (its body failed and will
+ *        be retried), "StepFailed" (failed for good), "StepPlanned" (found in
+ *        a parallel group, not run yet), "Sleep", "WaitForEvent",
+ *        "InvokeFunction".
+ *   400  the function failed for good (no_retry true); 500: it will be retried.
+ *        json is {"name", "message", …}.
+ * Memoized steps are a JSON object keyed by the step's hash
+ * (ing_test_step_hash, or the "id" of the op that planned it):
+ *   {"<hash>": {"data": <its value>}}   a finished step (for a sleep: null;
+ *                                       for waitForEvent: the event or null)
+ *   {"<hash>": {"error": {"name": "Error", "message": "…"}}}   a failed one
+ *
+ * Sending events from a test: step.sendEvent and ing_send_events post to the
+ * Event API named by INNGEST_EVENT_API_BASE_URL (or INNGEST_BASE_URL) in the
+ * test's environment, so point it at a stand-in server on 127.0.0.1.  With
+ * neither set, a send fails (a StepError saying so) and nothing leaves the
+ * process.  INNGEST_APP_ID and INNGEST_EVENT_KEY are read the same way; the
+ * test always runs in dev mode (no signing key).
+ *
+ * A complete test (cmocka here, any framework will do), for a function
+ *   "greet" whose body is:  step.run "compose" → returns {"text": "Hi <name>"}
+ *                            then returns that step's value.
+ *
+ *     #include <stdarg.h>
+ *     #include <stddef.h>
+ *     #include <setjmp.h>
+ *     #include <stdio.h>
+ *     #include <cmocka.h>
+ *     #include <inngest.h>
+ *
+ *     static void greet_runs_its_step_then_returns(void **state)
+ *     {
+ *         (void)state;
+ *         struct ing_test_result r;
+ *         struct ing_test_options o = {
+ *             .event = "{\"name\":\"app/user.signup\",\"data\":{\"name\":\"Ada\"}}"};
+ *         // 1st call: the step is new, so its body runs and is reported.
+ *         assert_int_equal(ing_test_call(&ing_app_definition, "greet", &o, &r), 0);
+ *         assert_int_equal(r.status, 206);
+ *         json_object *op = json_object_array_get_idx(r.json, 0);
+ *         assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
+ *         assert_string_equal(ing_json_get_string(op, "displayName"), "compose");
+ *         // 2nd call: the step's result is memoized, so the function returns.
+ *         char hash[41], steps[256];
+ *         ing_test_step_hash("compose", 0, hash);
+ *         snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":%s}}", hash,
+ *                  json_object_to_json_string(ing_json_get(op, "data")));
+ *         ing_test_result_free(&r);
+ *         o.steps = steps;
+ *         assert_int_equal(ing_test_call(&ing_app_definition, "greet", &o, &r), 0);
+ *         assert_int_equal(r.status, 200);
+ *         assert_string_equal(ing_json_get_string(r.json, "text"), "Hi Ada");
+ *         ing_test_result_free(&r);
+ *     }
+ *
+ *     int main(void)
+ *     {
+ *         const struct CMUnitTest tests[] = {
+ *             cmocka_unit_test(greet_runs_its_step_then_returns)};
+ *         return cmocka_run_group_tests(tests, NULL, NULL);
+ *     }
+ *
+ * Build it with the same pkg-config line as the app, plus -lcmocka: the test's
+ * own main() takes the place of the SDK's.  (`make new-app` writes this test.)
+ */
 
 /* What the SDK would answer to one call request. */
 struct ing_test_result {
@@ -283,20 +410,26 @@ struct ing_test_result {
     bool no_retry;         /* X-Inngest-No-Retry */
     char retry_after[64];  /* Retry-After, "" if none */
 };
-/* Runs function fn_id of `app` once with `event` (JSON text) and memoized
- * `steps` (JSON object text, NULL → {}), as a discovery request (step_id NULL
- * or "step") or a targeted one (step_id = the step's hashed id). */
+/* One call request.  Every field may be left zero. */
 struct ing_test_options {
-    const char *event;
-    const char *steps;
-    const char *step_id;
-    int attempt;
-    bool disable_immediate_execution;
+    const char *event;     /* the triggering event, JSON text; NULL → {"name":"test","data":{}} */
+    const char *steps;     /* memoized steps, JSON object text (above); NULL → {} */
+    const char *step_id;   /* NULL or "step": a discovery call (the function runs from the
+                            * top, a new step.run runs at once); a step's hash: run that step only */
+    int attempt;           /* ctx.attempt: the attempt of the step being run (0 = first) */
+    bool disable_immediate_execution; /* plan new steps instead of running them */
 };
+/* Runs function fn_id (the short id of your table, not "<app>-<id>") of
+ * `app` once.  0 and *out filled (free it with ing_test_result_free), or -1
+ * when the call could not be made (the reason on stderr). */
 int ing_test_call(const struct ing_app *app, const char *fn_id,
                   const struct ing_test_options *opts, struct ing_test_result *out);
 void ing_test_result_free(struct ing_test_result *r);
 /* hash of a step id as the protocol defines it (id, or "id:n" for the n-th repeat) */
 void ing_test_step_hash(const char *id, int repeat, char out[41]);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -42,7 +42,7 @@ static void usage(FILE *out, const char *argv0)
             "  --check           validate the environment and the function table, print the\n"
             "                    sync payload (stdout) and findings (stderr); exit 1 on any\n"
             "                    problem. Opens no socket, calls no server.\n"
-            "  --version         print the SDK name and version\n"
+            "  --version         print the app's id and version, and the SDK's\n"
             "\n"
             "Settings come from the environment only: INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY,\n"
             "INNGEST_SERVE_ORIGIN, INNGEST_APP_ID, INNGEST_ENV, INNGEST_DEV, INNGEST_BASE_URL,\n"
@@ -50,6 +50,20 @@ static void usage(FILE *out, const char *argv0)
             "(see the README). GET /metrics (loopback clients only) gives Prometheus metrics.\n"
             "SIGTERM or SIGINT stops the workers and exits 0.\n",
             argv0, argv0);
+}
+
+/* "<app id> <app version> (inngest-fcgi <sdk version>)": the app first, since
+ * that is what an operator asks about; the SDK's own programs print one pair. */
+static void print_version(const struct ing_app *app)
+{
+    const char *id = app->default_app_id && *app->default_app_id ? app->default_app_id : "app";
+    const char *version = app->version && *app->version ? app->version : NULL;
+    if (version && strcmp(id, ING_SDK_NAME) == 0 && strcmp(version, ING_SDK_VERSION) == 0)
+        printf("%s %s\n", id, version);
+    else if (version)
+        printf("%s %s (%s %s)\n", id, version, ING_SDK_NAME, ING_SDK_VERSION);
+    else
+        printf("%s (%s %s)\n", id, ING_SDK_NAME, ING_SDK_VERSION);
 }
 
 int main(int argc, char **argv)
@@ -91,7 +105,7 @@ int main(int argc, char **argv)
             usage(stdout, argv[0]);
             return 0;
         case 'V':
-            printf("%s %s\n", ING_SDK_NAME, ING_SDK_VERSION);
+            print_version(&ing_app_definition);
             return 0;
         case 'c':
             check = true;

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "inngest.h"
 
+struct crash_note;
 struct http_client;
 
 struct ing_server {
@@ -23,6 +24,7 @@ struct ing_server {
     struct ing_settings settings;
     struct http_client *http;     /* per worker; NULL until server_init_worker */
     void *app_state;              /* per worker: what app->worker_start returned */
+    struct crash_note *crash_note; /* per worker: its shared slot (crash_note.h), may be NULL */
     time_t (*now)(void);          /* the clock; tests replace it */
     char event_key_hash[65];      /* for introspection, "" when no key */
     char signing_key_hash[13];

@@ -23,10 +23,15 @@
 #include "call_body.h"
 #include "checkpoint.h"
 #include "context.h"
+#include "crash_note.h"
+#include "duration.h"
 #include "limits.h"
 #include "response.h"
 #include "server.h"
 #include "step_id.h"
+
+static _Noreturn void bad_step_option(struct ing_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 struct step_site {
     const char *id;      /* user id */
@@ -42,7 +47,7 @@ static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site
         ctx_sdk_error(c, "step \"%s\" called inside another step's body; steps cannot nest",
                       id ? id : "");
     if (!id || !*id)
-        ctx_sdk_error(c, "a step needs a non-empty id");
+        bad_step_option(c, "a step needs a non-empty id");
     if (++c->found_steps > ING_MAX_STEPS_PER_REQUEST)
         ctx_sdk_error(c, "more than %d steps in one run", ING_MAX_STEPS_PER_REQUEST);
     const char *display = NULL;
@@ -139,21 +144,25 @@ struct run_step {
 
 /* Runs a step body with its own landing point, so that ing_fail() inside it
  * ends the step rather than the function. */
-static bool run_body(struct ing_ctx *c, const struct run_step *rs, json_object **out)
+static bool run_body(struct ing_ctx *c, const struct step_site *site, const struct run_step *rs,
+                     json_object **out)
 {
     jmp_buf landing;
     jmp_buf *outer = c->step_catch;
     c->step_catch = &landing;
     c->in_step = true;
+    crash_note_step(c->server->crash_note, site->id);
     if (setjmp(landing) == 0) {
         json_object *v = rs->fn(c, rs->arg);
         c->step_catch = outer;
         c->in_step = false;
+        crash_note_step(c->server->crash_note, NULL);
         *out = v;
         return true;
     }
     c->step_catch = outer;
     c->in_step = false;
+    crash_note_step(c->server->crash_note, NULL);
     return false;
 }
 
@@ -187,7 +196,7 @@ static json_object *execute_step(struct ing_ctx *c, const struct step_site *site
     bool checkpointing = checkpoint_active(c);
     int64_t started = checkpointing ? checkpoint_now_ns() : 0;
     json_object *value = NULL;
-    bool ok = run_body(c, rs, &value);
+    bool ok = run_body(c, site, rs, &value);
     if (ok) {
         size_t len = 0;
         if (value)
@@ -335,13 +344,18 @@ json_object *ing_step_run_catch(struct ing_ctx *c, const char *id, ing_step_fn f
     return run_common(c, id, &rs, err ? err : &scratch);
 }
 
+/* Events refused as they are (by us, or by the Event API with a 4xx other
+ * than 408/429) would be refused again on every retry: the step fails for
+ * good, carrying the reason.  Only what may pass later is retried. */
 static json_object *send_body(struct ing_ctx *c, void *arg)
 {
     json_object *ids = NULL;
     struct ing_error err;
     int status = 0;
     if (!ing_send_events(c, arg, &ids, &err, &status)) {
-        if (status >= 400 && status < 500 && status != 408 && status != 429)
+        bool refused = (err.name && strcmp(err.name, "InvalidEventError") == 0) ||
+                       (status >= 400 && status < 500 && status != 408 && status != 429);
+        if (refused)
             ing_fail_nonretriable(c, "%s", err.message);
         ing_fail(c, "%s", err.message);
     }
@@ -358,7 +372,34 @@ json_object *ing_step_send_event(struct ing_ctx *c, const char *id, json_object 
     return v ? ing_json_get(v, "ids") : NULL;
 }
 
-void ing_step_sleep(struct ing_ctx *c, const char *id, const char *duration)
+/* A step's options that no retry can make valid (a bad duration, a missing
+ * event name): the run fails at once, without retry, naming the step and the
+ * value, rather than sending the op for the server to refuse (which it does
+ * only in its own log, while the run is retried without end). */
+static _Noreturn void bad_step_option(struct ing_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = arena_vprintf(c->arena, fmt, ap);
+    va_end(ap);
+    c->error = (struct pending_error){.kind = FAIL_NON_RETRIABLE, .name = "NonRetriableError",
+                                      .message = msg ? msg : "out of memory"};
+    ctx_unwind(c, CALL_FN_ERROR);
+}
+
+#define DURATION_HINT "an Inngest duration such as \"30s\", \"5m\", \"2h30m\" or \"1d\""
+
+static void check_duration(struct ing_ctx *c, const char *step, const char *id, const char *what,
+                           const char *value)
+{
+    if (!duration_parse(value, NULL))
+        bad_step_option(c, "%s \"%s\": %s \"%s\" is not %s", step, id, what, value,
+                        DURATION_HINT);
+}
+
+/* `duration` is an Inngest duration, or (sleep_until) a UTC time already
+ * formatted by us. */
+static void sleep_step(struct ing_ctx *c, const char *id, const char *duration, bool is_time)
 {
     struct step_site site;
     step_begin(c, id, &site);
@@ -366,10 +407,17 @@ void ing_step_sleep(struct ing_ctx *c, const char *id, const char *duration)
     if (memo_lookup(c, site.hash, &v) != MEMO_NONE)
         return;
     if (!duration || !*duration)
-        ctx_sdk_error(c, "step.sleep \"%s\" needs a duration", id);
+        bad_step_option(c, "step.sleep \"%s\" needs a duration (%s)", id, DURATION_HINT);
+    if (!is_time)
+        check_duration(c, "step.sleep", id, "duration", duration);
     json_object *opts = json_object_new_object();
     json_object_object_add(opts, "duration", json_object_new_string(duration));
     new_async_step(c, &site, "Sleep", duration, opts);
+}
+
+void ing_step_sleep(struct ing_ctx *c, const char *id, const char *duration)
+{
+    sleep_step(c, id, duration, false);
 }
 
 void ing_step_sleep_until(struct ing_ctx *c, const char *id, time_t when)
@@ -378,7 +426,7 @@ void ing_step_sleep_until(struct ing_ctx *c, const char *id, time_t when)
     char iso[40];
     gmtime_r(&when, &tm);
     strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-    ing_step_sleep(c, id, arena_strdup(c->arena, iso));
+    sleep_step(c, id, arena_strdup(c->arena, iso), true);
 }
 
 json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const struct ing_wait *w)
@@ -392,9 +440,10 @@ json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const st
     if (m == MEMO_ERROR)
         raise_uncaught(c, v);
     if (!w || !w->event || !*w->event)
-        ctx_sdk_error(c, "step.waitForEvent \"%s\" needs an event name", id);
+        bad_step_option(c, "step.waitForEvent \"%s\" needs an event name", id);
     if (!w->timeout || !*w->timeout)
-        ctx_sdk_error(c, "step.waitForEvent \"%s\" needs a timeout", id);
+        bad_step_option(c, "step.waitForEvent \"%s\" needs a timeout (%s)", id, DURATION_HINT);
+    check_duration(c, "step.waitForEvent", id, "timeout", w->timeout);
     json_object *opts = json_object_new_object();
     json_object_object_add(opts, "event", json_object_new_string(w->event));
     json_object_object_add(opts, "timeout", json_object_new_string(w->timeout));
@@ -416,9 +465,11 @@ static json_object *invoke_common(struct ing_ctx *c, const char *id, const char 
     if (stored_result(c, id, &site, catch_err, &v))
         return v;
     if (!function_id || !*function_id)
-        ctx_sdk_error(c, "step.invoke \"%s\" needs a function id", id);
+        bad_step_option(c, "step.invoke \"%s\" needs a function id", id);
     if (payload && !json_object_is_type(payload, json_type_object))
-        ctx_sdk_error(c, "step.invoke \"%s\": the payload must be an object like {\"data\":{}}", id);
+        bad_step_option(c, "step.invoke \"%s\": the payload must be an object like {\"data\":{}}", id);
+    if (timeout)
+        check_duration(c, "step.invoke", id, "timeout", timeout);
     json_object *opts = json_object_new_object();
     json_object_object_add(opts, "function_id", json_object_new_string(function_id));
     json_object *p;

@@ -151,6 +151,9 @@ json_object *sync_register_payload(const struct ing_server *srv, const char *url
     json_object_object_add(o, "functions", fns);
     json_object_object_add(o, "deployType", json_object_new_string("ping"));
     json_object_object_add(o, "appName", json_object_new_string(srv->settings.app_id));
+    /* the server shows it with each sync (struct ing_app.version; omitted when unset) */
+    if (srv->app->version && *srv->app->version)
+        json_object_object_add(o, "appVersion", json_object_new_string(srv->app->version));
     json_object_object_add(o, "sdk", json_object_new_string(ING_SDK_NAME ":v" ING_SDK_VERSION));
     json_object_object_add(o, "v", json_object_new_string("0.1"));
     json_object_object_add(o, "framework", json_object_new_string("fastcgi"));

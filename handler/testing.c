@@ -5,6 +5,9 @@
  * Builds a dev-mode server around the given app, a call request body with
  * the event and memoized steps, and passes it through the same router the
  * FastCGI front uses, so the answer is exactly what the SDK would send.
+ * Events are sent only where the test's environment says (a stand-in Event
+ * API on INNGEST_EVENT_API_BASE_URL or INNGEST_BASE_URL): never to a server
+ * the test did not name, so without either no HTTP client is created.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 #include "arena.h"
 #include "context.h"
+#include "http_client.h"
 #include "limits.h"
 #include "request.h"
 #include "response.h"
@@ -20,14 +24,25 @@
 #include "sha1.h"
 #include "signature.h"
 
+/* Read from the test's environment; everything else keeps its dev-mode
+ * default (no keys, no signing). */
+static const char *const passed_through[] = {"INNGEST_APP_ID", "INNGEST_EVENT_KEY",
+                                             "INNGEST_EVENT_API_BASE_URL", "INNGEST_BASE_URL"};
+
 static const char *test_env(const char *name)
 {
     if (strcmp(name, "INNGEST_DEV") == 0)
         return "1";
-    /* the app id may be overridden by the test's environment */
-    if (strcmp(name, "INNGEST_APP_ID") == 0)
-        return getenv(name);
+    for (size_t i = 0; i < sizeof(passed_through) / sizeof(passed_through[0]); i++)
+        if (strcmp(name, passed_through[i]) == 0)
+            return getenv(name);
     return NULL;
+}
+
+static bool names_an_event_api(void)
+{
+    const char *a = getenv("INNGEST_EVENT_API_BASE_URL"), *b = getenv("INNGEST_BASE_URL");
+    return (a && *a) || (b && *b);
 }
 
 static json_object *parse_or_null(const char *text)
@@ -51,7 +66,11 @@ int ing_test_call(const struct ing_app *app, const char *fn_id,
         fprintf(stderr, "ing_test_call: %s\n", err);
         return -1;
     }
-    srv.http = NULL; /* no network in tests: sending events fails clearly */
+    srv.http = NULL; /* no server named: sending events fails clearly */
+    if (names_an_event_api() && !(srv.http = http_client_new())) {
+        fprintf(stderr, "ing_test_call: cannot create the HTTP client\n");
+        return -1;
+    }
     if (app->worker_start)
         srv.app_state = app->worker_start();
 
@@ -60,6 +79,9 @@ int ing_test_call(const struct ing_app *app, const char *fn_id,
     if (!event || !steps) {
         json_object_put(event);
         json_object_put(steps);
+        if (app->worker_stop)
+            app->worker_stop(srv.app_state);
+        http_client_free(srv.http);
         fprintf(stderr, "ing_test_call: event or steps is not valid JSON\n");
         return -1;
     }
@@ -93,6 +115,7 @@ int ing_test_call(const struct ing_app *app, const char *fn_id,
         json_object_put(body);
         if (app->worker_stop)
             app->worker_stop(srv.app_state);
+        http_client_free(srv.http);
         return -1;
     }
     struct ing_response res = {0};
@@ -112,6 +135,7 @@ int ing_test_call(const struct ing_app *app, const char *fn_id,
     json_object_put(body);
     if (app->worker_stop)
         app->worker_stop(srv.app_state);
+    http_client_free(srv.http);
     return out->body ? 0 : -1;
 }
 

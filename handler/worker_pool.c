@@ -18,6 +18,7 @@
 
 #include <fcgiapp.h>
 
+#include "crash_note.h"
 #include "fcgi_front.h"
 #include "inngest.h"
 #include "metrics.h"
@@ -49,8 +50,10 @@ static void install(int sig, void (*fn)(int))
     sigaction(sig, &sa, NULL);
 }
 
-static int worker_main(struct ing_server *srv, const struct pool_options *o, int slot)
+static int worker_main(struct ing_server *srv, const struct pool_options *o, int slot,
+                       struct crash_notes *notes)
 {
+    srv->crash_note = crash_notes_slot(notes, slot); /* this process's copy of srv */
     install(SIGTERM, on_stop);
     install(SIGINT, on_stop);
     signal(SIGPIPE, SIG_IGN);
@@ -68,12 +71,12 @@ static int worker_main(struct ing_server *srv, const struct pool_options *o, int
 }
 
 static pid_t spawn(struct ing_server *srv, const struct pool_options *o, const sigset_t *orig,
-                   int slot)
+                   int slot, struct crash_notes *notes)
 {
     pid_t pid = fork();
     if (pid == 0) {
         sigprocmask(SIG_SETMASK, orig, NULL);
-        exit(worker_main(srv, o, slot));
+        exit(worker_main(srv, o, slot, notes));
     }
     if (pid < 0)
         ing_log(ING_LOG_ERROR, "fork failed: %s", strerror(errno));
@@ -121,11 +124,14 @@ static void stop_workers(pid_t *pids, int n, int grace)
 int pool_run(struct ing_server *srv, const struct pool_options *o)
 {
     if (o->workers <= 0)
-        return worker_main(srv, o, 0);
+        return worker_main(srv, o, 0, NULL);
 
     pid_t *pids = calloc((size_t)o->workers, sizeof(*pids));
     if (!pids)
         return 1;
+    struct crash_notes *notes = crash_notes_create(o->workers);
+    if (!notes)
+        ing_log(ING_LOG_WARN, "cannot map the crash notes: a worker's crash will not name its function");
     sigset_t block, orig;
     sigemptyset(&block);
     sigaddset(&block, SIGCHLD);
@@ -138,7 +144,7 @@ int pool_run(struct ing_server *srv, const struct pool_options *o)
     signal(SIGPIPE, SIG_IGN);
 
     for (int i = 0; i < o->workers; i++)
-        pids[i] = spawn(srv, o, &orig, i);
+        pids[i] = spawn(srv, o, &orig, i, notes);
     ing_log(ING_LOG_INFO, "master %d: %d worker(s) serving", (int)getpid(), o->workers);
 
     double last_crash = 0;
@@ -159,10 +165,20 @@ int pool_run(struct ing_server *srv, const struct pool_options *o)
                 metrics_set_busy(o->metrics, i, false); /* it may have died mid-request */
                 if (!stop_requested)
                     metrics_record_restart(o->metrics, !clean);
+                char running[512];
+                bool noted = crash_note_describe(notes, i, running, sizeof(running));
                 if (!clean) {
-                    if (WIFSIGNALED(status))
-                        ing_log(ING_LOG_WARN, "worker %d died (signal %d); starting another",
-                                (int)pid, WTERMSIG(status));
+                    if (WIFSIGNALED(status) && noted)
+                        ing_log(ING_LOG_ERROR,
+                                "worker %d died (signal %d, %s) while running %s; starting another",
+                                (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)), running);
+                    else if (WIFSIGNALED(status))
+                        ing_log(ING_LOG_WARN, "worker %d died (signal %d, %s); starting another",
+                                (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+                    else if (noted)
+                        ing_log(ING_LOG_ERROR, "worker %d exited with status %d while running %s; "
+                                               "starting another",
+                                (int)pid, WEXITSTATUS(status), running);
                     else
                         ing_log(ING_LOG_WARN, "worker %d exited with status %d; starting another",
                                 (int)pid, WEXITSTATUS(status));
@@ -176,12 +192,13 @@ int pool_run(struct ing_server *srv, const struct pool_options *o)
                     }
                 }
                 if (!stop_requested)
-                    pids[i] = spawn(srv, o, &orig, i);
+                    pids[i] = spawn(srv, o, &orig, i, notes);
             }
         }
     }
     ing_log(ING_LOG_INFO, "master %d: stopping", (int)getpid());
     stop_workers(pids, o->workers, o->grace_seconds);
     free(pids);
+    crash_notes_destroy(notes);
     return 0;
 }

@@ -6,7 +6,9 @@
  * stops them all (SIGTERM, then SIGKILL after a grace period) before
  * returning.  With zero workers the calling process serves by itself.
  * Worker i owns busy flag i of the shared counters; the master clears it
- * when the worker dies and counts the restart.
+ * when the worker dies and counts the restart.  Worker i also owns crash note
+ * i (crash_note.h): when it dies of a signal, the master's log line names the
+ * function, run and step it was running.
  */
 #ifndef ING_WORKER_POOL_H
 #define ING_WORKER_POOL_H

@@ -226,4 +226,5 @@ const struct ing_app ing_app_definition = {
     .default_app_id = "inngest-fcgi-conformance",
     .functions = conformance_functions,
     .function_count = ING_COUNT(conformance_functions),
+    .version = ING_SDK_VERSION,
 };

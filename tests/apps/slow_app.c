@@ -47,4 +47,5 @@ const struct ing_app ing_app_definition = {
     .default_app_id = "deploy-test",
     .functions = functions,
     .function_count = ING_COUNT(functions),
+    .version = "2.3.4", /* --version names the app first (test_deploy_install.sh) */
 };

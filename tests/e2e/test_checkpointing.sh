@@ -83,7 +83,7 @@ run=$(wait_run "$base" "$retry_event" 180) || abort "conf-retry ends"
 id=$(jq -r .run_id <<<"$run")
 expect_eq "conf-retry: two StepErrors in 206s; the retry (attempt 2) runs the step classically, not checkpointed" \
 	'Completed {"flaky":"ok"} 2 1' \
-	"$(jq -r .status <<<"$run") $(jq -cS .output <<<"$run") $(grep -F " run=$id " "$log" | grep -c 'status=206 .*StepError flaky$') $(grep -F " run=$id " "$log" | grep -c 'status=206 .*StepRun flaky$')"
+	"$(jq -r .status <<<"$run") $(jq -cS .output <<<"$run") $(grep -F " run=$id " "$log" | grep -c 'status=206 .*StepError flaky: Error: ') $(grep -F " run=$id " "$log" | grep -c 'status=206 .*StepRun flaky$')"
 
 # ---- the same run with checkpointing off (the default) ----------------------
 expect_ok "the program stops on SIGTERM" app_stop "$srv"

@@ -103,7 +103,49 @@ expect_eq "the static build needs no libinngest-fcgi at run time" "" \
 for b in myapp myapp-static; do
 	ids=$(env -i LD_LIBRARY_PATH="$p/lib" INNGEST_DEV=1 "$E2E_DIR/$b" --check 2>/dev/null | jq -r '[.functions[].id] | join(" ")')
 	expect_eq "$b --check: its own function table" deploy-test-slow-step "$ids"
+	expect_eq "$b --version: the app's id and version, then the SDK's" "deploy-test 2.3.4 (inngest-fcgi 0.1.0)" \
+		"$(env -i LD_LIBRARY_PATH="$p/lib" "$E2E_DIR/$b" --version)"
 done
+
+# ---- a staged PREFIX=/usr install, used through the .pc files alone ---------------
+# The .pc files name their directories from ${prefix}, so both ways of pointing
+# pkg-config at a staged tree work: PKG_CONFIG_SYSROOT_DIR (what a cross or
+# staged build sets) and --define-variable=prefix=.
+stage_usr=$E2E_DIR/stage-usr
+if make -C "$E2E_ROOT" --no-print-directory install DESTDIR="$stage_usr" PREFIX=/usr >"$E2E_DIR/install-usr.log" 2>&1; then
+	pass "make install DESTDIR=… PREFIX=/usr"
+else
+	tail -n 30 "$E2E_DIR/install-usr.log" >&2
+	abort "make install DESTDIR=… PREFIX=/usr"
+fi
+expect_eq "the installed .pc files name libdir from \${prefix}" 'libdir=${prefix}/lib|libdir=${prefix}/lib' \
+	"$(grep -h '^libdir=' "$stage_usr/usr/lib/pkgconfig/inngest-fcgi.pc" "$stage_usr/usr/lib/pkgconfig/inngest-fcgi-static.pc" | paste -sd'|')"
+static_flags=$(PKG_CONFIG_PATH="$stage_usr/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR=$stage_usr \
+	pkg-config --cflags --libs inngest-fcgi-static)
+expect_match "PKG_CONFIG_SYSROOT_DIR: the static .pc names the staged archives" \
+	"-I$stage_usr/usr/include/inngest-fcgi .*-L$stage_usr/usr/lib -l:libinngest-fcgi-main.a -l:libinngest-fcgi.a" \
+	"$static_flags"
+# shellcheck disable=SC2086  # pkg-config prints a list of flags
+if cc -std=c11 -o "$E2E_DIR/myapp-sysroot" "$src" $static_flags 2>"$E2E_DIR/cc-sysroot.log"; then
+	pass "cc myapp.c with PKG_CONFIG_SYSROOT_DIR and inngest-fcgi-static"
+else
+	cat "$E2E_DIR/cc-sysroot.log" >&2
+	fail "cc myapp.c with PKG_CONFIG_SYSROOT_DIR and inngest-fcgi-static"
+fi
+expect_eq "the sysroot static build serves its own table" deploy-test-slow-step \
+	"$(env -i INNGEST_DEV=1 "$E2E_DIR/myapp-sysroot" --check 2>/dev/null | jq -r '[.functions[].id] | join(" ")')"
+expect_eq "the sysroot static build needs no libinngest-fcgi at run time" "" \
+	"$(ldd "$E2E_DIR/myapp-sysroot" 2>&1 | grep libinngest || true)"
+defined_flags=$(PKG_CONFIG_PATH="$stage_usr/usr/lib/pkgconfig" \
+	pkg-config --define-variable=prefix="$stage_usr/usr" --cflags --libs inngest-fcgi)
+expect_match "--define-variable=prefix= moves libdir and includedir" \
+	"-I$stage_usr/usr/include/inngest-fcgi .*-L$stage_usr/usr/lib -linngest-fcgi-main -linngest-fcgi" "$defined_flags"
+# shellcheck disable=SC2086
+cc -std=c11 -o "$E2E_DIR/myapp-defined" "$src" $defined_flags 2>"$E2E_DIR/cc-defined.log" ||
+	{ cat "$E2E_DIR/cc-defined.log" >&2; fail "cc myapp.c with --define-variable=prefix="; }
+expect_eq "the --define-variable build runs on the staged library" deploy-test-slow-step \
+	"$(env -i LD_LIBRARY_PATH="$stage_usr/usr/lib" INNGEST_DEV=1 "$E2E_DIR/myapp-defined" --check 2>/dev/null |
+		jq -r '[.functions[].id] | join(" ")')"
 
 # The app the README's deployment guide shows, exactly as printed there.
 awk '/<!-- myapp.c/ { grab = 1; next } grab && /^```c$/ { inside = 1; next } inside && /^```$/ { exit } inside' \

@@ -129,7 +129,7 @@ expect_eq "kill -9: three workers killed under load" 3 "${#killed[@]}"
 expect_eq "kill -9: every one of the 1,200 requests got an answer" 1200 "$answers"
 expect_ok "kill -9: at most one request per killed worker (the one in flight) failed ($wrong)" test "$wrong" -le 3
 # The master logs a death when it reaps the worker: give it a moment under load.
-deaths() { grep -c 'died (signal 9).*starting another' "$E2E_DIR/kill/app.log" || true; }
+deaths() { grep -c 'died (signal 9, Killed).*starting another' "$E2E_DIR/kill/app.log" || true; }
 for _ in $(seq 50); do (($(deaths) >= 3)) && break; sleep 0.1; done
 expect_eq "kill -9: the master logged each death and started another" 3 "$(deaths)"
 expect_eq "kill -9: two workers serve afterwards" 2 "$(wc -w <<<"$after")"

@@ -216,5 +216,5 @@ conf_check_slow() {
 	expect_eq "conf-retry: {\"flaky\":\"ok\"}" '{"flaky":"ok"}' "$(conf_out "$run")"
 	id=$(conf_field "$run" .run_id)
 	expect_eq "conf-retry: flaky failed on attempts 0 and 1, then ran (the server's back-off in between)" "2 1" \
-		"$(conf_count "$id" 'status=206 .*StepError flaky$') $(conf_count "$id" 'status=206 .*StepRun flaky$')"
+		"$(conf_count "$id" 'status=206 .*StepError flaky: Error: ') $(conf_count "$id" 'status=206 .*StepRun flaky$')"
 }
