@@ -240,9 +240,11 @@ json_object *ing_json_double(struct ing_ctx *c, double v);
 json_object *ing_json_bool(struct ing_ctx *c, bool v);
 /* Parses text (bounded depth); NULL on a syntax error. */
 json_object *ing_json_parse(struct ing_ctx *c, const char *text);
-/* obj[key] = value, taking a reference of its own (value may be NULL → JSON null). */
-void ing_json_set(json_object *obj, const char *key, json_object *value);
-void ing_json_push(json_object *array, json_object *value);
+/* obj[key] = value, taking a reference of its own (value may be NULL → JSON null).
+ * false when obj is not an object (array) or there was no memory to store it:
+ * the key is then absent, so check it where a missing key would mislead. */
+bool ing_json_set(json_object *obj, const char *key, json_object *value);
+bool ing_json_push(json_object *array, json_object *value);
 /* Borrowed lookups that tolerate missing keys and wrong types. */
 json_object *ing_json_get(json_object *obj, const char *key);
 const char *ing_json_get_string(json_object *obj, const char *key); /* NULL unless a string */
