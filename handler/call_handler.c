@@ -232,6 +232,11 @@ void call_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_re
     c->disable_immediate = bool_field(ctx_obj, "disable_immediate_execution");
     c->target_step = target && *target && strcmp(target, "step") != 0 ? arena_strdup(c->arena, target)
                                                                       : NULL;
+    if (target && *target && strcmp(target, "step") != 0 && !c->target_step) {
+        /* without the target the run would plan steps instead of running one */
+        response_message(res, c->arena, 500, "out of memory");
+        return;
+    }
     res->log_run_id = c->run_id;
     res->log_step = c->target_step ? c->target_step : "step";
 
