@@ -79,6 +79,18 @@ $(BUILD)/tests/test_conformance_%: $(BUILD)/tests/unit/test_conformance_%.o $(TE
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# The allocation-failure sweep: the malloc interposer (tests/unit/alloc_fail/)
+# and arena.c compiled again with 64-byte chunks, linked before the SDK
+# library so that the archive's arena.o is not used.
+ALLOC_FAIL_OBJ := $(BUILD)/tests/unit/alloc_fail/alloc_fail.o $(BUILD)/tests/unit/alloc_fail/arena_small.o
+$(BUILD)/tests/unit/alloc_fail/arena_small.o: handler/arena.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DING_ARENA_CHUNK=64u -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/test_bad_input: $(BUILD)/tests/unit/test_bad_input.o $(ALLOC_FAIL_OBJ) $(TEST_LIB_OBJ) $(SDK_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_LIB_OBJ) $(SDK_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
