@@ -275,11 +275,16 @@ static void test_bad_signatures_in_cloud_mode(void **s)
  * every arena allocation is a heap allocation too.  For each scenario a
  * first pass counts the allocations of one request; then allocation 1, 2, …
  * fails in turn (only that one) until the request makes fewer.  Every point
- * must end with a documented answer: the request refused before it has a
- * context (fcgi_front answers 500 "out of memory" itself), the same answer
- * as with enough memory (failures libraries recover from), or a 500 whose
- * body is a JSON object with a "message" (for a step, the executor retries
- * both).  After each point LeakSanitizer must find nothing. */
+ * must end with a documented answer:
+ *   - the request refused before it has a context (fcgi_front then answers
+ *     500 "out of memory" itself);
+ *   - the same answer as with enough memory (a library recovered);
+ *   - a 500 whose body is a JSON object with a "message" (Inngest retries);
+ *   - inside the step's own code, a StepError op (the step fails as on any
+ *     error of its code, and the executor retries it).
+ * After each point LeakSanitizer must find nothing (under valgrind, its leak
+ * check at exit).  The few points json-c 0.16 itself mishandles are made to
+ * succeed and counted apart ("spared", see alloc_fail.c). */
 struct scenario {
     const char *name;
     bool cloud;            /* cloud mode, the request signed */
