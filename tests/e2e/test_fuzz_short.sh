@@ -40,7 +40,13 @@ for t in $targets; do
 	fi
 done
 
+# one result line per target: a run.sh that stops early (or a build that made
+# no target) must not pass by printing nothing
+expect_ok "fuzz targets were built ($(wc -w <<<"$targets"))" test -n "$targets"
+results=0
 while IFS= read -r line; do
+	results=$((results + 1))
 	if [[ $line == *": ok, "* ]]; then pass "$line"; else fail "$line"; fi
 done < <(FUZZ_SECONDS=$seconds FUZZ_LOG_DIR=$E2E_DIR/logs FUZZ_TARGETS=$targets tests/fuzz/run.sh || true)
+expect_eq "tests/fuzz/run.sh reported every target" "$(wc -w <<<"$targets")" "$results"
 summary
