@@ -21,6 +21,7 @@
 #include "context.h"
 #include "function_table.h"
 #include "inngest_api.h"
+#include "json_valid.h"
 #include "limits.h"
 #include "request.h"
 #include "response.h"
@@ -35,11 +36,26 @@ static void error_answer(struct ing_ctx *c, struct ing_response *res, int status
     res->log_outcome = arena_printf(c->arena, "error: %s", message);
 }
 
-static json_object *parse_body(struct ing_ctx *c, const struct ing_request *req, const char **why)
+/* Whether a body json-c could not read is in fact a JSON object: then the
+ * parser ran out of memory (json-c says "not JSON" either way). */
+static bool object_text(const struct ing_request *req)
 {
+    size_t i = 0;
+    while (i < req->body_len && strchr(" \t\r\n", req->body[i]))
+        i++;
+    return i < req->body_len && req->body[i] == '{' &&
+           json_text_valid(req->body, req->body_len, ING_JSON_MAX_DEPTH);
+}
+
+/* NULL with *why; *oom when that was for want of memory (answered 500, not 400). */
+static json_object *parse_body(struct ing_ctx *c, const struct ing_request *req, const char **why,
+                               bool *oom)
+{
+    *oom = false;
     json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
     if (!tok) {
         *why = "out of memory";
+        *oom = true;
         return NULL;
     }
     json_object *v = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
@@ -48,6 +64,11 @@ static json_object *parse_body(struct ing_ctx *c, const struct ing_request *req,
     json_tokener_free(tok);
     if (e != json_tokener_success || !v) {
         json_object_put(v);
+        if (e != json_tokener_error_depth && object_text(req)) {
+            *why = "out of memory";
+            *oom = true;
+            return NULL;
+        }
         *why = e == json_tokener_error_depth
                    ? arena_printf(c->arena, "the body nests deeper than %d levels", ING_JSON_MAX_DEPTH)
                    : arena_printf(c->arena, "the body is not valid JSON: %s",
@@ -62,7 +83,12 @@ static json_object *parse_body(struct ing_ctx *c, const struct ing_request *req,
         *why = "the body has trailing data after its JSON value";
         return NULL;
     }
-    return arena_keep_json(c->arena, v);
+    v = arena_keep_json(c->arena, v);
+    if (!v) {
+        *why = "out of memory";
+        *oom = true;
+    }
+    return v;
 }
 
 static int int_field(json_object *obj, const char *key, int dflt)
@@ -197,9 +223,10 @@ void call_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_re
     /* the one-pass reader takes plain JSON; json-c reads (and words the
      * errors of) everything else */
     struct call_body *lazy = call_body_read(c->arena, req->body, req->body_len);
-    json_object *body = lazy ? call_body_root(lazy) : parse_body(c, req, &why);
+    bool oom = false;
+    json_object *body = lazy ? call_body_root(lazy) : parse_body(c, req, &why, &oom);
     if (!body) {
-        error_answer(c, res, 400, false, why);
+        error_answer(c, res, oom ? 500 : 400, false, why ? why : "out of memory");
         return;
     }
     if (!json_object_is_type(body, json_type_object)) {

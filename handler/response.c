@@ -60,7 +60,7 @@ void response_json(struct ing_response *r, int status, json_object *body)
 
 void response_message(struct ing_response *r, struct arena *a, int status, const char *text)
 {
-    json_object *o = arena_keep_json(a, json_object_new_object());
+    json_object *o = text ? arena_keep_json(a, json_object_new_object()) : NULL;
     if (o && json_take_set(o, "message", json_object_new_string(text))) {
         response_json(r, status, o);
         return;

@@ -13,6 +13,7 @@
 #include "inngest_api.h"
 #include "introspection.h"
 #include "json_take.h"
+#include "json_valid.h"
 #include "limits.h"
 #include "request.h"
 #include "response.h"
@@ -109,10 +110,22 @@ static void sync_in_band(struct ing_ctx *c, const struct ing_request *req,
 {
     const struct ing_server *srv = c->server;
     json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
-    json_object *body = tok ? json_tokener_parse_ex(tok, req->body, (int)req->body_len) : NULL;
+    json_object *parsed = tok ? json_tokener_parse_ex(tok, req->body, (int)req->body_len) : NULL;
     if (tok)
         json_tokener_free(tok);
-    body = arena_keep_json(c->arena, body); /* NULL when it could not be kept (and is gone) */
+    json_object *body = arena_keep_json(c->arena, parsed); /* NULL if it could not be kept */
+    /* json-c says "not JSON" when it runs out of memory too: a body that is a
+     * JSON object (or one we could not keep) is not the sender's fault */
+    const char *t = req->body;
+    size_t n = req->body_len, i = 0;
+    while (i < n && strchr(" \t\r\n", t[i]))
+        i++;
+    if (!body && (parsed || !tok ||
+                  (i < n && t[i] == '{' && json_text_valid(t, n, ING_JSON_MAX_DEPTH)))) {
+        response_message(res, c->arena, 500, "out of memory");
+        response_header(res, "X-Inngest-Sync-Kind", "in_band");
+        return;
+    }
     const char *url = ing_json_get_string(body, "url");
     if (!body || !json_object_is_type(body, json_type_object) || !url ||
         json_object_object_length(body) != 1 ||

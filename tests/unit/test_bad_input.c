@@ -292,6 +292,7 @@ struct scenario {
     const char *query;
     const char *body;      /* NULL: none */
     const char *reply;     /* what the stand-in Inngest API / Event API answers */
+    const char *param;     /* one more CGI parameter, or NULL */
 };
 
 static char api_base[64]; /* the fake API of the current sweep, "" outside one */
@@ -328,7 +329,22 @@ static json_object *sends(struct ing_ctx *c)
     return a;
 }
 
+/* Three async steps planned together: their ops carry opts json-c builds. */
+static json_object *plans(struct ing_ctx *c)
+{
+    ing_step_run(c, "a", count_body, NULL);
+    ing_parallel_begin(c);
+    const struct ing_wait w = {.event = "t/approve", .if_expr = "async.data.id == event.data.id",
+                               .timeout = "1h"};
+    ing_step_wait_for_event(c, "approval", &w);
+    ing_step_invoke(c, "child", ing_function_ref(c, "two"), NULL, "10m");
+    ing_step_sleep(c, "nap", "1m");
+    ing_parallel_end(c);
+    return NULL;
+}
+
 static const struct ing_function sweep_fns[] = {
+    {.id = "plans", .name = "plans", .triggers = {ING_EVENT("t/plans")}, .handler = plans},
     {.id = "send", .name = "send", .triggers = {ING_EVENT("t/send")}, .handler = sends},
     {.id = "two", .name = "two", .triggers = {ING_EVENT("t/two"), ING_CRON("*/5 * * * *")},
      .handler = two_steps},
@@ -357,7 +373,17 @@ static unsigned long serve_once(const struct scenario *sc, struct ing_server *sr
     char mac[65];
     sig_compute("signkey-test-12345678", body, strlen(body), 1800000000, mac);
     snprintf(sig, sizeof(sig), "HTTP_X_INNGEST_SIGNATURE=t=1800000000&s=%s", mac);
-    char *params[] = {m, q, "DOCUMENT_URI=/api/inngest", host, sc->cloud ? sig : NULL, NULL};
+    char *params[8];
+    int k = 0;
+    params[k++] = m;
+    params[k++] = q;
+    params[k++] = "DOCUMENT_URI=/api/inngest";
+    params[k++] = host;
+    if (sc->param)
+        params[k++] = (char *)sc->param;
+    if (sc->cloud)
+        params[k++] = sig;
+    params[k] = NULL;
     memset(out, 0, sizeof(*out));
 
     alloc_fail_arm(fail_at);
@@ -519,9 +545,39 @@ static void test_every_allocation_point_of_a_call(void **s)
              ha);
     const struct scenario sc = {"signed call (step sends an event)", true, "POST",
                                 query, body,
-                                "{\"ids\":[\"01HSWEEP\"],\"status\":200}"};
+                                "{\"ids\":[\"01HSWEEP\"],\"status\":200}", NULL};
     unsigned long n = sweep(&sc);
     assert_true(n >= 150); /* json-c, libcurl and OpenSSL are in: far more than our own */
+    swept_total += n;
+}
+
+static void test_every_allocation_point_of_planned_steps(void **s)
+{
+    (void)s;
+    char ha[41];
+    ing_test_step_hash("a", 0, ha);
+    static char body[1024];
+    snprintf(body, sizeof(body),
+             "{\"ctx\":{\"attempt\":0,\"max_attempts\":3,\"run_id\":\"r2\","
+             "\"disable_immediate_execution\":true},\"event\":{\"name\":\"t/plans\","
+             "\"data\":{\"id\":7}},\"events\":[],\"steps\":{\"%s\":{\"data\":\"ran\"}},"
+             "\"version\":2}",
+             ha);
+    const struct scenario sc = {"signed call (wait, invoke and sleep planned together)", true,
+                                "POST", "fnId=sweep-plans&stepId=step", body, "{}", NULL};
+    unsigned long n = sweep(&sc);
+    assert_true(n >= 100);
+    swept_total += n;
+}
+
+static void test_every_allocation_point_of_an_in_band_sync(void **s)
+{
+    (void)s;
+    const struct scenario sc = {"signed in-band sync", true, "PUT", "",
+                                "{\"url\":\"http://127.0.0.1:3000/api/inngest\"}", "{}",
+                                "HTTP_X_INNGEST_SYNC_KIND=in_band"};
+    unsigned long n = sweep(&sc);
+    assert_true(n >= 100);
     swept_total += n;
 }
 
@@ -529,7 +585,7 @@ static void test_every_allocation_point_of_a_sync(void **s)
 {
     (void)s;
     const struct scenario sc = {"sync (registers with the API)", false, "PUT", "", NULL,
-                                "{\"ok\":true,\"modified\":true}"};
+                                "{\"ok\":true,\"modified\":true}", NULL};
     unsigned long n = sweep(&sc);
     assert_true(n >= 150);
     swept_total += n;
@@ -538,7 +594,7 @@ static void test_every_allocation_point_of_a_sync(void **s)
 static void test_every_allocation_point_of_introspection(void **s)
 {
     (void)s;
-    const struct scenario sc = {"signed introspection", true, "GET", "", NULL, "{}"};
+    const struct scenario sc = {"signed introspection", true, "GET", "", NULL, "{}", NULL};
     unsigned long n = sweep(&sc);
     assert_true(n >= 5); /* the answer was rendered at start-up: little is left to fail */
     swept_total += n;
@@ -557,7 +613,9 @@ int main(void)
         cmocka_unit_test(test_nested_steps_are_an_error),
         cmocka_unit_test(test_bad_signatures_in_cloud_mode),
         cmocka_unit_test(test_every_allocation_point_of_a_call),
+        cmocka_unit_test(test_every_allocation_point_of_planned_steps),
         cmocka_unit_test(test_every_allocation_point_of_a_sync),
+        cmocka_unit_test(test_every_allocation_point_of_an_in_band_sync),
         cmocka_unit_test(test_every_allocation_point_of_introspection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
