@@ -21,6 +21,7 @@
 #include "context.h"
 #include "function_table.h"
 #include "inngest_api.h"
+#include "json_take.h"
 #include "json_valid.h"
 #include "limits.h"
 #include "request.h"
@@ -107,12 +108,25 @@ static void answer_fn_error(struct ing_ctx *c, struct ing_response *res)
 {
     const struct pending_error *e = &c->error;
     json_object *body = arena_keep_json(c->arena, json_object_new_object());
-    if (e->raw && json_object_is_type(e->raw, json_type_object)) {
-        json_object_object_foreach(e->raw, k, v) json_object_object_add(body, k, json_object_get(v));
-    } else {
-        json_object_object_add(body, "name", json_object_new_string(e->name ? e->name : "Error"));
-        json_object_object_add(body, "message", json_object_new_string(e->message ? e->message : ""));
-        json_object_object_add(body, "stack", json_object_new_string(""));
+    bool ok = body != NULL;
+    if (ok && e->raw && json_object_is_type(e->raw, json_type_object)) {
+        json_object_object_foreach(e->raw, k, v) {
+            if (!ok)
+                break;
+            /* k belongs to e->raw, which may go first: json-c copies it */
+            ok = v ? json_take_set_copy(body, k, json_object_get(v))
+                   : json_object_object_add(body, k, NULL) == 0;
+        }
+    } else if (ok) {
+        ok = json_take_set(body, "name", json_object_new_string(e->name ? e->name : "Error")) &&
+             json_take_set(body, "message", json_object_new_string(e->message ? e->message : "")) &&
+             json_take_set(body, "stack", json_object_new_string(""));
+    }
+    if (!ok) {
+        /* an error body with members missing would misreport the failure */
+        response_message(res, c->arena, 500, "out of memory");
+        response_header(res, "X-Inngest-No-Retry", "false");
+        return;
     }
     bool last = c->attempt + 1 >= c->max_attempts;
     int status;
@@ -153,16 +167,17 @@ static void answer_not_found(struct ing_ctx *c, struct ing_response *res)
 {
     json_object *body = arena_keep_json(c->arena, json_object_new_object());
     size_t n = json_object_array_length(c->found_new);
-    json_object_object_add(
-        body, "error",
-        json_object_new_string(arena_printf(c->arena,
-                                            "Could not find step \"%s\" to run; the function "
-                                            "reached %zu new step(s) and none has that id",
-                                            c->target_step, n)));
-    json_object_object_add(body, "requestedStep", json_object_new_string(c->target_step));
-    json_object_object_add(body, "foundSteps", json_object_get(c->found_new));
-    json_object_object_add(body, "totalFoundSteps", json_object_new_int((int)n));
-    response_json(res, 500, body);
+    const char *error = arena_printf(c->arena,
+                                     "Could not find step \"%s\" to run; the function "
+                                     "reached %zu new step(s) and none has that id",
+                                     c->target_step, n);
+    if (error && json_take_set(body, "error", json_object_new_string(error)) &&
+        json_take_set(body, "requestedStep", json_object_new_string(c->target_step)) &&
+        json_take_set(body, "foundSteps", json_object_get(c->found_new)) &&
+        json_take_set(body, "totalFoundSteps", json_object_new_int((int)n)))
+        response_json(res, 500, body);
+    else
+        response_message(res, c->arena, 500, "out of memory");
     response_header(res, "X-Inngest-No-Retry", "false");
     res->log_outcome = "error: targeted step not found";
 }

@@ -519,8 +519,15 @@ static _Noreturn void raise_error(struct ing_ctx *c, enum fail_kind kind, const 
                                   const char *retry_after, const char *fmt, va_list ap)
 {
     char *msg = arena_vprintf(c->arena, fmt, ap);
-    c->error = (struct pending_error){.kind = kind, .name = name,
-                                      .message = msg ? msg : "out of memory",
+    if (!msg || (kind == FAIL_RETRY_AFTER && !retry_after)) {
+        /* we could not write the error down: say so, and let it be retried
+         * rather than fail the run for good with a message it never had */
+        kind = FAIL_RETRIABLE;
+        name = "Error";
+        msg = "out of memory";
+        retry_after = NULL;
+    }
+    c->error = (struct pending_error){.kind = kind, .name = name, .message = msg,
                                       .retry_after = retry_after};
     if (c->step_catch)
         longjmp(*c->step_catch, 1);
