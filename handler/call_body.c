@@ -19,6 +19,7 @@
 #endif
 
 #include "arena.h"
+#include "json_take.h"
 #include "limits.h"
 
 /* json-c allows ING_JSON_MAX_DEPTH levels; staying below it means every body
@@ -497,12 +498,16 @@ static json_object *kept_value(struct call_body *b, struct span v, bool *ok)
 
 static bool add_member(json_object *obj, struct arena *a, struct span key, json_object *value)
 {
+    /* the key lives in the arena, as long as the tree (released by the
+     * arena's cleanups, before its chunks) */
     char *k = arena_strndup(a, key.p, key.n);
     if (!k) {
         json_object_put(value);
         return false;
     }
-    return json_object_object_add(obj, k, value) == 0;
+    if (!value)
+        return json_take_set_null(obj, k);
+    return json_take_set(obj, k, value);
 }
 
 /* ctx without `stack` (the completed hashes, which only a replaying SDK

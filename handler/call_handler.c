@@ -22,6 +22,8 @@
 #include "crash_note.h"
 #include "function_table.h"
 #include "inngest_api.h"
+#include "json_take.h"
+#include "json_valid.h"
 #include "limits.h"
 #include "request.h"
 #include "response.h"
@@ -36,11 +38,26 @@ static void error_answer(struct ing_ctx *c, struct ing_response *res, int status
     res->log_outcome = arena_printf(c->arena, "error: %s", message);
 }
 
-static json_object *parse_body(struct ing_ctx *c, const struct ing_request *req, const char **why)
+/* Whether a body json-c could not read is in fact a JSON object: then the
+ * parser ran out of memory (json-c says "not JSON" either way). */
+static bool object_text(const struct ing_request *req)
 {
+    size_t i = 0;
+    while (i < req->body_len && strchr(" \t\r\n", req->body[i]))
+        i++;
+    return i < req->body_len && req->body[i] == '{' &&
+           json_text_valid(req->body, req->body_len, ING_JSON_MAX_DEPTH);
+}
+
+/* NULL with *why; *oom when that was for want of memory (answered 500, not 400). */
+static json_object *parse_body(struct ing_ctx *c, const struct ing_request *req, const char **why,
+                               bool *oom)
+{
+    *oom = false;
     json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
     if (!tok) {
         *why = "out of memory";
+        *oom = true;
         return NULL;
     }
     json_object *v = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
@@ -49,6 +66,11 @@ static json_object *parse_body(struct ing_ctx *c, const struct ing_request *req,
     json_tokener_free(tok);
     if (e != json_tokener_success || !v) {
         json_object_put(v);
+        if (e != json_tokener_error_depth && object_text(req)) {
+            *why = "out of memory";
+            *oom = true;
+            return NULL;
+        }
         *why = e == json_tokener_error_depth
                    ? arena_printf(c->arena, "the body nests deeper than %d levels", ING_JSON_MAX_DEPTH)
                    : arena_printf(c->arena, "the body is not valid JSON: %s",
@@ -63,7 +85,12 @@ static json_object *parse_body(struct ing_ctx *c, const struct ing_request *req,
         *why = "the body has trailing data after its JSON value";
         return NULL;
     }
-    return arena_keep_json(c->arena, v);
+    v = arena_keep_json(c->arena, v);
+    if (!v) {
+        *why = "out of memory";
+        *oom = true;
+    }
+    return v;
 }
 
 static int int_field(json_object *obj, const char *key, int dflt)
@@ -82,12 +109,25 @@ static void answer_fn_error(struct ing_ctx *c, struct ing_response *res)
 {
     const struct pending_error *e = &c->error;
     json_object *body = arena_keep_json(c->arena, json_object_new_object());
-    if (e->raw && json_object_is_type(e->raw, json_type_object)) {
-        json_object_object_foreach(e->raw, k, v) json_object_object_add(body, k, json_object_get(v));
-    } else {
-        json_object_object_add(body, "name", json_object_new_string(e->name ? e->name : "Error"));
-        json_object_object_add(body, "message", json_object_new_string(e->message ? e->message : ""));
-        json_object_object_add(body, "stack", json_object_new_string(""));
+    bool ok = body != NULL;
+    if (ok && e->raw && json_object_is_type(e->raw, json_type_object)) {
+        json_object_object_foreach(e->raw, k, v) {
+            if (!ok)
+                break;
+            /* k belongs to e->raw, which may go first: json-c copies it */
+            ok = v ? json_take_set_copy(body, k, json_object_get(v))
+                   : json_object_object_add(body, k, NULL) == 0;
+        }
+    } else if (ok) {
+        ok = json_take_set(body, "name", json_object_new_string(e->name ? e->name : "Error")) &&
+             json_take_set(body, "message", json_object_new_string(e->message ? e->message : "")) &&
+             json_take_set(body, "stack", json_object_new_string(""));
+    }
+    if (!ok) {
+        /* an error body with members missing would misreport the failure */
+        response_message(res, c->arena, 500, "out of memory");
+        response_header(res, "X-Inngest-No-Retry", "false");
+        return;
     }
     bool last = c->attempt + 1 >= c->max_attempts;
     int status;
@@ -136,16 +176,17 @@ static void answer_not_found(struct ing_ctx *c, struct ing_response *res)
 {
     json_object *body = arena_keep_json(c->arena, json_object_new_object());
     size_t n = json_object_array_length(c->found_new);
-    json_object_object_add(
-        body, "error",
-        json_object_new_string(arena_printf(c->arena,
-                                            "Could not find step \"%s\" to run; the function "
-                                            "reached %zu new step(s) and none has that id",
-                                            c->target_step, n)));
-    json_object_object_add(body, "requestedStep", json_object_new_string(c->target_step));
-    json_object_object_add(body, "foundSteps", json_object_get(c->found_new));
-    json_object_object_add(body, "totalFoundSteps", json_object_new_int((int)n));
-    response_json(res, 500, body);
+    const char *error = arena_printf(c->arena,
+                                     "Could not find step \"%s\" to run; the function "
+                                     "reached %zu new step(s) and none has that id",
+                                     c->target_step, n);
+    if (error && json_take_set(body, "error", json_object_new_string(error)) &&
+        json_take_set(body, "requestedStep", json_object_new_string(c->target_step)) &&
+        json_take_set(body, "foundSteps", json_object_get(c->found_new)) &&
+        json_take_set(body, "totalFoundSteps", json_object_new_int((int)n)))
+        response_json(res, 500, body);
+    else
+        response_message(res, c->arena, 500, "out of memory");
     response_header(res, "X-Inngest-No-Retry", "false");
     res->log_outcome = "error: targeted step not found";
 }
@@ -216,9 +257,10 @@ void call_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_re
     /* the one-pass reader takes plain JSON; json-c reads (and words the
      * errors of) everything else */
     struct call_body *lazy = call_body_read(c->arena, req->body, req->body_len);
-    json_object *body = lazy ? call_body_root(lazy) : parse_body(c, req, &why);
+    bool oom = false;
+    json_object *body = lazy ? call_body_root(lazy) : parse_body(c, req, &why, &oom);
     if (!body) {
-        error_answer(c, res, 400, false, why);
+        error_answer(c, res, oom ? 500 : 400, false, why ? why : "out of memory");
         return;
     }
     if (!json_object_is_type(body, json_type_object)) {
@@ -251,6 +293,11 @@ void call_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_re
     c->disable_immediate = bool_field(ctx_obj, "disable_immediate_execution");
     c->target_step = target && *target && strcmp(target, "step") != 0 ? arena_strdup(c->arena, target)
                                                                       : NULL;
+    if (target && *target && strcmp(target, "step") != 0 && !c->target_step) {
+        /* without the target the run would plan steps instead of running one */
+        response_message(res, c->arena, 500, "out of memory");
+        return;
+    }
     res->log_run_id = c->run_id;
     res->log_step = c->target_step ? c->target_step : "step";
 

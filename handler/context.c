@@ -149,16 +149,27 @@ bool ing_json_parse_strict(struct ing_ctx *c, const char *text, size_t len, json
     return ok;
 }
 
-void ing_json_set(json_object *obj, const char *key, json_object *value)
+bool ing_json_set(json_object *obj, const char *key, json_object *value)
 {
-    if (obj && key)
-        json_object_object_add(obj, key, json_object_get(value));
+    if (!obj || !key || !json_object_is_type(obj, json_type_object))
+        return false;
+    /* on failure json-c keeps our reference: give it back, or the value leaks */
+    if (json_object_object_add(obj, key, json_object_get(value)) != 0) {
+        json_object_put(value);
+        return false;
+    }
+    return true;
 }
 
-void ing_json_push(json_object *array, json_object *value)
+bool ing_json_push(json_object *array, json_object *value)
 {
-    if (array)
-        json_object_array_add(array, json_object_get(value));
+    if (!array || !json_object_is_type(array, json_type_array))
+        return false;
+    if (json_object_array_add(array, json_object_get(value)) != 0) {
+        json_object_put(value);
+        return false;
+    }
+    return true;
 }
 
 json_object *ing_json_get(json_object *obj, const char *key)

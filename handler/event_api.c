@@ -20,6 +20,7 @@
 #include "config.h"
 #include "context.h"
 #include "http_client.h"
+#include "json_take.h"
 #include "limits.h"
 #include "server.h"
 
@@ -96,10 +97,12 @@ static json_object *prepare_event(struct ing_ctx *c, json_object *ev, long long 
         *why = "out of memory";
         return NULL;
     }
-    if (!data)
-        json_object_object_add(copy, "data", json_object_new_object());
-    if (!ing_json_get(copy, "ts"))
-        json_object_object_add(copy, "ts", json_object_new_int64(ts));
+    if ((!data && !json_take_set(copy, "data", json_object_new_object())) ||
+        (!ing_json_get(copy, "ts") && !json_take_set(copy, "ts", json_object_new_int64(ts)))) {
+        json_object_put(copy); /* an event without them is not the one asked for */
+        *why = "out of memory";
+        return NULL;
+    }
     return copy;
 }
 
@@ -146,7 +149,8 @@ bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
                 return fail(err, http_status, 0, why);
             if (!e)
                 return refuse(err, http_status, arena_printf(c->arena, "event %zu: %s", i, why));
-            json_object_array_add(batch, e);
+            if (!json_take_push(batch, e))
+                return fail(err, http_status, 0, "out of memory");
         }
     } else {
         json_object *e = events ? prepare_event(c, events, ms, &why) : NULL;
@@ -154,7 +158,8 @@ bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
             return fail(err, http_status, 0, why);
         if (!e)
             return refuse(err, http_status, why ? why : "no event to send");
-        json_object_array_add(batch, e);
+        if (!json_take_push(batch, e))
+            return fail(err, http_status, 0, "out of memory");
     }
 
     /* after the events were checked: a wrong event is refused everywhere alike */
@@ -176,9 +181,14 @@ bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
     if (s->env)
         headers[h++] = arena_printf(c->arena, "X-Inngest-Env: %s", s->env);
     headers[h] = NULL;
-
-    const char *url = arena_printf(c->arena, "%s/e/%s", s->event_api_origin,
-                                   http_escape(c->arena, key));
+    const char *escaped_key = http_escape(c->arena, key);
+    const char *url = escaped_key ? arena_printf(c->arena, "%s/e/%s", s->event_api_origin,
+                                                 escaped_key)
+                                  : NULL;
+    /* without any of these the events would go out other than asked (no
+     * body, to another environment or URL): send nothing */
+    if (!body || (s->env && !headers[h - 1]) || !url)
+        return fail(err, http_status, 0, "out of memory");
     struct http_call call = {.method = "POST", .url = url, .headers = headers, .body = body,
                              .body_len = body_len, .timeout_ms = ING_EVENT_API_TIMEOUT_MS,
                              .max_response = ING_MAX_SMALL_RESPONSE};
@@ -201,10 +211,13 @@ bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
     }
 
     json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
-    json_object *answer = tok ? json_tokener_parse_ex(tok, res.body, (int)res.body_len) : NULL;
+    json_object *parsed = tok ? json_tokener_parse_ex(tok, res.body, (int)res.body_len) : NULL;
     if (tok)
         json_tokener_free(tok);
-    arena_keep_json(c->arena, answer);
+    /* a failed arena_keep_json releases the value: use only what it returns */
+    json_object *answer = arena_keep_json(c->arena, parsed);
+    if (!tok || (parsed && !answer))
+        return fail(err, http_status, 0, "out of memory");
     const char *api_error = ing_json_get_string(answer, "error");
     json_object *got = ing_json_get(answer, "ids");
     if (res.status != 200 || (api_error && *api_error) || !got ||

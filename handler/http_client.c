@@ -123,12 +123,23 @@ bool http_perform(struct http_client *h, struct arena *a, const struct http_call
     struct curl_slist *next = curl_slist_append(list, "Expect:");
     if (next)
         list = next;
-    arena_defer(a, free_slist, list);
+    /* a failed arena_defer frees the list at once: it must not reach curl */
+    if (list && !arena_defer(a, free_slist, list)) {
+        snprintf(out->error, sizeof(out->error), "out of memory");
+        return false;
+    }
 
     CURL *c = h->curl;
     curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, call->url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, call->method);
+    /* curl copies these strings; a copy that fails leaves the option unset,
+     * and curl would then send a request other than the one asked for */
+    if (curl_easy_setopt(c, CURLOPT_URL, call->url) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, call->method) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
+        curl_easy_reset(c);
+        snprintf(out->error, sizeof(out->error), "out of memory");
+        return false;
+    }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, call->timeout_ms);
@@ -137,7 +148,6 @@ bool http_perform(struct http_client *h, struct arena *a, const struct http_call
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     if (strcmp(call->method, "GET") == 0) {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -150,9 +160,12 @@ bool http_perform(struct http_client *h, struct arena *a, const struct http_call
     }
 
     CURLcode rc = curl_easy_perform(c);
-    if (sink.data)
-        arena_defer(a, free_buffer, sink.data);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    /* a failed arena_defer frees the body at once */
+    if (sink.data && !arena_defer(a, free_buffer, sink.data)) {
+        snprintf(out->error, sizeof(out->error), "out of memory");
+        return false;
+    }
     if (rc != CURLE_OK) {
         if (sink.too_large)
             snprintf(out->error, sizeof(out->error), "response larger than %zu bytes",

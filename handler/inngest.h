@@ -292,9 +292,11 @@ json_object *ing_json_parse(struct ing_ctx *c, const char *text);
  * it).  true with *out (NULL for JSON null), or false with *out NULL. */
 bool ing_json_parse_strict(struct ing_ctx *c, const char *text, size_t len, json_object **out);
 /* obj[key] = value, taking a reference of its own (value may be NULL → JSON null;
- * a NULL obj or key does nothing). */
-void ing_json_set(json_object *obj, const char *key, json_object *value);
-void ing_json_push(json_object *array, json_object *value);
+ * a NULL obj or key does nothing).
+ * false when obj is not an object (array) or there was no memory to store it:
+ * the key is then absent, so check it where a missing key would mislead. */
+bool ing_json_set(json_object *obj, const char *key, json_object *value);
+bool ing_json_push(json_object *array, json_object *value);
 /* Borrowed lookups that tolerate missing keys and wrong types. */
 json_object *ing_json_get(json_object *obj, const char *key);
 const char *ing_json_get_string(json_object *obj, const char *key); /* NULL unless a string */

@@ -62,7 +62,7 @@ static const char *describe_failure(struct ing_ctx *c, const struct http_result 
     json_object *body = tok ? json_tokener_parse_ex(tok, res->body, (int)res->body_len) : NULL;
     if (tok)
         json_tokener_free(tok);
-    arena_keep_json(c->arena, body);
+    body = arena_keep_json(c->arena, body); /* NULL when it could not be kept (and is gone) */
     const char *msg = ing_json_get_string(body, "error");
     if (!msg)
         msg = ing_json_get_string(body, "message");
@@ -83,8 +83,13 @@ bool api_register(struct ing_ctx *c, const char *payload, size_t payload_len,
                                          http_escape(c->arena, deploy_id))
                           : arena_printf(c->arena, "%s/fn/register", s->api_origin);
     const char *extra[3] = {"X-Inngest-Sync-Kind: out_of_band", NULL, NULL};
-    if (server_kind && *server_kind)
+    if (server_kind && *server_kind) {
         extra[1] = arena_printf(c->arena, "X-Inngest-Expected-Server-Kind: %s", server_kind);
+        if (!extra[1]) {
+            out->error = "out of memory";
+            return false;
+        }
+    }
     struct http_call call = {.method = "POST", .url = url, .body = payload,
                              .body_len = payload_len, .timeout_ms = ING_REGISTER_TIMEOUT_MS,
                              .max_response = ING_MAX_SMALL_RESPONSE};
@@ -103,7 +108,13 @@ bool api_register(struct ing_ctx *c, const char *payload, size_t payload_len,
     json_object *body = tok ? json_tokener_parse_ex(tok, res.body, (int)res.body_len) : NULL;
     if (tok)
         json_tokener_free(tok);
-    arena_keep_json(c->arena, body);
+    body = arena_keep_json(c->arena, body); /* NULL when it could not be kept (and is gone) */
+    if (!body || !json_object_is_type(body, json_type_object)) {
+        /* registered, but we cannot say whether anything changed: not a success to report */
+        out->error = arena_printf(c->arena, "the Inngest API accepted the sync but its answer "
+                                            "could not be read (out of memory or not JSON)");
+        return false;
+    }
     json_object *m = ing_json_get(body, "modified");
     out->modified = m && json_object_is_type(m, json_type_boolean) && json_object_get_boolean(m);
     return true;
@@ -126,7 +137,7 @@ static json_object *get_json(struct ing_ctx *c, const char *url, json_type want,
     json_object *v = tok ? json_tokener_parse_ex(tok, res.body, (int)res.body_len) : NULL;
     if (tok)
         json_tokener_free(tok);
-    arena_keep_json(c->arena, v);
+    v = arena_keep_json(c->arena, v); /* NULL when it could not be kept (and is gone) */
     if (!v || !json_object_is_type(v, want)) {
         *error = "could not load run state: the API's answer is not the expected JSON";
         return NULL;

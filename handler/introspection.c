@@ -7,11 +7,22 @@
 #include <string.h>
 
 #include "function_table.h"
+#include "json_take.h"
 #include "response.h"
 #include "server.h"
 
-static json_object *string_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
+/* o[k] = s as a string, or null when s is NULL. */
+static bool set_string(json_object *o, const char *k, const char *s)
+{
+    return s ? json_take_set(o, k, json_object_new_string(s)) : json_take_set_null(o, k);
+}
 
+static bool set_bool(json_object *o, const char *k, bool b)
+{
+    return json_take_set(o, k, json_object_new_boolean(b));
+}
+
+/* NULL when out of memory: a body with members missing would misreport the app. */
 json_object *introspection_body(const struct ing_server *srv, enum sig_outcome auth)
 {
     const struct ing_settings *s = &srv->settings;
@@ -19,41 +30,40 @@ json_object *introspection_body(const struct ing_server *srv, enum sig_outcome a
     json_object *o = json_object_new_object();
     if (!o)
         return NULL;
-    json_object_object_add(o, "authentication_succeeded",
-                           auth == SIG_MISSING || s->dev ? NULL : json_object_new_boolean(authed));
-    json_object_object_add(o, "extra", json_object_new_object());
-    json_object_object_add(o, "function_count",
-                           json_object_new_int((int)fn_table_server_count(srv->app->functions,
-                                                                          srv->app->function_count)));
-    json_object_object_add(o, "has_event_key", json_object_new_boolean(s->event_key != NULL));
-    json_object_object_add(o, "has_signing_key", json_object_new_boolean(s->signing_key != NULL));
-    json_object_object_add(o, "has_signing_key_fallback",
-                           json_object_new_boolean(s->signing_key_fallback != NULL));
-    json_object_object_add(o, "mode", json_object_new_string(s->dev ? "dev" : "cloud"));
-    json_object_object_add(o, "schema_version", json_object_new_string("2024-05-24"));
     json_object *caps = json_object_new_object();
-    json_object_object_add(o, "capabilities", caps);
-    if (!authed || s->dev)
-        return o;
-
-    json_object_object_add(caps, "trust_probe", json_object_new_string("v1"));
-    json_object_object_add(o, "api_origin", json_object_new_string(s->api_origin));
-    json_object_object_add(o, "app_id", json_object_new_string(s->app_id));
-    json_object_object_add(o, "env", string_or_null(s->env));
-    json_object_object_add(o, "event_api_origin", json_object_new_string(s->event_api_origin));
-    json_object_object_add(o, "event_key_hash",
-                           string_or_null(srv->event_key_hash[0] ? srv->event_key_hash : NULL));
-    json_object_object_add(o, "framework", json_object_new_string("fastcgi"));
-    json_object_object_add(o, "sdk_language", json_object_new_string("c"));
-    json_object_object_add(o, "sdk_version", json_object_new_string(ING_SDK_VERSION));
-    json_object_object_add(o, "serve_origin", string_or_null(s->serve_origin));
-    json_object_object_add(o, "serve_path", string_or_null(s->serve_path));
-    json_object_object_add(o, "signing_key_hash",
-                           string_or_null(srv->signing_key_hash[0] ? srv->signing_key_hash : NULL));
-    json_object_object_add(o, "signing_key_fallback_hash",
-                           string_or_null(srv->signing_key_fallback_hash[0]
-                                              ? srv->signing_key_fallback_hash
-                                              : NULL));
+    bool ok = (auth == SIG_MISSING || s->dev ? json_take_set_null(o, "authentication_succeeded")
+                                             : set_bool(o, "authentication_succeeded", authed)) &&
+              json_take_set(o, "extra", json_object_new_object()) &&
+              json_take_set(o, "function_count",
+                            json_object_new_int((int)fn_table_server_count(
+                                srv->app->functions, srv->app->function_count))) &&
+              set_bool(o, "has_event_key", s->event_key != NULL) &&
+              set_bool(o, "has_signing_key", s->signing_key != NULL) &&
+              set_bool(o, "has_signing_key_fallback", s->signing_key_fallback != NULL) &&
+              set_string(o, "mode", s->dev ? "dev" : "cloud") &&
+              set_string(o, "schema_version", "2024-05-24");
+    if (!ok)
+        json_object_put(caps);
+    /* caps stays reachable through o: it is filled below when authenticated */
+    ok = ok && json_take_set(o, "capabilities", caps);
+    if (ok && authed && !s->dev) {
+        ok = set_string(caps, "trust_probe", "v1") && set_string(o, "api_origin", s->api_origin) &&
+             set_string(o, "app_id", s->app_id) && set_string(o, "env", s->env) &&
+             set_string(o, "event_api_origin", s->event_api_origin) &&
+             set_string(o, "event_key_hash", srv->event_key_hash[0] ? srv->event_key_hash : NULL) &&
+             set_string(o, "framework", "fastcgi") && set_string(o, "sdk_language", "c") &&
+             set_string(o, "sdk_version", ING_SDK_VERSION) &&
+             set_string(o, "serve_origin", s->serve_origin) &&
+             set_string(o, "serve_path", s->serve_path) &&
+             set_string(o, "signing_key_hash",
+                        srv->signing_key_hash[0] ? srv->signing_key_hash : NULL) &&
+             set_string(o, "signing_key_fallback_hash",
+                        srv->signing_key_fallback_hash[0] ? srv->signing_key_fallback_hash : NULL);
+    }
+    if (!ok) {
+        json_object_put(o);
+        return NULL;
+    }
     return o;
 }
 

@@ -51,7 +51,11 @@
 /* Header values we read (signature, host, query string). */
 #define ING_MAX_HEADER_VALUE 4096
 
-/* One arena chunk; larger allocations get a chunk of their own. */
+/* One arena chunk; larger allocations get a chunk of their own.  The
+ * allocation-failure test compiles arena.c again with a tiny chunk so that
+ * nearly every arena allocation is a heap allocation it can make fail. */
+#ifndef ING_ARENA_CHUNK
 #define ING_ARENA_CHUNK (64u * 1024u)
+#endif
 
 #endif

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "arena.h"
+#include "json_take.h"
 
 void response_header(struct ing_response *r, const char *name, const char *value)
 {
@@ -39,10 +40,17 @@ void response_json_text(struct ing_response *r, int status, const char *text, si
     r->body_len = len;
 }
 
+static const char oom_body[] = "{\"message\":\"out of memory\"}";
+
 void response_json(struct ing_response *r, int status, json_object *body)
 {
     size_t len = 0;
     const char *text = body ? json_object_to_json_string_length(body, ING_JSON_FLAGS, &len) : NULL;
+    if (!text && body) {
+        /* json-c could not render it: never answer a status with "null" for it */
+        response_json_text(r, 500, oom_body, sizeof(oom_body) - 1);
+        return;
+    }
     if (!text) {
         text = "null";
         len = 4;
@@ -52,16 +60,13 @@ void response_json(struct ing_response *r, int status, json_object *body)
 
 void response_message(struct ing_response *r, struct arena *a, int status, const char *text)
 {
-    json_object *o = arena_keep_json(a, json_object_new_object());
-    if (o) {
-        json_object_object_add(o, "message", json_object_new_string(text));
+    json_object *o = text ? arena_keep_json(a, json_object_new_object()) : NULL;
+    if (o && json_take_set(o, "message", json_object_new_string(text))) {
         response_json(r, status, o);
         return;
     }
-    r->status = status;
-    response_header(r, "Content-Type", "application/json");
-    r->body = "{\"message\":\"out of memory\"}";
-    r->body_len = strlen(r->body);
+    /* the status stands (a 401 stays a 401); the message says what went wrong */
+    response_json_text(r, status, oom_body, sizeof(oom_body) - 1);
 }
 
 const char *response_reason(int status)

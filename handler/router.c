@@ -140,6 +140,15 @@ static void serve_inngest(struct ing_ctx *c, struct ing_request *req, struct ing
         else if (auth == SIG_VALID_FALLBACK)
             verified_key = s->signing_key_fallback;
     }
+    if (auth == SIG_ERROR) {
+        /* we could not tell a good signature from a bad one: neither answer
+         * as unauthenticated nor run anything; Inngest retries a 500 */
+        response_message(res, c->arena, 500, "could not verify the request signature");
+        res->log_target = req->path;
+        res->log_outcome = sig_outcome_text(auth);
+        sdk_headers(res);
+        return;
+    }
 
     if (is_get) {
         res->log_target = "introspection";
@@ -148,7 +157,11 @@ static void serve_inngest(struct ing_ctx *c, struct ing_request *req, struct ing
         if (text) {
             response_json_text(res, 200, text, len);
         } else {
-            response_json(res, 200, arena_keep_json(c->arena, introspection_body(srv, auth)));
+            json_object *body = arena_keep_json(c->arena, introspection_body(srv, auth));
+            if (body)
+                response_json(res, 200, body);
+            else
+                response_message(res, c->arena, 500, "out of memory");
         }
     } else if (is_put) {
         sync_handle(c, req, res, auth);
@@ -183,9 +196,20 @@ static void serve_inngest(struct ing_ctx *c, struct ing_request *req, struct ing
     sdk_headers(res);
     if (verified_key) {
         char sig[128];
-        sig_response_header(verified_key, res->body, res->body_len, (long long)srv->now(), sig,
-                            sizeof(sig));
-        response_header(res, "X-Inngest-Signature", arena_strdup(c->arena, sig));
+        const char *kept = NULL;
+        if (sig_response_header(verified_key, res->body, res->body_len, (long long)srv->now(),
+                                sig, sizeof(sig)))
+            kept = arena_strdup(c->arena, sig);
+        if (!kept) {
+            /* an unsigned answer would be refused by Inngest: say why, and sign that */
+            response_message(res, c->arena, 500, "could not sign the response");
+            kept = sig_response_header(verified_key, res->body, res->body_len,
+                                       (long long)srv->now(), sig, sizeof(sig))
+                       ? arena_strdup(c->arena, sig)
+                       : NULL;
+        }
+        if (kept)
+            response_header(res, "X-Inngest-Signature", kept);
     }
 }
 

@@ -48,6 +48,7 @@ const char *sig_outcome_text(enum sig_outcome o)
     case SIG_EXPIRED: return "signature timestamp outside the allowed window";
     case SIG_MISMATCH: return "signature does not match";
     case SIG_NO_KEY: return "no signing key configured";
+    case SIG_ERROR: return "signature could not be computed";
     }
     return "unknown signature outcome";
 }
@@ -220,14 +221,22 @@ void sig_compute(const char *key, const void *body, size_t body_len, long long t
     OPENSSL_cleanse(mac, sizeof(mac));
 }
 
-void sig_response_header(const char *key, const void *body, size_t body_len, long long t,
+bool sig_response_header(const char *key, const void *body, size_t body_len, long long t,
                          char *out, size_t out_size)
 {
     char s[65];
     if (!out || out_size == 0)
-        return;
+        return false;
+    out[0] = '\0';
     sig_compute(key, body, body_len, t, s);
-    snprintf(out, out_size, "t=%lld&s=%s", t, s);
+    if (s[0] == '\0')
+        return false;
+    int n = snprintf(out, out_size, "t=%lld&s=%s", t, s);
+    if (n < 0 || (size_t)n >= out_size) {
+        out[0] = '\0';
+        return false;
+    }
+    return true;
 }
 
 bool sig_equal(const char *a, const char *b)
@@ -346,19 +355,25 @@ static const char *canonical_body(struct canon *c, const void *body, size_t body
     return c->text;
 }
 
-static bool matches_key(const char *key, const struct sig_header *h, const void *body,
-                        size_t body_len, struct canon *c)
+enum match { MATCH_NO, MATCH_YES, MATCH_ERROR };
+
+static enum match matches_key(const char *key, const struct sig_header *h, const void *body,
+                              size_t body_len, struct canon *c)
 {
     char expect[65];
     sig_compute(key, body, body_len, h->t, expect);
+    if (expect[0] == '\0')
+        return MATCH_ERROR; /* not a mismatch: we could not tell */
     if (sig_equal(expect, h->s))
-        return true;
+        return MATCH_YES;
     size_t clen = 0;
     const char *ctext = canonical_body(c, body, body_len, &clen);
     if (!ctext)
-        return false;
+        return MATCH_NO;
     sig_compute(key, ctext, clen, h->t, expect);
-    return sig_equal(expect, h->s);
+    if (expect[0] == '\0')
+        return MATCH_ERROR;
+    return sig_equal(expect, h->s) ? MATCH_YES : MATCH_NO;
 }
 
 enum sig_outcome sig_verify(const char *header, const void *body, size_t body_len,
@@ -382,10 +397,15 @@ enum sig_outcome sig_verify(const char *header, const void *body, size_t body_le
 
     struct canon c = { false, NULL, 0 };
     enum sig_outcome result = SIG_MISMATCH;
-    if (primary_ok && matches_key(key, &h, body, body_len, &c))
+    enum match m = primary_ok ? matches_key(key, &h, body, body_len, &c) : MATCH_NO;
+    if (m == MATCH_YES) {
         result = SIG_VALID_PRIMARY;
-    else if (fallback_ok && matches_key(fallback, &h, body, body_len, &c))
-        result = SIG_VALID_FALLBACK;
+    } else if (m == MATCH_ERROR) {
+        result = SIG_ERROR;
+    } else if (fallback_ok) {
+        m = matches_key(fallback, &h, body, body_len, &c);
+        result = m == MATCH_YES ? SIG_VALID_FALLBACK : m == MATCH_ERROR ? SIG_ERROR : SIG_MISMATCH;
+    }
     mem_free(c.text);
     return result;
 }

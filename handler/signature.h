@@ -22,6 +22,8 @@ enum sig_outcome {
     SIG_EXPIRED,         /* |now - t| > 300 s */
     SIG_MISMATCH,        /* no key produced s */
     SIG_NO_KEY,          /* cloud mode without a signing key */
+    SIG_ERROR,           /* the HMAC could not be computed (out of memory): neither
+                            valid nor invalid, the request is answered 500 */
 };
 const char *sig_outcome_text(enum sig_outcome o);
 
@@ -36,8 +38,9 @@ void sig_prepare_key(const char *key);
 /* s = lowercase hex HMAC_SHA256(key material, body || decimal t). */
 void sig_compute(const char *key, const void *body, size_t body_len, long long t, char out[65]);
 
-/* "t=<t>&s=<hex>" for a response body, signed with `key`. */
-void sig_response_header(const char *key, const void *body, size_t body_len, long long t,
+/* "t=<t>&s=<hex>" for a response body, signed with `key`; false (and out = "")
+ * when the HMAC could not be computed. */
+bool sig_response_header(const char *key, const void *body, size_t body_len, long long t,
                          char *out, size_t out_size);
 
 /* Verifies X-Inngest-Signature `header` over the raw body, then (if the body

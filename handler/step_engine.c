@@ -25,6 +25,7 @@
 #include "context.h"
 #include "crash_note.h"
 #include "duration.h"
+#include "json_take.h"
 #include "limits.h"
 #include "response.h"
 #include "server.h"
@@ -113,26 +114,50 @@ static json_object *op_new(struct ing_ctx *c, const char *opcode, const struct s
         json_object_put(opts);
         ctx_sdk_error(c, "out of memory");
     }
-    json_object_object_add(op, "opts", opts);
-    if (json_object_array_add(c->ops, op) != 0) {
+    if (!(opts ? json_take_set(op, "opts", opts) : json_take_set_null(op, "opts")) ||
+        json_object_array_add(c->ops, op) != 0) {
         json_object_put(op);
         ctx_sdk_error(c, "out of memory");
     }
     if (json_object_array_length(c->ops) > ING_MAX_OPS_PER_RESPONSE)
         ctx_sdk_error(c, "more than %d steps planned at once", ING_MAX_OPS_PER_RESPONSE);
-    json_object_object_add(op, "id", json_object_new_string(site->hash));
-    json_object_object_add(op, "op", json_object_new_string(opcode));
-    json_object_object_add(op, "name", json_object_new_string(name ? name : site->id));
-    json_object_object_add(op, "displayName", json_object_new_string(site->id));
+    /* op is owned by c->ops now: a failure below only has to unwind */
     json_object *userland = json_object_new_object();
-    json_object_object_add(userland, "id", json_object_new_string(site->id));
-    if (site->index > 0)
-        json_object_object_add(userland, "index", json_object_new_int(site->index));
-    json_object_object_add(op, "userland", userland);
+    bool ok = json_take_set(userland, "id", json_object_new_string(site->id)) &&
+              (site->index <= 0 || json_take_set(userland, "index", json_object_new_int(site->index)));
+    if (!ok) {
+        json_object_put(userland);
+        userland = NULL;
+    }
+    ok = json_take_set(op, "id", json_object_new_string(site->hash)) &&
+         json_take_set(op, "op", json_object_new_string(opcode)) &&
+         json_take_set(op, "name", json_object_new_string(name ? name : site->id)) &&
+         json_take_set(op, "displayName", json_object_new_string(site->id));
+    if (!ok)
+        json_object_put(userland);
     /* every op carries "data" (null unless a StepRun fills it), as the
      * official SDKs send it and the conformance runner expects */
-    json_object_object_add(op, "data", NULL);
+    if (!ok || !json_take_set(op, "userland", userland) || !json_take_set_null(op, "data"))
+        ctx_sdk_error(c, "out of memory");
     return op;
+}
+
+/* op[key] = value, or the request ends with an SDK error (op is owned by
+ * c->ops, value is taken either way). */
+static void op_set(struct ing_ctx *c, json_object *op, const char *key, json_object *value)
+{
+    if (!(value ? json_take_set(op, key, value) : json_take_set_null(op, key)))
+        ctx_sdk_error(c, "out of memory");
+}
+
+/* opts built for a new op: NULL (and opts released) when one member could
+ * not be stored, so the caller ends the request instead of sending less. */
+static json_object *opts_or_null(json_object *opts, bool ok)
+{
+    if (ok)
+        return opts;
+    json_object_put(opts);
+    return NULL;
 }
 
 struct run_step {
@@ -169,21 +194,23 @@ static bool run_body(struct ing_ctx *c, const struct step_site *site, const stru
 static json_object *error_object(const struct pending_error *e)
 {
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "name", json_object_new_string(e->name ? e->name : "Error"));
-    json_object_object_add(o, "message", json_object_new_string(e->message ? e->message : ""));
-    json_object_object_add(o, "stack", json_object_new_string(""));
-    return o;
+    bool ok = json_take_set(o, "name", json_object_new_string(e->name ? e->name : "Error")) &&
+              json_take_set(o, "message", json_object_new_string(e->message ? e->message : "")) &&
+              json_take_set(o, "stack", json_object_new_string(""));
+    return opts_or_null(o, ok);
 }
 
 /* Only typed run steps (step.sendEvent) have options; a plain step.run has
  * none, so its opts are null. */
-static json_object *run_opts(const struct run_step *rs)
+static json_object *run_opts(struct ing_ctx *c, const struct run_step *rs)
 {
     if (!rs->type)
         return NULL;
     json_object *opts = json_object_new_object();
-    if (opts)
-        json_object_object_add(opts, "type", json_object_new_string(rs->type));
+    if (!json_take_set(opts, "type", json_object_new_string(rs->type))) {
+        json_object_put(opts);
+        ctx_sdk_error(c, "out of memory");
+    }
     return opts;
 }
 
@@ -211,8 +238,8 @@ static json_object *execute_step(struct ing_ctx *c, const struct step_site *site
         }
     }
     if (ok) {
-        json_object *op = op_new(c, "StepRun", site, rs->name, run_opts(rs));
-        json_object_object_add(op, "data", value ? json_object_get(value) : NULL);
+        json_object *op = op_new(c, "StepRun", site, rs->name, run_opts(c, rs));
+        op_set(c, op, "data", value ? json_object_get(value) : NULL);
         if (checkpointing) {
             switch (checkpoint_step(c, op, started)) {
             case CHECKPOINT_SAVED:
@@ -233,8 +260,11 @@ static json_object *execute_step(struct ing_ctx *c, const struct step_site *site
     }
     /* no attempts left, or an error that says retrying cannot help */
     bool final = c->error.kind == FAIL_NON_RETRIABLE || c->attempt + 1 >= c->max_attempts;
-    json_object *op = op_new(c, final ? "StepFailed" : "StepError", site, rs->name, run_opts(rs));
-    json_object_object_add(op, "error", error_object(&c->error));
+    json_object *op = op_new(c, final ? "StepFailed" : "StepError", site, rs->name, run_opts(c, rs));
+    json_object *error = error_object(&c->error);
+    if (!error)
+        ctx_sdk_error(c, "out of memory");
+    op_set(c, op, "error", error);
     c->error.kind = final ? FAIL_NON_RETRIABLE : c->error.kind;
     ctx_unwind(c, CALL_OPS);
 }
@@ -242,10 +272,14 @@ static json_object *execute_step(struct ing_ctx *c, const struct step_site *site
 static void remember_unreached(struct ing_ctx *c, const struct step_site *site)
 {
     json_object *f = json_object_new_object();
-    json_object_object_add(f, "id", json_object_new_string(site->hash));
-    json_object_object_add(f, "name", json_object_new_string(site->id));
-    json_object_object_add(f, "displayName", json_object_new_string(site->id));
-    json_object_array_add(c->found_new, f);
+    bool ok = json_take_set(f, "id", json_object_new_string(site->hash)) &&
+              json_take_set(f, "name", json_object_new_string(site->id)) &&
+              json_take_set(f, "displayName", json_object_new_string(site->id));
+    if (!ok || !json_take_push(c->found_new, f)) {
+        if (!ok)
+            json_object_put(f);
+        ctx_sdk_error(c, "out of memory");
+    }
 }
 
 /* A new step: run it now, plan it, or (targeted, not the target) skip it. */
@@ -264,7 +298,7 @@ static json_object *new_run_step(struct ing_ctx *c, const struct step_site *site
     }
     if (!c->in_parallel && !c->disable_immediate)
         return execute_step(c, site, rs);
-    op_new(c, "StepPlanned", site, rs->name, run_opts(rs));
+    op_new(c, "StepPlanned", site, rs->name, run_opts(c, rs));
     if (c->in_parallel) {
         c->planned_in_group++;
         return NULL;
@@ -411,7 +445,9 @@ static void sleep_step(struct ing_ctx *c, const char *id, const char *duration, 
     if (!is_time)
         check_duration(c, "step.sleep", id, "duration", duration);
     json_object *opts = json_object_new_object();
-    json_object_object_add(opts, "duration", json_object_new_string(duration));
+    opts = opts_or_null(opts, json_take_set(opts, "duration", json_object_new_string(duration)));
+    if (!opts)
+        ctx_sdk_error(c, "out of memory");
     new_async_step(c, &site, "Sleep", duration, opts);
 }
 
@@ -445,10 +481,12 @@ json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const st
         bad_step_option(c, "step.waitForEvent \"%s\" needs a timeout (%s)", id, DURATION_HINT);
     check_duration(c, "step.waitForEvent", id, "timeout", w->timeout);
     json_object *opts = json_object_new_object();
-    json_object_object_add(opts, "event", json_object_new_string(w->event));
-    json_object_object_add(opts, "timeout", json_object_new_string(w->timeout));
-    if (w->if_expr)
-        json_object_object_add(opts, "if", json_object_new_string(w->if_expr));
+    opts = opts_or_null(opts, json_take_set(opts, "event", json_object_new_string(w->event)) &&
+                                  json_take_set(opts, "timeout", json_object_new_string(w->timeout)) &&
+                                  (!w->if_expr ||
+                                   json_take_set(opts, "if", json_object_new_string(w->if_expr))));
+    if (!opts)
+        ctx_sdk_error(c, "out of memory");
     /* The executor reads the event from opts.event (name is only its fallback
      * for old SDKs), so name carries the step id, as the Go SDK and Inngest's
      * conformance runner have it; JS 4.24 puts the event name there. */
@@ -471,17 +509,21 @@ static json_object *invoke_common(struct ing_ctx *c, const char *id, const char 
     if (timeout)
         check_duration(c, "step.invoke", id, "timeout", timeout);
     json_object *opts = json_object_new_object();
-    json_object_object_add(opts, "function_id", json_object_new_string(function_id));
     json_object *p;
     if (payload) {
         p = json_object_get(payload);
     } else {
         p = json_object_new_object();
-        json_object_object_add(p, "data", json_object_new_object());
+        p = opts_or_null(p, json_take_set(p, "data", json_object_new_object()));
     }
-    json_object_object_add(opts, "payload", p);
-    if (timeout)
-        json_object_object_add(opts, "timeout", json_object_new_string(timeout));
+    bool ok = json_take_set(opts, "function_id", json_object_new_string(function_id));
+    if (!ok)
+        json_object_put(p);
+    opts = opts_or_null(opts, ok && json_take_set(opts, "payload", p) &&
+                                  (!timeout ||
+                                   json_take_set(opts, "timeout", json_object_new_string(timeout))));
+    if (!opts)
+        ctx_sdk_error(c, "out of memory");
     new_async_step(c, &site, "InvokeFunction", id, opts);
     return NULL;
 }
@@ -528,8 +570,15 @@ static _Noreturn void raise_error(struct ing_ctx *c, enum fail_kind kind, const 
                                   const char *retry_after, const char *fmt, va_list ap)
 {
     char *msg = arena_vprintf(c->arena, fmt, ap);
-    c->error = (struct pending_error){.kind = kind, .name = name,
-                                      .message = msg ? msg : "out of memory",
+    if (!msg || (kind == FAIL_RETRY_AFTER && !retry_after)) {
+        /* we could not write the error down: say so, and let it be retried
+         * rather than fail the run for good with a message it never had */
+        kind = FAIL_RETRIABLE;
+        name = "Error";
+        msg = "out of memory";
+        retry_after = NULL;
+    }
+    c->error = (struct pending_error){.kind = kind, .name = name, .message = msg,
                                       .retry_after = retry_after};
     if (c->step_catch)
         longjmp(*c->step_catch, 1);

@@ -12,6 +12,8 @@
 #include "function_table.h"
 #include "inngest_api.h"
 #include "introspection.h"
+#include "json_take.h"
+#include "json_valid.h"
 #include "limits.h"
 #include "request.h"
 #include "response.h"
@@ -79,18 +81,26 @@ static json_object *payload_common(struct ing_ctx *c, const char *url)
         json_object_put(fns);
         return NULL;
     }
-    json_object_object_add(o, "url", json_object_new_string(url));
-    json_object_object_add(o, "functions", fns);
+    if (!json_take_set(o, "url", json_object_new_string(url))) {
+        json_object_put(fns);
+        return NULL;
+    }
+    if (!json_take_set(o, "functions", fns))
+        return NULL;
     return o;
 }
 
 static void answer(struct ing_ctx *c, struct ing_response *res, int status, const char *kind,
                    const char *message, bool modified)
 {
+    if (!message)
+        message = "out of memory"; /* the message itself could not be written */
     json_object *o = arena_keep_json(c->arena, json_object_new_object());
-    json_object_object_add(o, "message", json_object_new_string(message));
-    json_object_object_add(o, "modified", json_object_new_boolean(modified));
-    response_json(res, status, o);
+    if (json_take_set(o, "message", json_object_new_string(message)) &&
+        json_take_set(o, "modified", json_object_new_boolean(modified)))
+        response_json(res, status, o);
+    else
+        response_message(res, c->arena, 500, "out of memory");
     response_header(res, "X-Inngest-Sync-Kind", kind);
     res->log_outcome = arena_printf(c->arena, "sync %s: %s", kind, message);
 }
@@ -100,19 +110,33 @@ static void sync_in_band(struct ing_ctx *c, const struct ing_request *req,
 {
     const struct ing_server *srv = c->server;
     json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
-    json_object *body = tok ? json_tokener_parse_ex(tok, req->body, (int)req->body_len) : NULL;
+    json_object *parsed = tok ? json_tokener_parse_ex(tok, req->body, (int)req->body_len) : NULL;
     if (tok)
         json_tokener_free(tok);
-    arena_keep_json(c->arena, body);
+    json_object *body = arena_keep_json(c->arena, parsed); /* NULL if it could not be kept */
+    /* json-c says "not JSON" when it runs out of memory too: a body that is a
+     * JSON object (or one we could not keep) is not the sender's fault */
+    const char *t = req->body;
+    size_t n = req->body_len, i = 0;
+    while (i < n && strchr(" \t\r\n", t[i]))
+        i++;
+    if (!body && (parsed || !tok ||
+                  (i < n && t[i] == '{' && json_text_valid(t, n, ING_JSON_MAX_DEPTH)))) {
+        response_message(res, c->arena, 500, "out of memory");
+        response_header(res, "X-Inngest-Sync-Kind", "in_band");
+        return;
+    }
     const char *url = ing_json_get_string(body, "url");
     if (!body || !json_object_is_type(body, json_type_object) || !url ||
         json_object_object_length(body) != 1 ||
         (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
         json_object *err = arena_keep_json(c->arena, json_object_new_object());
-        json_object_object_add(err, "code", json_object_new_string("invalid_request"));
-        json_object_object_add(err, "message",
-                               json_object_new_string("an in-band sync body must be exactly {\"url\":\"http(s)://…\"}"));
-        response_json(res, 400, err);
+        if (json_take_set(err, "code", json_object_new_string("invalid_request")) &&
+            json_take_set(err, "message",
+                          json_object_new_string("an in-band sync body must be exactly {\"url\":\"http(s)://…\"}")))
+            response_json(res, 400, err);
+        else
+            response_message(res, c->arena, 500, "out of memory");
         response_header(res, "X-Inngest-Sync-Kind", "in_band");
         return;
     }
@@ -121,17 +145,28 @@ static void sync_in_band(struct ing_ctx *c, const struct ing_request *req,
         response_message(res, c->arena, 500, "out of memory");
         return;
     }
-    json_object_object_add(o, "app_id", json_object_new_string(srv->settings.app_id));
     json_object *caps = json_object_new_object();
-    json_object_object_add(caps, "trust_probe", json_object_new_string("v1"));
-    json_object_object_add(o, "capabilities", caps);
-    json_object_object_add(o, "env", srv->settings.env ? json_object_new_string(srv->settings.env) : NULL);
-    json_object_object_add(o, "framework", json_object_new_string("fastcgi"));
-    json_object_object_add(o, "inspection", introspection_body(srv, auth));
-    json_object_object_add(o, "sdk_author", json_object_new_string("inngest-fcgi"));
-    json_object_object_add(o, "sdk_language", json_object_new_string("c"));
-    json_object_object_add(o, "sdk_version", json_object_new_string(ING_SDK_VERSION));
-    json_object_object_add(o, "sdk", json_object_new_string(ING_SDK_NAME ":v" ING_SDK_VERSION));
+    if (!json_take_set(caps, "trust_probe", json_object_new_string("v1"))) {
+        json_object_put(caps);
+        caps = NULL;
+    }
+    /* each json_take_set takes its value even when it fails */
+    bool ok = json_take_set(o, "app_id", json_object_new_string(srv->settings.app_id));
+    if (!ok)
+        json_object_put(caps);
+    ok = ok && json_take_set(o, "capabilities", caps) &&
+         (srv->settings.env ? json_take_set(o, "env", json_object_new_string(srv->settings.env))
+                            : json_take_set_null(o, "env")) &&
+         json_take_set(o, "framework", json_object_new_string("fastcgi")) &&
+         json_take_set(o, "inspection", introspection_body(srv, auth)) &&
+         json_take_set(o, "sdk_author", json_object_new_string("inngest-fcgi")) &&
+         json_take_set(o, "sdk_language", json_object_new_string("c")) &&
+         json_take_set(o, "sdk_version", json_object_new_string(ING_SDK_VERSION)) &&
+         json_take_set(o, "sdk", json_object_new_string(ING_SDK_NAME ":v" ING_SDK_VERSION));
+    if (!ok) {
+        response_message(res, c->arena, 500, "out of memory");
+        return;
+    }
     response_json(res, 200, o);
     response_header(res, "X-Inngest-Sync-Kind", "in_band");
     res->log_outcome = "sync in_band";
@@ -147,19 +182,32 @@ json_object *sync_register_payload(const struct ing_server *srv, const char *url
         json_object_put(fns);
         return NULL;
     }
-    json_object_object_add(o, "url", json_object_new_string(url));
-    json_object_object_add(o, "functions", fns);
-    json_object_object_add(o, "deployType", json_object_new_string("ping"));
-    json_object_object_add(o, "appName", json_object_new_string(srv->settings.app_id));
-    /* the server shows it with each sync (struct ing_app.version; omitted when unset) */
-    if (srv->app->version && *srv->app->version)
-        json_object_object_add(o, "appVersion", json_object_new_string(srv->app->version));
-    json_object_object_add(o, "sdk", json_object_new_string(ING_SDK_NAME ":v" ING_SDK_VERSION));
-    json_object_object_add(o, "v", json_object_new_string("0.1"));
-    json_object_object_add(o, "framework", json_object_new_string("fastcgi"));
     json_object *caps = json_object_new_object();
-    json_object_object_add(caps, "trust_probe", json_object_new_string("v1"));
-    json_object_object_add(o, "capabilities", caps);
+    if (!json_take_set(caps, "trust_probe", json_object_new_string("v1"))) {
+        json_object_put(caps);
+        caps = NULL;
+    }
+    /* each json_take_set takes its value even when it fails */
+    bool ok = json_take_set(o, "url", json_object_new_string(url));
+    if (!ok)
+        json_object_put(fns);
+    ok = ok && json_take_set(o, "functions", fns);
+    ok = ok && json_take_set(o, "deployType", json_object_new_string("ping")) &&
+         json_take_set(o, "appName", json_object_new_string(srv->settings.app_id)) &&
+         json_take_set(o, "sdk", json_object_new_string(ING_SDK_NAME ":v" ING_SDK_VERSION)) &&
+         json_take_set(o, "v", json_object_new_string("0.1")) &&
+         json_take_set(o, "framework", json_object_new_string("fastcgi"));
+    /* the server shows it with each sync (struct ing_app.version; omitted when unset) */
+    if (ok && srv->app->version && *srv->app->version)
+        ok = json_take_set(o, "appVersion", json_object_new_string(srv->app->version));
+    if (!ok)
+        json_object_put(caps);
+    ok = ok && json_take_set(o, "capabilities", caps);
+    if (!ok) {
+        /* a partial payload would register the wrong app: none at all */
+        json_object_put(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -180,7 +228,7 @@ static void sync_out_of_band(struct ing_ctx *c, const struct ing_request *req,
     const char *payload = json_object_to_json_string_length(o, ING_JSON_FLAGS, &len);
     struct register_result r;
     if (!api_register(c, payload, len, deploy, request_param(req, "HTTP_X_INNGEST_SERVER_KIND"), &r)) {
-        ing_log(ING_LOG_WARN, "sync failed (%s): %s", url, r.error);
+        ing_log(ING_LOG_WARN, "sync failed (%s): %s", url, r.error ? r.error : "out of memory");
         answer(c, res, 500, "out_of_band", r.error, false);
         return;
     }

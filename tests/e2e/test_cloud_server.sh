@@ -107,7 +107,14 @@ redis_pid=
 if [[ -s $server/dump.rdb ]]; then pass "Redis saved its data and stopped"; else fail "Redis saved its data (no dump.rdb)"; fi
 sleep 1 # a restart is not instantaneous: Redis is away for a second
 redis_start || abort "redis-server starts again"
-pass "Redis is back on 127.0.0.1:$redis_port with $(redis-cli -p "$redis_port" dbsize) keys"
+# the dump must bring the queue and the run state back: an empty Redis would
+# make the rest of this test a run that never waited
+redis_keys=$(redis-cli -p "$redis_port" dbsize 2>/dev/null || echo 0)
+if [[ $redis_keys =~ ^[0-9]+$ ]] && ((redis_keys > 0)); then
+	pass "Redis is back on 127.0.0.1:$redis_port with its $redis_keys keys"
+else
+	fail "Redis is back with the saved keys (dbsize: '$redis_keys')"
+fi
 server_pid=$(<"$server/server.pid")
 server_down() { ! kill -0 "$server_pid" 2>/dev/null; }
 if poll_until 5 server_down; then
@@ -119,9 +126,16 @@ if poll_until 5 server_down; then
 	echo "note: starting it again on the same ports, database and Redis, as a supervisor would"
 	rm -f "$server/server.pid"
 	server_restart "$server" || abort "inngest start starts again on the same ports, database and Redis"
-	pass "inngest start is back at $SERVER_URL"
+	survived="came back after a restart"
 else
-	pass "inngest start rode out the Redis restart"
+	survived="rode out the Redis restart"
+fi
+# either way it must be serving again, not merely alive
+server_answers() { curl -sf --max-time 2 "$SERVER_URL/health" >/dev/null 2>&1; }
+if poll_until 10 server_answers; then
+	pass "inngest start $survived and answers $SERVER_URL/health"
+else
+	fail "inngest start $survived but $SERVER_URL/health does not answer"
 fi
 conf_approve || abort "send conf/approve after the Redis restart"
 conf_check_wait_matched

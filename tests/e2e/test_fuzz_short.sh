@@ -57,6 +57,7 @@ fi
 # One line per target from run.sh; every target of tests/fuzz/ (11 when this
 # was written) must have been built and must report.
 sources=(tests/fuzz/fuzz_*.c)
+expect_ok "fuzz targets were built ($(wc -w <<<"$targets"))" test -n "$targets"
 reported=0
 while IFS= read -r line; do
 	reported=$((reported + 1))

@@ -192,16 +192,19 @@ nginx_stop() {
 E2E_REPORT_PATTERN='ERROR: AddressSanitizer|LeakSanitizer|runtime error:|==[0-9]+== (Invalid|Conditional jump|Use of uninitialised|Syscall param|Mismatched|Source and destination overlap|Process terminating|.*(definitely|indirectly) lost: [1-9]|.* are (definitely|indirectly) lost)'
 
 check_logs() {
-	local prefix=$1 f bad=0
+	local prefix=$1 f bad=0 seen=0
 	local pattern="\\[(alert|emerg|crit)\\]|$E2E_REPORT_PATTERN"
 	for f in "$prefix/error.log" "$prefix/app.log"; do
 		[[ -f $f ]] || continue
+		seen=1
 		if grep -Eq "$pattern" "$f"; then
 			echo "check_logs: $f reports a problem:" >&2
 			grep -E -m 5 -A 8 "$pattern" "$f" >&2
 			bad=1
 		fi
 	done
+	# no log at all (a wrong prefix, a program that never started) is not "clean"
+	((seen)) || { echo "check_logs: no error.log or app.log under $prefix" >&2; bad=1; }
 	return "$bad"
 }
 

@@ -14,11 +14,17 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
+#include "alloc_fail/alloc_fail.h"
+#include "fake_http.h"
 
 #include "context.h"
 #include "inngest.h"
 #include "limits.h"
-#include "mem_alloc.h"
 #include "request.h"
 #include "response.h"
 #include "router.h"
@@ -261,39 +267,379 @@ static void test_bad_signatures_in_cloud_mode(void **s)
     cloud = false;
 }
 
-static void test_allocation_failures_end_cleanly(void **s)
+/* ---- every allocation point of a request, failed in turn -----------------
+ * alloc_fail (tests/unit/alloc_fail/) interposes malloc, calloc, realloc,
+ * strdup and strndup for the whole process, so the allocations json-c,
+ * libcurl, OpenSSL and libc make on our behalf are counted with ours, and
+ * this binary's arena takes 64-byte chunks (see the Makefile), so nearly
+ * every arena allocation is a heap allocation too.  For each scenario a
+ * first pass counts the allocations of one request; then allocation 1, 2, …
+ * fails in turn (only that one) until the request makes fewer.  Every point
+ * must end with a documented answer:
+ *   - the request refused before it has a context (fcgi_front then answers
+ *     500 "out of memory" itself);
+ *   - the same answer as with enough memory (a library recovered);
+ *   - a 500 whose body is a JSON object with a "message" (Inngest retries);
+ *   - inside the step's own code, a StepError op (the step fails as on any
+ *     error of its code, and the executor retries it).
+ * After each point LeakSanitizer must find nothing (under valgrind, its leak
+ * check at exit).  The few points json-c 0.16 itself mishandles are made to
+ * succeed and counted apart ("spared", see alloc_fail.c). */
+struct scenario {
+    const char *name;
+    bool cloud;            /* cloud mode, the request signed */
+    const char *method;
+    const char *query;
+    const char *body;      /* NULL: none */
+    const char *reply;     /* what the stand-in Inngest API / Event API answers */
+    const char *param;     /* one more CGI parameter, or NULL */
+    int status;            /* the answer with enough memory */
+};
+
+static char api_base[64]; /* the fake API of the current sweep, "" outside one */
+
+static const char *sweep_env(const char *name)
 {
-    (void)s;
-    const char *b = "{\"ctx\":{},\"event\":{\"name\":\"t/two\",\"data\":{}},\"steps\":{}}";
-    int clean = 0;
-    for (unsigned long n = 1; n < 400; n++) {
-        mem_fail_after(n);
-        struct ing_server srv;
-        char err[256];
-        bool ok = server_init(&srv, &app, env, err, sizeof(err));
-        mem_fail_reset();
-        assert_true(ok);
-        char *params[] = {"REQUEST_METHOD=POST", "QUERY_STRING=fnId=bad-two&stepId=step",
-                          "DOCUMENT_URI=/api/inngest", NULL};
-        struct ing_request req;
-        request_init(&req, params);
-        req.body = b;
-        req.body_len = strlen(b);
-        mem_fail_after(n);
-        struct ing_ctx *c = ctx_new(&srv);
-        if (!c) {
-            mem_fail_reset();
-            continue; /* the front answers 500 itself */
-        }
+    if (strcmp(name, "INNGEST_BASE_URL") == 0)
+        return api_base[0] ? api_base : NULL;
+    if (strcmp(name, "INNGEST_EVENT_KEY") == 0)
+        return "evtkey-sweep";
+    if (strcmp(name, "INNGEST_LOG_LEVEL") == 0)
+        return "error"; /* thousands of failed syncs would flood the output */
+    return env(name);
+}
+
+static json_object *send_body(struct ing_ctx *c, void *arg)
+{
+    (void)arg;
+    json_object *ev = ing_json_object(c);
+    ing_json_set(ev, "name", ing_json_string(c, "t/sent"));
+    ing_json_set(ev, "data", ing_json_object(c));
+    json_object *ids = NULL;
+    struct ing_error err;
+    int status = 0;
+    if (!ing_send_events(c, ev, &ids, &err, &status))
+        ing_fail(c, "send: %s", err.message);
+    return ids;
+}
+
+static json_object *sends(struct ing_ctx *c)
+{
+    json_object *a = ing_step_run(c, "a", count_body, NULL);
+    ing_step_run(c, "b", send_body, NULL);
+    return a;
+}
+
+/* Three async steps planned together: their ops carry opts json-c builds. */
+static json_object *plans(struct ing_ctx *c)
+{
+    ing_step_run(c, "a", count_body, NULL);
+    ing_parallel_begin(c);
+    const struct ing_wait w = {.event = "t/approve", .if_expr = "async.data.id == event.data.id",
+                               .timeout = "1h"};
+    ing_step_wait_for_event(c, "approval", &w);
+    ing_step_invoke(c, "child", ing_function_ref(c, "two"), NULL, "10m");
+    ing_step_sleep(c, "nap", "1m");
+    ing_parallel_end(c);
+    return NULL;
+}
+
+/* A function that fails for good: the 400 error body. */
+static json_object *refuses(struct ing_ctx *c)
+{
+    ing_step_run(c, "a", count_body, NULL);
+    ing_fail_nonretriable(c, "bad input: %s", "no such order");
+}
+
+static const struct ing_function sweep_fns[] = {
+    {.id = "refuses", .name = "refuses", .triggers = {ING_EVENT("t/refuses")}, .handler = refuses},
+    {.id = "plans", .name = "plans", .triggers = {ING_EVENT("t/plans")}, .handler = plans},
+    {.id = "send", .name = "send", .triggers = {ING_EVENT("t/send")}, .handler = sends},
+    {.id = "two", .name = "two", .triggers = {ING_EVENT("t/two"), ING_CRON("*/5 * * * *")},
+     .handler = two_steps},
+};
+static const struct ing_app sweep_app = {.default_app_id = "sweep", .functions = sweep_fns,
+                                         .function_count = ING_COUNT(sweep_fns)};
+
+struct outcome {
+    bool refused;
+    int status;
+    char body[8192];
+    size_t body_len;
+    char signature[160];
+};
+
+/* One request with allocation number fail_at failing (0: none).  Copies the
+ * answer without allocating, while the interposer is still armed, because
+ * releasing the request may allocate too. */
+static unsigned long serve_once(const struct scenario *sc, struct ing_server *srv,
+                                unsigned long fail_at, struct outcome *out)
+{
+    char m[32], q[256], sig[200], host[] = "HTTP_HOST=127.0.0.1:3000";
+    snprintf(m, sizeof(m), "REQUEST_METHOD=%s", sc->method);
+    snprintf(q, sizeof(q), "QUERY_STRING=%s", sc->query);
+    const char *body = sc->body ? sc->body : "";
+    char mac[65];
+    sig_compute("signkey-test-12345678", body, strlen(body), 1800000000, mac);
+    snprintf(sig, sizeof(sig), "HTTP_X_INNGEST_SIGNATURE=t=1800000000&s=%s", mac);
+    char *params[8];
+    int k = 0;
+    params[k++] = m;
+    params[k++] = q;
+    params[k++] = "DOCUMENT_URI=/api/inngest";
+    params[k++] = host;
+    if (sc->param)
+        params[k++] = (char *)sc->param;
+    if (sc->cloud)
+        params[k++] = sig;
+    params[k] = NULL;
+    memset(out, 0, sizeof(*out));
+
+    alloc_fail_arm(fail_at);
+    struct ing_request req;
+    request_init(&req, params);
+    req.body = body;
+    req.body_len = strlen(body);
+    struct ing_ctx *c = ctx_new(srv);
+    if (!c) {
+        out->refused = true;
+    } else {
         struct ing_response res = {0};
         router_serve(c, &req, &res);
-        mem_fail_reset();
-        assert_true(res.status == 206 || res.status == 500);
-        if (res.status == 206)
-            clean++;
+        out->status = res.status;
+        out->body_len = res.body_len;
+        if (res.body && res.body_len < sizeof(out->body))
+            memcpy(out->body, res.body, res.body_len);
+        const char *h = response_get_header(&res, "X-Inngest-Signature");
+        if (h && strlen(h) < sizeof(out->signature))
+            memcpy(out->signature, h, strlen(h) + 1);
         ctx_release(c);
     }
-    assert_true(clean > 0); /* with enough memory the request succeeds */
+    return alloc_fail_disarm(); /* how many allocations the request made */
+}
+
+/* A 500 with a JSON object that says why. */
+static bool is_error_answer(const struct outcome *o)
+{
+    if (o->status != 500 || o->body_len == 0 || o->body_len >= sizeof(o->body))
+        return false;
+    json_object *j = json_tokener_parse(o->body);
+    bool ok = j && json_object_is_type(j, json_type_object) &&
+              ing_json_get_string(j, "message") != NULL;
+    json_object_put(j);
+    return ok;
+}
+
+/* A 206 reporting the step asked for as a StepError: an allocation failed in
+ * the step's own code (here while it builds its event), which fails the step
+ * as any error of its code would (inngest.h: ing_alloc "fails the step"),
+ * and the executor retries it.  StepFailed (no retry) would be wrong. */
+static bool is_step_error(const struct outcome *o)
+{
+    if (o->status != 206 || o->body_len == 0 || o->body_len >= sizeof(o->body))
+        return false;
+    json_object *j = json_tokener_parse(o->body);
+    json_object *op = j && json_object_is_type(j, json_type_array) &&
+                              json_object_array_length(j) == 1
+                          ? json_object_array_get_idx(j, 0)
+                          : NULL;
+    const char *kind = ing_json_get_string(op, "op");
+    bool ok = kind && strcmp(kind, "StepError") == 0 &&
+              ing_json_get_string(ing_json_get(op, "error"), "message") != NULL;
+    json_object_put(j);
+    return ok;
+}
+
+static bool leaked(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return __lsan_do_recoverable_leak_check() != 0;
+#else
+    return false; /* without ASan, valgrind's leak check at exit (make check-valgrind) */
+#endif
+}
+
+static unsigned long sweep(const struct scenario *sc)
+{
+    struct fake_reply reply = {.status = 200, .body = sc->reply};
+    struct fake_http *api = fake_http_start(&reply, 1);
+    assert_non_null(api);
+    snprintf(api_base, sizeof(api_base), "http://127.0.0.1:%d", fake_http_port(api));
+    cloud = sc->cloud;
+    struct ing_server srv;
+    char err[256];
+    assert_true(server_init(&srv, &sweep_app, sweep_env, err, sizeof(err)));
+    srv.now = clock_now;
+    assert_true(server_init_worker(&srv));
+
+    /* twice with enough memory: the first warms what libraries set up once */
+    struct outcome want, got;
+    serve_once(sc, &srv, 0, &want);
+    unsigned long allocations = serve_once(sc, &srv, 0, &want);
+    /* The first thing that goes wrong is reported after clean-up, so that one
+     * failure does not leave the next scenario a leak of this one's. */
+    static char problem[1024];
+    problem[0] = '\0';
+    if (want.refused || want.status != sc->status || (sc->cloud && !want.signature[0]))
+        snprintf(problem, sizeof(problem), "%s: with enough memory: status %d (want %d), "
+                 "signature \"%s\", body %.300s", sc->name, want.status, sc->status,
+                 want.signature, want.body);
+    else if (leaked())
+        snprintf(problem, sizeof(problem), "%s: leaks with enough memory", sc->name);
+    unsigned long points = 0, refused = 0, errors = 0, step_errors = 0, same = 0, spared = 0;
+    for (unsigned long n = 1; !problem[0]; n++) {
+        serve_once(sc, &srv, n, &got);
+        if (alloc_fail_spared()) {
+            spared++;
+            continue;
+        }
+        if (!alloc_fail_fired())
+            break; /* the request made fewer than n allocations: every point was failed */
+        points++;
+        if (got.refused) {
+            refused++;
+        } else if (is_error_answer(&got)) {
+            errors++;
+        } else if (is_step_error(&got)) {
+            step_errors++;
+        } else if (got.status == want.status && got.body_len == want.body_len &&
+                   memcmp(got.body, want.body, want.body_len) == 0 &&
+                   strcmp(got.signature, want.signature) == 0) {
+            same++;
+        } else {
+            snprintf(problem, sizeof(problem),
+                     "%s: allocation %lu failed: status %d, body %.*s, signature \"%s\" "
+                     "(with enough memory: %d %.*s)", sc->name, n, got.status,
+                     (int)(got.body_len < 400 ? got.body_len : 400), got.body, got.signature,
+                     want.status, (int)(want.body_len < 400 ? want.body_len : 400), want.body);
+        }
+        if (!problem[0] && leaked())
+            snprintf(problem, sizeof(problem),
+                     "%s: allocation %lu failed: the request leaked (report above)", sc->name, n);
+    }
+    server_close_worker(&srv);
+    fake_http_stop(api);
+    fake_http_free(api);
+    api_base[0] = '\0';
+    cloud = false;
+    if (problem[0])
+        fail_msg("%s", problem);
+    /* the sweep reached every allocation a request makes with enough memory */
+    if (points + spared < allocations)
+        fail_msg("%s: %lu points swept, but the request makes %lu allocations", sc->name,
+                 points + spared, allocations);
+    print_message("%s: %lu allocation points failed in turn: %lu refused, %lu answered 500, "
+                  "%lu failed the step (StepError), %lu answered as with enough memory; "
+                  "%lu spared (json-c 0.16 mishandles them)\n", sc->name, points, refused,
+                  errors, step_errors, same, spared);
+    return points;
+}
+
+static unsigned long swept_total;
+
+static void test_every_allocation_point_of_a_call(void **s)
+{
+    (void)s;
+    char ha[41], hb[41];
+    ing_test_step_hash("a", 0, ha);
+    ing_test_step_hash("b", 0, hb);
+    static char query[128], body[1024];
+    /* step b is the one asked for, so it runs (and its event goes out) */
+    snprintf(query, sizeof(query), "fnId=sweep-send&stepId=%s", hb);
+    snprintf(body, sizeof(body),
+             "{\"ctx\":{\"attempt\":0,\"max_attempts\":3,\"run_id\":\"r1\","
+             "\"disable_immediate_execution\":true},\"event\":{\"name\":\"t/send\",\"data\":{}},"
+             "\"events\":[],\"steps\":{\"%s\":{\"data\":\"ran\"}},\"version\":2}",
+             ha);
+    const struct scenario sc = {"signed call (step sends an event)", true, "POST",
+                                query, body,
+                                "{\"ids\":[\"01HSWEEP\"],\"status\":200}", NULL, 206};
+    unsigned long n = sweep(&sc);
+    assert_true(n >= 150); /* json-c, libcurl and OpenSSL are in: far more than our own */
+    swept_total += n;
+}
+
+static void test_every_allocation_point_of_planned_steps(void **s)
+{
+    (void)s;
+    char ha[41];
+    ing_test_step_hash("a", 0, ha);
+    static char body[1024];
+    snprintf(body, sizeof(body),
+             "{\"ctx\":{\"attempt\":0,\"max_attempts\":3,\"run_id\":\"r2\","
+             "\"disable_immediate_execution\":true},\"event\":{\"name\":\"t/plans\","
+             "\"data\":{\"id\":7}},\"events\":[],\"steps\":{\"%s\":{\"data\":\"ran\"}},"
+             "\"version\":2}",
+             ha);
+    const struct scenario sc = {"signed call (wait, invoke and sleep planned together)", true,
+                                "POST", "fnId=sweep-plans&stepId=step", body, "{}", NULL, 206};
+    unsigned long n = sweep(&sc);
+    assert_true(n >= 100);
+    swept_total += n;
+}
+
+/* call body with step "a" memoized, for the event `name` */
+static const char *memo_body(const char *name)
+{
+    char ha[41];
+    ing_test_step_hash("a", 0, ha);
+    static char body[1024];
+    snprintf(body, sizeof(body),
+             "{\"ctx\":{\"attempt\":0,\"max_attempts\":3,\"run_id\":\"r3\","
+             "\"disable_immediate_execution\":true},\"event\":{\"name\":\"%s\",\"data\":{}},"
+             "\"events\":[],\"steps\":{\"%s\":{\"data\":\"ran\"}},\"version\":2}",
+             name, ha);
+    return body;
+}
+
+static void test_every_allocation_point_of_error_answers(void **s)
+{
+    (void)s;
+    /* a NonRetriableError: 400 with the error's name and message */
+    const struct scenario failed = {"signed call ending in a NonRetriableError", true, "POST",
+                                    "fnId=sweep-refuses&stepId=step", memo_body("t/refuses"),
+                                    "{}", NULL, 400};
+    unsigned long n = sweep(&failed);
+    assert_true(n >= 50);
+    swept_total += n;
+    /* a targeted step the run never reaches: 500 listing the steps found */
+    const struct scenario lost = {"signed call for a step the run never reaches", true, "POST",
+                                  "fnId=sweep-plans&stepId=0000000000000000000000000000000000000000",
+                                  memo_body("t/plans"), "{}", NULL, 500};
+    n = sweep(&lost);
+    assert_true(n >= 50);
+    swept_total += n;
+}
+
+static void test_every_allocation_point_of_an_in_band_sync(void **s)
+{
+    (void)s;
+    const struct scenario sc = {"signed in-band sync", true, "PUT", "",
+                                "{\"url\":\"http://127.0.0.1:3000/api/inngest\"}", "{}",
+                                "HTTP_X_INNGEST_SYNC_KIND=in_band", 200};
+    unsigned long n = sweep(&sc);
+    assert_true(n >= 100);
+    swept_total += n;
+}
+
+static void test_every_allocation_point_of_a_sync(void **s)
+{
+    (void)s;
+    const struct scenario sc = {"sync (registers with the API)", false, "PUT", "", NULL,
+                                "{\"ok\":true,\"modified\":true}", NULL, 200};
+    unsigned long n = sweep(&sc);
+    assert_true(n >= 150);
+    swept_total += n;
+}
+
+static void test_every_allocation_point_of_introspection(void **s)
+{
+    (void)s;
+    const struct scenario sc = {"signed introspection", true, "GET", "", NULL, "{}", NULL, 200};
+    unsigned long n = sweep(&sc);
+    assert_true(n >= 5); /* the answer was rendered at start-up: little is left to fail */
+    swept_total += n;
+    print_message("allocation points failed in turn, all scenarios: %lu\n", swept_total);
 }
 
 int main(void)
@@ -307,7 +653,12 @@ int main(void)
         cmocka_unit_test(test_targeted_step_runs_only_target),
         cmocka_unit_test(test_nested_steps_are_an_error),
         cmocka_unit_test(test_bad_signatures_in_cloud_mode),
-        cmocka_unit_test(test_allocation_failures_end_cleanly),
+        cmocka_unit_test(test_every_allocation_point_of_a_call),
+        cmocka_unit_test(test_every_allocation_point_of_planned_steps),
+        cmocka_unit_test(test_every_allocation_point_of_error_answers),
+        cmocka_unit_test(test_every_allocation_point_of_a_sync),
+        cmocka_unit_test(test_every_allocation_point_of_an_in_band_sync),
+        cmocka_unit_test(test_every_allocation_point_of_introspection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,6 +50,7 @@ static const char *outcome_name(enum sig_outcome o)
     case SIG_EXPIRED: return "SIG_EXPIRED";
     case SIG_MISMATCH: return "SIG_MISMATCH";
     case SIG_NO_KEY: return "SIG_NO_KEY";
+    case SIG_ERROR: return "SIG_ERROR";
     }
     return "?";
 }
