@@ -4,7 +4,9 @@
  * generate-analytics-summary, daily-analytics-summary).
  *
  * Counting is the store's job and is idempotent on the event id, so a replayed
- * view or a retried increment-views step counts once.  A milestone is decided
+ * view or a retried increment-views step counts once, and answers the total
+ * the event reached the first time (a step whose answer was lost after the
+ * commit still sees its crossing).  A milestone is decided
  * from the totals that one increment returned atomically (the view that took
  * the total from 99 to 100 is the only one that crosses 100, however many
  * views run at the same time), memoized in a step so later re-executions of
@@ -100,13 +102,17 @@ static json_object *increment_views(struct ing_ctx *c, void *arg)
     json_object *out = ing_json_object(c);
     ing_json_set(out, "slug", ing_json_string(c, v->slug));
     ing_json_set(out, "total", ing_json_int(c, total));
-    ing_json_set(out, "previousTotal", ing_json_int(c, counted ? total - 1 : total));
+    /* total is what this event brought the post to, also when an earlier
+     * try of this step counted it and its answer was lost: the crossing is
+     * computed the same way on every try */
+    ing_json_set(out, "previousTotal", ing_json_int(c, total > 0 ? total - 1 : 0));
     ing_json_set(out, "counted", ing_json_bool(c, counted));
     return out;
 }
 
-/* The milestone in (previous, total], if any.  A replayed view (not counted)
- * has previous == total and crosses nothing. */
+/* The milestone in (previous, total], if any.  A repeated event id answers
+ * the total it reached the first time, so it crosses the same milestone (and
+ * sends the same event id, which Inngest de-duplicates). */
 static int64_t crossed_milestone(int64_t previous, int64_t total)
 {
     for (size_t i = 0; i < ING_COUNT(milestones); i++)

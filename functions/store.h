@@ -152,8 +152,11 @@ void store_format_time(int64_t t, char out[32]);
 
 /* Counts one view of `slug` on `day` (its total and that day's bucket) unless
  * `event_id` was already counted: then nothing changes and *counted_now is
- * false.  *total is the total after the call either way.  The title is
- * remembered (the latest wins) for trending lists and summaries. */
+ * false.  *total is the total this event brought the post to: on a repeat,
+ * the total remembered for the event id, so a step retried after its answer
+ * was lost computes the same milestone crossing as the first try (an id
+ * counted before the store remembered totals answers the current total).
+ * The title is remembered (the latest wins) for trending lists and summaries. */
 enum store_result store_record_view(struct store *s, const char *slug, const char *title,
                                     const char *event_id, const char *day,
                                     int64_t *total, bool *counted_now);

@@ -4,7 +4,7 @@
  * so that environments (one app id each) can share a server.
  *
  * Every write that touches more than one key is one Lua script, so it is
- * atomic and a retried step repeats it safely (SET NX marks a counted view,
+ * atomic and a retried step repeats it safely (a key per counted view,
  * HSETNX a milestone, EXISTS a payment).  Scripts may derive keys from the
  * prefix and from index members (customers' subscriptions, days of views),
  * which a standalone server allows and Cluster would not.
@@ -17,7 +17,7 @@
  *
  * Keys (P = "inngest-fcgi:<prefix>:"):
  *   P schema-version                      "1"
- *   P view-event:<event id>               SET NX with STORE_VIEW_DEDUP_SECONDS expiry
+ *   P view-event:<event id>               "total:<n>" (the total it reached), STORE_VIEW_DEDUP_SECONDS expiry
  *   P views:total, P posts:title          hashes slug → total / title
  *   P views:day:<day>, P views:days       hash slug → views; zset of days (score YYYYMMDD)
  *   P milestones, P milestones:at, P milestones:post:<slug>
@@ -503,15 +503,23 @@ static enum store_result redis_open(const struct store_options *o, struct store_
 /* Views and milestones                                                       */
 /* ------------------------------------------------------------------------ */
 
+/* The event id's key holds "total:<n>", the total that event brought the
+ * post to, so a repeat (a retried step whose answer was lost) answers the
+ * same total as the first try; a key written before that holds "1" and
+ * answers the current total. */
 static const char record_view_script[] =
-    "if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then "
-    "  local total = redis.call('HINCRBY', KEYS[2], ARGV[1], 1) "
-    "  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) "
-    "  redis.call('HINCRBY', KEYS[4], ARGV[1], 1) "
-    "  redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5]) "
-    "  return {total, 1} "
+    "local seen = redis.call('GET', KEYS[1]) "
+    "if seen then "
+    "  local t = string.match(seen, '^total:(%d+)$') "
+    "  if t then return {tonumber(t), 0} end "
+    "  return {tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0'), 0} "
     "end "
-    "return {tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0'), 0}";
+    "local total = redis.call('HINCRBY', KEYS[2], ARGV[1], 1) "
+    "redis.call('SET', KEYS[1], 'total:' .. total, 'EX', ARGV[3]) "
+    "redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) "
+    "redis.call('HINCRBY', KEYS[4], ARGV[1], 1) "
+    "redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5]) "
+    "return {total, 1}";
 
 static enum store_result redis_record_view(struct store_conn *c, char *err, const char *slug, const char *title,
                                            const char *event_id, const char *day, int64_t now, int64_t *total,

@@ -15,6 +15,9 @@
  *   2  view_events.recorded_at, so that a view's event id is forgotten after
  *      STORE_VIEW_DEDUP_SECONDS instead of kept for ever; indexes for the
  *      queries by day, customer and expiry
+ *   3  view_events.total: the post's total that each counted event brought it
+ *      to, so a repeated event id (a retried step whose answer was lost)
+ *      answers the same total as the first try (NULL for ids counted before)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +63,8 @@ static const char *const migrations[] = {
     "CREATE INDEX daily_views_day ON daily_views (day);"
     "CREATE INDEX subscriptions_customer ON subscriptions (customer_id);"
     "CREATE INDEX sessions_expires_at ON sessions (expires_at);",
+    /* 3 */
+    "ALTER TABLE view_events ADD COLUMN total INTEGER;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -377,6 +382,23 @@ static enum store_result read_total(struct store_conn *c, char *err, const char 
     return r;
 }
 
+/* The total the post reached when event_id was counted; the current total
+ * for an id counted before schema 3 (which did not keep it). */
+static enum store_result remembered_total(struct store_conn *c, char *err, const char *event_id,
+                                          const char *slug, int64_t *total)
+{
+    sqlite3_stmt *st;
+    bool row = false;
+    enum store_result r = prepare(c, err, &st, "SELECT total FROM view_events WHERE event_id = ?", "s", event_id);
+    if (r != STORE_OK || (r = first_row(c, err, st, &row)) != STORE_OK)
+        return r;
+    bool known = row && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    if (known)
+        *total = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return known ? STORE_OK : read_total(c, err, slug, total);
+}
+
 static enum store_result sqlite_record_view(struct store_conn *c, char *err, const char *slug, const char *title,
                                             const char *event_id, const char *day, int64_t now, int64_t *total,
                                             bool *counted_now)
@@ -393,13 +415,18 @@ static enum store_result sqlite_record_view(struct store_conn *c, char *err, con
         (r = prepare(c, err, &st, "INSERT OR IGNORE INTO view_events (event_id, recorded_at) VALUES (?, ?)",
                      "si", event_id, now)) == STORE_OK)
         r = run(c, err, st, &inserted);
-    if (r == STORE_OK && inserted &&
+    if (r == STORE_OK && !inserted) {
+        r = remembered_total(c, err, event_id, slug, total);
+        *counted_now = false;
+        return finish(c, err, r);
+    }
+    if (r == STORE_OK &&
         (r = prepare(c, err, &st,
                      "INSERT INTO posts (slug, title, total_views) VALUES (?1, ?2, 1) ON CONFLICT (slug) "
                      "DO UPDATE SET total_views = total_views + 1, title = excluded.title",
                      "ss", slug, title)) == STORE_OK)
         r = run(c, err, st, NULL);
-    if (r == STORE_OK && inserted &&
+    if (r == STORE_OK &&
         (r = prepare(c, err, &st,
                      "INSERT INTO daily_views (slug, day, views) VALUES (?, ?, 1) ON CONFLICT (slug, day) "
                      "DO UPDATE SET views = views + 1",
@@ -407,7 +434,11 @@ static enum store_result sqlite_record_view(struct store_conn *c, char *err, con
         r = run(c, err, st, NULL);
     if (r == STORE_OK)
         r = read_total(c, err, slug, total);
-    *counted_now = inserted > 0;
+    if (r == STORE_OK &&
+        (r = prepare(c, err, &st, "UPDATE view_events SET total = ? WHERE event_id = ?", "is", *total,
+                     event_id)) == STORE_OK)
+        r = run(c, err, st, NULL);
+    *counted_now = r == STORE_OK;
     return finish(c, err, r);
 }
 
