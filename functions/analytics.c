@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fault_hook.h"
 #include "product.h"
 #include "store.h"
 
@@ -99,6 +100,7 @@ static json_object *increment_views(struct ing_ctx *c, void *arg)
     bool counted = false;
     store_check(c, s, store_record_view(s, v->slug, v->title, v->event_id, v->day, &total, &counted),
                 "increment-views");
+    fault_drop_answer_point(c, "increment-views", v->slug);
     json_object *out = ing_json_object(c);
     ing_json_set(out, "slug", ing_json_string(c, v->slug));
     ing_json_set(out, "total", ing_json_int(c, total));

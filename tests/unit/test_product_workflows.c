@@ -80,10 +80,15 @@ static void call(struct drive *d, const char *fn, const char *event, const char 
     transcribe(d, out->body);
 }
 
+/* step.sendEvent, or a step of the app's own that sends events (contact.c's
+ * email-delivered): in this process sending fails with the SDK's "no HTTP
+ * client" error, and the driver plays the Event API accepting them. */
 static bool is_send_event(json_object *op)
 {
     const char *type = ing_json_get_string(ing_json_get(op, "opts"), "type");
-    return type && strcmp(type, "step.sendEvent") == 0;
+    const char *message = ing_json_get_string(ing_json_get(op, "error"), "message");
+    return (type && strcmp(type, "step.sendEvent") == 0) ||
+           (message && strstr(message, "no HTTP client in this process"));
 }
 
 /* Plays the executor until the run ends (200, or an error answer the
@@ -382,11 +387,60 @@ static void test_contact_422_is_final(void **s)
     assert_non_null(failed);
     json_object *err = ing_json_get(failed, "error");
     assert_string_equal(ing_json_get_string(err, "name"), "NonRetriableError");
-    assert_non_null(strstr(ing_json_get_string(err, "message"), "Resend answered 422"));
+    assert_non_null(strstr(ing_json_get_string(err, "message"), "Resend (send-notification-email) answered 422"));
     assert_non_null(strstr(ing_json_get_string(err, "message"), "Invalid `to` field"));
     assert_int_equal(d.status, 400);
     assert_true(d.no_retry);
     assert_int_equal(json_object_array_length(d.sent), 0);
+    fake_http_free(f);
+    drive_free(&d);
+}
+
+/* Resend's two 409s (its documentation on idempotency keys): a request
+ * with the same key still in flight is retried, and the email is reported
+ * sent once the key's first request answers; a key reused with another
+ * payload is final. */
+static void test_contact_409_in_flight_is_retried(void **s)
+{
+    (void)s;
+    static const struct fake_reply replies[] = {
+        {.status = 409, .body = "{\"statusCode\":409,\"name\":\"concurrent_idempotent_requests\","
+                                "\"message\":\"Same idempotency key used while original request is still in progress\"}"},
+        {.status = 200, .body = "{\"id\":\"email-notify\"}"},
+        {.status = 200, .body = "{\"id\":\"email-confirm\"}"},
+    };
+    struct fake_http *f = fake_http_start(replies, 3);
+    contact_env(f);
+    struct drive d;
+    drive(&d, "contact-form-submitted", contact_event);
+    fake_http_stop(f);
+    expect_ok(&d, "contact-form-submitted");
+    json_object *retried = find_op(&d, "send-notification-email", "StepError", 0);
+    assert_non_null(retried);
+    assert_non_null(strstr(ing_json_get_string(ing_json_get(retried, "error"), "message"),
+                           "concurrent_idempotent_requests"));
+    assert_null(find_op(&d, "send-notification-email", "StepFailed", 0));
+    assert_string_equal(ing_json_get_string(d.result, "notificationId"), "email-notify");
+    assert_int_equal(fake_http_count(f), 3);
+    char k0[256], k1[256];
+    assert_non_null(header(f, 0, "Idempotency-Key", k0, sizeof(k0)));
+    assert_non_null(header(f, 1, "Idempotency-Key", k1, sizeof(k1)));
+    assert_string_equal(k0, k1);
+    fake_http_free(f);
+    drive_free(&d);
+
+    static const struct fake_reply reused[] = {
+        {.status = 409, .body = "{\"statusCode\":409,\"name\":\"invalid_idempotent_request\","
+                                "\"message\":\"Same idempotency key used with a different request payload\"}"},
+    };
+    f = fake_http_start(reused, 1);
+    contact_env(f);
+    drive(&d, "contact-form-submitted", contact_event);
+    fake_http_stop(f);
+    assert_int_equal(fake_http_count(f), 1);
+    assert_non_null(find_op(&d, "send-notification-email", "StepFailed", 0));
+    assert_int_equal(d.status, 400);
+    assert_true(d.no_retry);
     fake_http_free(f);
     drive_free(&d);
 }
@@ -439,7 +493,7 @@ static void test_contact_network_error_and_missing_settings(void **s)
     json_object *op = json_object_array_get_idx(r.json, 0);
     assert_string_equal(ing_json_get_string(op, "op"), "StepError");
     assert_non_null(strstr(ing_json_get_string(ing_json_get(op, "error"), "message"),
-                           "Resend could not be reached"));
+                           "Resend (send-notification-email) could not be reached"));
     ing_test_result_free(&r);
 
     unsetenv("RESEND_API_KEY");
@@ -1142,6 +1196,7 @@ int main(void)
         cmocka_unit_test(test_classifier),
         cmocka_unit_test(test_contact_retry_sends_two_emails),
         cmocka_unit_test(test_contact_422_is_final),
+        cmocka_unit_test(test_contact_409_in_flight_is_retried),
         cmocka_unit_test(test_contact_429_retry_after),
         cmocka_unit_test(test_contact_network_error_and_missing_settings),
         cmocka_unit_test(test_contact_failure_handler),
