@@ -26,6 +26,9 @@ json_object *daily_analytics_summary(struct ing_ctx *c);
 json_object *process_checkout_completed(struct ing_ctx *c); /* stripe.c */
 json_object *process_payment_succeeded(struct ing_ctx *c);
 json_object *process_payment_failed(struct ing_ctx *c);
+json_object *process_subscription_event(struct ing_ctx *c);
+json_object *process_invoice_event(struct ing_ctx *c);
+json_object *process_checkout_async_payment(struct ing_ctx *c);
 json_object *refresh_github_data(struct ing_ctx *c);        /* github.c */
 json_object *manual_refresh_github_data(struct ing_ctx *c);
 json_object *session_cleanup(struct ing_ctx *c);            /* maintenance.c */

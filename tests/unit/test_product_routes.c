@@ -810,12 +810,13 @@ static void test_stripe_type_mapping(void **s)
     struct {
         const char *type;
         const char *key;      /* where data.object goes */
-        bool event_id;        /* data.eventId present */
+        bool created;         /* the Stripe event has a created time */
     } cases[] = {
-        {"payment_intent.succeeded", "paymentIntent", false},
+        {"payment_intent.succeeded", "paymentIntent", true},
         {"payment_intent.payment_failed", "paymentIntent", false},
         {"customer.subscription.updated", "object", true},
-        {"invoice.paid", "object", true},
+        {"invoice.paid", "object", false},
+        {"checkout.session.async_payment_failed", "object", true},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct harness h;
@@ -823,9 +824,9 @@ static void test_stripe_type_mapping(void **s)
         setenv("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET, 1);
         char body[512], sig[256];
         snprintf(body, sizeof(body),
-                 "{\"id\":\"evt_%zu\",\"type\":\"%s\","
+                 "{\"id\":\"evt_%zu\",\"type\":\"%s\",%s"
                  "\"data\":{\"object\":{\"id\":\"obj_%zu\",\"amount\":1200}}}",
-                 i, cases[i].type, i);
+                 i, cases[i].type, cases[i].created ? "\"created\":1717000000," : "", i);
         stripe_header(sig, sizeof(sig), STRIPE_SECRET, (long long)time(NULL), body, NULL);
         const char *const headers[] = {sig, NULL};
         struct answer a;
@@ -843,7 +844,13 @@ static void test_stripe_type_mapping(void **s)
         snprintf(path, sizeof(path), "data.%s.id", cases[i].key);
         snprintf(id, sizeof(id), "obj_%zu", i);
         assert_string_equal(str_at(ev, path), id);
-        assert_int_equal(json_object_object_length(ing_json_get(ev, "data")), cases[i].event_id ? 2 : 1);
+        /* every type carries Stripe's event id, and its time when it has one */
+        assert_string_equal(str_at(ev, "data.eventId"), ing_json_get_string(ev, "id"));
+        int64_t created = 0;
+        assert_int_equal(ing_json_get_int(ing_json_get(ev, "data"), "created", &created), cases[i].created);
+        if (cases[i].created)
+            assert_int_equal(created, 1717000000);
+        assert_int_equal(json_object_object_length(ing_json_get(ev, "data")), cases[i].created ? 3 : 2);
         json_object_put(events);
         harness_stop(&h);
     }

@@ -809,6 +809,27 @@ static void test_daily_summary_invokes_for_the_day_before(void **s)
 
 /* ---- Stripe --------------------------------------------------------------- */
 
+static json_object *subscription_of(const char *id)
+{
+    struct store *st = open_store();
+    json_object *sub = NULL;
+    assert_int_equal(store_get_subscription(st, id, &sub), STORE_OK);
+    store_close(st);
+    return sub;
+}
+
+static void expect_subscription(const char *id, const char *status, const char *user)
+{
+    json_object *sub = subscription_of(id);
+    if (!sub)
+        fail_msg("subscription %s is not stored", id);
+    if (strcmp(ing_json_get_string(sub, "status"), status) != 0 ||
+        (user && (!ing_json_get_string(sub, "userId") || strcmp(ing_json_get_string(sub, "userId"), user) != 0)))
+        fail_msg("subscription %s: want %s (user %s), have %s", id, status, user ? user : "-",
+                 json_object_to_json_string(sub));
+    json_object_put(sub);
+}
+
 static void test_checkout(void **s)
 {
     (void)s;
@@ -816,36 +837,31 @@ static void test_checkout(void **s)
     struct drive d;
     drive(&d, "process-checkout-completed",
           "{\"name\":\"stripe/checkout.session.completed\",\"id\":\"evt_1\",\"data\":{\"eventId\":\"evt_1\","
-          "\"session\":{\"id\":\"cs_1\",\"customer\":\"cus_1\",\"subscription\":\"sub_1\","
+          "\"created\":1000,\"session\":{\"id\":\"cs_1\",\"customer\":\"cus_1\",\"subscription\":\"sub_1\","
           "\"payment_status\":\"paid\",\"metadata\":{\"userId\":\"user-meta\"}}}}");
     expect_ok(&d, "process-checkout-completed");
     assert_string_equal(ing_json_get_string(d.result, "userId"), "user-meta");
     assert_non_null(find_op(&d, "log-success", "StepRun", 0));
     drive_free(&d);
+    expect_subscription("sub_1", "active", "user-meta");
 
-    /* client_reference_id wins over metadata */
+    /* client_reference_id wins over metadata; a one-off purchase (no
+     * subscription) by the same customer leaves the subscription alone */
     drive(&d, "process-checkout-completed",
-          "{\"name\":\"stripe/checkout.session.completed\",\"data\":{\"session\":{\"id\":\"cs_2\","
-          "\"client_reference_id\":\"user-ref\",\"customer\":{\"id\":\"cus_2\"},"
+          "{\"name\":\"stripe/checkout.session.completed\",\"data\":{\"created\":2000,\"session\":{\"id\":\"cs_2\","
+          "\"client_reference_id\":\"user-meta\",\"customer\":{\"id\":\"cus_1\"},\"mode\":\"payment\","
           "\"metadata\":{\"userId\":\"user-other\"}}}}");
     expect_ok(&d, "process-checkout-completed");
+    assert_string_equal(ing_json_get_string(d.result, "userId"), "user-meta");
+    json_object *upd = ing_json_get(find_op(&d, "update-subscription", "StepRun", 0), "data");
+    assert_true(json_object_get_boolean(ing_json_get(upd, "oneOff")));
     drive_free(&d);
-
-    struct store *st = open_store();
-    json_object *sub = NULL;
-    assert_int_equal(store_get_subscription(st, "user-meta", &sub), STORE_OK);
-    assert_non_null(sub);
-    assert_string_equal(ing_json_get_string(sub, "subscriptionId"), "sub_1");
-    assert_string_equal(ing_json_get_string(sub, "customerId"), "cus_1");
+    json_object *sub = subscription_of("sub_1");
     assert_string_equal(ing_json_get_string(sub, "status"), "active");
+    assert_string_equal(ing_json_get_string(sub, "customerId"), "cus_1");
+    assert_string_equal(ing_json_get_string(sub, "statusAt"), "1970-01-01T00:16:40Z");
+    assert_string_equal(ing_json_get_string(sub, "eventId"), "evt_1");
     json_object_put(sub);
-    assert_int_equal(store_get_subscription(st, "user-ref", &sub), STORE_OK);
-    assert_non_null(sub);
-    assert_string_equal(ing_json_get_string(sub, "customerId"), "cus_2");
-    json_object_put(sub);
-    assert_int_equal(store_get_subscription(st, "user-other", &sub), STORE_OK);
-    assert_null(sub);
-    store_close(st);
 
     /* no user id: validate-session fails for good, nothing is stored */
     drive(&d, "process-checkout-completed",
@@ -864,10 +880,6 @@ static void test_payments(void **s)
 {
     (void)s;
     fresh_db();
-    struct store *st = open_store();
-    assert_int_equal(store_put_subscription(st, "u1", "cs_1", "cus_9", "sub_9", "active", NULL), STORE_OK);
-    store_close(st);
-
     static const char ok_event[] =
         "{\"name\":\"stripe/payment_intent.succeeded\",\"data\":{\"paymentIntent\":{\"id\":\"pi_1\","
         "\"amount\":1500,\"amount_received\":1500,\"currency\":\"eur\",\"customer\":\"cus_9\","
@@ -876,6 +888,7 @@ static void test_payments(void **s)
     drive(&d, "process-payment-succeeded", ok_event);
     expect_ok(&d, "process-payment-succeeded");
     assert_true(json_object_get_boolean(ing_json_get(d.result, "recorded")));
+    assert_false(json_object_get_boolean(ing_json_get(d.result, "subscriptionUpdated")));
     assert_non_null(find_op(&d, "log-confirmation", "StepRun", 0));
     drive_free(&d);
     drive(&d, "process-payment-succeeded", ok_event); /* Stripe redelivers */
@@ -883,23 +896,29 @@ static void test_payments(void **s)
     assert_false(json_object_get_boolean(ing_json_get(d.result, "recorded")));
     drive_free(&d);
 
+    /* a failed one-off payment of a subscriber touches no subscription */
+    drive(&d, "process-subscription-event",
+          "{\"name\":\"stripe/customer.subscription.created\",\"data\":{\"created\":100,\"eventId\":\"evt_s\","
+          "\"object\":{\"id\":\"sub_9\",\"customer\":\"cus_9\",\"status\":\"active\","
+          "\"metadata\":{\"userId\":\"u1\"}}}}");
+    expect_ok(&d, "process-subscription-event");
+    drive_free(&d);
     drive(&d, "process-payment-failed",
-          "{\"name\":\"stripe/payment_intent.payment_failed\",\"data\":{\"paymentIntent\":{\"id\":\"pi_2\","
-          "\"amount\":1500,\"currency\":\"eur\",\"customer\":\"cus_9\",\"status\":\"requires_payment_method\","
+          "{\"name\":\"stripe/payment_intent.payment_failed\",\"data\":{\"created\":200,\"paymentIntent\":{"
+          "\"id\":\"pi_2\",\"amount\":1500,\"currency\":\"eur\",\"customer\":\"cus_9\","
+          "\"status\":\"requires_payment_method\","
           "\"last_payment_error\":{\"code\":\"card_declined\",\"decline_code\":\"insufficient_funds\"}}}}");
     expect_ok(&d, "process-payment-failed");
-    assert_int_equal(get_int(d.result, "subscriptionsPastDue"), 1);
+    assert_false(json_object_get_boolean(ing_json_get(d.result, "subscriptionUpdated")));
     assert_non_null(find_op(&d, "log-failure", "StepRun", 0));
     drive_free(&d);
+    expect_subscription("sub_9", "active", "u1");
 
-    st = open_store();
-    json_object *sub = NULL, *pay = NULL;
-    assert_int_equal(store_get_subscription(st, "u1", &sub), STORE_OK);
-    assert_string_equal(ing_json_get_string(sub, "status"), "past_due");
+    struct store *st = open_store();
+    json_object *pay = NULL;
     assert_int_equal(store_get_payment(st, "pi_1", &pay), STORE_OK);
     assert_int_equal(get_int(pay, "amount"), 1500);
     assert_string_equal(ing_json_get_string(pay, "currency"), "eur");
-    json_object_put(sub);
     json_object_put(pay);
     store_close(st);
 
@@ -907,6 +926,76 @@ static void test_payments(void **s)
     assert_int_equal(d.status, 400);
     assert_true(d.no_retry);
     drive_free(&d);
+}
+
+/* One subscription's life as Stripe delivers it (created times in data):
+ * created incomplete → checkout and first invoice paid → active; a renewal
+ * fails → past_due; paid later → active.  A second subscription is canceled,
+ * and its final invoice, paid at the same second, must not revive it.  A
+ * third fails its first payment, then pays.  Stripe's final state: L active,
+ * X canceled, F active, all three the user's. */
+static const struct {
+    const char *fn, *event;
+} lifecycle[] = {
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.created\",\"data\":{\"eventId\":\"evt_L1\",\"created\":1000,\"object\":{\"id\":\"sub_L\",\"customer\":\"cus_L\",\"status\":\"incomplete\"}}}"},
+    {"process-checkout-completed", "{\"name\":\"stripe/checkout.session.completed\",\"data\":{\"eventId\":\"evt_L2\",\"created\":1001,\"session\":{\"id\":\"cs_L\",\"client_reference_id\":\"user-L\",\"customer\":\"cus_L\",\"subscription\":\"sub_L\",\"payment_status\":\"paid\",\"mode\":\"subscription\"}}}"},
+    {"process-invoice-event", "{\"name\":\"stripe/invoice.paid\",\"data\":{\"eventId\":\"evt_L3\",\"created\":1001,\"object\":{\"id\":\"in_1\",\"customer\":\"cus_L\",\"subscription\":\"sub_L\",\"billing_reason\":\"subscription_create\"}}}"},
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.updated\",\"data\":{\"eventId\":\"evt_L4\",\"created\":1001,\"object\":{\"id\":\"sub_L\",\"customer\":\"cus_L\",\"status\":\"active\"}}}"},
+    {"process-invoice-event", "{\"name\":\"stripe/invoice.payment_failed\",\"data\":{\"eventId\":\"evt_L5\",\"created\":2000,\"object\":{\"id\":\"in_2\",\"customer\":\"cus_L\",\"parent\":{\"subscription_details\":{\"subscription\":\"sub_L\"}},\"billing_reason\":\"subscription_cycle\"}}}"},
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.updated\",\"data\":{\"eventId\":\"evt_L6\",\"created\":2000,\"object\":{\"id\":\"sub_L\",\"customer\":\"cus_L\",\"status\":\"past_due\"}}}"},
+    {"process-payment-failed", "{\"name\":\"stripe/payment_intent.payment_failed\",\"data\":{\"eventId\":\"evt_L7\",\"created\":2000,\"paymentIntent\":{\"id\":\"pi_L2\",\"amount\":900,\"currency\":\"eur\",\"customer\":\"cus_L\",\"invoice\":\"in_2\",\"status\":\"requires_payment_method\"}}}"},
+    {"process-invoice-event", "{\"name\":\"stripe/invoice.paid\",\"data\":{\"eventId\":\"evt_L8\",\"created\":3000,\"object\":{\"id\":\"in_2\",\"customer\":\"cus_L\",\"subscription\":\"sub_L\",\"billing_reason\":\"subscription_cycle\"}}}"},
+    {"process-payment-succeeded", "{\"name\":\"stripe/payment_intent.succeeded\",\"data\":{\"eventId\":\"evt_L9\",\"created\":3000,\"paymentIntent\":{\"id\":\"pi_L2\",\"amount\":900,\"currency\":\"eur\",\"customer\":\"cus_L\",\"invoice\":\"in_2\",\"status\":\"succeeded\"}}}"},
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.updated\",\"data\":{\"eventId\":\"evt_L10\",\"created\":3000,\"object\":{\"id\":\"sub_L\",\"customer\":\"cus_L\",\"status\":\"active\"}}}"},
+    {"process-checkout-completed", "{\"name\":\"stripe/checkout.session.completed\",\"data\":{\"eventId\":\"evt_L11\",\"created\":4000,\"session\":{\"id\":\"cs_once\",\"client_reference_id\":\"user-L\",\"customer\":\"cus_L\",\"payment_status\":\"paid\",\"mode\":\"payment\"}}}"},
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.created\",\"data\":{\"eventId\":\"evt_X1\",\"created\":1500,\"object\":{\"id\":\"sub_X\",\"customer\":\"cus_L\",\"status\":\"active\",\"metadata\":{\"userId\":\"user-L\"}}}}"},
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.deleted\",\"data\":{\"eventId\":\"evt_X2\",\"created\":5000,\"object\":{\"id\":\"sub_X\",\"customer\":\"cus_L\",\"status\":\"canceled\"}}}"},
+    {"process-invoice-event", "{\"name\":\"stripe/invoice.paid\",\"data\":{\"eventId\":\"evt_X3\",\"created\":5000,\"object\":{\"id\":\"in_X\",\"customer\":\"cus_L\",\"subscription\":\"sub_X\",\"billing_reason\":\"subscription_cycle\"}}}"},
+    {"process-invoice-event", "{\"name\":\"stripe/invoice.payment_failed\",\"data\":{\"eventId\":\"evt_F1\",\"created\":100,\"object\":{\"id\":\"in_F\",\"customer\":\"cus_L\",\"subscription\":\"sub_F\",\"billing_reason\":\"subscription_create\"}}}"},
+    {"process-checkout-async-payment", "{\"name\":\"stripe/checkout.session.async_payment_succeeded\",\"data\":{\"eventId\":\"evt_F2\",\"created\":200,\"object\":{\"id\":\"cs_F\",\"client_reference_id\":\"user-L\",\"customer\":\"cus_L\",\"subscription\":\"sub_F\"}}}"},
+};
+
+static void test_subscription_any_order(void **s)
+{
+    (void)s;
+    enum { N = sizeof lifecycle / sizeof lifecycle[0], ROUNDS = 12 };
+    srand(21);
+    for (int round = 0; round < ROUNDS; round++) {
+        fresh_db();
+        /* round 0 in Stripe's order, round 1 reversed, then shuffles with
+         * a third of the events delivered twice */
+        int order[2 * N], n = N;
+        for (int i = 0; i < N; i++)
+            order[i] = round == 1 ? N - 1 - i : i;
+        if (round >= 2) {
+            for (int i = 0; i < N; i++)
+                if (rand() % 3 == 0)
+                    order[n++] = i;
+            for (int i = n - 1; i > 0; i--) {
+                int j = rand() % (i + 1), t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            struct drive d;
+            drive(&d, lifecycle[order[i]].fn, lifecycle[order[i]].event);
+            expect_ok(&d, lifecycle[order[i]].fn);
+            drive_free(&d);
+        }
+        expect_subscription("sub_L", "active", "user-L");
+        expect_subscription("sub_X", "canceled", "user-L");
+        expect_subscription("sub_F", "active", "user-L");
+        json_object *sub = subscription_of("sub_L");
+        assert_string_equal(ing_json_get_string(sub, "statusAt"), "1970-01-01T00:50:00Z");
+        json_object_put(sub);
+        struct store *st = open_store();
+        json_object *list = NULL;
+        assert_int_equal(store_list_subscriptions(st, "user-L", &list), STORE_OK);
+        assert_int_equal(json_object_array_length(list), 3);
+        json_object_put(list);
+        store_close(st);
+    }
 }
 
 /* ---- GitHub --------------------------------------------------------------- */
@@ -1208,6 +1297,7 @@ int main(void)
         cmocka_unit_test(test_daily_summary_invokes_for_the_day_before),
         cmocka_unit_test(test_checkout),
         cmocka_unit_test(test_payments),
+        cmocka_unit_test(test_subscription_any_order),
         cmocka_unit_test(test_github_skipped_without_token),
         cmocka_unit_test(test_github_refresh),
         cmocka_unit_test(test_github_graphql_errors),
