@@ -42,6 +42,13 @@ void views_route(const struct ing_http_request *req, struct ing_http_response *r
 void stripe_webhook_route(const struct ing_http_request *req, struct ing_http_response *res);
 void events_relay_route(const struct ing_http_request *req, struct ing_http_response *res);
 void readwise_accounts_route(const struct ing_http_request *req, struct ing_http_response *res);
+/* read routes: what the workflows computed */
+void views_read_route(const struct ing_http_request *req, struct ing_http_response *res);
+void trending_route(const struct ing_http_request *req, struct ing_http_response *res);
+void summary_route(const struct ing_http_request *req, struct ing_http_response *res);
+void github_route(const struct ing_http_request *req, struct ing_http_response *res);
+void subscription_route(const struct ing_http_request *req, struct ing_http_response *res);
+void readwise_read_route(const struct ing_http_request *req, struct ing_http_response *res);
 /* routes.c: says once, at start, which routes are disabled by a missing
  * setting (by name, never a value); the app's on_start calls it */
 void routes_report_settings(void);

@@ -17,21 +17,48 @@
  *                  turn by the Event API (512 KiB per event by default).
  *   /api/readwise/accounts  4 KiB: a user id and a token.
  *   /api/hello     4 KiB: an optional email.
+ *   /api/inngest/send  the relay again, under the path some backends use.
+ *   GET routes     4 KiB: they read no body.
+ *
+ * Public routes (a browser on another site may call them: the contact form,
+ * the view beacon and the public reads) run through route_public, which
+ * answers CORS preflights and marks answers for CORS_ALLOWED_ORIGINS; the
+ * others (Stripe, backends, admin) have no CORS at all.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "product.h"
+#include "route_io.h"
 
 #define KIB 1024u
 
+#define PUBLIC(name, route)                                                                         \
+    static void name(const struct ing_http_request *req, struct ing_http_response *res)            \
+    {                                                                                               \
+        route_public(req, res, route);                                                              \
+    }
+PUBLIC(public_contact, contact_route)
+PUBLIC(public_views, views_route)
+PUBLIC(public_views_read, views_read_route)
+PUBLIC(public_trending, trending_route)
+PUBLIC(public_summary, summary_route)
+PUBLIC(public_github, github_route)
+
 const struct ing_route product_routes[] = {
-    {.path = "/api/contact", .handler = contact_route, .max_body = 64 * KIB},
-    {.path = "/api/views", .handler = views_route, .max_body = 16 * KIB},
+    {.path = "/api/contact", .handler = public_contact, .max_body = 64 * KIB},
+    {.path = "/api/views", .handler = public_views, .max_body = 16 * KIB},
     {.path = "/api/stripe/webhook", .handler = stripe_webhook_route, .max_body = 1024 * KIB},
     {.path = "/api/events", .handler = events_relay_route, .max_body = 1024 * KIB},
+    {.path = "/api/inngest/send", .handler = events_relay_route, .max_body = 1024 * KIB},
     {.path = "/api/readwise/accounts", .handler = readwise_accounts_route, .max_body = 4 * KIB},
     {.path = "/api/hello", .handler = hello_route, .max_body = 4 * KIB},
+    {.path = "/api/views/", .handler = public_views_read, .max_body = 4 * KIB, .prefix = true},
+    {.path = "/api/trending", .handler = public_trending, .max_body = 4 * KIB},
+    {.path = "/api/analytics/summary", .handler = public_summary, .max_body = 4 * KIB},
+    {.path = "/api/github", .handler = public_github, .max_body = 4 * KIB},
+    {.path = "/api/subscription", .handler = subscription_route, .max_body = 4 * KIB},
+    {.path = "/api/readwise/", .handler = readwise_read_route, .max_body = 4 * KIB, .prefix = true},
     {0},
 };
 
