@@ -3,6 +3,7 @@
  */
 #include "fault_hook.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,8 +13,16 @@ void fault_drop_answer_point(struct ing_ctx *c, const char *step_id, const char 
     const char *dev = ing_env(c, "INNGEST_DEV");
     if (!spec || !dev || strcmp(dev, "0") == 0 || strcmp(dev, "false") == 0 || ing_attempt(c) != 0)
         return;
-    size_t n = strlen(step_id);
-    if (strncmp(spec, step_id, n) != 0 || spec[n] != ':' || strcmp(spec + n + 1, key ? key : "") != 0)
+    /* "<step>:<key>[,<step>:<key>…]" */
+    size_t n = strlen(step_id), k = strlen(key ? key : "");
+    bool match = false;
+    for (const char *p = spec; *p && !match;) {
+        size_t len = strcspn(p, ",");
+        match = len == n + 1 + k && strncmp(p, step_id, n) == 0 && p[n] == ':' &&
+                strncmp(p + n + 1, key ? key : "", k) == 0;
+        p += len + (p[len] == ',');
+    }
+    if (!match)
         return;
     ing_log(ING_LOG_WARN, "PRODUCT_TEST_DROP_ANSWER: %s done, exiting before the answer is sent", step_id);
     _exit(70);

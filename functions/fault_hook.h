@@ -3,7 +3,7 @@
  * done, so that end-to-end tests can force the retry Inngest makes when an
  * answer never reaches it (a crash or a cut connection after the commit).
  *
- *   PRODUCT_TEST_DROP_ANSWER=<step id>:<key>
+ *   PRODUCT_TEST_DROP_ANSWER=<step id>:<key>[,<step id>:<key>…]
  *
  * When set, and only in dev mode (INNGEST_DEV set), the first attempt
  * (attempt 0) of that step whose key matches ends the worker process with

@@ -34,6 +34,7 @@ json_object *manual_refresh_github_data(struct ing_ctx *c);
 json_object *session_cleanup(struct ing_ctx *c);            /* maintenance.c */
 json_object *readwise_count_books(struct ing_ctx *c);       /* readwise.c */
 json_object *readwise_daily_sync(struct ing_ctx *c);
+json_object *alert_function_failed(struct ing_ctx *c);      /* alerts.c */
 
 /* routes: one handler per file (functions/<name>.c), each answering as
  * route_io.h describes */

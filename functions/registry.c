@@ -68,6 +68,12 @@ static const struct ing_function product_functions[] = {
      .triggers = {{.cron = "TZ=UTC 0 3 * * *", .production_only = true},
                   ING_EVENT("readwise/sync.requested")},
      .handler = readwise_daily_sync},
+
+    /* one email per failing function per hour; the rest are dropped */
+    {.id = "alert-function-failed", .name = "Alert the owner of a failed function",
+     .triggers = {ING_EVENT("inngest/function.failed")},
+     .rate_limit = {.limit = 1, .period = "1h", .key = "event.data.function_id"},
+     .handler = alert_function_failed},
 };
 
 static bool is_set(const char *name)

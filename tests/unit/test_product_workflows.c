@@ -530,6 +530,60 @@ static void test_contact_failure_handler(void **s)
     drive_free(&d);
 }
 
+/* ---- alert-function-failed ----------------------------------------------- */
+
+static void test_failure_alert(void **s)
+{
+    (void)s;
+    static const struct fake_reply replies[] = {
+        {.status = 500, .body = "{\"message\":\"internal\"}"},
+        {.status = 200, .body = "{\"id\":\"em_alert\"}"},
+    };
+    struct fake_http *f = fake_http_start(replies, 2);
+    contact_env(f);
+    struct drive d;
+    drive(&d, "alert-function-failed",
+          "{\"name\":\"inngest/function.failed\",\"data\":{\"function_id\":\"inngest-fcgi-contact-form-submitted\","
+          "\"run_id\":\"01RUNX\",\"error\":{\"name\":\"NonRetriableError\",\"message\":\"Resend "
+          "(send-notification-email) answered 422: Invalid\"},\"event\":{\"name\":\"contact/form.submitted\","
+          "\"data\":{\"message\":\"a private message\"}}}}");
+    fake_http_stop(f);
+    expect_ok(&d, "alert-function-failed");
+    assert_true(json_object_get_boolean(ing_json_get(d.result, "alerted")));
+    assert_string_equal(ing_json_get_string(d.result, "messageId"), "em_alert");
+    assert_int_equal(fake_http_count(f), 2); /* the 500 retried with the same key */
+    char k0[128], k1[128];
+    assert_string_equal(header(f, 0, "Idempotency-Key", k0, sizeof k0), "function-failed-01runx");
+    assert_string_equal(header(f, 1, "Idempotency-Key", k1, sizeof k1), k0);
+    json_object *mail = request_json(f, 1);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(ing_json_get(mail, "to"), 0)),
+                        "owner@example.com");
+    assert_string_equal(ing_json_get_string(mail, "subject"),
+                        "app/function.failed: inngest-fcgi-contact-form-submitted");
+    const char *text = ing_json_get_string(mail, "text");
+    assert_non_null(strstr(text, "01RUNX"));
+    assert_non_null(strstr(text, "answered 422"));
+    assert_null(strstr(text, "private message")); /* nothing of the failed run's event */
+    json_object_put(mail);
+    fake_http_free(f);
+    drive_free(&d);
+
+    /* another app's function, and this function's own failure: no email */
+    const char *ignored[] = {"other-app-contact-form-submitted", "inngest-fcgi-alert-function-failed"};
+    for (size_t i = 0; i < 2; i++) {
+        char ev[512];
+        snprintf(ev, sizeof ev,
+                 "{\"name\":\"inngest/function.failed\",\"data\":{\"function_id\":\"%s\",\"run_id\":\"01R\","
+                 "\"error\":{\"message\":\"x\"}}}",
+                 ignored[i]);
+        drive(&d, "alert-function-failed", ev);
+        expect_ok(&d, "alert-function-failed");
+        assert_false(json_object_get_boolean(ing_json_get(d.result, "alerted")));
+        assert_int_equal(count_ops(&d, "StepRun"), 0);
+        drive_free(&d);
+    }
+}
+
 /* ---- track-post-view and handle-milestone -------------------------------- */
 
 static char *view_event(char *buf, size_t size, const char *slug, const char *id)
@@ -1289,6 +1343,7 @@ int main(void)
         cmocka_unit_test(test_contact_429_retry_after),
         cmocka_unit_test(test_contact_network_error_and_missing_settings),
         cmocka_unit_test(test_contact_failure_handler),
+        cmocka_unit_test(test_failure_alert),
         cmocka_unit_test(test_views_and_milestone_once),
         cmocka_unit_test(test_milestone_once_with_concurrent_views),
         cmocka_unit_test(test_handle_milestone),
