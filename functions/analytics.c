@@ -1,7 +1,8 @@
 /*
  * analytics.c — post views, milestones, trending posts and summaries
  * (functions.md §2: track-post-view, handle-milestone, calculate-trending,
- * generate-analytics-summary, daily-analytics-summary).
+ * generate-analytics-summary, daily-analytics-summary; and the weekly and
+ * monthly rollups beside the daily one).
  *
  * Counting is the store's job and is idempotent on the event id, so a replayed
  * view or a retried increment-views step counts once, and answers the total
@@ -307,22 +308,65 @@ json_object *generate_analytics_summary(struct ing_ctx *c)
     return r.summary;
 }
 
+/* step.invoke generate-analytics-summary for [start, end]; its summary. */
+static json_object *invoke_summary(struct ing_ctx *c, const char *period, const char *start, const char *end)
+{
+    json_object *data = ing_json_object(c);
+    ing_json_set(data, "period", ing_json_string(c, period));
+    ing_json_set(data, "startDate", ing_json_string(c, start));
+    ing_json_set(data, "endDate", ing_json_string(c, end));
+    json_object *payload = ing_json_object(c);
+    ing_json_set(payload, "data", data);
+    return ing_step_invoke(c, "generate-analytics-summary", ing_function_ref(c, "generate-analytics-summary"),
+                           payload, NULL);
+}
+
 json_object *daily_analytics_summary(struct ing_ctx *c)
 {
     /* the day before the cron's scheduled time, so a late run still
      * summarizes the day it was meant for */
     const char *day = day_of(c, event_time(c, "scheduledAt") - 86400);
-    json_object *data = ing_json_object(c);
-    ing_json_set(data, "period", ing_json_string(c, "daily"));
-    ing_json_set(data, "startDate", ing_json_string(c, day));
-    ing_json_set(data, "endDate", ing_json_string(c, day));
-    json_object *payload = ing_json_object(c);
-    ing_json_set(payload, "data", data);
-    json_object *summary = ing_step_invoke(c, "generate-analytics-summary",
-                                           ing_function_ref(c, "generate-analytics-summary"),
-                                           payload, NULL);
+    json_object *summary = invoke_summary(c, "daily", day, day);
     json_object *out = ing_json_object(c);
     ing_json_set(out, "date", ing_json_string(c, day));
     ing_json_set(out, "summary", summary);
     return out;
+}
+
+static json_object *rollup_output(struct ing_ctx *c, const char *period, const char *start, const char *end)
+{
+    json_object *summary = invoke_summary(c, period, start, end);
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "period", ing_json_string(c, period));
+    ing_json_set(out, "startDate", ing_json_string(c, start));
+    ing_json_set(out, "endDate", ing_json_string(c, end));
+    ing_json_set(out, "summary", summary);
+    return out;
+}
+
+/* The last complete week (Monday to Sunday, UTC) before the scheduled time:
+ * on the Monday cron, the week that just ended. */
+json_object *weekly_analytics_summary(struct ing_ctx *c)
+{
+    int64_t yesterday = event_time(c, "scheduledAt") - 86400;
+    time_t tt = (time_t)yesterday;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    int64_t sunday = yesterday - (int64_t)tm.tm_wday * 86400; /* tm_wday: 0 is Sunday */
+    return rollup_output(c, "weekly", day_of(c, sunday - 6 * 86400), day_of(c, sunday));
+}
+
+/* The last complete calendar month before the scheduled time. */
+json_object *monthly_analytics_summary(struct ing_ctx *c)
+{
+    time_t tt = (time_t)event_time(c, "scheduledAt");
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    struct tm first = {.tm_year = tm.tm_year, .tm_mon = tm.tm_mon, .tm_mday = 1};
+    int64_t last_day = (int64_t)timegm(&first) - 86400;
+    time_t lt = (time_t)last_day;
+    struct tm last;
+    gmtime_r(&lt, &last);
+    struct tm start = {.tm_year = last.tm_year, .tm_mon = last.tm_mon, .tm_mday = 1};
+    return rollup_output(c, "monthly", day_of(c, (int64_t)timegm(&start)), day_of(c, last_day));
 }

@@ -23,6 +23,8 @@ json_object *handle_milestone(struct ing_ctx *c);
 json_object *calculate_trending(struct ing_ctx *c);
 json_object *generate_analytics_summary(struct ing_ctx *c);
 json_object *daily_analytics_summary(struct ing_ctx *c);
+json_object *weekly_analytics_summary(struct ing_ctx *c);
+json_object *monthly_analytics_summary(struct ing_ctx *c);
 json_object *process_checkout_completed(struct ing_ctx *c); /* stripe.c */
 json_object *process_payment_succeeded(struct ing_ctx *c);
 json_object *process_payment_failed(struct ing_ctx *c);
@@ -50,6 +52,7 @@ void summary_route(const struct ing_http_request *req, struct ing_http_response 
 void github_route(const struct ing_http_request *req, struct ing_http_response *res);
 void subscription_route(const struct ing_http_request *req, struct ing_http_response *res);
 void readwise_read_route(const struct ing_http_request *req, struct ing_http_response *res);
+void sessions_route(const struct ing_http_request *req, struct ing_http_response *res);
 /* routes.c: says once, at start, which routes are disabled by a missing
  * setting (by name, never a value); the app's on_start calls it */
 void routes_report_settings(void);

@@ -32,6 +32,10 @@ static const struct ing_function product_functions[] = {
      .triggers = {ING_EVENT("analytics/summary.generate")}, .handler = generate_analytics_summary},
     {.id = "daily-analytics-summary", .name = "Daily analytics summary",
      .triggers = {ING_CRON("0 0 * * *")}, .handler = daily_analytics_summary},
+    {.id = "weekly-analytics-summary", .name = "Weekly analytics summary",
+     .triggers = {ING_CRON("0 1 * * 1")}, .handler = weekly_analytics_summary},
+    {.id = "monthly-analytics-summary", .name = "Monthly analytics summary",
+     .triggers = {ING_CRON("0 2 1 * *")}, .handler = monthly_analytics_summary},
 
     {.id = "process-checkout-completed", .name = "Process completed checkout",
      .triggers = {ING_EVENT("stripe/checkout.session.completed")}, .retries = ING_RETRIES(3),

@@ -19,6 +19,7 @@
  *   /api/hello     4 KiB: an optional email.
  *   /api/inngest/send  the relay again, under the path some backends use.
  *   GET routes     4 KiB: they read no body.
+ *   /api/sessions  4 KiB: two ids and a time.
  *
  * Public routes (a browser on another site may call them: the contact form,
  * the view beacon and the public reads) run through route_public, which
@@ -59,6 +60,7 @@ const struct ing_route product_routes[] = {
     {.path = "/api/github", .handler = public_github, .max_body = 4 * KIB},
     {.path = "/api/subscription", .handler = subscription_route, .max_body = 4 * KIB},
     {.path = "/api/readwise/", .handler = readwise_read_route, .max_body = 4 * KIB, .prefix = true},
+    {.path = "/api/sessions", .handler = sessions_route, .max_body = 4 * KIB},
     {0},
 };
 

@@ -795,6 +795,19 @@ enum store_result store_delete_expired_sessions(struct store *s, int64_t now, in
     return STORE_OK;
 }
 
+enum store_result store_delete_all_sessions(struct store *s, int64_t *deleted)
+{
+    int64_t n = 0;
+    if (deleted)
+        *deleted = 0;
+    CHECK(s ? STORE_OK : STORE_RETRY);
+    CHECK(ready(s));
+    CHECK(s->be->delete_all_sessions(s->conn, s->error, &n));
+    if (deleted)
+        *deleted = n;
+    return STORE_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Readwise                                                                   */
 /* ------------------------------------------------------------------------ */

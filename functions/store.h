@@ -279,6 +279,9 @@ enum store_result store_get_session(struct store *s, const char *session_id, cha
                                     size_t user_id_size, int64_t *expires_at, bool *found);
 /* Deletes every session with expires_at <= now; *deleted = how many. */
 enum store_result store_delete_expired_sessions(struct store *s, int64_t now, int64_t *deleted);
+/* Deletes every session, live or not (an emergency: everyone signs in
+ * again); *deleted = how many. */
+enum store_result store_delete_all_sessions(struct store *s, int64_t *deleted);
 
 /* ------------------------------------------------------------------------ */
 /* Readwise                                                                   */

@@ -79,6 +79,7 @@ struct store_backend {
     enum store_result (*get_session)(struct store_conn *c, char *err, const char *id, char *user_id,
                                      size_t user_id_size, int64_t *expires_at, bool *found);
     enum store_result (*delete_expired_sessions)(struct store_conn *c, char *err, int64_t now, int64_t *deleted);
+    enum store_result (*delete_all_sessions)(struct store_conn *c, char *err, int64_t *deleted);
 
     enum store_result (*put_readwise_account)(struct store_conn *c, char *err, const char *user_id,
                                               const char *token);

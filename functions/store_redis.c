@@ -1024,6 +1024,19 @@ static enum store_result redis_delete_expired_sessions(struct store_conn *c, cha
     return command_int(c, err, &a, "deleting expired sessions", deleted);
 }
 
+static enum store_result redis_delete_all_sessions(struct store_conn *c, char *err, int64_t *deleted)
+{
+    static const char script[] = "local n = redis.call('HLEN', KEYS[1]) "
+                                 "redis.call('DEL', KEYS[1], KEYS[2]) "
+                                 "return n";
+    CONNECTED(c, err);
+    struct args a = {0};
+    eval_args(&a, script, 2);
+    key_arg(&a, c, "sessions");
+    key_arg(&a, c, "sessions:expiry");
+    return command_int(c, err, &a, "deleting every session", deleted);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Readwise                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -1141,6 +1154,7 @@ const struct store_backend store_redis_backend = {
     .put_session = redis_put_session,
     .get_session = redis_get_session,
     .delete_expired_sessions = redis_delete_expired_sessions,
+    .delete_all_sessions = redis_delete_all_sessions,
     .put_readwise_account = redis_put_readwise_account,
     .get_readwise_token = redis_get_readwise_token,
     .list_readwise_accounts = redis_list_readwise_accounts,

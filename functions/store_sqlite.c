@@ -735,6 +735,13 @@ static enum store_result sqlite_delete_expired_sessions(struct store_conn *c, ch
     return r == STORE_OK ? run(c, err, st, deleted) : r;
 }
 
+static enum store_result sqlite_delete_all_sessions(struct store_conn *c, char *err, int64_t *deleted)
+{
+    sqlite3_stmt *st;
+    enum store_result r = prepare(c, err, &st, "DELETE FROM sessions", "");
+    return r == STORE_OK ? run(c, err, st, deleted) : r;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Readwise                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -833,6 +840,7 @@ const struct store_backend store_sqlite_backend = {
     .put_session = sqlite_put_session,
     .get_session = sqlite_get_session,
     .delete_expired_sessions = sqlite_delete_expired_sessions,
+    .delete_all_sessions = sqlite_delete_all_sessions,
     .put_readwise_account = sqlite_put_readwise_account,
     .get_readwise_token = sqlite_get_readwise_token,
     .list_readwise_accounts = sqlite_list_readwise_accounts,

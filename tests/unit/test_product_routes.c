@@ -1571,6 +1571,67 @@ static void test_read_routes(void **s)
     harness_stop(&h);
 }
 
+static void test_sessions_route(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    setenv("ADMIN_TOKEN", ADMIN_TOKEN, 1);
+    const char *const relay[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    const char *const admin[] = {"HTTP_AUTHORIZATION=Bearer " ADMIN_TOKEN, NULL};
+    struct answer a;
+    serve(&h, "/api/sessions", "{\"sessionId\":\"s1\",\"userId\":\"u1\",\"expiresAt\":\"2099-01-01T00:00:00Z\"}",
+          NULL, &a);
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+    serve(&h, "/api/sessions", "{\"sessionId\":\"s1\",\"userId\":\"u1\",\"expiresAt\":\"2099-01-01T00:00:00Z\"}",
+          admin, &a); /* the admin token is not the backend's */
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+    serve(&h, "/api/sessions", "{\"sessionId\":\"s1\",\"userId\":\"u1\",\"expiresAt\":\"2099-01-01T00:00:00Z\"}",
+          relay, &a);
+    assert_int_equal(a.status, 204);
+    answer_free(&a);
+    serve(&h, "/api/sessions", "{\"sessionId\":\"s2\",\"userId\":\"u2\",\"expiresAt\":1000}", relay, &a);
+    assert_int_equal(a.status, 204);
+    answer_free(&a);
+    serve(&h, "/api/sessions", "{\"sessionId\":\"s 3\",\"userId\":\"\",\"expiresAt\":\"soon\"}", relay, &a);
+    expect_failure_shape(&a, 400);
+    assert_non_null(ing_json_get(ing_json_get(a.json, "errors"), "sessionId"));
+    assert_non_null(ing_json_get(ing_json_get(a.json, "errors"), "userId"));
+    assert_non_null(ing_json_get(ing_json_get(a.json, "errors"), "expiresAt"));
+    answer_free(&a);
+
+    setenv("DATABASE_PATH", h.db, 1);
+    char err[256];
+    struct store *st = store_open(err, sizeof err);
+    assert_non_null(st);
+    char user[64];
+    int64_t expires = 0;
+    bool found = false;
+    assert_int_equal(store_get_session(st, "s1", user, sizeof user, &expires, &found), STORE_OK);
+    assert_true(found);
+    assert_string_equal(user, "u1");
+    assert_int_equal(expires, 4070908800);
+    store_close(st);
+
+    serve_raw(&h, "DELETE", "/api/sessions", "", 0, relay, &a);
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+    serve_raw(&h, "DELETE", "/api/sessions", "", 0, admin, &a);
+    assert_int_equal(a.status, 200);
+    assert_int_equal(json_object_get_int(ing_json_get(a.json, "deleted")), 2);
+    assert_true(has_header(&a, "Cache-Control: no-store"));
+    answer_free(&a);
+    serve_raw(&h, "GET", "/api/sessions", "", 0, admin, &a);
+    expect_failure_shape(&a, 405);
+    assert_string_equal(a.allow, "POST, DELETE");
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1602,6 +1663,7 @@ int main(void)
         cmocka_unit_test_teardown(test_cors, teardown),
         cmocka_unit_test_teardown(test_relay_alias, teardown),
         cmocka_unit_test_teardown(test_read_routes, teardown),
+        cmocka_unit_test_teardown(test_sessions_route, teardown),
         cmocka_unit_test_teardown(test_start_report_names_what_is_missing, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -684,6 +684,20 @@ static void only_expired_sessions_are_deleted(void **state)
     OK(fx, store_get_session(fx->s, "s3", NULL, 0, &expires, &found));
     assert_true(found);
     assert_int_equal(expires, 300);
+
+    /* the emergency clearing: live sessions go too, and the expiry index
+     * with them (a later cleanup finds nothing) */
+    OK(fx, store_delete_all_sessions(fx->s, &deleted));
+    assert_int_equal(deleted, 2);
+    OK(fx, store_get_session(fx->s, "s4", user, sizeof user, &expires, &found));
+    assert_false(found);
+    OK(fx, store_delete_expired_sessions(fx->s, 1000, &deleted));
+    assert_int_equal(deleted, 0);
+    OK(fx, store_delete_all_sessions(fx->s, &deleted));
+    assert_int_equal(deleted, 0);
+    OK(fx, store_put_session(fx->s, "s5", "u5", 500));
+    OK(fx, store_delete_expired_sessions(fx->s, 1000, &deleted));
+    assert_int_equal(deleted, 1);
 }
 
 static void readwise_accounts_are_replaced(void **state)

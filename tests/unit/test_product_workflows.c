@@ -861,6 +861,45 @@ static void test_daily_summary_invokes_for_the_day_before(void **s)
     drive_free(&d);
 }
 
+/* The rollups beside the daily one: the last complete week (Monday to
+ * Sunday) and the last complete month before the scheduled time, also when
+ * the run is late or invoked on another day. */
+static void test_weekly_and_monthly_rollups(void **s)
+{
+    (void)s;
+    static const struct {
+        const char *fn, *scheduled, *period, *start, *end;
+    } cases[] = {
+        {"weekly-analytics-summary", "2024-05-06T01:00:00Z", "weekly", "2024-04-29", "2024-05-05"}, /* Monday */
+        {"weekly-analytics-summary", "2024-05-08T13:00:00Z", "weekly", "2024-04-29", "2024-05-05"}, /* late */
+        {"weekly-analytics-summary", "2024-05-05T23:00:00Z", "weekly", "2024-04-22", "2024-04-28"}, /* Sunday */
+        {"monthly-analytics-summary", "2024-03-01T02:00:00Z", "monthly", "2024-02-01", "2024-02-29"},
+        {"monthly-analytics-summary", "2024-01-15T02:00:00Z", "monthly", "2023-12-01", "2023-12-31"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char ev[256], want[256];
+        snprintf(ev, sizeof ev, "{\"name\":\"inngest/scheduled.timer\",\"data\":{\"scheduledAt\":\"%s\"}}",
+                 cases[i].scheduled);
+        json_object *summary = json_tokener_parse("{\"totalViews\":7}");
+        struct drive d;
+        drive_with(&d, cases[i].fn, ev, summary);
+        expect_ok(&d, cases[i].fn);
+        json_object *inv = find_op(&d, "generate-analytics-summary", "InvokeFunction", 0);
+        assert_non_null(inv);
+        snprintf(want, sizeof want, "{\"data\":{\"period\":\"%s\",\"startDate\":\"%s\",\"endDate\":\"%s\"}}",
+                 cases[i].period, cases[i].start, cases[i].end);
+        json_object *w = json_tokener_parse(want);
+        if (!json_object_equal(ing_json_get(ing_json_get(inv, "opts"), "payload"), w))
+            fail_msg("%s at %s: %s", cases[i].fn, cases[i].scheduled,
+                     json_object_to_json_string(ing_json_get(ing_json_get(inv, "opts"), "payload")));
+        json_object_put(w);
+        assert_string_equal(ing_json_get_string(d.result, "startDate"), cases[i].start);
+        assert_true(json_object_equal(ing_json_get(d.result, "summary"), summary));
+        json_object_put(summary);
+        drive_free(&d);
+    }
+}
+
 /* ---- Stripe --------------------------------------------------------------- */
 
 static json_object *subscription_of(const char *id)
@@ -1350,6 +1389,7 @@ int main(void)
         cmocka_unit_test(test_trending_stored),
         cmocka_unit_test(test_summary_generated_and_stored),
         cmocka_unit_test(test_daily_summary_invokes_for_the_day_before),
+        cmocka_unit_test(test_weekly_and_monthly_rollups),
         cmocka_unit_test(test_checkout),
         cmocka_unit_test(test_payments),
         cmocka_unit_test(test_subscription_any_order),
