@@ -721,6 +721,33 @@ scenario_read_routes() {
 	expect_eq "alias: without the token: 401" 401 "$HTTP_STATUS"
 }
 
+# Issue 21.6: the weekly and monthly rollups (crons, invoked on demand) store
+# their summaries, read back through GET /api/analytics/summary; the admin's
+# emergency clearing of every session.  Runs last (it empties the sessions).
+scenario_rollups_and_clearing() {
+	local run fn start wk_start=x wk_end=x
+	for fn in weekly monthly; do
+		invoke_fn "$base" "$app_id-$fn-analytics-summary" "{\"e2eMarker\":\"$fn-$kind\"}" || true
+		run=$(wait_invoked_run "$base" "$app_id-$fn-analytics-summary" "$fn-$kind" "$pass_from" Completed "$wait_secs") || true
+		start=$(jq -r .output.startDate <<<"$run" 2>/dev/null)
+		if [[ $fn == weekly ]]; then wk_start=$start wk_end=$(jq -r .output.endDate <<<"$run" 2>/dev/null); fi
+		expect_eq "rollup ($fn): the cron (invoked) completed, its summary from generate-analytics-summary" \
+			"Completed $fn $fn $start" \
+			"$(jq -r '"\(.status) \(.output.period) \(.output.summary.period) \(.output.summary.startDate)"' <<<"$run" 2>/dev/null)"
+		http GET "$ngx_url/api/analytics/summary?period=$fn&date=$start"
+		expect_eq "rollup ($fn): GET /api/analytics/summary answers the stored one" \
+			"200 $(store_doc summary "$fn:$start" | jq -cS . 2>/dev/null)" "$HTTP_STATUS $(jq -cS . <<<"$HTTP_BODY" 2>/dev/null)"
+	done
+	expect_eq "rollup (weekly): a Monday-to-Sunday week" "1 7" "$(date -u -d "$wk_start" +%u) $(date -u -d "$wk_end" +%u)"
+
+	http DELETE "$ngx_url/api/sessions" -H "Authorization: Bearer $relay_token"
+	expect_eq "sessions: clearing with the backend's token: 401" 401 "$HTTP_STATUS"
+	http DELETE "$ngx_url/api/sessions" -H "Authorization: Bearer $admin_token"
+	expect_eq "sessions: the admin clears every session (the two live ones)" "200 2" \
+		"$HTTP_STATUS $(jq -r .deleted <<<"$HTTP_BODY" 2>/dev/null)"
+	expect_eq "sessions: none left in the store" "" "$(store_sessions)"
+}
+
 # ---- one pass --------------------------------------------------------------------------
 
 run_pass() {
@@ -799,14 +826,14 @@ run_pass() {
 
 	http PUT "$ngx_url/api/inngest"
 	expect_eq "$kind: PUT sync: 200" 200 "$HTTP_STATUS"
-	expect_ok "$kind: the dev server has the app's 20 functions" wait_synced "$base" "$app_id" 20 "$wait_secs"
+	expect_ok "$kind: the dev server has the app's 22 functions" wait_synced "$base" "$app_id" 22 "$wait_secs"
 	if [[ $kind == redis ]]; then
 		expect_eq "$kind: the program says it uses Redis" 1 "$(grep -c 'store: Redis (REDIS_URL)' "$app/app.log" || true)"
 	else
 		expect_eq "$kind: the program says it uses SQLite" 1 "$(grep -c 'store: SQLite (DATABASE_PATH)' "$app/app.log" || true)"
 	fi
 
-	# Seed: three Readwise accounts through the route, sessions straight into the store
+	# Seed: three Readwise accounts and five sessions through their routes
 	local u ok=0
 	for u in 0 1 2; do
 		post_json "$ngx_url/api/readwise/accounts" "{\"userId\":\"${rw_users[$u]}\",\"token\":\"${rw_tokens[$u]}\"}" \
@@ -816,12 +843,16 @@ run_pass() {
 	expect_eq "$kind: three Readwise accounts stored (204 each)" 3 "$ok"
 	local now
 	now=$(date +%s)
-	store_put_session s-expired-1 u1 $((now - 7200)) || true
-	store_put_session s-expired-2 u2 $((now - 60)) || true
-	store_put_session s-expired-3 u3 $((now - 1)) || true
-	store_put_session s-live-1 u4 $((now + 3600)) || true
-	store_put_session s-live-2 u5 $((now + 86400)) || true
-	expect_eq "$kind: five sessions seeded in the store" \
+	local sid exp ok_sessions=0
+	for sid in s-expired-1:u1:$((now - 7200)) s-expired-2:u2:$((now - 60)) s-expired-3:u3:$((now - 1)) \
+		s-live-1:u4:$((now + 3600)) s-live-2:u5:$((now + 86400)); do
+		IFS=: read -r sid u exp <<<"$sid"
+		post_json "$ngx_url/api/sessions" "{\"sessionId\":\"$sid\",\"userId\":\"$u\",\"expiresAt\":$exp}" \
+			-H "Authorization: Bearer $relay_token"
+		[[ $HTTP_STATUS == 204 ]] && ok_sessions=$((ok_sessions + 1))
+	done
+	expect_eq "$kind: five sessions recorded through POST /api/sessions (204 each)" 5 "$ok_sessions"
+	expect_eq "$kind: five sessions in the store" \
 		"s-expired-1 s-expired-2 s-expired-3 s-live-1 s-live-2" "$(store_sessions)"
 
 	scenario_start "$kind-contact" scenario_contact
@@ -846,6 +877,8 @@ run_pass() {
 	# Reading what they computed; then views whose answers are lost (today's)
 	scenario_start "$kind-read-routes" scenario_read_routes
 	scenario_start "$kind-views-retried" scenario_views_retried
+	scenarios_wait
+	scenario_start "$kind-rollups-and-clearing" scenario_rollups_and_clearing
 	scenarios_wait
 
 	# GitHub without a token: the same program restarted without GITHUB_TOKEN
