@@ -16,7 +16,7 @@
  * a socket the server may have closed.
  *
  * Keys (P = "inngest-fcgi:<prefix>:"):
- *   P schema-version                      "1"
+ *   P schema-version                      "2"
  *   P view-event:<event id>               "total:<n>" (the total it reached), STORE_VIEW_DEDUP_SECONDS expiry
  *   P views:total, P posts:title          hashes slug → total / title
  *   P views:day:<day>, P views:days       hash slug → views; zset of days (score YYYYMMDD)
@@ -30,7 +30,7 @@
  *   P stripe-customer:<customer>, P stripe-customer:<customer>:subs
  *                                         the customer's user; set of its subscription ids
  *   P user:<user>:subs                    set of the user's subscription ids
- *   (P subscription:<user> hashes of earlier versions are no longer read)
+ *   (P subscription:<user> hashes of version 1 are migrated: see SCHEMA_VERSION)
  *   P payment:<payment intent id>
  *   P sessions, P sessions:expiry         hash id → user; zset id by expiry
  *   P readwise:tokens, P readwise:books:<user>
@@ -45,7 +45,12 @@
 
 #include "store_backend.h"
 
-#define SCHEMA_VERSION 1
+/* 1  the first layout
+ * 2  Stripe subscriptions by Stripe's id (stripe-subscription:<id>, with the
+ *    customer's and the user's sets); the subscription:<user> hashes of 1 are
+ *    carried over on first connection and removed, as are customer:<c>:users.
+ *    (view-event keys of 1 hold "1" and answer the current total.) */
+#define SCHEMA_VERSION 2
 
 struct store_conn {
     redisContext *ctx; /* NULL after a lost connection: the next call reconnects */
@@ -431,13 +436,43 @@ static enum store_result connect_now(struct store_conn *c, char *err)
     }
     int64_t version = 0;
     if (r == STORE_OK) {
-        /* SET NX, then read: whoever created the namespace wrote its version. */
-        static const char script[] = "redis.call('SET', KEYS[1], ARGV[1], 'NX') "
-                                     "return tonumber(redis.call('GET', KEYS[1])) or -1";
+        /* Whoever creates the namespace writes its version; a namespace of
+         * version 1 is migrated in the same script (atomic: a second worker
+         * connecting at the same time finds version 2). */
+        static const char script[] =
+            "local p = ARGV[2] "
+            "redis.call('SET', KEYS[1], ARGV[1], 'NX') "
+            "local v = tonumber(redis.call('GET', KEYS[1])) or -1 "
+            "if v == 1 then "
+            "  local from = string.len(p .. 'subscription:') + 1 "
+            "  for _, k in ipairs(redis.call('KEYS', p .. 'subscription:*')) do "
+            "    local user = string.sub(k, from) "
+            "    local sub = redis.call('HGET', k, 'subscription_id') "
+            "    local nk = sub and (p .. 'stripe-subscription:' .. sub) "
+            "    if nk and redis.call('EXISTS', nk) == 0 then "
+            "      local at = redis.call('HGET', k, 'updated_at') or '0' "
+            "      redis.call('HSET', nk, 'user_id', user, 'status', redis.call('HGET', k, 'status') or 'active', "
+            "                 'status_at', at, 'status_rank', '0', 'updated_at', at) "
+            "      redis.call('SADD', p .. 'user:' .. user .. ':subs', sub) "
+            "      local cust = redis.call('HGET', k, 'customer_id') "
+            "      if cust then "
+            "        redis.call('HSET', nk, 'customer_id', cust) "
+            "        redis.call('SADD', p .. 'stripe-customer:' .. cust .. ':subs', sub) "
+            "        redis.call('SET', p .. 'stripe-customer:' .. cust, user, 'NX') "
+            "      end "
+            "    end "
+            "    redis.call('DEL', k) "
+            "  end "
+            "  for _, k in ipairs(redis.call('KEYS', p .. 'customer:*:users')) do redis.call('DEL', k) end "
+            "  redis.call('SET', KEYS[1], '2') "
+            "  v = 2 "
+            "end "
+            "return v";
         struct args v = {0};
         eval_args(&v, script, 1);
         key_arg(&v, c, "schema-version");
         arg_int(&v, SCHEMA_VERSION);
+        arg(&v, c->prefix);
         r = command_int(c, err, &v, "the schema version", &version);
     }
     if (r == STORE_OK && version != SCHEMA_VERSION) {

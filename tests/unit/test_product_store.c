@@ -1197,6 +1197,55 @@ static void redis_keys_are_namespaced(void **state)
     store_close(other);
 }
 
+/* A namespace written by version 1 (subscriptions one hash per user) is
+ * migrated when a store first connects: the subscription is found by
+ * Stripe's id, listed under its user, and its customer is linked. */
+static void redis_migrates_version_1(void **state)
+{
+    struct fixture *fx = *state;
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
+    assert_true(c && !c->err);
+    freeReplyObject(redisCommand(c, "AUTH %s", fx->password));
+    freeReplyObject(redisCommand(c, "SELECT 2"));
+    freeReplyObject(redisCommand(c, "SET inngest-fcgi:v1env:schema-version 1"));
+    freeReplyObject(redisCommand(c, "HSET inngest-fcgi:v1env:subscription:u1 session_id cs_1 customer_id cus_1 "
+                                    "subscription_id sub_1 status past_due updated_at 1000"));
+    freeReplyObject(redisCommand(c, "HSET inngest-fcgi:v1env:subscription:u2 session_id cs_2 status active "
+                                    "updated_at 1000")); /* a one-off checkout: not a subscription */
+    freeReplyObject(redisCommand(c, "SADD inngest-fcgi:v1env:customer:cus_1:users u1"));
+    struct store *s = open_store(fx, "v1env");
+    json_object *sub = NULL;
+    ok(s, store_get_subscription(s, "sub_1", &sub), "migrated subscription");
+    assert_non_null(sub);
+    assert_string_equal(str_of(sub, "status"), "past_due");
+    assert_string_equal(str_of(sub, "userId"), "u1");
+    assert_string_equal(str_of(sub, "customerId"), "cus_1");
+    json_object_put(sub);
+    ok(s, store_list_subscriptions(s, "u1", &sub), "u1's");
+    assert_int_equal(json_object_array_length(sub), 1);
+    json_object_put(sub);
+    ok(s, store_list_subscriptions(s, "u2", &sub), "u2's");
+    assert_int_equal(json_object_array_length(sub), 0);
+    json_object_put(sub);
+    /* a later subscription of the customer gets the user from the link */
+    struct store_subscription_update u = {.subscription_id = "sub_9", .customer_id = "cus_1", .status = "active",
+                                          .at = 2000};
+    bool applied;
+    ok(s, store_update_subscription(s, &u, &applied), "new subscription");
+    ok(s, store_get_subscription(s, "sub_9", &sub), "sub_9");
+    assert_string_equal(str_of(sub, "userId"), "u1");
+    json_object_put(sub);
+    store_close(s);
+    redisReply *r = redisCommand(c, "GET inngest-fcgi:v1env:schema-version");
+    assert_string_equal(r->str, "2");
+    freeReplyObject(r);
+    r = redisCommand(c, "EXISTS inngest-fcgi:v1env:subscription:u1 inngest-fcgi:v1env:customer:cus_1:users");
+    assert_int_equal(r->integer, 0);
+    freeReplyObject(r);
+    redisFree(c);
+}
+
 static void redis_urls_are_checked_without_echoing_passwords(void **state)
 {
     struct fixture *fx = *state;
@@ -1307,6 +1356,7 @@ int main(void)
         cmocka_unit_test(redis_hung_server_times_out_then_recovers),
         cmocka_unit_test(redis_down_at_start_is_tolerated_by_the_worker_hook),
         cmocka_unit_test_setup_teardown(redis_keys_are_namespaced, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(redis_migrates_version_1, test_setup, test_teardown),
         cmocka_unit_test(redis_urls_are_checked_without_echoing_passwords),
     };
     const struct CMUnitTest other_tests[] = {
