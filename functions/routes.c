@@ -67,11 +67,11 @@ const struct ing_route product_routes[] = {
 /* Bearer tokens shorter than this are guessable. */
 #define MIN_TOKEN_LENGTH 16
 
-static void report_token(const char *name, const char *route)
+static void report_token(const char *name, const char *routes)
 {
     const char *v = getenv(name);
     if (!v || !*v)
-        ing_log(ING_LOG_WARN, "%s is not set: POST %s answers 503", name, route);
+        ing_log(ING_LOG_WARN, "%s is not set: %s answer 503", name, routes);
     else if (strlen(v) < MIN_TOKEN_LENGTH)
         ing_log(ING_LOG_WARN, "%s is shorter than %d characters: use a long random value", name,
                 MIN_TOKEN_LENGTH);
@@ -86,6 +86,13 @@ void routes_report_settings(void)
     else if (strncmp(secret, "whsec_", 6) != 0)
         ing_log(ING_LOG_WARN, "STRIPE_WEBHOOK_SECRET does not start with whsec_: Stripe's signatures "
                               "will not match (use the endpoint's signing secret, whole)");
-    report_token("EVENTS_RELAY_TOKEN", "/api/events");
-    report_token("ADMIN_TOKEN", "/api/readwise/accounts");
+    report_token("EVENTS_RELAY_TOKEN",
+                 "POST /api/events, POST /api/inngest/send, GET /api/subscription and POST /api/sessions");
+    report_token("ADMIN_TOKEN", "POST /api/readwise/accounts, GET /api/readwise/<userId> and DELETE /api/sessions");
+    const char *cors = getenv("CORS_ALLOWED_ORIGINS");
+    if (!cors || !*cors)
+        ing_log(ING_LOG_INFO, "CORS_ALLOWED_ORIGINS is not set: the public routes allow no other origin");
+    if (getenv("PRODUCT_TEST_DROP_ANSWER"))
+        ing_log(ING_LOG_WARN, "PRODUCT_TEST_DROP_ANSWER is set: a test-only fault point ends workers after "
+                              "some steps (in dev mode only); never set it in production");
 }
