@@ -640,8 +640,10 @@ enum store_result store_update_subscription(struct store *s, const struct store_
     clean.status = or_null(u->status);
     clean.event_id = or_null(u->event_id);
     CHECK(ready(s));
-    CHECK(s->be->update_subscription(s->conn, s->error, &clean, store_status_rank(clean.status),
-                                     (int64_t)time(NULL), &done));
+    /* at the same second: the later stage, and at the same stage Stripe's
+     * own status over one inferred from an invoice or a checkout */
+    int rank = store_status_rank(clean.status) * 2 + (clean.derived ? 0 : 1);
+    CHECK(s->be->update_subscription(s->conn, s->error, &clean, rank, (int64_t)time(NULL), &done));
     if (applied)
         *applied = done;
     return STORE_OK;

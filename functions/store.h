@@ -216,7 +216,9 @@ enum store_result store_get_summary(struct store *s, const char *period, const c
  * belongs to.  Stripe does not deliver events in order, so every status
  * carries the time of the fact that set it (the Stripe event's `created`):
  * a status is applied only when it is newer than the stored one, and at the
- * same second the later stage of the lifecycle wins (store_status_rank), so
+ * same second the later stage of the lifecycle wins (store_status_rank), and
+ * at the same stage Stripe's own subscription status wins over a derived one,
+ * so
  * any order and any repetition of the same events ends in the same state.
  * A status inferred from an invoice or a checkout (derived) never takes a
  * subscription out of canceled or incomplete_expired: only Stripe's own

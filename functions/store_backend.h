@@ -51,7 +51,8 @@ struct store_backend {
     enum store_result (*get_doc)(struct store_conn *c, char *err, const char *kind, const char *key,
                                  char **text, int64_t *stamp);
 
-    /* store.h's rule: the ids are linked (the customer's user filled in when
+    /* rank: store_status_rank * 2, plus 1 for Stripe's own status (not derived).
+     * store.h's rule: the ids are linked (the customer's user filled in when
      * user_id is NULL), and the status stored when u->status is set and
      * (no status yet, or u->at > statusAt, or the same time and a higher
      * rank) and not (u->derived and the stored status is canceled or

@@ -576,6 +576,20 @@ static void subscriptions_follow_stripe_in_any_order(void **state)
     /* the same fact again: nothing applied */
     OK(fx, store_update_subscription(fx->s, &later, &applied));
     assert_false(applied);
+    /* a checkout's implied "active" at the same second does not hide
+     * Stripe's own "trialing", in either order */
+    struct store_subscription_update implied = {.subscription_id = "sub_3", .status = "active", .at = 500,
+                                                .derived = true};
+    OK(fx, store_update_subscription(fx->s, &implied, &applied));
+    assert_false(applied);
+    struct store_subscription_update t4 = {.subscription_id = "sub_4", .customer_id = "cus_A", .status = "active",
+                                           .at = 600, .derived = true};
+    OK(fx, store_update_subscription(fx->s, &t4, &applied));
+    t4.status = "trialing";
+    t4.derived = false;
+    OK(fx, store_update_subscription(fx->s, &t4, &applied));
+    assert_true(applied);
+    expect_sub(fx, "sub_4", "trialing", "u1", "1970-01-01T00:10:00Z");
     /* Stripe's own status may leave canceled; a derived one may not */
     struct store_subscription_update revive = {.subscription_id = "sub_2_r0", .status = "active", .at = 900,
                                                .derived = true};
