@@ -241,7 +241,7 @@ static int hex_digit(char ch)
 
 /* [p, p+n) percent-decoded ('+' is a space in a query); NULL when it is
  * malformed or decodes to a control character. */
-static char *decode(struct ing_ctx *c, const char *p, size_t n, bool plus_is_space)
+static char *decode(struct ing_ctx *c, const char *p, size_t n)
 {
     char *out = ing_alloc(c, n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
@@ -253,7 +253,7 @@ static char *decode(struct ing_ctx *c, const char *p, size_t n, bool plus_is_spa
                 return NULL;
             ch = (char)(hi * 16 + lo);
             i += 2;
-        } else if (ch == '+' && plus_is_space) {
+        } else if (ch == '+') {
             ch = ' ';
         }
         if ((unsigned char)ch < 0x20 || ch == 0x7f)
@@ -272,7 +272,7 @@ const char *route_query(const struct ing_http_request *req, struct ing_http_resp
     for (const char *p = req->query ? req->query : ""; *p;) {
         size_t n = strcspn(p, "&");
         if (n > name_len && strncmp(p, name, name_len) == 0 && p[name_len] == '=') {
-            const char *v = decode(req->ctx, p + name_len + 1, n - name_len - 1, true);
+            const char *v = decode(req->ctx, p + name_len + 1, n - name_len - 1);
             if (!v || strlen(v) > max) {
                 *bad = true;
                 route_fail(req, res, 400, ing_sprintf(req->ctx, "the query parameter %s is malformed or "
@@ -290,9 +290,11 @@ const char *route_path_key(const struct ing_http_request *req, struct ing_http_r
                            const char *prefix, size_t max)
 {
     size_t plen = strlen(prefix);
-    const char *rest = strncmp(req->path, prefix, plen) == 0 ? req->path + plen : "";
-    const char *key = *rest && strlen(rest) <= 3 * max ? decode(req->ctx, rest, strlen(rest), false) : NULL;
-    if (!key || !*key || strlen(key) > max || strchr(key, '/')) {
+    const char *key = strncmp(req->path, prefix, plen) == 0 ? req->path + plen : "";
+    bool ok = *key && strlen(key) <= max && !strchr(key, '/');
+    for (const char *p = key; ok && *p; p++)
+        ok = (unsigned char)*p >= 0x20 && *p != 0x7f;
+    if (!ok) {
         route_fail(req, res, 404, "not found");
         return NULL;
     }

@@ -72,9 +72,10 @@ bool route_is_get(const struct ing_http_request *req, struct ing_http_response *
 const char *route_query(const struct ing_http_request *req, struct ing_http_response *res,
                         const char *name, size_t max, bool *bad);
 
-/* The rest of req->path after `prefix` (a prefix route's key), percent-
- * decoded: NULL after a 404 when it is empty, longer than max, holds a '/',
- * a NUL or a control character. */
+/* The rest of req->path after `prefix` (a prefix route's key), as the path
+ * arrives (nginx's $document_uri is already percent-decoded, so it is not
+ * decoded twice): NULL after a 404 when it is empty, longer than max, or
+ * holds a '/' or a control character. */
 const char *route_path_key(const struct ing_http_request *req, struct ing_http_response *res,
                            const char *prefix, size_t max);
 

@@ -1493,7 +1493,7 @@ static void test_read_routes(void **s)
     assert_int_equal(store_put_book_count(st, "u1", 42, 1714564800), STORE_OK);
     store_close(st);
 
-    get(&h, "/api/views/hello%20world", NULL, &a);
+    get(&h, "/api/views/hello world", NULL, &a); /* as nginx passes it: decoded */
     assert_int_equal(a.status, 200);
     assert_string_equal(str_at(a.json, "slug"), "hello world");
     assert_int_equal(json_object_get_int(ing_json_get(a.json, "totalViews")), 3);
@@ -1552,8 +1552,7 @@ static void test_read_routes(void **s)
             fail_msg("GET %s: %d", bad[i], a.status);
         answer_free(&a);
     }
-    const char *missing[] = {"/api/views/a%2Fb", "/api/views/%00", "/api/views/nobody", "/api/views/a/b",
-                             "/api/views/%zz"};
+    const char *missing[] = {"/api/views/a\x01b", "/api/views/nobody", "/api/views/a/b", "/api/views/hello%20world"};
     for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
         get(&h, missing[i], NULL, &a);
         if (a.status != 404)
