@@ -1,10 +1,13 @@
 /*
  * analytics.c — post views, milestones, trending posts and summaries
  * (functions/README.md §2.1: track-post-view, handle-milestone, calculate-trending,
- * generate-analytics-summary, daily-analytics-summary).
+ * generate-analytics-summary, daily-analytics-summary; and the weekly and
+ * monthly rollups beside the daily one).
  *
  * Counting is the store's job and is idempotent on the event id, so a replayed
- * view or a retried increment-views step counts once.  A milestone is decided
+ * view or a retried increment-views step counts once, and answers the total
+ * the event reached the first time (a step whose answer was lost after the
+ * commit still sees its crossing).  A milestone is decided
  * from the totals that one increment returned atomically (the view that took
  * the total from 99 to 100 is the only one that crosses 100, however many
  * views run at the same time), memoized in a step so later re-executions of
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fault_hook.h"
 #include "product.h"
 #include "store.h"
 
@@ -97,16 +101,21 @@ static json_object *increment_views(struct ing_ctx *c, void *arg)
     bool counted = false;
     store_check(c, s, store_record_view(s, v->slug, v->title, v->event_id, v->day, &total, &counted),
                 "increment-views");
+    fault_drop_answer_point(c, "increment-views", v->slug);
     json_object *out = ing_json_object(c);
     ing_json_set(out, "slug", ing_json_string(c, v->slug));
     ing_json_set(out, "total", ing_json_int(c, total));
-    ing_json_set(out, "previousTotal", ing_json_int(c, counted ? total - 1 : total));
+    /* total is what this event brought the post to, also when an earlier
+     * try of this step counted it and its answer was lost: the crossing is
+     * computed the same way on every try */
+    ing_json_set(out, "previousTotal", ing_json_int(c, total > 0 ? total - 1 : 0));
     ing_json_set(out, "counted", ing_json_bool(c, counted));
     return out;
 }
 
-/* The milestone in (previous, total], if any.  A replayed view (not counted)
- * has previous == total and crosses nothing. */
+/* The milestone in (previous, total], if any.  A repeated event id answers
+ * the total it reached the first time, so it crosses the same milestone (and
+ * sends the same event id, which Inngest de-duplicates). */
 static int64_t crossed_milestone(int64_t previous, int64_t total)
 {
     for (size_t i = 0; i < ING_COUNT(milestones); i++)
@@ -299,22 +308,65 @@ json_object *generate_analytics_summary(struct ing_ctx *c)
     return r.summary;
 }
 
+/* step.invoke generate-analytics-summary for [start, end]; its summary. */
+static json_object *invoke_summary(struct ing_ctx *c, const char *period, const char *start, const char *end)
+{
+    json_object *data = ing_json_object(c);
+    ing_json_set(data, "period", ing_json_string(c, period));
+    ing_json_set(data, "startDate", ing_json_string(c, start));
+    ing_json_set(data, "endDate", ing_json_string(c, end));
+    json_object *payload = ing_json_object(c);
+    ing_json_set(payload, "data", data);
+    return ing_step_invoke(c, "generate-analytics-summary", ing_function_ref(c, "generate-analytics-summary"),
+                           payload, NULL);
+}
+
 json_object *daily_analytics_summary(struct ing_ctx *c)
 {
     /* the day before the cron's scheduled time, so a late run still
      * summarizes the day it was meant for */
     const char *day = day_of(c, event_time(c, "scheduledAt") - 86400);
-    json_object *data = ing_json_object(c);
-    ing_json_set(data, "period", ing_json_string(c, "daily"));
-    ing_json_set(data, "startDate", ing_json_string(c, day));
-    ing_json_set(data, "endDate", ing_json_string(c, day));
-    json_object *payload = ing_json_object(c);
-    ing_json_set(payload, "data", data);
-    json_object *summary = ing_step_invoke(c, "generate-analytics-summary",
-                                           ing_function_ref(c, "generate-analytics-summary"),
-                                           payload, NULL);
+    json_object *summary = invoke_summary(c, "daily", day, day);
     json_object *out = ing_json_object(c);
     ing_json_set(out, "date", ing_json_string(c, day));
     ing_json_set(out, "summary", summary);
     return out;
+}
+
+static json_object *rollup_output(struct ing_ctx *c, const char *period, const char *start, const char *end)
+{
+    json_object *summary = invoke_summary(c, period, start, end);
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "period", ing_json_string(c, period));
+    ing_json_set(out, "startDate", ing_json_string(c, start));
+    ing_json_set(out, "endDate", ing_json_string(c, end));
+    ing_json_set(out, "summary", summary);
+    return out;
+}
+
+/* The last complete week (Monday to Sunday, UTC) before the scheduled time:
+ * on the Monday cron, the week that just ended. */
+json_object *weekly_analytics_summary(struct ing_ctx *c)
+{
+    int64_t yesterday = event_time(c, "scheduledAt") - 86400;
+    time_t tt = (time_t)yesterday;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    int64_t sunday = yesterday - (int64_t)tm.tm_wday * 86400; /* tm_wday: 0 is Sunday */
+    return rollup_output(c, "weekly", day_of(c, sunday - 6 * 86400), day_of(c, sunday));
+}
+
+/* The last complete calendar month before the scheduled time. */
+json_object *monthly_analytics_summary(struct ing_ctx *c)
+{
+    time_t tt = (time_t)event_time(c, "scheduledAt");
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    struct tm first = {.tm_year = tm.tm_year, .tm_mon = tm.tm_mon, .tm_mday = 1};
+    int64_t last_day = (int64_t)timegm(&first) - 86400;
+    time_t lt = (time_t)last_day;
+    struct tm last;
+    gmtime_r(&lt, &last);
+    struct tm start = {.tm_year = last.tm_year, .tm_mon = last.tm_mon, .tm_mday = 1};
+    return rollup_output(c, "monthly", day_of(c, (int64_t)timegm(&start)), day_of(c, last_day));
 }

@@ -8,7 +8,11 @@
  *
  * Each email carries an Idempotency-Key made of the event id and the step id:
  * a retried step (the answer was lost, a 5xx came back) repeats the same key
- * and Resend sends nothing new.  Emails are plain text, so a message can
+ * and Resend sends nothing new.  Resend answers 409
+ * concurrent_idempotent_requests while the first request with a key is still
+ * in flight: third_party.c retries that (the email is being sent, so it is
+ * not a failure).  The events sent after the emails have ids made of the run
+ * id and the step, so a retried send is de-duplicated by Inngest.  Emails are plain text, so a message can
  * never inject markup.  The confirmation goes to whatever address the form
  * named, so it quotes nothing the form sent (not the name, not the message):
  * our fixed words are all a stranger can make us mail to someone.  Must never log an email's text, the API key, or put
@@ -16,6 +20,7 @@
  */
 #include <string.h>
 
+#include "fault_hook.h"
 #include "product.h"
 #include "third_party.h"
 
@@ -69,7 +74,9 @@ static json_object *send_email(struct ing_ctx *c, const struct email *e)
         NULL,
     };
     struct tp_request rq = {
-        .service = "Resend",
+        /* the step in the service's name: a failure message (and the
+         * failure handler's contact/email.failed) says which email it was */
+        .service = ing_sprintf(c, "Resend (%s)", e->step),
         .method = "POST",
         .url = ing_sprintf(c, "%s/emails", tp_base_url(c, "RESEND_API_BASE_URL", RESEND_DEFAULT_BASE)),
         .headers = headers,
@@ -139,6 +146,45 @@ static void read_form(struct ing_ctx *c, struct contact_form *f)
     f->key_base = key_token(c, id && *id ? id : ing_run_id(c));
 }
 
+/* One event per email, each with an id made of the run and the step, so a
+ * step retried after its send (the answer was lost) sends the same ids and
+ * Inngest keeps one of each. */
+static json_object *delivered_event(struct ing_ctx *c, const struct contact_form *f, const char *type,
+                                    json_object *sent)
+{
+    json_object *data = ing_json_object(c);
+    ing_json_set(data, "type", ing_json_string(c, type));
+    ing_json_set(data, "messageId", ing_json_get(sent, "id"));
+    ing_json_set(data, "email", ing_json_string(c, f->email));
+    json_object *event = ing_json_object(c);
+    ing_json_set(event, "id", ing_json_string(c, ing_sprintf(c, "%s-email-delivered-%s", ing_run_id(c), type)));
+    ing_json_set(event, "name", ing_json_string(c, "contact/email.delivered"));
+    ing_json_set(event, "data", data);
+    return event;
+}
+
+struct step_send {
+    const char *step;
+    const char *fault_key;
+    json_object *events;
+};
+
+/* A send in a step of our own (not ing_step_send_event), so the test-only
+ * fault point can lose its answer after the Event API accepted it. */
+static json_object *send_events_step(struct ing_ctx *c, void *arg)
+{
+    const struct step_send *s = arg;
+    struct ing_error err = {0};
+    int status = 0;
+    json_object *ids = NULL;
+    if (!ing_send_events(c, s->events, &ids, &err, &status))
+        ing_fail(c, "%s: the events could not be sent: %s", s->step, err.message ? err.message : "unknown error");
+    fault_drop_answer_point(c, s->step, s->fault_key);
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "ids", ids ? ids : ing_json_array(c));
+    return out;
+}
+
 json_object *contact_form_submitted(struct ing_ctx *c)
 {
     struct contact_form form;
@@ -146,19 +192,27 @@ json_object *contact_form_submitted(struct ing_ctx *c)
     json_object *notification = ing_step_run(c, "send-notification-email", send_notification, &form);
     json_object *confirmation = ing_step_run(c, "send-confirmation-email", send_confirmation, &form);
 
-    json_object *data = ing_json_object(c);
-    ing_json_set(data, "email", ing_json_string(c, form.email));
-    ing_json_set(data, "notificationId", ing_json_get(notification, "id"));
-    ing_json_set(data, "confirmationId", ing_json_get(confirmation, "id"));
-    json_object *event = ing_json_object(c);
-    ing_json_set(event, "name", ing_json_string(c, "contact/email.delivered"));
-    ing_json_set(event, "data", data);
-    ing_step_send_event(c, "email-delivered", event);
+    json_object *events = ing_json_array(c);
+    ing_json_push(events, delivered_event(c, &form, "notification", notification));
+    ing_json_push(events, delivered_event(c, &form, "confirmation", confirmation));
+    struct step_send send = {.step = "email-delivered", .fault_key = form.email, .events = events};
+    ing_step_run(c, "email-delivered", send_events_step, &send);
 
     json_object *out = ing_json_object(c);
     ing_json_set(out, "notificationId", ing_json_get(notification, "id"));
     ing_json_set(out, "confirmationId", ing_json_get(confirmation, "id"));
     return out;
+}
+
+/* The email a failed run's error names, from the step ids in our messages;
+ * NULL when it does not say. */
+static const char *failed_email_type(const char *message)
+{
+    if (message && strstr(message, "send-notification-email"))
+        return "notification";
+    if (message && strstr(message, "send-confirmation-email"))
+        return "confirmation";
+    return NULL;
 }
 
 /* onFailure: the event is inngest/function.failed; data.event is the form's. */
@@ -172,14 +226,20 @@ json_object *contact_form_failed(struct ing_ctx *c)
     json_object *data = ing_json_object(c);
     const char *email = ing_json_get_string(form, "email");
     const char *name = ing_json_get_string(form, "name");
+    const char *type = failed_email_type(message);
+    ing_json_set(data, "type", type ? ing_json_string(c, type) : NULL);
+    ing_json_set(data, "messageId", NULL); /* nothing was sent */
     ing_json_set(data, "email", email ? ing_json_string(c, email) : NULL);
     ing_json_set(data, "name", name ? ing_json_string(c, name) : NULL);
     ing_json_set(data, "error", ing_json_string(c, message ? message : "the contact form run failed"));
     ing_json_set(data, "runId", run_id ? ing_json_string(c, run_id) : NULL);
     json_object *event = ing_json_object(c);
+    /* one per failed run, whichever try of this handler sends it */
+    ing_json_set(event, "id", ing_json_string(c, ing_sprintf(c, "%s-email-failed", run_id ? run_id : ing_run_id(c))));
     ing_json_set(event, "name", ing_json_string(c, "contact/email.failed"));
     ing_json_set(event, "data", data);
-    ing_step_send_event(c, "email-failed", event);
+    struct step_send send = {.step = "email-failed", .fault_key = email, .events = event};
+    ing_step_run(c, "email-failed", send_events_step, &send);
 
     json_object *out = ing_json_object(c);
     ing_json_set(out, "notified", ing_json_bool(c, true));

@@ -1,6 +1,8 @@
 /*
  * maintenance.c — session-cleanup (functions/README.md §2.1): every hour, delete the
- * sessions whose expiry has passed and say how many went.
+ * sessions whose expiry has passed and say how many went.  The sessions are
+ * the ones the site's backend records through POST /api/sessions
+ * (sessions_route.c, which also clears them all on the admin's request).
  *
  * "Now" is taken inside the step, so a retried step uses its own time and a
  * memoized result is never recomputed.  Must never delete a live session: the

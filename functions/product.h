@@ -24,14 +24,20 @@ json_object *handle_milestone(struct ing_ctx *c);
 json_object *calculate_trending(struct ing_ctx *c);
 json_object *generate_analytics_summary(struct ing_ctx *c);
 json_object *daily_analytics_summary(struct ing_ctx *c);
+json_object *weekly_analytics_summary(struct ing_ctx *c);
+json_object *monthly_analytics_summary(struct ing_ctx *c);
 json_object *process_checkout_completed(struct ing_ctx *c); /* stripe.c */
 json_object *process_payment_succeeded(struct ing_ctx *c);
 json_object *process_payment_failed(struct ing_ctx *c);
+json_object *process_subscription_event(struct ing_ctx *c);
+json_object *process_invoice_event(struct ing_ctx *c);
+json_object *process_checkout_async_payment(struct ing_ctx *c);
 json_object *refresh_github_data(struct ing_ctx *c);        /* github.c */
 json_object *manual_refresh_github_data(struct ing_ctx *c);
 json_object *session_cleanup(struct ing_ctx *c);            /* maintenance.c */
 json_object *readwise_count_books(struct ing_ctx *c);       /* readwise.c */
 json_object *readwise_daily_sync(struct ing_ctx *c);
+json_object *alert_function_failed(struct ing_ctx *c);      /* alerts.c */
 
 /* routes: one handler per file (functions/<name>.c), each answering as
  * route_io.h describes */
@@ -43,6 +49,14 @@ void events_relay_route(const struct ing_http_request *req, struct ing_http_resp
 const char *events_relay_allow_list(void);
 bool events_relay_allowed(const char *allow, const char *name);
 void readwise_accounts_route(const struct ing_http_request *req, struct ing_http_response *res);
+/* read routes: what the workflows computed */
+void views_read_route(const struct ing_http_request *req, struct ing_http_response *res);
+void trending_route(const struct ing_http_request *req, struct ing_http_response *res);
+void summary_route(const struct ing_http_request *req, struct ing_http_response *res);
+void github_route(const struct ing_http_request *req, struct ing_http_response *res);
+void subscription_route(const struct ing_http_request *req, struct ing_http_response *res);
+void readwise_read_route(const struct ing_http_request *req, struct ing_http_response *res);
+void sessions_route(const struct ing_http_request *req, struct ing_http_response *res);
 /* routes.c: says once, at start, which routes are disabled by a missing
  * setting (by name, never a value); the app's on_start calls it */
 void routes_report_settings(void);

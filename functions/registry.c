@@ -32,6 +32,10 @@ static const struct ing_function product_functions[] = {
      .triggers = {ING_EVENT("analytics/summary.generate")}, .handler = generate_analytics_summary},
     {.id = "daily-analytics-summary", .name = "Daily analytics summary",
      .triggers = {ING_CRON("0 0 * * *")}, .handler = daily_analytics_summary},
+    {.id = "weekly-analytics-summary", .name = "Weekly analytics summary",
+     .triggers = {ING_CRON("0 1 * * 1")}, .handler = weekly_analytics_summary},
+    {.id = "monthly-analytics-summary", .name = "Monthly analytics summary",
+     .triggers = {ING_CRON("0 2 1 * *")}, .handler = monthly_analytics_summary},
 
     {.id = "process-checkout-completed", .name = "Process completed checkout",
      .triggers = {ING_EVENT("stripe/checkout.session.completed")}, .retries = ING_RETRIES(3),
@@ -40,6 +44,18 @@ static const struct ing_function product_functions[] = {
      .triggers = {ING_EVENT("stripe/payment_intent.succeeded")}, .handler = process_payment_succeeded},
     {.id = "process-payment-failed", .name = "Process failed payment",
      .triggers = {ING_EVENT("stripe/payment_intent.payment_failed")}, .handler = process_payment_failed},
+    {.id = "process-subscription-event", .name = "Process subscription change",
+     .triggers = {ING_EVENT("stripe/customer.subscription.created"),
+                  ING_EVENT("stripe/customer.subscription.updated"),
+                  ING_EVENT("stripe/customer.subscription.deleted")},
+     .retries = ING_RETRIES(3), .handler = process_subscription_event},
+    {.id = "process-invoice-event", .name = "Process invoice payment",
+     .triggers = {ING_EVENT("stripe/invoice.paid"), ING_EVENT("stripe/invoice.payment_failed")},
+     .retries = ING_RETRIES(3), .handler = process_invoice_event},
+    {.id = "process-checkout-async-payment", .name = "Process delayed checkout payment",
+     .triggers = {ING_EVENT("stripe/checkout.session.async_payment_succeeded"),
+                  ING_EVENT("stripe/checkout.session.async_payment_failed")},
+     .retries = ING_RETRIES(3), .handler = process_checkout_async_payment},
 
     {.id = "refresh-github-data", .name = "Refresh GitHub data",
      .triggers = {ING_CRON("*/5 * * * *")}, .handler = refresh_github_data},
@@ -56,6 +72,12 @@ static const struct ing_function product_functions[] = {
      .triggers = {{.cron = "TZ=UTC 0 3 * * *", .production_only = true},
                   ING_EVENT("readwise/sync.requested")},
      .handler = readwise_daily_sync},
+
+    /* one email per failing function per hour; the rest are dropped */
+    {.id = "alert-function-failed", .name = "Alert the owner of a failed function",
+     .triggers = {ING_EVENT("inngest/function.failed")},
+     .rate_limit = {.limit = 1, .period = "1h", .key = "event.data.function_id"},
+     .handler = alert_function_failed},
 };
 
 static bool is_set(const char *name)

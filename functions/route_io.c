@@ -11,12 +11,15 @@
 #include "route_io.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+#include "store.h"
 
 static json_object *failure_body(struct ing_ctx *c)
 {
@@ -215,4 +218,155 @@ const char *route_client_ip(const struct ing_http_request *req)
     }
     const char *remote = ing_http_remote_addr(req);
     return remote && *remote ? remote : NULL;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+bool route_is_get(const struct ing_http_request *req, struct ing_http_response *res)
+{
+    if (req->method && (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0))
+        return true;
+    route_fail(req, res, 405, "method not allowed: use GET");
+    res->extra_header = "Allow: GET";
+    return false;
+}
+
+static int hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* [p, p+n) percent-decoded ('+' is a space in a query); NULL when it is
+ * malformed or decodes to a control character. */
+static char *decode(struct ing_ctx *c, const char *p, size_t n)
+{
+    char *out = ing_alloc(c, n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        if (ch == '%') {
+            int hi = i + 2 < n ? hex_digit(p[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_digit(p[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return NULL;
+            ch = (char)(hi * 16 + lo);
+            i += 2;
+        } else if (ch == '+') {
+            ch = ' ';
+        }
+        if ((unsigned char)ch < 0x20 || ch == 0x7f)
+            return NULL;
+        *o++ = ch;
+    }
+    *o = '\0';
+    return out;
+}
+
+const char *route_query(const struct ing_http_request *req, struct ing_http_response *res,
+                        const char *name, size_t max, bool *bad)
+{
+    *bad = false;
+    size_t name_len = strlen(name);
+    for (const char *p = req->query ? req->query : ""; *p;) {
+        size_t n = strcspn(p, "&");
+        if (n > name_len && strncmp(p, name, name_len) == 0 && p[name_len] == '=') {
+            const char *v = decode(req->ctx, p + name_len + 1, n - name_len - 1);
+            if (!v || strlen(v) > max) {
+                *bad = true;
+                route_fail(req, res, 400, ing_sprintf(req->ctx, "the query parameter %s is malformed or "
+                                                                "longer than %zu bytes", name, max));
+                return NULL;
+            }
+            return v;
+        }
+        p += n + (p[n] == '&');
+    }
+    return NULL;
+}
+
+const char *route_path_key(const struct ing_http_request *req, struct ing_http_response *res,
+                           const char *prefix, size_t max)
+{
+    size_t plen = strlen(prefix);
+    const char *key = strncmp(req->path, prefix, plen) == 0 ? req->path + plen : "";
+    bool ok = *key && strlen(key) <= max && !strchr(key, '/');
+    for (const char *p = key; ok && *p; p++)
+        ok = (unsigned char)*p >= 0x20 && *p != 0x7f;
+    if (!ok) {
+        route_fail(req, res, 404, "not found");
+        return NULL;
+    }
+    return key;
+}
+
+void route_ok(struct ing_http_response *res, json_object *body, const char *cache_control)
+{
+    res->status = 200;
+    res->body = body;
+    if (cache_control)
+        ing_http_add_header(res, cache_control);
+}
+
+void route_store_failed(const struct ing_http_request *req, struct ing_http_response *res,
+                        const struct store *s, int result)
+{
+    ing_log(ING_LOG_ERROR, "%s: the store could not be read: %s", req->path, store_error(s));
+    route_fail(req, res, result == STORE_RETRY ? 503 : 500,
+               result == STORE_RETRY ? "the store is unavailable, try again" : "the store could not be read");
+    ing_http_add_header(res, "Cache-Control: no-store");
+}
+
+/* ---- CORS ---------------------------------------------------------------- */
+
+/* The allowed origin to name in the answer (the configured text, never the
+ * request's), "*" for any, or NULL. */
+static const char *allowed_origin(const struct ing_http_request *req)
+{
+    const char *list = ing_env(req->ctx, "CORS_ALLOWED_ORIGINS");
+    const char *origin = ing_http_header(req, "Origin");
+    if (!list || !origin || !*origin)
+        return NULL;
+    size_t olen = strlen(origin);
+    for (const char *p = list; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ", ");
+        if (n == 1 && *p == '*')
+            return "*";
+        /* origins compare case-insensitively in scheme and host; a trailing
+         * slash in the setting is forgiven */
+        size_t m = n > 0 && p[n - 1] == '/' ? n - 1 : n;
+        if (m > 0 && m == olen && strncasecmp(p, origin, m) == 0)
+            return ing_sprintf(req->ctx, "%.*s", (int)m, p);
+        p += n;
+    }
+    return NULL;
+}
+
+void route_public(const struct ing_http_request *req, struct ing_http_response *res, ing_route_fn route)
+{
+    struct ing_ctx *c = req->ctx;
+    const char *origin = allowed_origin(req);
+    bool preflight = req->method && strcmp(req->method, "OPTIONS") == 0;
+    if (preflight) {
+        res->status = 204;
+        res->body = NULL;
+        res->extra_header = "Allow: GET, HEAD, POST, OPTIONS";
+        if (origin) {
+            ing_http_add_header(res, "Access-Control-Allow-Methods: GET, HEAD, POST, OPTIONS");
+            ing_http_add_header(res, "Access-Control-Allow-Headers: Content-Type");
+            ing_http_add_header(res, "Access-Control-Max-Age: 600");
+        }
+    } else {
+        route(req, res);
+    }
+    if (origin)
+        ing_http_add_header(res, ing_sprintf(c, "Access-Control-Allow-Origin: %s", origin));
+    if (ing_env(c, "CORS_ALLOWED_ORIGINS"))
+        ing_http_add_header(res, "Vary: Origin");
 }

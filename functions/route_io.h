@@ -16,6 +16,8 @@
 
 #include "inngest.h"
 
+struct store;
+
 void route_fail(const struct ing_http_request *req, struct ing_http_response *res, int status,
                 const char *message);
 /* 400 with the field errors collected in `errors` (a non-empty object). */
@@ -59,5 +61,40 @@ const char *route_now_iso8601(struct ing_ctx *c);
  * INNGEST_TRUST_FORWARDED is true and that entry is an IP address.  NULL when
  * neither is known. */
 const char *route_client_ip(const struct ing_http_request *req);
+
+/* ---- reading ---------------------------------------------------------- */
+
+/* true for GET or HEAD; otherwise 405 with Allow: GET. */
+bool route_is_get(const struct ing_http_request *req, struct ing_http_response *res);
+
+/* The value of query parameter `name` (percent-decoded), NULL when absent.
+ * A value longer than max bytes, or with a NUL or a control character, is a
+ * 400 (*bad set; the response is filled). */
+const char *route_query(const struct ing_http_request *req, struct ing_http_response *res,
+                        const char *name, size_t max, bool *bad);
+
+/* The rest of req->path after `prefix` (a prefix route's key), as the path
+ * arrives (nginx's $document_uri is already percent-decoded, so it is not
+ * decoded twice): NULL after a 404 when it is empty, longer than max, or
+ * holds a '/' or a control character. */
+const char *route_path_key(const struct ing_http_request *req, struct ing_http_response *res,
+                           const char *prefix, size_t max);
+
+/* Answers 200 with body and Cache-Control: cache_control. */
+void route_ok(struct ing_http_response *res, json_object *body, const char *cache_control);
+
+/* A store read failed: 503 (the store cannot answer now) or 500, logged. */
+void route_store_failed(const struct ing_http_request *req, struct ing_http_response *res,
+                        const struct store *s, int result);
+
+/* ---- CORS ---------------------------------------------------------------- */
+
+/* Runs a public route with CORS for the origins listed in CORS_ALLOWED_ORIGINS
+ * (comma-separated "https://site.example" origins, or "*"): an OPTIONS
+ * preflight is answered here (204, the methods and Content-Type allowed, for
+ * 10 minutes); any other request runs `route` and, when its Origin is
+ * allowed, the answer says so (Access-Control-Allow-Origin, Vary: Origin).
+ * Unset: no cross-origin access (OPTIONS still answers 204, without it). */
+void route_public(const struct ing_http_request *req, struct ing_http_response *res, ing_route_fn route);
 
 #endif

@@ -603,45 +603,119 @@ enum store_result store_get_github_cache(struct store *s, const char *username, 
 /* Stripe                                                                     */
 /* ------------------------------------------------------------------------ */
 
-enum store_result store_put_subscription(struct store *s, const char *user_id, const char *session_id,
-                                         const char *customer_id, const char *subscription_id,
-                                         const char *status, json_object *raw_session)
+int store_status_rank(const char *status)
 {
-    const char *raw = NULL;
-    CHECK(s ? STORE_OK : STORE_RETRY);
-    CHECK(need_id(s, "user id", user_id));
-    CHECK(need_id(s, "session id", session_id));
-    CHECK(max_len(s, "customer id", customer_id, STORE_MAX_ID));
-    CHECK(max_len(s, "subscription id", subscription_id, STORE_MAX_ID));
-    CHECK(need_id(s, "status", status));
-    if (raw_session)
-        CHECK(json_text(s, "the session", raw_session, &raw));
-    CHECK(ready(s));
-    return s->be->put_subscription(s->conn, s->error, user_id, session_id, or_null(customer_id),
-                                   or_null(subscription_id), status, raw, (int64_t)time(NULL));
+    static const struct {
+        const char *status;
+        int rank;
+    } ranks[] = {
+        {"incomplete", 1}, {"past_due", 2}, {"unpaid", 2}, {"trialing", 3}, {"active", 3},
+        {"paused", 3}, {"canceled", 4}, {"incomplete_expired", 4},
+    };
+    for (size_t i = 0; status && i < sizeof ranks / sizeof ranks[0]; i++)
+        if (strcmp(status, ranks[i].status) == 0)
+            return ranks[i].rank;
+    return 0;
 }
 
-enum store_result store_get_subscription(struct store *s, const char *user_id, json_object **out)
+enum store_result store_update_subscription(struct store *s, const struct store_subscription_update *u,
+                                            bool *applied)
+{
+    bool done = false;
+    if (applied)
+        *applied = false;
+    CHECK(s ? STORE_OK : STORE_RETRY);
+    if (!u)
+        return bad(s, "%s is missing", "the subscription update");
+    CHECK(need_id(s, "subscription id", u->subscription_id));
+    CHECK(max_len(s, "customer id", u->customer_id, STORE_MAX_ID));
+    CHECK(max_len(s, "user id", u->user_id, STORE_MAX_ID));
+    CHECK(max_len(s, "status", u->status, STORE_MAX_ID));
+    CHECK(max_len(s, "event id", u->event_id, STORE_MAX_ID));
+    if (u->at < 0)
+        return bad(s, "%s must not be negative", "the event time");
+    struct store_subscription_update clean = *u;
+    clean.customer_id = or_null(u->customer_id);
+    clean.user_id = or_null(u->user_id);
+    clean.status = or_null(u->status);
+    clean.event_id = or_null(u->event_id);
+    CHECK(ready(s));
+    /* at the same second: the later stage, and at the same stage Stripe's
+     * own status over one inferred from an invoice or a checkout */
+    int rank = store_status_rank(clean.status) * 2 + (clean.derived ? 0 : 1);
+    CHECK(s->be->update_subscription(s->conn, s->error, &clean, rank, (int64_t)time(NULL), &done));
+    if (applied)
+        *applied = done;
+    return STORE_OK;
+}
+
+enum store_result store_link_customer(struct store *s, const char *customer_id, const char *user_id)
+{
+    CHECK(s ? STORE_OK : STORE_RETRY);
+    CHECK(need_id(s, "customer id", customer_id));
+    CHECK(need_id(s, "user id", user_id));
+    CHECK(ready(s));
+    return s->be->link_customer(s->conn, s->error, customer_id, user_id);
+}
+
+enum store_result store_put_invoice(struct store *s, const char *invoice_id, json_object *what)
+{
+    const char *text;
+    CHECK(s ? STORE_OK : STORE_RETRY);
+    CHECK(need_id(s, "invoice id", invoice_id));
+    if (!json_object_is_type(what, json_type_object))
+        return bad(s, "%s must be a JSON object", "the invoice record");
+    CHECK(json_text(s, "the invoice record", what, &text));
+    CHECK(ready(s));
+    return s->be->put_doc(s->conn, s->error, "invoice", invoice_id, text, (int64_t)time(NULL));
+}
+
+enum store_result store_get_invoice(struct store *s, const char *invoice_id, json_object **out)
+{
+    *out = NULL;
+    CHECK(s ? STORE_OK : STORE_RETRY);
+    CHECK(need_id(s, "invoice id", invoice_id));
+    CHECK(ready(s));
+    return get_json_doc(s, "invoice", invoice_id, out, NULL);
+}
+
+static void render_subscription(json_object *sub)
+{
+    render_time_field(sub, "statusAt");
+    render_time_field(sub, "updatedAt");
+}
+
+enum store_result store_get_subscription(struct store *s, const char *subscription_id, json_object **out)
+{
+    *out = NULL;
+    CHECK(s ? STORE_OK : STORE_RETRY);
+    CHECK(need_id(s, "subscription id", subscription_id));
+    CHECK(ready(s));
+    CHECK(s->be->get_subscription(s->conn, s->error, subscription_id, out));
+    if (*out)
+        render_subscription(*out);
+    return STORE_OK;
+}
+
+static int by_subscription_id(const void *a, const void *b)
+{
+    json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
+    json_object *xi = NULL, *yi = NULL;
+    json_object_object_get_ex(x, "subscriptionId", &xi);
+    json_object_object_get_ex(y, "subscriptionId", &yi);
+    return strcmp(json_object_get_string(xi), json_object_get_string(yi));
+}
+
+enum store_result store_list_subscriptions(struct store *s, const char *user_id, json_object **out)
 {
     *out = NULL;
     CHECK(s ? STORE_OK : STORE_RETRY);
     CHECK(need_id(s, "user id", user_id));
     CHECK(ready(s));
-    CHECK(s->be->get_subscription(s->conn, s->error, user_id, out));
-    if (!*out)
-        return STORE_OK;
-    render_time_field(*out, "updatedAt");
-    json_object *raw;
-    if (json_object_object_get_ex(*out, "session", &raw) && json_object_is_type(raw, json_type_string)) {
-        json_object *parsed = store_json_from_text(json_object_get_string(raw));
-        if (!parsed) {
-            json_object_put(*out);
-            *out = NULL;
-            store_msg(s->error, "the stored checkout session is not JSON (corrupt store)");
-            return STORE_FAILED;
-        }
-        json_object_object_add(*out, "session", parsed);
-    }
+    CHECK(s->be->list_subscriptions(s->conn, s->error, user_id, out));
+    json_object_array_sort(*out, by_subscription_id);
+    for (size_t i = 0; i < json_object_array_length(*out); i++)
+        render_subscription(json_object_array_get_idx(*out, i));
     return STORE_OK;
 }
 
@@ -675,20 +749,6 @@ enum store_result store_get_payment(struct store *s, const char *payment_intent_
     CHECK(ready(s));
     CHECK(s->be->get_payment(s->conn, s->error, payment_intent_id, out));
     render_time_field(*out, "recordedAt");
-    return STORE_OK;
-}
-
-enum store_result store_mark_past_due(struct store *s, const char *customer_id, int64_t *updated)
-{
-    int64_t n = 0;
-    if (updated)
-        *updated = 0;
-    CHECK(s ? STORE_OK : STORE_RETRY);
-    CHECK(need_id(s, "customer id", customer_id));
-    CHECK(ready(s));
-    CHECK(s->be->mark_past_due(s->conn, s->error, customer_id, (int64_t)time(NULL), &n));
-    if (updated)
-        *updated = n;
     return STORE_OK;
 }
 
@@ -732,6 +792,19 @@ enum store_result store_delete_expired_sessions(struct store *s, int64_t now, in
     CHECK(s ? STORE_OK : STORE_RETRY);
     CHECK(ready(s));
     CHECK(s->be->delete_expired_sessions(s->conn, s->error, now, &n));
+    if (deleted)
+        *deleted = n;
+    return STORE_OK;
+}
+
+enum store_result store_delete_all_sessions(struct store *s, int64_t *deleted)
+{
+    int64_t n = 0;
+    if (deleted)
+        *deleted = 0;
+    CHECK(s ? STORE_OK : STORE_RETRY);
+    CHECK(ready(s));
+    CHECK(s->be->delete_all_sessions(s->conn, s->error, &n));
     if (deleted)
         *deleted = n;
     return STORE_OK;

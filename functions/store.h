@@ -32,7 +32,8 @@
  * Idempotency.  Every write may be repeated by a retried step with the same
  * arguments and leaves the store as one call would: views are de-duplicated by
  * event id (for STORE_VIEW_DEDUP_SECONDS), milestones by (slug, milestone),
- * payments by payment intent id; everything else is an upsert.
+ * payments by payment intent id, subscription statuses by their Stripe time;
+ * everything else is an upsert.
  *
  * Ownership.
  *   - Every const char * and json_object * argument is BORROWED: the store
@@ -152,7 +153,11 @@ void store_format_time(int64_t t, char out[32]);
 
 /* Counts one view of `slug` on `day` (its total and that day's bucket) unless
  * `event_id` was already counted: then nothing changes and *counted_now is
- * false.  *total is the total after the call either way.  The title is
+ * false.  *total is the total this event brought the post to: on a repeat,
+ * the total remembered for the event id, so a step retried after its answer
+ * was lost computes the same milestone crossing as the first try (an id
+ * counted before the store remembered totals answers the current total).
+ * The title is
  * remembered for trending lists and summaries: the first one a post was
  * counted with stays (a later view cannot rename the post). */
 enum store_result store_record_view(struct store *s, const char *slug, const char *title,
@@ -208,14 +213,46 @@ enum store_result store_get_summary(struct store *s, const char *period, const c
 /* Stripe                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* Upserts the subscription of `user_id`.  customer_id and subscription_id may
- * be NULL (a one-off checkout); raw_session (may be NULL) is kept as given. */
-enum store_result store_put_subscription(struct store *s, const char *user_id, const char *session_id,
-                                         const char *customer_id, const char *subscription_id,
-                                         const char *status, json_object *raw_session);
-/* *out = {userId, sessionId, customerId, subscriptionId, status, updatedAt, session}
- * (absent ids are null), or NULL when the user has none. */
-enum store_result store_get_subscription(struct store *s, const char *user_id, json_object **out);
+/* Stripe subscriptions as Stripe models them: one row per subscription,
+ * keyed by Stripe's subscription id, linked to a customer and to the user it
+ * belongs to.  Stripe does not deliver events in order, so every status
+ * carries the time of the fact that set it (the Stripe event's `created`):
+ * a status is applied only when it is newer than the stored one, and at the
+ * same second the later stage of the lifecycle wins (store_status_rank), and
+ * at the same stage Stripe's own subscription status wins over a derived one,
+ * so
+ * any order and any repetition of the same events ends in the same state.
+ * A status inferred from an invoice or a checkout (derived) never takes a
+ * subscription out of canceled or incomplete_expired: only Stripe's own
+ * subscription status can. */
+struct store_subscription_update {
+    const char *subscription_id; /* required: Stripe's sub_… */
+    const char *customer_id;     /* NULL: this event does not say */
+    const char *user_id;         /* NULL: this event does not say (the customer's user is used) */
+    const char *status;          /* NULL: the event only links ids */
+    int64_t at;                  /* when Stripe created the event (Unix seconds) */
+    bool derived;                /* the status is inferred, not Stripe's subscription.status */
+    const char *event_id;        /* Stripe's event id (may be NULL), kept with the status */
+};
+/* *applied: the status was newer and was stored. */
+enum store_result store_update_subscription(struct store *s, const struct store_subscription_update *u,
+                                            bool *applied);
+/* Which status wins at the same second: incomplete 1, past_due/unpaid 2,
+ * trialing/active/paused 3, canceled/incomplete_expired 4, anything else 0. */
+int store_status_rank(const char *status);
+/* Links a Stripe customer to a user (a checkout says which): the customer's
+ * subscriptions without a user get it. */
+enum store_result store_link_customer(struct store *s, const char *customer_id, const char *user_id);
+/* *out = {subscriptionId, customerId, userId, status, statusAt, eventId,
+ * updatedAt} (absent ones null), or NULL when unknown. */
+enum store_result store_get_subscription(struct store *s, const char *subscription_id, json_object **out);
+/* *out = the user's subscriptions (as above), ordered by subscription id. */
+enum store_result store_list_subscriptions(struct store *s, const char *user_id, json_object **out);
+/* What an invoice said about its subscription ({subscriptionId,
+ * billingReason}), kept for the invoice's payment intents; *out = NULL when
+ * unknown. */
+enum store_result store_put_invoice(struct store *s, const char *invoice_id, json_object *what);
+enum store_result store_get_invoice(struct store *s, const char *invoice_id, json_object **out);
 /* Records a payment intent once: *is_new is false (nothing changed) when its id
  * was recorded before.  amount is in the currency's minor unit; customer may
  * be NULL. */
@@ -224,12 +261,6 @@ enum store_result store_record_payment(struct store *s, const char *payment_inte
                                        bool *is_new);
 /* *out = {id, amount, currency, customer, status, recordedAt} or NULL. */
 enum store_result store_get_payment(struct store *s, const char *payment_intent_id, json_object **out);
-/* A failed payment intent carries its customer: every subscription of that
- * customer gets status "past_due" (updatedAt changes only when the status
- * does).  *updated = how many subscriptions the customer has, all now past
- * due; 0 (an unknown customer) is not an error. */
-enum store_result store_mark_past_due(struct store *s, const char *customer_id, int64_t *updated);
-
 /* ------------------------------------------------------------------------ */
 /* GitHub cache                                                               */
 /* ------------------------------------------------------------------------ */
@@ -252,6 +283,9 @@ enum store_result store_get_session(struct store *s, const char *session_id, cha
                                     size_t user_id_size, int64_t *expires_at, bool *found);
 /* Deletes every session with expires_at <= now; *deleted = how many. */
 enum store_result store_delete_expired_sessions(struct store *s, int64_t now, int64_t *deleted);
+/* Deletes every session, live or not (an emergency: everyone signs in
+ * again); *deleted = how many. */
+enum store_result store_delete_all_sessions(struct store *s, int64_t *deleted);
 
 /* ------------------------------------------------------------------------ */
 /* Readwise                                                                   */

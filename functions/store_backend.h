@@ -51,28 +51,36 @@ struct store_backend {
     enum store_result (*get_doc)(struct store_conn *c, char *err, const char *kind, const char *key,
                                  char **text, int64_t *stamp);
 
-    /* customer_id, subscription_id and raw (JSON text) may be NULL. */
-    enum store_result (*put_subscription)(struct store_conn *c, char *err, const char *user_id,
-                                          const char *session_id, const char *customer_id,
-                                          const char *subscription_id, const char *status, const char *raw,
-                                          int64_t now);
-    /* {userId, sessionId, customerId, subscriptionId, status, updatedAt (seconds),
-     *  session (JSON text or null)} or NULL. */
-    enum store_result (*get_subscription)(struct store_conn *c, char *err, const char *user_id,
+    /* rank: store_status_rank * 2, plus 1 for Stripe's own status (not derived).
+     * store.h's rule: the ids are linked (the customer's user filled in when
+     * user_id is NULL), and the status stored when u->status is set and
+     * (no status yet, or u->at > statusAt, or the same time and a higher
+     * rank) and not (u->derived and the stored status is canceled or
+     * incomplete_expired).  updatedAt changes when anything was stored. */
+    enum store_result (*update_subscription)(struct store_conn *c, char *err,
+                                             const struct store_subscription_update *u, int rank,
+                                             int64_t now, bool *applied);
+    enum store_result (*link_customer)(struct store_conn *c, char *err, const char *customer_id,
+                                       const char *user_id);
+    /* {subscriptionId, customerId, userId, status, statusAt, eventId, updatedAt
+     *  (seconds)} or NULL. */
+    enum store_result (*get_subscription)(struct store_conn *c, char *err, const char *subscription_id,
                                           json_object **out);
+    /* the same objects for every subscription of user_id, any order */
+    enum store_result (*list_subscriptions)(struct store_conn *c, char *err, const char *user_id,
+                                            json_object **out);
     enum store_result (*record_payment)(struct store_conn *c, char *err, const char *id, int64_t amount,
                                         const char *currency, const char *customer, const char *status,
                                         int64_t now, bool *is_new);
     /* {id, amount, currency, customer, status, recordedAt (seconds)} or NULL. */
     enum store_result (*get_payment)(struct store_conn *c, char *err, const char *id, json_object **out);
-    enum store_result (*mark_past_due)(struct store_conn *c, char *err, const char *customer_id, int64_t now,
-                                       int64_t *updated);
 
     enum store_result (*put_session)(struct store_conn *c, char *err, const char *id, const char *user_id,
                                      int64_t expires_at);
     enum store_result (*get_session)(struct store_conn *c, char *err, const char *id, char *user_id,
                                      size_t user_id_size, int64_t *expires_at, bool *found);
     enum store_result (*delete_expired_sessions)(struct store_conn *c, char *err, int64_t now, int64_t *deleted);
+    enum store_result (*delete_all_sessions)(struct store_conn *c, char *err, int64_t *deleted);
 
     enum store_result (*put_readwise_account)(struct store_conn *c, char *err, const char *user_id,
                                               const char *token);

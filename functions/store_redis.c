@@ -4,7 +4,7 @@
  * so that environments (one app id each) can share a server.
  *
  * Every write that touches more than one key is one Lua script, so it is
- * atomic and a retried step repeats it safely (SET NX marks a counted view,
+ * atomic and a retried step repeats it safely (a key per counted view,
  * HSETNX a milestone, EXISTS a payment).  Scripts may derive keys from the
  * prefix and from index members (customers' subscriptions, days of views),
  * which a standalone server allows and Cluster would not.
@@ -16,15 +16,21 @@
  * a socket the server may have closed.
  *
  * Keys (P = "inngest-fcgi:<prefix>:"):
- *   P schema-version                      "1"
- *   P view-event:<event id>               SET NX with STORE_VIEW_DEDUP_SECONDS expiry
+ *   P schema-version                      "2"
+ *   P view-event:<event id>               "total:<n>" (the total it reached), STORE_VIEW_DEDUP_SECONDS expiry
  *   P views:total, P posts:title          hashes slug → total / title
  *   P views:day:<day>, P views:days       hash slug → views; zset of days (score YYYYMMDD)
  *   P milestones, P milestones:at, P milestones:post:<slug>
  *                                         hash "<milestone, 20 digits>:<slug>" → JSON record;
  *                                         zsets of those fields by reachedAt
  *   P doc:<kind>:<key>                    hash body, stamp (trending, summaries, GitHub)
- *   P subscription:<user>, P customer:<customer>:users
+ *   P stripe-subscription:<subscription id>
+ *                                         hash customer_id, user_id, status, status_at,
+ *                                         status_rank, event_id, updated_at
+ *   P stripe-customer:<customer>, P stripe-customer:<customer>:subs
+ *                                         the customer's user; set of its subscription ids
+ *   P user:<user>:subs                    set of the user's subscription ids
+ *   (P subscription:<user> hashes of version 1 are migrated: see SCHEMA_VERSION)
  *   P payment:<payment intent id>
  *   P sessions, P sessions:expiry         hash id → user; zset id by expiry
  *   P readwise:tokens, P readwise:books:<user>
@@ -40,7 +46,12 @@
 
 #include "store_backend.h"
 
-#define SCHEMA_VERSION 1
+/* 1  the first layout
+ * 2  Stripe subscriptions by Stripe's id (stripe-subscription:<id>, with the
+ *    customer's and the user's sets); the subscription:<user> hashes of 1 are
+ *    carried over on first connection and removed, as are customer:<c>:users.
+ *    (view-event keys of 1 hold "1" and answer the current total.) */
+#define SCHEMA_VERSION 2
 
 struct store_conn {
     redisContext *ctx; /* NULL after a lost connection: the next call reconnects */
@@ -426,13 +437,43 @@ static enum store_result connect_now(struct store_conn *c, char *err)
     }
     int64_t version = 0;
     if (r == STORE_OK) {
-        /* SET NX, then read: whoever created the namespace wrote its version. */
-        static const char script[] = "redis.call('SET', KEYS[1], ARGV[1], 'NX') "
-                                     "return tonumber(redis.call('GET', KEYS[1])) or -1";
+        /* Whoever creates the namespace writes its version; a namespace of
+         * version 1 is migrated in the same script (atomic: a second worker
+         * connecting at the same time finds version 2). */
+        static const char script[] =
+            "local p = ARGV[2] "
+            "redis.call('SET', KEYS[1], ARGV[1], 'NX') "
+            "local v = tonumber(redis.call('GET', KEYS[1])) or -1 "
+            "if v == 1 then "
+            "  local from = string.len(p .. 'subscription:') + 1 "
+            "  for _, k in ipairs(redis.call('KEYS', p .. 'subscription:*')) do "
+            "    local user = string.sub(k, from) "
+            "    local sub = redis.call('HGET', k, 'subscription_id') "
+            "    local nk = sub and (p .. 'stripe-subscription:' .. sub) "
+            "    if nk and redis.call('EXISTS', nk) == 0 then "
+            "      local at = redis.call('HGET', k, 'updated_at') or '0' "
+            "      redis.call('HSET', nk, 'user_id', user, 'status', redis.call('HGET', k, 'status') or 'active', "
+            "                 'status_at', at, 'status_rank', '0', 'updated_at', at) "
+            "      redis.call('SADD', p .. 'user:' .. user .. ':subs', sub) "
+            "      local cust = redis.call('HGET', k, 'customer_id') "
+            "      if cust then "
+            "        redis.call('HSET', nk, 'customer_id', cust) "
+            "        redis.call('SADD', p .. 'stripe-customer:' .. cust .. ':subs', sub) "
+            "        redis.call('SET', p .. 'stripe-customer:' .. cust, user, 'NX') "
+            "      end "
+            "    end "
+            "    redis.call('DEL', k) "
+            "  end "
+            "  for _, k in ipairs(redis.call('KEYS', p .. 'customer:*:users')) do redis.call('DEL', k) end "
+            "  redis.call('SET', KEYS[1], '2') "
+            "  v = 2 "
+            "end "
+            "return v";
         struct args v = {0};
         eval_args(&v, script, 1);
         key_arg(&v, c, "schema-version");
         arg_int(&v, SCHEMA_VERSION);
+        arg(&v, c->prefix);
         r = command_int(c, err, &v, "the schema version", &version);
     }
     if (r == STORE_OK && version != SCHEMA_VERSION) {
@@ -504,15 +545,23 @@ static enum store_result redis_open(const struct store_options *o, struct store_
 /* Views and milestones                                                       */
 /* ------------------------------------------------------------------------ */
 
+/* The event id's key holds "total:<n>", the total that event brought the
+ * post to, so a repeat (a retried step whose answer was lost) answers the
+ * same total as the first try; a key written before that holds "1" and
+ * answers the current total. */
 static const char record_view_script[] =
-    "if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then "
-    "  local total = redis.call('HINCRBY', KEYS[2], ARGV[1], 1) "
-    "  redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[2]) "
-    "  redis.call('HINCRBY', KEYS[4], ARGV[1], 1) "
-    "  redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5]) "
-    "  return {total, 1} "
+    "local seen = redis.call('GET', KEYS[1]) "
+    "if seen then "
+    "  local t = string.match(seen, '^total:(%d+)$') "
+    "  if t then return {tonumber(t), 0} end "
+    "  return {tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0'), 0} "
     "end "
-    "return {tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0'), 0}";
+    "local total = redis.call('HINCRBY', KEYS[2], ARGV[1], 1) "
+    "redis.call('SET', KEYS[1], 'total:' .. total, 'EX', ARGV[3]) "
+    "redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[2]) "
+    "redis.call('HINCRBY', KEYS[4], ARGV[1], 1) "
+    "redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5]) "
+    "return {total, 1}";
 
 static enum store_result redis_record_view(struct store_conn *c, char *err, const char *slug, const char *title,
                                            const char *event_id, const char *day, int64_t now, int64_t *total,
@@ -741,37 +790,98 @@ static enum store_result redis_get_doc(struct store_conn *c, char *err, const ch
 /* Stripe                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static const char put_subscription_script[] =
-    "local old = redis.call('HGET', KEYS[1], 'customer_id') "
-    "if old and old ~= ARGV[3] then redis.call('SREM', ARGV[8] .. old .. ':users', ARGV[1]) end "
-    "redis.call('DEL', KEYS[1]) "
-    "redis.call('HSET', KEYS[1], 'session_id', ARGV[2], 'status', ARGV[5], 'updated_at', ARGV[7]) "
-    "if ARGV[3] ~= '' then "
-    "  redis.call('HSET', KEYS[1], 'customer_id', ARGV[3]) "
-    "  redis.call('SADD', ARGV[8] .. ARGV[3] .. ':users', ARGV[1]) "
+/* store.h's rule for subscriptions (store_backend.h), atomically.
+ * KEYS[1] the subscription's hash; ARGV: 1 id, 2 customer, 3 user, 4 status
+ * ('' = none), 5 at, 6 rank, 7 derived ('1'), 8 event id, 9 now, 10 the
+ * key prefix (for the customer's and the user's sets). */
+static const char update_subscription_script[] =
+    "local k, p = KEYS[1], ARGV[10] "
+    "local changed = redis.call('EXISTS', k) == 0 "
+    "local cust = redis.call('HGET', k, 'customer_id') "
+    "if ARGV[2] ~= '' and cust ~= ARGV[2] then "
+    "  if cust then redis.call('SREM', p .. 'stripe-customer:' .. cust .. ':subs', ARGV[1]) end "
+    "  cust = ARGV[2] "
+    "  redis.call('HSET', k, 'customer_id', cust) "
+    "  redis.call('SADD', p .. 'stripe-customer:' .. cust .. ':subs', ARGV[1]) "
+    "  changed = true "
     "end "
-    "if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'subscription_id', ARGV[4]) end "
-    "if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'session', ARGV[6]) end "
-    "return 1";
+    "local old = redis.call('HGET', k, 'user_id') "
+    "local user = ARGV[3] "
+    "if user == '' and not old and cust then user = redis.call('GET', p .. 'stripe-customer:' .. cust) or '' end "
+    "if user ~= '' and user ~= old then "
+    "  if old then redis.call('SREM', p .. 'user:' .. old .. ':subs', ARGV[1]) end "
+    "  redis.call('HSET', k, 'user_id', user) "
+    "  redis.call('SADD', p .. 'user:' .. user .. ':subs', ARGV[1]) "
+    "  changed = true "
+    "end "
+    "local applied = 0 "
+    "if ARGV[4] ~= '' then "
+    "  local cur = redis.call('HGET', k, 'status') "
+    "  local ok = true "
+    "  if cur then "
+    "    local at, cat = tonumber(ARGV[5]), tonumber(redis.call('HGET', k, 'status_at') or '0') "
+    "    local rank, crank = tonumber(ARGV[6]), tonumber(redis.call('HGET', k, 'status_rank') or '0') "
+    "    ok = at > cat or (at == cat and rank > crank) "
+    "    if ARGV[7] == '1' and (cur == 'canceled' or cur == 'incomplete_expired') then ok = false end "
+    "  end "
+    "  if ok then "
+    "    redis.call('HSET', k, 'status', ARGV[4], 'status_at', ARGV[5], 'status_rank', ARGV[6]) "
+    "    if ARGV[8] ~= '' then redis.call('HSET', k, 'event_id', ARGV[8]) else redis.call('HDEL', k, 'event_id') end "
+    "    applied = 1 "
+    "    changed = true "
+    "  end "
+    "end "
+    "if changed then redis.call('HSET', k, 'updated_at', ARGV[9]) end "
+    "return applied";
 
-static enum store_result redis_put_subscription(struct store_conn *c, char *err, const char *user_id,
-                                                const char *session_id, const char *customer_id,
-                                                const char *subscription_id, const char *status, const char *raw,
-                                                int64_t now)
+static enum store_result redis_update_subscription(struct store_conn *c, char *err,
+                                                   const struct store_subscription_update *u, int rank,
+                                                   int64_t now, bool *applied)
 {
     CONNECTED(c, err);
     struct args a = {0};
-    eval_args(&a, put_subscription_script, 1);
-    key_arg(&a, c, "subscription:%s", user_id);
-    arg(&a, user_id);
-    arg(&a, session_id);
-    arg(&a, customer_id ? customer_id : "");
-    arg(&a, subscription_id ? subscription_id : "");
-    arg(&a, status);
-    arg(&a, raw ? raw : "");
+    eval_args(&a, update_subscription_script, 1);
+    key_arg(&a, c, "stripe-subscription:%s", u->subscription_id);
+    arg(&a, u->subscription_id);
+    arg(&a, u->customer_id ? u->customer_id : "");
+    arg(&a, u->user_id ? u->user_id : "");
+    arg(&a, u->status ? u->status : "");
+    arg_int(&a, u->at);
+    arg_int(&a, rank);
+    arg(&a, u->derived ? "1" : "0");
+    arg(&a, u->event_id ? u->event_id : "");
     arg_int(&a, now);
-    key_arg(&a, c, "customer:");
-    return command_ok(c, err, &a, "storing a subscription");
+    arg(&a, c->prefix);
+    int64_t n = 0;
+    enum store_result r = command_int(c, err, &a, "storing a subscription", &n);
+    *applied = r == STORE_OK && n == 1;
+    return r;
+}
+
+/* KEYS[1] the customer's user; ARGV: 1 customer, 2 user, 3 prefix. */
+static const char link_customer_script[] =
+    "redis.call('SET', KEYS[1], ARGV[2]) "
+    "local p = ARGV[3] "
+    "for _, id in ipairs(redis.call('SMEMBERS', p .. 'stripe-customer:' .. ARGV[1] .. ':subs')) do "
+    "  local k = p .. 'stripe-subscription:' .. id "
+    "  if not redis.call('HGET', k, 'user_id') then "
+    "    redis.call('HSET', k, 'user_id', ARGV[2]) "
+    "    redis.call('SADD', p .. 'user:' .. ARGV[2] .. ':subs', id) "
+    "  end "
+    "end "
+    "return 1";
+
+static enum store_result redis_link_customer(struct store_conn *c, char *err, const char *customer_id,
+                                             const char *user_id)
+{
+    CONNECTED(c, err);
+    struct args a = {0};
+    eval_args(&a, link_customer_script, 1);
+    key_arg(&a, c, "stripe-customer:%s", customer_id);
+    arg(&a, customer_id);
+    arg(&a, user_id);
+    arg(&a, c->prefix);
+    return command_ok(c, err, &a, "linking a customer");
 }
 
 /* One stored hash field and the JSON member it becomes. */
@@ -806,16 +916,47 @@ static enum store_result read_hash(struct store_conn *c, char *err, const char *
     return STORE_OK;
 }
 
-static enum store_result redis_get_subscription(struct store_conn *c, char *err, const char *user_id,
+static const struct hash_member subscription_members[] = {
+    {"customerId", "customer_id", false}, {"userId", "user_id", false},
+    {"status", "status", false},          {"statusAt", "status_at", true},
+    {"eventId", "event_id", false},       {"updatedAt", "updated_at", true},
+    {NULL, NULL, false}};
+
+static enum store_result redis_get_subscription(struct store_conn *c, char *err, const char *subscription_id,
                                                 json_object **out)
 {
-    static const struct hash_member members[] = {
-        {"sessionId", "session_id", false},   {"customerId", "customer_id", false},
-        {"subscriptionId", "subscription_id", false}, {"status", "status", false},
-        {"updatedAt", "updated_at", true},    {"session", "session", false},
-        {NULL, NULL, false}};
-    return read_hash(c, err, "reading a subscription", "subscription:", user_id, "userId",
-                     members, out);
+    return read_hash(c, err, "reading a subscription", "stripe-subscription:", subscription_id,
+                     "subscriptionId", subscription_members, out);
+}
+
+static enum store_result redis_list_subscriptions(struct store_conn *c, char *err, const char *user_id,
+                                                  json_object **out)
+{
+    CONNECTED(c, err);
+    struct args a = {0};
+    arg(&a, "SMEMBERS");
+    key_arg(&a, c, "user:%s:subs", user_id);
+    redisReply *reply;
+    enum store_result r = command(c, err, &a, "listing a user's subscriptions", &reply);
+    if (r != STORE_OK)
+        return r;
+    json_object *list = json_object_new_array();
+    for (size_t i = 0; r == STORE_OK && reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+        const redisReply *e = reply->element[i];
+        if (e->type != REDIS_REPLY_STRING || e->len > STORE_MAX_ID)
+            continue;
+        json_object *sub = NULL;
+        r = redis_get_subscription(c, err, e->str, &sub);
+        if (sub)
+            json_object_array_add(list, sub);
+    }
+    freeReplyObject(reply);
+    if (r != STORE_OK) {
+        json_object_put(list);
+        return r;
+    }
+    *out = list;
+    return STORE_OK;
 }
 
 static const char record_payment_script[] =
@@ -851,32 +992,6 @@ static enum store_result redis_get_payment(struct store_conn *c, char *err, cons
         {"customer", "customer", false}, {"status", "status", false},
         {"recordedAt", "recorded_at", true}, {NULL, NULL, false}};
     return read_hash(c, err, "reading a payment", "payment:", id, "id", members, out);
-}
-
-static const char mark_past_due_script[] =
-    "local n = 0 "
-    "for _, user in ipairs(redis.call('SMEMBERS', KEYS[1])) do "
-    "  local key = ARGV[1] .. user "
-    "  if redis.call('HGET', key, 'customer_id') == ARGV[2] then "
-    "    n = n + 1 "
-    "    if redis.call('HGET', key, 'status') ~= 'past_due' then "
-    "      redis.call('HSET', key, 'status', 'past_due', 'updated_at', ARGV[3]) "
-    "    end "
-    "  end "
-    "end "
-    "return n";
-
-static enum store_result redis_mark_past_due(struct store_conn *c, char *err, const char *customer_id,
-                                             int64_t now, int64_t *updated)
-{
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, mark_past_due_script, 1);
-    key_arg(&a, c, "customer:%s:users", customer_id);
-    key_arg(&a, c, "subscription:");
-    arg(&a, customer_id);
-    arg_int(&a, now);
-    return command_int(c, err, &a, "marking subscriptions past due", updated);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -943,6 +1058,19 @@ static enum store_result redis_delete_expired_sessions(struct store_conn *c, cha
     key_arg(&a, c, "sessions:expiry");
     arg_int(&a, now);
     return command_int(c, err, &a, "deleting expired sessions", deleted);
+}
+
+static enum store_result redis_delete_all_sessions(struct store_conn *c, char *err, int64_t *deleted)
+{
+    static const char script[] = "local n = redis.call('HLEN', KEYS[1]) "
+                                 "redis.call('DEL', KEYS[1], KEYS[2]) "
+                                 "return n";
+    CONNECTED(c, err);
+    struct args a = {0};
+    eval_args(&a, script, 2);
+    key_arg(&a, c, "sessions");
+    key_arg(&a, c, "sessions:expiry");
+    return command_int(c, err, &a, "deleting every session", deleted);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1087,14 +1215,16 @@ const struct store_backend store_redis_backend = {
     .milestone_rows = redis_milestone_rows,
     .put_doc = redis_put_doc,
     .get_doc = redis_get_doc,
-    .put_subscription = redis_put_subscription,
+    .update_subscription = redis_update_subscription,
+    .link_customer = redis_link_customer,
     .get_subscription = redis_get_subscription,
+    .list_subscriptions = redis_list_subscriptions,
     .record_payment = redis_record_payment,
     .get_payment = redis_get_payment,
-    .mark_past_due = redis_mark_past_due,
     .put_session = redis_put_session,
     .get_session = redis_get_session,
     .delete_expired_sessions = redis_delete_expired_sessions,
+    .delete_all_sessions = redis_delete_all_sessions,
     .put_readwise_account = redis_put_readwise_account,
     .get_readwise_token = redis_get_readwise_token,
     .list_readwise_accounts = redis_list_readwise_accounts,

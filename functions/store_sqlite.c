@@ -16,6 +16,12 @@
  *      STORE_VIEW_DEDUP_SECONDS instead of kept for ever; indexes for the
  *      queries by day, customer and expiry
  *   3  rate_limits: the counters of the routes' rate limits (rate_limit.c)
+ *   4  view_events.total: the post's total that each counted event brought it
+ *      to, so a repeated event id (a retried step whose answer was lost)
+ *      answers the same total as the first try (NULL for ids counted before);
+ *      Stripe subscriptions keyed by Stripe's subscription id with the time
+ *      of their status (stripe_subscriptions, stripe_customers), replacing
+ *      the one-row-per-user subscriptions table (its rows are carried over)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +71,20 @@ static const char *const migrations[] = {
     "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL,"
     "  expires_at INTEGER NOT NULL, hits INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX rate_limits_expires_at ON rate_limits (expires_at);",
+    /* 4 */
+    "ALTER TABLE view_events ADD COLUMN total INTEGER;"
+    "CREATE TABLE stripe_subscriptions (subscription_id TEXT PRIMARY KEY, customer_id TEXT, user_id TEXT,"
+    "  status TEXT, status_at INTEGER NOT NULL DEFAULT 0, status_rank INTEGER NOT NULL DEFAULT 0,"
+    "  event_id TEXT, updated_at INTEGER NOT NULL);"
+    "CREATE INDEX stripe_subscriptions_user ON stripe_subscriptions (user_id);"
+    "CREATE INDEX stripe_subscriptions_customer ON stripe_subscriptions (customer_id);"
+    "CREATE TABLE stripe_customers (customer_id TEXT PRIMARY KEY, user_id TEXT NOT NULL);"
+    "INSERT OR IGNORE INTO stripe_subscriptions (subscription_id, customer_id, user_id, status, status_at,"
+    "  updated_at) SELECT subscription_id, customer_id, user_id, status, updated_at, updated_at"
+    "  FROM subscriptions WHERE subscription_id IS NOT NULL;"
+    "INSERT OR IGNORE INTO stripe_customers (customer_id, user_id) SELECT customer_id, user_id"
+    "  FROM subscriptions WHERE customer_id IS NOT NULL;"
+    "DROP TABLE subscriptions;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -382,6 +402,23 @@ static enum store_result read_total(struct store_conn *c, char *err, const char 
     return r;
 }
 
+/* The total the post reached when event_id was counted; the current total
+ * for an id counted before schema 3 (which did not keep it). */
+static enum store_result remembered_total(struct store_conn *c, char *err, const char *event_id,
+                                          const char *slug, int64_t *total)
+{
+    sqlite3_stmt *st;
+    bool row = false;
+    enum store_result r = prepare(c, err, &st, "SELECT total FROM view_events WHERE event_id = ?", "s", event_id);
+    if (r != STORE_OK || (r = first_row(c, err, st, &row)) != STORE_OK)
+        return r;
+    bool known = row && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    if (known)
+        *total = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return known ? STORE_OK : read_total(c, err, slug, total);
+}
+
 static enum store_result sqlite_record_view(struct store_conn *c, char *err, const char *slug, const char *title,
                                             const char *event_id, const char *day, int64_t now, int64_t *total,
                                             bool *counted_now)
@@ -398,13 +435,18 @@ static enum store_result sqlite_record_view(struct store_conn *c, char *err, con
         (r = prepare(c, err, &st, "INSERT OR IGNORE INTO view_events (event_id, recorded_at) VALUES (?, ?)",
                      "si", event_id, now)) == STORE_OK)
         r = run(c, err, st, &inserted);
-    if (r == STORE_OK && inserted &&
+    if (r == STORE_OK && !inserted) {
+        r = remembered_total(c, err, event_id, slug, total);
+        *counted_now = false;
+        return finish(c, err, r);
+    }
+    if (r == STORE_OK &&
         (r = prepare(c, err, &st,
                      "INSERT INTO posts (slug, title, total_views) VALUES (?1, ?2, 1) ON CONFLICT (slug) "
                      "DO UPDATE SET total_views = total_views + 1", /* the first title stays */
                      "ss", slug, title)) == STORE_OK)
         r = run(c, err, st, NULL);
-    if (r == STORE_OK && inserted &&
+    if (r == STORE_OK &&
         (r = prepare(c, err, &st,
                      "INSERT INTO daily_views (slug, day, views) VALUES (?, ?, 1) ON CONFLICT (slug, day) "
                      "DO UPDATE SET views = views + 1",
@@ -412,7 +454,11 @@ static enum store_result sqlite_record_view(struct store_conn *c, char *err, con
         r = run(c, err, st, NULL);
     if (r == STORE_OK)
         r = read_total(c, err, slug, total);
-    *counted_now = inserted > 0;
+    if (r == STORE_OK &&
+        (r = prepare(c, err, &st, "UPDATE view_events SET total = ? WHERE event_id = ?", "is", *total,
+                     event_id)) == STORE_OK)
+        r = run(c, err, st, NULL);
+    *counted_now = r == STORE_OK;
     return finish(c, err, r);
 }
 
@@ -503,19 +549,6 @@ static enum store_result sqlite_get_doc(struct store_conn *c, char *err, const c
 /* Stripe                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static enum store_result sqlite_put_subscription(struct store_conn *c, char *err, const char *user_id,
-                                                 const char *session_id, const char *customer_id,
-                                                 const char *subscription_id, const char *status,
-                                                 const char *raw, int64_t now)
-{
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st,
-                                  "INSERT OR REPLACE INTO subscriptions (user_id, session_id, customer_id, "
-                                  "subscription_id, status, session, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                  "ssnnsni", user_id, session_id, customer_id, subscription_id, status, raw, now);
-    return r == STORE_OK ? run(c, err, st, NULL) : r;
-}
-
 /* The single row st selects, as an object with `names`/`types` (see read_rows); NULL if none. */
 static enum store_result read_one(struct store_conn *c, char *err, sqlite3_stmt *st, const char *const *names,
                                   const char *types, json_object **out)
@@ -528,17 +561,100 @@ static enum store_result read_one(struct store_conn *c, char *err, sqlite3_stmt 
     return r;
 }
 
-static enum store_result sqlite_get_subscription(struct store_conn *c, char *err, const char *user_id,
+static enum store_result sqlite_update_subscription(struct store_conn *c, char *err,
+                                                    const struct store_subscription_update *u, int rank,
+                                                    int64_t now, bool *applied)
+{
+    sqlite3_stmt *st;
+    int64_t changed = 0, status_changed = 0;
+    enum store_result r = begin_write(c, err);
+    if (r != STORE_OK)
+        return r;
+    if ((r = prepare(c, err, &st,
+                     "INSERT OR IGNORE INTO stripe_subscriptions (subscription_id, updated_at) VALUES (?, ?)",
+                     "si", u->subscription_id, now)) == STORE_OK)
+        r = run(c, err, st, &changed);
+    if (r == STORE_OK &&
+        (r = prepare(c, err, &st,
+                     "UPDATE stripe_subscriptions SET customer_id = COALESCE(?2, customer_id) "
+                     "WHERE subscription_id = ?1 AND ?2 IS NOT NULL AND customer_id IS NOT ?2",
+                     "sn", u->subscription_id, u->customer_id)) == STORE_OK) {
+        int64_t n = 0;
+        r = run(c, err, st, &n);
+        changed += n;
+    }
+    if (r == STORE_OK &&
+        (r = prepare(c, err, &st,
+                     "UPDATE stripe_subscriptions SET user_id = COALESCE(?2, (SELECT k.user_id FROM "
+                     "stripe_customers k WHERE k.customer_id = stripe_subscriptions.customer_id)) "
+                     "WHERE subscription_id = ?1 AND (?2 IS NOT NULL AND user_id IS NOT ?2 OR "
+                     "?2 IS NULL AND user_id IS NULL AND customer_id IN (SELECT customer_id FROM stripe_customers))",
+                     "sn", u->subscription_id, u->user_id)) == STORE_OK) {
+        int64_t n = 0;
+        r = run(c, err, st, &n);
+        changed += n;
+    }
+    if (r == STORE_OK && u->status &&
+        (r = prepare(c, err, &st,
+                     "UPDATE stripe_subscriptions SET status = ?2, status_at = ?3, status_rank = ?4, "
+                     "event_id = ?5 WHERE subscription_id = ?1 AND (status IS NULL OR ?3 > status_at OR "
+                     "(?3 = status_at AND ?4 > status_rank)) AND NOT (?6 AND COALESCE(status, '') IN "
+                     "('canceled', 'incomplete_expired'))",
+                     "ssiini", u->subscription_id, u->status, u->at, (int64_t)rank, u->event_id,
+                     (int64_t)(u->derived ? 1 : 0))) == STORE_OK)
+        r = run(c, err, st, &status_changed);
+    if (r == STORE_OK && (changed || status_changed) &&
+        (r = prepare(c, err, &st, "UPDATE stripe_subscriptions SET updated_at = ? WHERE subscription_id = ?",
+                     "is", now, u->subscription_id)) == STORE_OK)
+        r = run(c, err, st, NULL);
+    *applied = r == STORE_OK && status_changed > 0;
+    return finish(c, err, r);
+}
+
+static enum store_result sqlite_link_customer(struct store_conn *c, char *err, const char *customer_id,
+                                              const char *user_id)
+{
+    sqlite3_stmt *st;
+    enum store_result r = begin_write(c, err);
+    if (r != STORE_OK)
+        return r;
+    if ((r = prepare(c, err, &st,
+                     "INSERT INTO stripe_customers (customer_id, user_id) VALUES (?1, ?2) "
+                     "ON CONFLICT (customer_id) DO UPDATE SET user_id = excluded.user_id",
+                     "ss", customer_id, user_id)) == STORE_OK)
+        r = run(c, err, st, NULL);
+    if (r == STORE_OK &&
+        (r = prepare(c, err, &st,
+                     "UPDATE stripe_subscriptions SET user_id = ?2 WHERE customer_id = ?1 AND user_id IS NULL",
+                     "ss", customer_id, user_id)) == STORE_OK)
+        r = run(c, err, st, NULL);
+    return finish(c, err, r);
+}
+
+static const char *const subscription_names[] = {"subscriptionId", "customerId", "userId", "status",
+                                                 "statusAt", "eventId", "updatedAt"};
+#define SUBSCRIPTION_COLUMNS "subscription_id, customer_id, user_id, status, status_at, event_id, updated_at"
+#define SUBSCRIPTION_TYPES "ssssisi"
+
+static enum store_result sqlite_get_subscription(struct store_conn *c, char *err, const char *subscription_id,
                                                  json_object **out)
 {
-    static const char *const names[] = {"userId", "sessionId", "customerId", "subscriptionId",
-                                        "status", "updatedAt", "session"};
     sqlite3_stmt *st;
     enum store_result r = prepare(c, err, &st,
-                                  "SELECT user_id, session_id, customer_id, subscription_id, status, updated_at, "
-                                  "session FROM subscriptions WHERE user_id = ?",
+                                  "SELECT " SUBSCRIPTION_COLUMNS " FROM stripe_subscriptions "
+                                  "WHERE subscription_id = ?",
+                                  "s", subscription_id);
+    return r == STORE_OK ? read_one(c, err, st, subscription_names, SUBSCRIPTION_TYPES, out) : r;
+}
+
+static enum store_result sqlite_list_subscriptions(struct store_conn *c, char *err, const char *user_id,
+                                                   json_object **out)
+{
+    sqlite3_stmt *st;
+    enum store_result r = prepare(c, err, &st,
+                                  "SELECT " SUBSCRIPTION_COLUMNS " FROM stripe_subscriptions WHERE user_id = ?",
                                   "s", user_id);
-    return r == STORE_OK ? read_one(c, err, st, names, "sssssis", out) : r;
+    return r == STORE_OK ? read_rows(c, err, st, subscription_names, SUBSCRIPTION_TYPES, out) : r;
 }
 
 static enum store_result sqlite_record_payment(struct store_conn *c, char *err, const char *id, int64_t amount,
@@ -566,29 +682,6 @@ static enum store_result sqlite_get_payment(struct store_conn *c, char *err, con
                                   "FROM payments WHERE payment_intent_id = ?",
                                   "s", id);
     return r == STORE_OK ? read_one(c, err, st, names, "sisssi", out) : r;
-}
-
-static enum store_result sqlite_mark_past_due(struct store_conn *c, char *err, const char *customer_id,
-                                              int64_t now, int64_t *updated)
-{
-    sqlite3_stmt *st;
-    bool row = false;
-    enum store_result r = begin_write(c, err);
-    if (r != STORE_OK)
-        return r;
-    if ((r = prepare(c, err, &st,
-                     "UPDATE subscriptions SET status = 'past_due', updated_at = ? "
-                     "WHERE customer_id = ? AND status <> 'past_due'",
-                     "is", now, customer_id)) == STORE_OK)
-        r = run(c, err, st, NULL);
-    if (r == STORE_OK &&
-        (r = prepare(c, err, &st, "SELECT count(*) FROM subscriptions WHERE customer_id = ?", "s",
-                     customer_id)) == STORE_OK &&
-        (r = first_row(c, err, st, &row)) == STORE_OK) {
-        *updated = row ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_finalize(st);
-    }
-    return finish(c, err, r);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -644,6 +737,13 @@ static enum store_result sqlite_delete_expired_sessions(struct store_conn *c, ch
 {
     sqlite3_stmt *st;
     enum store_result r = prepare(c, err, &st, "DELETE FROM sessions WHERE expires_at <= ?", "i", now);
+    return r == STORE_OK ? run(c, err, st, deleted) : r;
+}
+
+static enum store_result sqlite_delete_all_sessions(struct store_conn *c, char *err, int64_t *deleted)
+{
+    sqlite3_stmt *st;
+    enum store_result r = prepare(c, err, &st, "DELETE FROM sessions", "");
     return r == STORE_OK ? run(c, err, st, deleted) : r;
 }
 
@@ -770,14 +870,16 @@ const struct store_backend store_sqlite_backend = {
     .milestone_rows = sqlite_milestone_rows,
     .put_doc = sqlite_put_doc,
     .get_doc = sqlite_get_doc,
-    .put_subscription = sqlite_put_subscription,
+    .update_subscription = sqlite_update_subscription,
+    .link_customer = sqlite_link_customer,
     .get_subscription = sqlite_get_subscription,
+    .list_subscriptions = sqlite_list_subscriptions,
     .record_payment = sqlite_record_payment,
     .get_payment = sqlite_get_payment,
-    .mark_past_due = sqlite_mark_past_due,
     .put_session = sqlite_put_session,
     .get_session = sqlite_get_session,
     .delete_expired_sessions = sqlite_delete_expired_sessions,
+    .delete_all_sessions = sqlite_delete_all_sessions,
     .put_readwise_account = sqlite_put_readwise_account,
     .get_readwise_token = sqlite_get_readwise_token,
     .list_readwise_accounts = sqlite_list_readwise_accounts,

@@ -7,9 +7,10 @@
  * of starting a second run.  Any failure to queue is a 5xx, so Stripe tries
  * again; a bad signature or body is a 400 and nothing is queued.  Data per
  * type (functions/README.md §2.2):
- *   checkout.session.completed → {session: data.object, eventId}
- *   payment_intent.*           → {paymentIntent: data.object}
- *   anything else              → {object: data.object, eventId}
+ *   checkout.session.completed → {session: data.object, eventId, created}
+ *   payment_intent.*           → {paymentIntent: data.object, eventId, created}
+ *   anything else              → {object: data.object, eventId, created}
+ * (created: the Stripe event's time, when it has one).
  * The secret and the signature header are never logged or echoed.
  */
 #include <string.h>
@@ -69,15 +70,18 @@ static json_object *event_for(const struct ing_http_request *req, struct ing_htt
         return NULL;
     }
     json_object *data = ing_json_object(c);
-    if (strcmp(type, "checkout.session.completed") == 0) {
+    if (strcmp(type, "checkout.session.completed") == 0)
         ing_json_set(data, "session", object);
-        ing_json_set(data, "eventId", ing_json_string(c, id));
-    } else if (strncmp(type, "payment_intent.", 15) == 0) {
+    else if (strncmp(type, "payment_intent.", 15) == 0)
         ing_json_set(data, "paymentIntent", object);
-    } else {
+    else
         ing_json_set(data, "object", object);
-        ing_json_set(data, "eventId", ing_json_string(c, id));
-    }
+    ing_json_set(data, "eventId", ing_json_string(c, id));
+    /* Stripe's time of the event: Stripe does not deliver in order, and the
+     * functions order a subscription's statuses by it */
+    int64_t created = 0;
+    if (ing_json_get_int(stripe_event, "created", &created) && created > 0)
+        ing_json_set(data, "created", ing_json_int(c, created));
     json_object *event = ing_json_object(c);
     ing_json_set(event, "id", ing_json_string(c, id));
     ing_json_set(event, "name", ing_json_string(c, ing_sprintf(c, "stripe/%s", type)));

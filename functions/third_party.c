@@ -108,6 +108,17 @@ void tp_fail(struct ing_ctx *c, const char *service, long status, const char *re
     ing_fail(c, "%s: unexpected outcome", service);
 }
 
+/* Resend's 409 for a request whose Idempotency-Key is still being processed
+ * (its documentation on idempotency keys): the first request may well
+ * succeed, and a later retry with the same key answers its result.  Its
+ * other 409, invalid_idempotent_request (the key was used with a different
+ * payload), stays non-retriable. */
+static bool is_request_in_flight(json_object *answer)
+{
+    const char *name = ing_json_get_string(answer, "name");
+    return name && strcmp(name, "concurrent_idempotent_requests") == 0;
+}
+
 static void tp_answer_release(void *p)
 {
     struct tp_answer *a = p;
@@ -132,6 +143,10 @@ void tp_call(struct ing_ctx *c, const struct tp_request *rq, struct tp_response 
     out->body = a->body ? a->body : "";
     out->body_len = a->body_len;
     out->json = out->body_len ? ing_json_parse(c, out->body) : NULL;
+    if (out->status == 409 && is_request_in_flight(out->json))
+        ing_fail(c, "%s is still processing an earlier request with the same Idempotency-Key "
+                    "(409 concurrent_idempotent_requests); retrying",
+                 rq->service);
     if (tp_classify(out->status) != TP_OK)
         tp_fail(c, rq->service, out->status, a->retry_after, service_detail(c, out->json));
 }

@@ -7,6 +7,8 @@
  *   429                      → retry after the service's Retry-After
  *                              (seconds or an HTTP date; 60 s when absent)
  *   408, 5xx, network errors → retriable
+ *   409 named concurrent_idempotent_requests (Resend: the first request with
+ *   the same Idempotency-Key is still in flight) → retriable
  * Every call runs inside a step body: a classified failure ends the step, and
  * the executor retries it or records the failure.  The handle, header list
  * and response buffer are registered on the request with ing_defer, so a

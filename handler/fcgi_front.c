@@ -95,11 +95,7 @@ static void write_response(FCGX_Stream *out, const struct ing_request *req,
 
 static bool is_app_route(const struct ing_server *srv, const char *path)
 {
-    const struct ing_app *app = srv->app;
-    for (size_t i = 0; app->routes && (app->route_count ? i < app->route_count : app->routes[i].path != NULL); i++)
-        if (strcmp(app->routes[i].path, path) == 0)
-            return true;
-    return false;
+    return router_find_route(srv, path) != NULL;
 }
 
 /* Only call requests are streamed (PROTOCOL.md §13): a POST to the Inngest

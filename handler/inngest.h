@@ -137,17 +137,27 @@ struct ing_http_request {
 const char *ing_http_header(const struct ing_http_request *req, const char *name);
 /* The client's address as nginx reports it (REMOTE_ADDR). */
 const char *ing_http_remote_addr(const struct ing_http_request *req);
+#define ING_HTTP_MAX_HEADERS 8
 struct ing_http_response {
     int status;
     json_object *body;         /* borrowed; NULL → no body */
     const char *content_type;  /* NULL → application/json */
     const char *extra_header;  /* one "Name: value" line, or NULL */
+    /* more "Name: value" lines (unused slots NULL); a line with a CR or LF
+     * is dropped */
+    const char *headers[ING_HTTP_MAX_HEADERS];
 };
+/* Adds a "Name: value" line to res->headers; false when they are full. */
+bool ing_http_add_header(struct ing_http_response *res, const char *line);
 typedef void (*ing_route_fn)(const struct ing_http_request *req, struct ing_http_response *res);
 struct ing_route {
     const char *path;
     ing_route_fn handler;
     size_t max_body;           /* 0 → ING_ROUTE_DEFAULT_MAX_BODY */
+    /* path ends with '/' and matches every longer path below it
+     * ("/api/views/" → "/api/views/hello"), which the handler reads from
+     * req->path; exact routes of the table are tried first */
+    bool prefix;
 };
 
 /* One app: its default id and its tables.  Each program defines exactly one. */

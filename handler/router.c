@@ -20,13 +20,47 @@
 
 #define SDK_VALUE ING_SDK_NAME ":v" ING_SDK_VERSION
 
-static const struct ing_route *find_route(const struct ing_server *srv, const char *path)
+const struct ing_route *router_find_route(const struct ing_server *srv, const char *path)
 {
     const struct ing_app *app = srv->app;
-    for (size_t i = 0; app->routes && (app->route_count ? i < app->route_count : app->routes[i].path != NULL); i++)
-        if (strcmp(app->routes[i].path, path) == 0)
-            return &app->routes[i];
-    return NULL;
+    const struct ing_route *below = NULL;
+    for (size_t i = 0; app->routes && (app->route_count ? i < app->route_count : app->routes[i].path != NULL); i++) {
+        const struct ing_route *r = &app->routes[i];
+        if (strcmp(r->path, path) == 0 && !r->prefix)
+            return r;
+        size_t n = strlen(r->path);
+        if (r->prefix && !below && n > 0 && r->path[n - 1] == '/' && strncmp(r->path, path, n) == 0 &&
+            path[n] != '\0')
+            below = r;
+    }
+    return below;
+}
+
+#define find_route router_find_route
+
+bool ing_http_add_header(struct ing_http_response *res, const char *line)
+{
+    for (size_t i = 0; i < ING_HTTP_MAX_HEADERS; i++) {
+        if (!res->headers[i]) {
+            res->headers[i] = line;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* One "Name: value" line of a route's answer; lines that could split the
+ * header block are dropped. */
+static void route_header(struct ing_ctx *c, struct ing_response *res, const char *line)
+{
+    const char *colon = line ? strchr(line, ':') : NULL;
+    if (!colon || colon == line || strpbrk(line, "\r\n"))
+        return;
+    const char *name = arena_strndup(c->arena, line, (size_t)(colon - line));
+    const char *value = colon + 1;
+    while (*value == ' ')
+        value++;
+    response_header(res, name, value);
 }
 
 size_t router_max_body(const struct ing_server *srv, const struct ing_request *req)
@@ -100,17 +134,9 @@ static void serve_route(struct ing_ctx *c, const struct ing_route *route, struct
         res->body = "";
         res->body_len = 0;
     }
-    if (hres.extra_header) {
-        const char *colon = strchr(hres.extra_header, ':');
-        if (colon) {
-            const char *name = arena_strndup(c->arena, hres.extra_header,
-                                             (size_t)(colon - hres.extra_header));
-            const char *value = colon + 1;
-            while (*value == ' ')
-                value++;
-            response_header(res, name, value);
-        }
-    }
+    route_header(c, res, hres.extra_header);
+    for (size_t i = 0; i < ING_HTTP_MAX_HEADERS; i++)
+        route_header(c, res, hres.headers[i]);
 }
 
 static void serve_inngest(struct ing_ctx *c, struct ing_request *req, struct ing_response *res)

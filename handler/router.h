@@ -1,7 +1,7 @@
 /*
  * router.h — which handler answers a request, and how large its body may be.
  *
- * The app's own routes (exact paths) go to their handlers; every other path
+ * The app's own routes (exact paths, or prefixes) go to their handlers; every other path
  * is the Inngest endpoint (nginx decides which paths reach us), where the
  * method selects introspection, sync or a call.  The router verifies
  * signatures, adds the SDK headers to every Inngest answer and signs it.
@@ -15,6 +15,11 @@ struct ing_ctx;
 struct ing_request;
 struct ing_response;
 struct ing_server;
+
+struct ing_route;
+/* The app route that answers path (an exact one first, then a prefix one),
+ * or NULL for the Inngest endpoint. */
+const struct ing_route *router_find_route(const struct ing_server *srv, const char *path);
 
 /* The body bound for this request, decided before the body is read. */
 size_t router_max_body(const struct ing_server *srv, const struct ing_request *req);

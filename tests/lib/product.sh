@@ -288,16 +288,32 @@ store_doc() {
 	esac
 }
 
-# "<status> <session id> <customer id> <subscription id>" of a user's subscription.
+# "<status> <customer id> <user id>" of a Stripe subscription ('-' for none).
 store_subscription() {
 	case $STORE_KIND in
-	sqlite) store_sql "SELECT status || ' ' || session_id || ' ' || COALESCE(customer_id, '-') || ' ' ||
-		COALESCE(subscription_id, '-') FROM subscriptions WHERE user_id = '$1';" ;;
+	sqlite) store_sql "SELECT COALESCE(status, '-') || ' ' || COALESCE(customer_id, '-') || ' ' ||
+		COALESCE(user_id, '-') FROM stripe_subscriptions WHERE subscription_id = '$1';" ;;
 	redis)
-		local k; k=$(store_key "subscription:$1")
+		local k; k=$(store_key "stripe-subscription:$1")
 		[[ $(store_redis_raw EXISTS "$k") == 1 ]] || return 0
-		echo "$(store_redis_raw HGET "$k" status) $(store_redis_raw HGET "$k" session_id)" \
-			"$(store_redis_raw HGET "$k" customer_id | sed 's/^$/-/')" "$(store_redis_raw HGET "$k" subscription_id | sed 's/^$/-/')"
+		echo "$(store_redis_raw HGET "$k" status | sed 's/^$/-/') $(store_redis_raw HGET "$k" customer_id | sed 's/^$/-/')" \
+			"$(store_redis_raw HGET "$k" user_id | sed 's/^$/-/')"
+		;;
+	esac
+}
+
+# store_seed_views SLUG N DAY: N views of SLUG counted on DAY (as if
+# track-post-view had run N times; no event ids remembered).
+store_seed_views() {
+	local slug=$1 n=$2 day=$3
+	case $STORE_KIND in
+	sqlite) store_sql "INSERT INTO posts (slug, title, total_views) VALUES ('$slug', '$slug', $n);
+		INSERT INTO daily_views (slug, day, views) VALUES ('$slug', '$day', $n);" ;;
+	redis)
+		store_redis_raw HSET "$(store_key views:total)" "$slug" "$n" >/dev/null &&
+			store_redis_raw HSET "$(store_key posts:title)" "$slug" "$slug" >/dev/null &&
+			store_redis_raw HSET "$(store_key "views:day:$day")" "$slug" "$n" >/dev/null &&
+			store_redis_raw ZADD "$(store_key views:days)" "${day//-/}" "$day" >/dev/null
 		;;
 	esac
 }

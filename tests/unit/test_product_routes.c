@@ -64,6 +64,7 @@ struct answer {
     json_object *json;       /* parsed body, NULL when empty or not JSON */
     char allow[64];
     char www_auth[64];
+    char headers[2048];      /* every response header, "Name: value\n" each */
     char retry_after[32];
     char log[8192];          /* what the request wrote to stderr */
 };
@@ -148,6 +149,8 @@ static void clear_route_env(void)
     unsetenv("INNGEST_TRUST_FORWARDED");
     unsetenv("INNGEST_SIGNING_KEY");
     unsetenv("EVENTS_RELAY_ALLOW");
+    unsetenv("CORS_ALLOWED_ORIGINS");
+    unsetenv("GITHUB_USERNAME");
     unsetenv("CONTACT_RATE_LIMIT_CLIENT");
     unsetenv("CONTACT_RATE_LIMIT_RECIPIENT");
     unsetenv("VIEWS_RATE_LIMIT");
@@ -188,11 +191,13 @@ static void serve_raw(struct harness *h, const char *method, const char *path, c
                       size_t len, const char *const *headers, struct answer *out)
 {
     memset(out, 0, sizeof(*out));
-    char m[32], uri[256], cl[64];
+    char m[32], uri[256], cl[64], qs[256];
+    const char *q = strchr(path, '?');
     snprintf(m, sizeof(m), "REQUEST_METHOD=%s", method);
-    snprintf(uri, sizeof(uri), "DOCUMENT_URI=%s", path);
+    snprintf(uri, sizeof(uri), "DOCUMENT_URI=%.*s", q ? (int)(q - path) : (int)strlen(path), path);
+    snprintf(qs, sizeof(qs), "QUERY_STRING=%s", q ? q + 1 : "");
     snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu", len);
-    char *params[16] = {m, uri, cl, "QUERY_STRING=", "REMOTE_ADDR=192.0.2.7", "HTTP_HOST=localhost:1"};
+    char *params[16] = {m, uri, cl, qs, "REMOTE_ADDR=192.0.2.7", "HTTP_HOST=localhost:1"};
     int n = 6;
     for (int i = 0; headers && headers[i] && n < 15; i++)
         params[n++] = (char *)headers[i];
@@ -234,6 +239,13 @@ static void serve_raw(struct harness *h, const char *method, const char *path, c
     snprintf(out->allow, sizeof(out->allow), "%s", allow ? allow : "");
     const char *auth = response_get_header(&res, "WWW-Authenticate");
     snprintf(out->www_auth, sizeof(out->www_auth), "%s", auth ? auth : "");
+    size_t used = 0;
+    for (int i = 0; i < res.header_count && used < sizeof(out->headers); i++) {
+        int w = snprintf(out->headers + used, sizeof(out->headers) - used, "%s: %s\n", res.headers[i].name,
+                         res.headers[i].value);
+        if (w > 0)
+            used += (size_t)w;
+    }
     const char *retry = response_get_header(&res, "Retry-After");
     snprintf(out->retry_after, sizeof(out->retry_after), "%s", retry ? retry : "");
     ctx_release(c);
@@ -299,6 +311,10 @@ static void test_wrong_method_is_405_with_allow(void **s)
     const char *methods[] = {"GET", "PUT", "DELETE", "HEAD", "OPTIONS"};
     for (size_t r = 0; r < sizeof(all_routes) / sizeof(all_routes[0]); r++) {
         for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++) {
+            /* the public routes answer CORS preflights (test_cors) */
+            bool is_public = strcmp(all_routes[r], "/api/contact") == 0 || strcmp(all_routes[r], "/api/views") == 0;
+            if (is_public && strcmp(methods[m], "OPTIONS") == 0)
+                continue;
             struct answer a;
             serve_raw(&h, methods[m], all_routes[r], "{}", 2, NULL, &a);
             if (a.status != 405)
@@ -834,12 +850,13 @@ static void test_stripe_type_mapping(void **s)
     struct {
         const char *type;
         const char *key;      /* where data.object goes */
-        bool event_id;        /* data.eventId present */
+        bool created;         /* the Stripe event has a created time */
     } cases[] = {
-        {"payment_intent.succeeded", "paymentIntent", false},
+        {"payment_intent.succeeded", "paymentIntent", true},
         {"payment_intent.payment_failed", "paymentIntent", false},
         {"customer.subscription.updated", "object", true},
-        {"invoice.paid", "object", true},
+        {"invoice.paid", "object", false},
+        {"checkout.session.async_payment_failed", "object", true},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct harness h;
@@ -847,9 +864,9 @@ static void test_stripe_type_mapping(void **s)
         setenv("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET, 1);
         char body[512], sig[256];
         snprintf(body, sizeof(body),
-                 "{\"id\":\"evt_%zu\",\"type\":\"%s\","
+                 "{\"id\":\"evt_%zu\",\"type\":\"%s\",%s"
                  "\"data\":{\"object\":{\"id\":\"obj_%zu\",\"amount\":1200}}}",
-                 i, cases[i].type, i);
+                 i, cases[i].type, cases[i].created ? "\"created\":1717000000," : "", i);
         stripe_header(sig, sizeof(sig), STRIPE_SECRET, (long long)time(NULL), body, NULL);
         const char *const headers[] = {sig, NULL};
         struct answer a;
@@ -867,7 +884,13 @@ static void test_stripe_type_mapping(void **s)
         snprintf(path, sizeof(path), "data.%s.id", cases[i].key);
         snprintf(id, sizeof(id), "obj_%zu", i);
         assert_string_equal(str_at(ev, path), id);
-        assert_int_equal(json_object_object_length(ing_json_get(ev, "data")), cases[i].event_id ? 2 : 1);
+        /* every type carries Stripe's event id, and its time when it has one */
+        assert_string_equal(str_at(ev, "data.eventId"), ing_json_get_string(ev, "id"));
+        int64_t created = 0;
+        assert_int_equal(ing_json_get_int(ing_json_get(ev, "data"), "created", &created), cases[i].created);
+        if (cases[i].created)
+            assert_int_equal(created, 1717000000);
+        assert_int_equal(json_object_object_length(ing_json_get(ev, "data")), cases[i].created ? 3 : 2);
         json_object_put(events);
         harness_stop(&h);
     }
@@ -1750,6 +1773,307 @@ static void test_start_report_names_rate_limits(void **s)
     unsetenv("EVENTS_RELAY_ALLOW");
 }
 
+/* ------------------------------------------------------------------------ */
+/* CORS, the relay's alias, the read routes                                   */
+/* ------------------------------------------------------------------------ */
+
+static bool has_header(const struct answer *a, const char *line)
+{
+    char want[512];
+    snprintf(want, sizeof want, "%s\n", line);
+    return strstr(a->headers, want) != NULL;
+}
+
+static void test_cors(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("CORS_ALLOWED_ORIGINS", "https://blog.example, https://www.example/", 1);
+    setenv("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET, 1);
+    const char *const blog[] = {"HTTP_ORIGIN=https://blog.example", NULL};
+    const char *const www[] = {"HTTP_ORIGIN=https://WWW.example", NULL};
+    const char *const evil[] = {"HTTP_ORIGIN=https://evil.example", NULL};
+    const char *const sneaky[] = {"HTTP_ORIGIN=https://blog.example.evil.example", NULL};
+    struct answer a;
+
+    /* the preflight of every public route */
+    const char *public_paths[] = {"/api/contact", "/api/views", "/api/views/hello", "/api/trending",
+                                  "/api/analytics/summary", "/api/github"};
+    for (size_t i = 0; i < sizeof public_paths / sizeof public_paths[0]; i++) {
+        serve_raw(&h, "OPTIONS", public_paths[i], "", 0, blog, &a);
+        if (a.status != 204 || !has_header(&a, "Access-Control-Allow-Origin: https://blog.example"))
+            fail_msg("OPTIONS %s: %d %s", public_paths[i], a.status, a.headers);
+        assert_true(has_header(&a, "Access-Control-Allow-Methods: GET, HEAD, POST, OPTIONS"));
+        assert_true(has_header(&a, "Access-Control-Allow-Headers: Content-Type"));
+        assert_true(has_header(&a, "Vary: Origin"));
+        answer_free(&a);
+    }
+    /* the setting's spelling is answered, never the request's */
+    serve_raw(&h, "OPTIONS", "/api/contact", "", 0, www, &a);
+    assert_true(has_header(&a, "Access-Control-Allow-Origin: https://www.example"));
+    answer_free(&a);
+    /* another origin: no permission (a prefix of it neither) */
+    serve_raw(&h, "OPTIONS", "/api/contact", "", 0, evil, &a);
+    assert_int_equal(a.status, 204);
+    assert_null(strstr(a.headers, "Access-Control-Allow-Origin"));
+    answer_free(&a);
+    serve_raw(&h, "OPTIONS", "/api/contact", "", 0, sneaky, &a);
+    assert_null(strstr(a.headers, "Access-Control-Allow-Origin"));
+    answer_free(&a);
+
+    /* the real request: its answer carries the permission, errors too */
+    serve(&h, "/api/contact", "{\"name\":\"A\",\"email\":\"a@b.co\",\"message\":\"m\"}", blog, &a);
+    assert_int_equal(a.status, 202);
+    assert_true(has_header(&a, "Access-Control-Allow-Origin: https://blog.example"));
+    answer_free(&a);
+    serve(&h, "/api/contact", "{}", blog, &a);
+    assert_int_equal(a.status, 400);
+    assert_true(has_header(&a, "Access-Control-Allow-Origin: https://blog.example"));
+    answer_free(&a);
+    /* not a public route: no CORS at all */
+    serve_raw(&h, "OPTIONS", "/api/stripe/webhook", "", 0, blog, &a);
+    assert_int_equal(a.status, 405);
+    assert_null(strstr(a.headers, "Access-Control"));
+    answer_free(&a);
+    serve_raw(&h, "OPTIONS", "/api/subscription", "", 0, blog, &a);
+    assert_int_equal(a.status, 405);
+    assert_null(strstr(a.headers, "Access-Control"));
+    answer_free(&a);
+
+    /* "*" allows any origin; unset allows none */
+    setenv("CORS_ALLOWED_ORIGINS", "*", 1);
+    serve_raw(&h, "OPTIONS", "/api/views", "", 0, evil, &a);
+    assert_true(has_header(&a, "Access-Control-Allow-Origin: *"));
+    answer_free(&a);
+    unsetenv("CORS_ALLOWED_ORIGINS");
+    serve_raw(&h, "OPTIONS", "/api/views", "", 0, blog, &a);
+    assert_int_equal(a.status, 204);
+    assert_null(strstr(a.headers, "Access-Control"));
+    assert_null(strstr(a.headers, "Vary"));
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1); /* the one valid contact form */
+    harness_stop(&h);
+}
+
+static void test_relay_alias(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    const char *const auth[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    struct answer a;
+    serve(&h, "/api/inngest/send", "{\"name\":\"app/thing.happened\",\"data\":{\"n\":1}}", NULL, &a);
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+    serve(&h, "/api/inngest/send", "{\"name\":\"app/thing.happened\",\"data\":{\"n\":1}}", auth, &a);
+    assert_int_equal(a.status, 202);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(ing_json_get(a.json, "ids"), 0)), ID_1);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    json_object *events = sent_events(&h, 0);
+    assert_string_equal(str_at(json_object_array_get_idx(events, 0), "name"), "app/thing.happened");
+    json_object_put(events);
+    harness_stop(&h);
+}
+
+static void get(struct harness *h, const char *path, const char *const *headers, struct answer *a)
+{
+    serve_raw(h, "GET", path, "", 0, headers, a);
+}
+
+static void test_read_routes(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    setenv("ADMIN_TOKEN", ADMIN_TOKEN, 1);
+    setenv("GITHUB_USERNAME", "octo", 1);
+    struct answer a;
+
+    /* before the workflows ran: 404 everywhere */
+    const char *const relay[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    const char *const admin[] = {"HTTP_AUTHORIZATION=Bearer " ADMIN_TOKEN, NULL};
+    struct {
+        const char *path;
+        const char *const *headers;
+    } empty[] = {{"/api/views/hello", NULL}, {"/api/trending", NULL},
+                 {"/api/analytics/summary?date=2024-05-01", NULL}, {"/api/github", NULL},
+                 {"/api/subscription?userId=u1", relay}, {"/api/readwise/u1", admin}};
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        get(&h, empty[i].path, empty[i].headers, &a);
+        if (a.status != 404)
+            fail_msg("GET %s before anything was stored: %d %s", empty[i].path, a.status, a.body);
+        expect_failure_shape(&a, 404);
+        answer_free(&a);
+    }
+
+    /* what the workflows store */
+    setenv("DATABASE_PATH", h.db, 1);
+    char err[256];
+    struct store *st = store_open(err, sizeof err);
+    assert_non_null(st);
+    int64_t total;
+    bool counted;
+    for (int i = 0; i < 3; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "evt-%d", i);
+        assert_int_equal(store_record_view(st, "hello world", "Hello", id, "2024-05-01", &total, &counted), STORE_OK);
+    }
+    json_object *posts = json_tokener_parse("[{\"slug\":\"hello world\",\"title\":\"Hello\",\"views\":3}]");
+    assert_int_equal(store_put_trending(st, posts, 1714564800), STORE_OK);
+    json_object *summary = NULL;
+    assert_int_equal(store_compute_summary(st, "daily", "2024-05-01", "2024-05-01", &summary), STORE_OK);
+    assert_int_equal(store_put_summary(st, "daily", "2024-05-01", summary), STORE_OK);
+    json_object *gh = json_tokener_parse("{\"totalContributions\":8}");
+    assert_int_equal(store_put_github_cache(st, "octo", gh, 1714564800), STORE_OK);
+    struct store_subscription_update u = {.subscription_id = "sub_1", .customer_id = "cus_1", .user_id = "u1",
+                                          .status = "active", .at = 1714564800};
+    bool applied;
+    assert_int_equal(store_update_subscription(st, &u, &applied), STORE_OK);
+    assert_int_equal(store_put_book_count(st, "u1", 42, 1714564800), STORE_OK);
+    store_close(st);
+
+    get(&h, "/api/views/hello world", NULL, &a); /* as nginx passes it: decoded */
+    assert_int_equal(a.status, 200);
+    assert_string_equal(str_at(a.json, "slug"), "hello world");
+    assert_int_equal(json_object_get_int(ing_json_get(a.json, "totalViews")), 3);
+    assert_true(has_header(&a, "Cache-Control: public, max-age=60"));
+    answer_free(&a);
+    get(&h, "/api/trending", NULL, &a);
+    assert_int_equal(a.status, 200);
+    assert_true(json_object_equal(ing_json_get(a.json, "posts"), posts));
+    assert_string_equal(str_at(a.json, "computedAt"), "2024-05-01T12:00:00Z");
+    assert_true(has_header(&a, "Cache-Control: public, max-age=300"));
+    answer_free(&a);
+    get(&h, "/api/analytics/summary?date=2024-05-01&period=daily", NULL, &a);
+    assert_int_equal(a.status, 200);
+    assert_true(json_object_equal(a.json, summary));
+    answer_free(&a);
+    get(&h, "/api/analytics/summary?date=2024-05-01", NULL, &a); /* daily by default */
+    assert_int_equal(a.status, 200);
+    answer_free(&a);
+    get(&h, "/api/github", NULL, &a);
+    assert_int_equal(a.status, 200);
+    assert_string_equal(str_at(a.json, "username"), "octo");
+    assert_int_equal(json_object_get_int(ing_json_get(ing_json_get(a.json, "data"), "totalContributions")), 8);
+    answer_free(&a);
+    get(&h, "/api/subscription?userId=u1", relay, &a);
+    assert_int_equal(a.status, 200);
+    assert_true(json_object_get_boolean(ing_json_get(a.json, "active")));
+    assert_string_equal(str_at(json_object_array_get_idx(ing_json_get(a.json, "subscriptions"), 0), "status"),
+                        "active");
+    assert_true(has_header(&a, "Cache-Control: no-store"));
+    answer_free(&a);
+    get(&h, "/api/readwise/u1", admin, &a);
+    assert_int_equal(a.status, 200);
+    assert_int_equal(json_object_get_int(ing_json_get(a.json, "count")), 42);
+    assert_true(has_header(&a, "Cache-Control: no-store"));
+    answer_free(&a);
+
+    /* refusals */
+    get(&h, "/api/subscription?userId=u1", NULL, &a);
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+    get(&h, "/api/subscription?userId=u1", admin, &a);
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+    get(&h, "/api/readwise/u1", relay, &a);
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+    get(&h, "/api/subscription", relay, &a);
+    expect_failure_shape(&a, 400);
+    answer_free(&a);
+    const char *bad[] = {"/api/analytics/summary", "/api/analytics/summary?date=yesterday",
+                         "/api/analytics/summary?date=2024-05-01&period=yearly",
+                         "/api/analytics/summary?date=2024-05-01%0a"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        get(&h, bad[i], NULL, &a);
+        if (a.status != 400)
+            fail_msg("GET %s: %d", bad[i], a.status);
+        answer_free(&a);
+    }
+    const char *missing[] = {"/api/views/a\x01b", "/api/views/nobody", "/api/views/a/b", "/api/views/hello%20world"};
+    for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
+        get(&h, missing[i], NULL, &a);
+        if (a.status != 404)
+            fail_msg("GET %s: %d", missing[i], a.status);
+        answer_free(&a);
+    }
+    serve(&h, "/api/trending", "{}", NULL, &a);
+    expect_failure_shape(&a, 405);
+    assert_string_equal(a.allow, "GET");
+    answer_free(&a);
+    json_object_put(posts);
+    json_object_put(summary);
+    json_object_put(gh);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+}
+
+static void test_sessions_route(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    setenv("EVENTS_RELAY_TOKEN", RELAY_TOKEN, 1);
+    setenv("ADMIN_TOKEN", ADMIN_TOKEN, 1);
+    const char *const relay[] = {"HTTP_AUTHORIZATION=Bearer " RELAY_TOKEN, NULL};
+    const char *const admin[] = {"HTTP_AUTHORIZATION=Bearer " ADMIN_TOKEN, NULL};
+    struct answer a;
+    serve(&h, "/api/sessions", "{\"sessionId\":\"s1\",\"userId\":\"u1\",\"expiresAt\":\"2099-01-01T00:00:00Z\"}",
+          NULL, &a);
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+    serve(&h, "/api/sessions", "{\"sessionId\":\"s1\",\"userId\":\"u1\",\"expiresAt\":\"2099-01-01T00:00:00Z\"}",
+          admin, &a); /* the admin token is not the backend's */
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+    serve(&h, "/api/sessions", "{\"sessionId\":\"s1\",\"userId\":\"u1\",\"expiresAt\":\"2099-01-01T00:00:00Z\"}",
+          relay, &a);
+    assert_int_equal(a.status, 204);
+    answer_free(&a);
+    serve(&h, "/api/sessions", "{\"sessionId\":\"s2\",\"userId\":\"u2\",\"expiresAt\":1000}", relay, &a);
+    assert_int_equal(a.status, 204);
+    answer_free(&a);
+    serve(&h, "/api/sessions", "{\"sessionId\":\"s 3\",\"userId\":\"\",\"expiresAt\":\"soon\"}", relay, &a);
+    expect_failure_shape(&a, 400);
+    assert_non_null(ing_json_get(ing_json_get(a.json, "errors"), "sessionId"));
+    assert_non_null(ing_json_get(ing_json_get(a.json, "errors"), "userId"));
+    assert_non_null(ing_json_get(ing_json_get(a.json, "errors"), "expiresAt"));
+    answer_free(&a);
+
+    setenv("DATABASE_PATH", h.db, 1);
+    char err[256];
+    struct store *st = store_open(err, sizeof err);
+    assert_non_null(st);
+    char user[64];
+    int64_t expires = 0;
+    bool found = false;
+    assert_int_equal(store_get_session(st, "s1", user, sizeof user, &expires, &found), STORE_OK);
+    assert_true(found);
+    assert_string_equal(user, "u1");
+    assert_int_equal(expires, 4070908800);
+    store_close(st);
+
+    serve_raw(&h, "DELETE", "/api/sessions", "", 0, relay, &a);
+    expect_failure_shape(&a, 401);
+    answer_free(&a);
+    serve_raw(&h, "DELETE", "/api/sessions", "", 0, admin, &a);
+    assert_int_equal(a.status, 200);
+    assert_int_equal(json_object_get_int(ing_json_get(a.json, "deleted")), 2);
+    assert_true(has_header(&a, "Cache-Control: no-store"));
+    answer_free(&a);
+    serve_raw(&h, "GET", "/api/sessions", "", 0, admin, &a);
+    expect_failure_shape(&a, 405);
+    assert_string_equal(a.allow, "POST, DELETE");
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1778,6 +2102,10 @@ int main(void)
         cmocka_unit_test_teardown(test_readwise_refusals_never_echo_the_token, teardown),
         cmocka_unit_test_teardown(test_readwise_store_unavailable_is_503, teardown),
         cmocka_unit_test_teardown(test_hello_route, teardown),
+        cmocka_unit_test_teardown(test_cors, teardown),
+        cmocka_unit_test_teardown(test_relay_alias, teardown),
+        cmocka_unit_test_teardown(test_read_routes, teardown),
+        cmocka_unit_test_teardown(test_sessions_route, teardown),
         cmocka_unit_test_teardown(test_start_report_names_what_is_missing, teardown),
         cmocka_unit_test_teardown(test_route_bodies_are_parsed_strictly, teardown),
         cmocka_unit_test_teardown(test_relay_ts_is_range_checked, teardown),

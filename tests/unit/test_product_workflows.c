@@ -80,10 +80,16 @@ static void call(struct drive *d, const char *fn, const char *event, const char 
     transcribe(d, out->body);
 }
 
+/* step.sendEvent, or a step of the app's own that sends events (contact.c's
+ * email-delivered): in this process no Event API is named, so sending fails
+ * with the SDK's "no Event API in this process" error, and the driver plays
+ * the Event API accepting them. */
 static bool is_send_event(json_object *op)
 {
     const char *type = ing_json_get_string(ing_json_get(op, "opts"), "type");
-    return type && strcmp(type, "step.sendEvent") == 0;
+    const char *message = ing_json_get_string(ing_json_get(op, "error"), "message");
+    return (type && strcmp(type, "step.sendEvent") == 0) ||
+           (message && strstr(message, "no Event API in this process"));
 }
 
 /* Plays the executor until the run ends (200, or an error answer the
@@ -389,11 +395,60 @@ static void test_contact_422_is_final(void **s)
     assert_non_null(failed);
     json_object *err = ing_json_get(failed, "error");
     assert_string_equal(ing_json_get_string(err, "name"), "NonRetriableError");
-    assert_non_null(strstr(ing_json_get_string(err, "message"), "Resend answered 422"));
+    assert_non_null(strstr(ing_json_get_string(err, "message"), "Resend (send-notification-email) answered 422"));
     assert_non_null(strstr(ing_json_get_string(err, "message"), "Invalid `to` field"));
     assert_int_equal(d.status, 400);
     assert_true(d.no_retry);
     assert_int_equal(json_object_array_length(d.sent), 0);
+    fake_http_free(f);
+    drive_free(&d);
+}
+
+/* Resend's two 409s (its documentation on idempotency keys): a request
+ * with the same key still in flight is retried, and the email is reported
+ * sent once the key's first request answers; a key reused with another
+ * payload is final. */
+static void test_contact_409_in_flight_is_retried(void **s)
+{
+    (void)s;
+    static const struct fake_reply replies[] = {
+        {.status = 409, .body = "{\"statusCode\":409,\"name\":\"concurrent_idempotent_requests\","
+                                "\"message\":\"Same idempotency key used while original request is still in progress\"}"},
+        {.status = 200, .body = "{\"id\":\"email-notify\"}"},
+        {.status = 200, .body = "{\"id\":\"email-confirm\"}"},
+    };
+    struct fake_http *f = fake_http_start(replies, 3);
+    contact_env(f);
+    struct drive d;
+    drive(&d, "contact-form-submitted", contact_event);
+    fake_http_stop(f);
+    expect_ok(&d, "contact-form-submitted");
+    json_object *retried = find_op(&d, "send-notification-email", "StepError", 0);
+    assert_non_null(retried);
+    assert_non_null(strstr(ing_json_get_string(ing_json_get(retried, "error"), "message"),
+                           "concurrent_idempotent_requests"));
+    assert_null(find_op(&d, "send-notification-email", "StepFailed", 0));
+    assert_string_equal(ing_json_get_string(d.result, "notificationId"), "email-notify");
+    assert_int_equal(fake_http_count(f), 3);
+    char k0[256], k1[256];
+    assert_non_null(header(f, 0, "Idempotency-Key", k0, sizeof(k0)));
+    assert_non_null(header(f, 1, "Idempotency-Key", k1, sizeof(k1)));
+    assert_string_equal(k0, k1);
+    fake_http_free(f);
+    drive_free(&d);
+
+    static const struct fake_reply reused[] = {
+        {.status = 409, .body = "{\"statusCode\":409,\"name\":\"invalid_idempotent_request\","
+                                "\"message\":\"Same idempotency key used with a different request payload\"}"},
+    };
+    f = fake_http_start(reused, 1);
+    contact_env(f);
+    drive(&d, "contact-form-submitted", contact_event);
+    fake_http_stop(f);
+    assert_int_equal(fake_http_count(f), 1);
+    assert_non_null(find_op(&d, "send-notification-email", "StepFailed", 0));
+    assert_int_equal(d.status, 400);
+    assert_true(d.no_retry);
     fake_http_free(f);
     drive_free(&d);
 }
@@ -446,7 +501,7 @@ static void test_contact_network_error_and_missing_settings(void **s)
     json_object *op = json_object_array_get_idx(r.json, 0);
     assert_string_equal(ing_json_get_string(op, "op"), "StepError");
     assert_non_null(strstr(ing_json_get_string(ing_json_get(op, "error"), "message"),
-                           "Resend could not be reached"));
+                           "Resend (send-notification-email) could not be reached"));
     ing_test_result_free(&r);
 
     unsetenv("RESEND_API_KEY");
@@ -481,6 +536,60 @@ static void test_contact_failure_handler(void **s)
     assert_true(json_object_get_boolean(ing_json_get(d.result, "notified")));
     assert_string_equal(ing_json_get_string(d.result, "runId"), "01RUN");
     drive_free(&d);
+}
+
+/* ---- alert-function-failed ----------------------------------------------- */
+
+static void test_failure_alert(void **s)
+{
+    (void)s;
+    static const struct fake_reply replies[] = {
+        {.status = 500, .body = "{\"message\":\"internal\"}"},
+        {.status = 200, .body = "{\"id\":\"em_alert\"}"},
+    };
+    struct fake_http *f = fake_http_start(replies, 2);
+    contact_env(f);
+    struct drive d;
+    drive(&d, "alert-function-failed",
+          "{\"name\":\"inngest/function.failed\",\"data\":{\"function_id\":\"inngest-fcgi-contact-form-submitted\","
+          "\"run_id\":\"01RUNX\",\"error\":{\"name\":\"NonRetriableError\",\"message\":\"Resend "
+          "(send-notification-email) answered 422: Invalid\"},\"event\":{\"name\":\"contact/form.submitted\","
+          "\"data\":{\"message\":\"a private message\"}}}}");
+    fake_http_stop(f);
+    expect_ok(&d, "alert-function-failed");
+    assert_true(json_object_get_boolean(ing_json_get(d.result, "alerted")));
+    assert_string_equal(ing_json_get_string(d.result, "messageId"), "em_alert");
+    assert_int_equal(fake_http_count(f), 2); /* the 500 retried with the same key */
+    char k0[128], k1[128];
+    assert_string_equal(header(f, 0, "Idempotency-Key", k0, sizeof k0), "function-failed-01runx");
+    assert_string_equal(header(f, 1, "Idempotency-Key", k1, sizeof k1), k0);
+    json_object *mail = request_json(f, 1);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(ing_json_get(mail, "to"), 0)),
+                        "owner@example.com");
+    assert_string_equal(ing_json_get_string(mail, "subject"),
+                        "app/function.failed: inngest-fcgi-contact-form-submitted");
+    const char *text = ing_json_get_string(mail, "text");
+    assert_non_null(strstr(text, "01RUNX"));
+    assert_non_null(strstr(text, "answered 422"));
+    assert_null(strstr(text, "private message")); /* nothing of the failed run's event */
+    json_object_put(mail);
+    fake_http_free(f);
+    drive_free(&d);
+
+    /* another app's function, and this function's own failure: no email */
+    const char *ignored[] = {"other-app-contact-form-submitted", "inngest-fcgi-alert-function-failed"};
+    for (size_t i = 0; i < 2; i++) {
+        char ev[512];
+        snprintf(ev, sizeof ev,
+                 "{\"name\":\"inngest/function.failed\",\"data\":{\"function_id\":\"%s\",\"run_id\":\"01R\","
+                 "\"error\":{\"message\":\"x\"}}}",
+                 ignored[i]);
+        drive(&d, "alert-function-failed", ev);
+        expect_ok(&d, "alert-function-failed");
+        assert_false(json_object_get_boolean(ing_json_get(d.result, "alerted")));
+        assert_int_equal(count_ops(&d, "StepRun"), 0);
+        drive_free(&d);
+    }
 }
 
 /* ---- track-post-view and handle-milestone -------------------------------- */
@@ -536,8 +645,12 @@ static void test_views_and_milestone_once(void **s)
     assert_int_equal(one_view("hello", "view-99", 99, true), 0);
     assert_int_equal(one_view("hello", "view-100", 100, true), 100);
     assert_int_equal(one_view("hello", "view-101", 101, true), 0);
-    /* the 100th view's event again (a replay): not counted, no milestone */
-    assert_int_equal(one_view("hello", "view-100", 101, false), 0);
+    /* the 100th view's event again: a retried increment-views whose first
+     * answer was lost, or a replay.  Not counted again, and it answers the
+     * total it reached the first time, so it crosses 100 again and sends the
+     * same event id (milestone-hello-100), which Inngest de-duplicates. */
+    assert_int_equal(one_view("hello", "view-100", 100, false), 100);
+    assert_int_equal(one_view("hello", "view-101", 101, false), 0);
     struct store *st = open_store();
     int64_t total = 0;
     assert_int_equal(store_views_total(st, "hello", &total), STORE_OK);
@@ -756,7 +869,67 @@ static void test_daily_summary_invokes_for_the_day_before(void **s)
     drive_free(&d);
 }
 
+/* The rollups beside the daily one: the last complete week (Monday to
+ * Sunday) and the last complete month before the scheduled time, also when
+ * the run is late or invoked on another day. */
+static void test_weekly_and_monthly_rollups(void **s)
+{
+    (void)s;
+    static const struct {
+        const char *fn, *scheduled, *period, *start, *end;
+    } cases[] = {
+        {"weekly-analytics-summary", "2024-05-06T01:00:00Z", "weekly", "2024-04-29", "2024-05-05"}, /* Monday */
+        {"weekly-analytics-summary", "2024-05-08T13:00:00Z", "weekly", "2024-04-29", "2024-05-05"}, /* late */
+        {"weekly-analytics-summary", "2024-05-05T23:00:00Z", "weekly", "2024-04-22", "2024-04-28"}, /* Sunday */
+        {"monthly-analytics-summary", "2024-03-01T02:00:00Z", "monthly", "2024-02-01", "2024-02-29"},
+        {"monthly-analytics-summary", "2024-01-15T02:00:00Z", "monthly", "2023-12-01", "2023-12-31"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char ev[256], want[256];
+        snprintf(ev, sizeof ev, "{\"name\":\"inngest/scheduled.timer\",\"data\":{\"scheduledAt\":\"%s\"}}",
+                 cases[i].scheduled);
+        json_object *summary = json_tokener_parse("{\"totalViews\":7}");
+        struct drive d;
+        drive_with(&d, cases[i].fn, ev, summary);
+        expect_ok(&d, cases[i].fn);
+        json_object *inv = find_op(&d, "generate-analytics-summary", "InvokeFunction", 0);
+        assert_non_null(inv);
+        snprintf(want, sizeof want, "{\"data\":{\"period\":\"%s\",\"startDate\":\"%s\",\"endDate\":\"%s\"}}",
+                 cases[i].period, cases[i].start, cases[i].end);
+        json_object *w = json_tokener_parse(want);
+        if (!json_object_equal(ing_json_get(ing_json_get(inv, "opts"), "payload"), w))
+            fail_msg("%s at %s: %s", cases[i].fn, cases[i].scheduled,
+                     json_object_to_json_string(ing_json_get(ing_json_get(inv, "opts"), "payload")));
+        json_object_put(w);
+        assert_string_equal(ing_json_get_string(d.result, "startDate"), cases[i].start);
+        assert_true(json_object_equal(ing_json_get(d.result, "summary"), summary));
+        json_object_put(summary);
+        drive_free(&d);
+    }
+}
+
 /* ---- Stripe --------------------------------------------------------------- */
+
+static json_object *subscription_of(const char *id)
+{
+    struct store *st = open_store();
+    json_object *sub = NULL;
+    assert_int_equal(store_get_subscription(st, id, &sub), STORE_OK);
+    store_close(st);
+    return sub;
+}
+
+static void expect_subscription(const char *id, const char *status, const char *user)
+{
+    json_object *sub = subscription_of(id);
+    if (!sub)
+        fail_msg("subscription %s is not stored", id);
+    if (strcmp(ing_json_get_string(sub, "status"), status) != 0 ||
+        (user && (!ing_json_get_string(sub, "userId") || strcmp(ing_json_get_string(sub, "userId"), user) != 0)))
+        fail_msg("subscription %s: want %s (user %s), have %s", id, status, user ? user : "-",
+                 json_object_to_json_string(sub));
+    json_object_put(sub);
+}
 
 static void test_checkout(void **s)
 {
@@ -765,36 +938,31 @@ static void test_checkout(void **s)
     struct drive d;
     drive(&d, "process-checkout-completed",
           "{\"name\":\"stripe/checkout.session.completed\",\"id\":\"evt_1\",\"data\":{\"eventId\":\"evt_1\","
-          "\"session\":{\"id\":\"cs_1\",\"customer\":\"cus_1\",\"subscription\":\"sub_1\","
+          "\"created\":1000,\"session\":{\"id\":\"cs_1\",\"customer\":\"cus_1\",\"subscription\":\"sub_1\","
           "\"payment_status\":\"paid\",\"metadata\":{\"userId\":\"user-meta\"}}}}");
     expect_ok(&d, "process-checkout-completed");
     assert_string_equal(ing_json_get_string(d.result, "userId"), "user-meta");
     assert_non_null(find_op(&d, "log-success", "StepRun", 0));
     drive_free(&d);
+    expect_subscription("sub_1", "active", "user-meta");
 
-    /* client_reference_id wins over metadata */
+    /* client_reference_id wins over metadata; a one-off purchase (no
+     * subscription) by the same customer leaves the subscription alone */
     drive(&d, "process-checkout-completed",
-          "{\"name\":\"stripe/checkout.session.completed\",\"data\":{\"session\":{\"id\":\"cs_2\","
-          "\"client_reference_id\":\"user-ref\",\"customer\":{\"id\":\"cus_2\"},"
+          "{\"name\":\"stripe/checkout.session.completed\",\"data\":{\"created\":2000,\"session\":{\"id\":\"cs_2\","
+          "\"client_reference_id\":\"user-meta\",\"customer\":{\"id\":\"cus_1\"},\"mode\":\"payment\","
           "\"metadata\":{\"userId\":\"user-other\"}}}}");
     expect_ok(&d, "process-checkout-completed");
+    assert_string_equal(ing_json_get_string(d.result, "userId"), "user-meta");
+    json_object *upd = ing_json_get(find_op(&d, "update-subscription", "StepRun", 0), "data");
+    assert_true(json_object_get_boolean(ing_json_get(upd, "oneOff")));
     drive_free(&d);
-
-    struct store *st = open_store();
-    json_object *sub = NULL;
-    assert_int_equal(store_get_subscription(st, "user-meta", &sub), STORE_OK);
-    assert_non_null(sub);
-    assert_string_equal(ing_json_get_string(sub, "subscriptionId"), "sub_1");
-    assert_string_equal(ing_json_get_string(sub, "customerId"), "cus_1");
+    json_object *sub = subscription_of("sub_1");
     assert_string_equal(ing_json_get_string(sub, "status"), "active");
+    assert_string_equal(ing_json_get_string(sub, "customerId"), "cus_1");
+    assert_string_equal(ing_json_get_string(sub, "statusAt"), "1970-01-01T00:16:40Z");
+    assert_string_equal(ing_json_get_string(sub, "eventId"), "evt_1");
     json_object_put(sub);
-    assert_int_equal(store_get_subscription(st, "user-ref", &sub), STORE_OK);
-    assert_non_null(sub);
-    assert_string_equal(ing_json_get_string(sub, "customerId"), "cus_2");
-    json_object_put(sub);
-    assert_int_equal(store_get_subscription(st, "user-other", &sub), STORE_OK);
-    assert_null(sub);
-    store_close(st);
 
     /* no user id: validate-session fails for good, nothing is stored */
     drive(&d, "process-checkout-completed",
@@ -813,10 +981,6 @@ static void test_payments(void **s)
 {
     (void)s;
     fresh_db();
-    struct store *st = open_store();
-    assert_int_equal(store_put_subscription(st, "u1", "cs_1", "cus_9", "sub_9", "active", NULL), STORE_OK);
-    store_close(st);
-
     static const char ok_event[] =
         "{\"name\":\"stripe/payment_intent.succeeded\",\"data\":{\"paymentIntent\":{\"id\":\"pi_1\","
         "\"amount\":1500,\"amount_received\":1500,\"currency\":\"eur\",\"customer\":\"cus_9\","
@@ -825,6 +989,7 @@ static void test_payments(void **s)
     drive(&d, "process-payment-succeeded", ok_event);
     expect_ok(&d, "process-payment-succeeded");
     assert_true(json_object_get_boolean(ing_json_get(d.result, "recorded")));
+    assert_false(json_object_get_boolean(ing_json_get(d.result, "subscriptionUpdated")));
     assert_non_null(find_op(&d, "log-confirmation", "StepRun", 0));
     drive_free(&d);
     drive(&d, "process-payment-succeeded", ok_event); /* Stripe redelivers */
@@ -832,23 +997,29 @@ static void test_payments(void **s)
     assert_false(json_object_get_boolean(ing_json_get(d.result, "recorded")));
     drive_free(&d);
 
+    /* a failed one-off payment of a subscriber touches no subscription */
+    drive(&d, "process-subscription-event",
+          "{\"name\":\"stripe/customer.subscription.created\",\"data\":{\"created\":100,\"eventId\":\"evt_s\","
+          "\"object\":{\"id\":\"sub_9\",\"customer\":\"cus_9\",\"status\":\"active\","
+          "\"metadata\":{\"userId\":\"u1\"}}}}");
+    expect_ok(&d, "process-subscription-event");
+    drive_free(&d);
     drive(&d, "process-payment-failed",
-          "{\"name\":\"stripe/payment_intent.payment_failed\",\"data\":{\"paymentIntent\":{\"id\":\"pi_2\","
-          "\"amount\":1500,\"currency\":\"eur\",\"customer\":\"cus_9\",\"status\":\"requires_payment_method\","
+          "{\"name\":\"stripe/payment_intent.payment_failed\",\"data\":{\"created\":200,\"paymentIntent\":{"
+          "\"id\":\"pi_2\",\"amount\":1500,\"currency\":\"eur\",\"customer\":\"cus_9\","
+          "\"status\":\"requires_payment_method\","
           "\"last_payment_error\":{\"code\":\"card_declined\",\"decline_code\":\"insufficient_funds\"}}}}");
     expect_ok(&d, "process-payment-failed");
-    assert_int_equal(get_int(d.result, "subscriptionsPastDue"), 1);
+    assert_false(json_object_get_boolean(ing_json_get(d.result, "subscriptionUpdated")));
     assert_non_null(find_op(&d, "log-failure", "StepRun", 0));
     drive_free(&d);
+    expect_subscription("sub_9", "active", "u1");
 
-    st = open_store();
-    json_object *sub = NULL, *pay = NULL;
-    assert_int_equal(store_get_subscription(st, "u1", &sub), STORE_OK);
-    assert_string_equal(ing_json_get_string(sub, "status"), "past_due");
+    struct store *st = open_store();
+    json_object *pay = NULL;
     assert_int_equal(store_get_payment(st, "pi_1", &pay), STORE_OK);
     assert_int_equal(get_int(pay, "amount"), 1500);
     assert_string_equal(ing_json_get_string(pay, "currency"), "eur");
-    json_object_put(sub);
     json_object_put(pay);
     store_close(st);
 
@@ -856,6 +1027,76 @@ static void test_payments(void **s)
     assert_int_equal(d.status, 400);
     assert_true(d.no_retry);
     drive_free(&d);
+}
+
+/* One subscription's life as Stripe delivers it (created times in data):
+ * created incomplete → checkout and first invoice paid → active; a renewal
+ * fails → past_due; paid later → active.  A second subscription is canceled,
+ * and its final invoice, paid at the same second, must not revive it.  A
+ * third fails its first payment, then pays.  Stripe's final state: L active,
+ * X canceled, F active, all three the user's. */
+static const struct {
+    const char *fn, *event;
+} lifecycle[] = {
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.created\",\"data\":{\"eventId\":\"evt_L1\",\"created\":1000,\"object\":{\"id\":\"sub_L\",\"customer\":\"cus_L\",\"status\":\"incomplete\"}}}"},
+    {"process-checkout-completed", "{\"name\":\"stripe/checkout.session.completed\",\"data\":{\"eventId\":\"evt_L2\",\"created\":1001,\"session\":{\"id\":\"cs_L\",\"client_reference_id\":\"user-L\",\"customer\":\"cus_L\",\"subscription\":\"sub_L\",\"payment_status\":\"paid\",\"mode\":\"subscription\"}}}"},
+    {"process-invoice-event", "{\"name\":\"stripe/invoice.paid\",\"data\":{\"eventId\":\"evt_L3\",\"created\":1001,\"object\":{\"id\":\"in_1\",\"customer\":\"cus_L\",\"subscription\":\"sub_L\",\"billing_reason\":\"subscription_create\"}}}"},
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.updated\",\"data\":{\"eventId\":\"evt_L4\",\"created\":1001,\"object\":{\"id\":\"sub_L\",\"customer\":\"cus_L\",\"status\":\"active\"}}}"},
+    {"process-invoice-event", "{\"name\":\"stripe/invoice.payment_failed\",\"data\":{\"eventId\":\"evt_L5\",\"created\":2000,\"object\":{\"id\":\"in_2\",\"customer\":\"cus_L\",\"parent\":{\"subscription_details\":{\"subscription\":\"sub_L\"}},\"billing_reason\":\"subscription_cycle\"}}}"},
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.updated\",\"data\":{\"eventId\":\"evt_L6\",\"created\":2000,\"object\":{\"id\":\"sub_L\",\"customer\":\"cus_L\",\"status\":\"past_due\"}}}"},
+    {"process-payment-failed", "{\"name\":\"stripe/payment_intent.payment_failed\",\"data\":{\"eventId\":\"evt_L7\",\"created\":2000,\"paymentIntent\":{\"id\":\"pi_L2\",\"amount\":900,\"currency\":\"eur\",\"customer\":\"cus_L\",\"invoice\":\"in_2\",\"status\":\"requires_payment_method\"}}}"},
+    {"process-invoice-event", "{\"name\":\"stripe/invoice.paid\",\"data\":{\"eventId\":\"evt_L8\",\"created\":3000,\"object\":{\"id\":\"in_2\",\"customer\":\"cus_L\",\"subscription\":\"sub_L\",\"billing_reason\":\"subscription_cycle\"}}}"},
+    {"process-payment-succeeded", "{\"name\":\"stripe/payment_intent.succeeded\",\"data\":{\"eventId\":\"evt_L9\",\"created\":3000,\"paymentIntent\":{\"id\":\"pi_L2\",\"amount\":900,\"currency\":\"eur\",\"customer\":\"cus_L\",\"invoice\":\"in_2\",\"status\":\"succeeded\"}}}"},
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.updated\",\"data\":{\"eventId\":\"evt_L10\",\"created\":3000,\"object\":{\"id\":\"sub_L\",\"customer\":\"cus_L\",\"status\":\"active\"}}}"},
+    {"process-checkout-completed", "{\"name\":\"stripe/checkout.session.completed\",\"data\":{\"eventId\":\"evt_L11\",\"created\":4000,\"session\":{\"id\":\"cs_once\",\"client_reference_id\":\"user-L\",\"customer\":\"cus_L\",\"payment_status\":\"paid\",\"mode\":\"payment\"}}}"},
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.created\",\"data\":{\"eventId\":\"evt_X1\",\"created\":1500,\"object\":{\"id\":\"sub_X\",\"customer\":\"cus_L\",\"status\":\"active\",\"metadata\":{\"userId\":\"user-L\"}}}}"},
+    {"process-subscription-event", "{\"name\":\"stripe/customer.subscription.deleted\",\"data\":{\"eventId\":\"evt_X2\",\"created\":5000,\"object\":{\"id\":\"sub_X\",\"customer\":\"cus_L\",\"status\":\"canceled\"}}}"},
+    {"process-invoice-event", "{\"name\":\"stripe/invoice.paid\",\"data\":{\"eventId\":\"evt_X3\",\"created\":5000,\"object\":{\"id\":\"in_X\",\"customer\":\"cus_L\",\"subscription\":\"sub_X\",\"billing_reason\":\"subscription_cycle\"}}}"},
+    {"process-invoice-event", "{\"name\":\"stripe/invoice.payment_failed\",\"data\":{\"eventId\":\"evt_F1\",\"created\":100,\"object\":{\"id\":\"in_F\",\"customer\":\"cus_L\",\"subscription\":\"sub_F\",\"billing_reason\":\"subscription_create\"}}}"},
+    {"process-checkout-async-payment", "{\"name\":\"stripe/checkout.session.async_payment_succeeded\",\"data\":{\"eventId\":\"evt_F2\",\"created\":200,\"object\":{\"id\":\"cs_F\",\"client_reference_id\":\"user-L\",\"customer\":\"cus_L\",\"subscription\":\"sub_F\"}}}"},
+};
+
+static void test_subscription_any_order(void **s)
+{
+    (void)s;
+    enum { N = sizeof lifecycle / sizeof lifecycle[0], ROUNDS = 12 };
+    srand(21);
+    for (int round = 0; round < ROUNDS; round++) {
+        fresh_db();
+        /* round 0 in Stripe's order, round 1 reversed, then shuffles with
+         * a third of the events delivered twice */
+        int order[2 * N], n = N;
+        for (int i = 0; i < N; i++)
+            order[i] = round == 1 ? N - 1 - i : i;
+        if (round >= 2) {
+            for (int i = 0; i < N; i++)
+                if (rand() % 3 == 0)
+                    order[n++] = i;
+            for (int i = n - 1; i > 0; i--) {
+                int j = rand() % (i + 1), t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            struct drive d;
+            drive(&d, lifecycle[order[i]].fn, lifecycle[order[i]].event);
+            expect_ok(&d, lifecycle[order[i]].fn);
+            drive_free(&d);
+        }
+        expect_subscription("sub_L", "active", "user-L");
+        expect_subscription("sub_X", "canceled", "user-L");
+        expect_subscription("sub_F", "active", "user-L");
+        json_object *sub = subscription_of("sub_L");
+        assert_string_equal(ing_json_get_string(sub, "statusAt"), "1970-01-01T00:50:00Z");
+        json_object_put(sub);
+        struct store *st = open_store();
+        json_object *list = NULL;
+        assert_int_equal(store_list_subscriptions(st, "user-L", &list), STORE_OK);
+        assert_int_equal(json_object_array_length(list), 3);
+        json_object_put(list);
+        store_close(st);
+    }
 }
 
 /* ---- GitHub --------------------------------------------------------------- */
@@ -1145,17 +1386,21 @@ int main(void)
         cmocka_unit_test(test_classifier),
         cmocka_unit_test(test_contact_retry_sends_two_emails),
         cmocka_unit_test(test_contact_422_is_final),
+        cmocka_unit_test(test_contact_409_in_flight_is_retried),
         cmocka_unit_test(test_contact_429_retry_after),
         cmocka_unit_test(test_contact_network_error_and_missing_settings),
         cmocka_unit_test(test_contact_failure_handler),
+        cmocka_unit_test(test_failure_alert),
         cmocka_unit_test(test_views_and_milestone_once),
         cmocka_unit_test(test_milestone_once_with_concurrent_views),
         cmocka_unit_test(test_handle_milestone),
         cmocka_unit_test(test_trending_stored),
         cmocka_unit_test(test_summary_generated_and_stored),
         cmocka_unit_test(test_daily_summary_invokes_for_the_day_before),
+        cmocka_unit_test(test_weekly_and_monthly_rollups),
         cmocka_unit_test(test_checkout),
         cmocka_unit_test(test_payments),
+        cmocka_unit_test(test_subscription_any_order),
         cmocka_unit_test(test_github_skipped_without_token),
         cmocka_unit_test(test_github_refresh),
         cmocka_unit_test(test_github_graphql_errors),
