@@ -57,9 +57,10 @@ if port_listening "$PORT"; then
 fi
 rm -rf "$prefix"
 
+mode_note=
 if [[ -z ${INNGEST_DEV:-} && -z ${INNGEST_SIGNING_KEY:-} ]]; then
 	export INNGEST_DEV=1
-	echo "neither INNGEST_DEV nor INNGEST_SIGNING_KEY is set: running in dev mode (INNGEST_DEV=1, no keys needed)"
+	mode_note="neither INNGEST_DEV nor INNGEST_SIGNING_KEY is set: running in dev mode (INNGEST_DEV=1, no keys needed)"
 fi
 dev_url=
 [[ ${INNGEST_DEV:-} =~ ^https?:// ]] && dev_url=$INNGEST_DEV
@@ -83,6 +84,9 @@ if [[ -z $sync_url && -n ${INNGEST_DEV:-} && ${INNGEST_DEV:-} != 0 && ${INNGEST_
 		exit 1
 	fi
 fi
+# With our own dev server the first line is the web UI's address: the notes
+# come after it.
+[[ -n $mode_note && -z $own_server ]] && echo "$mode_note"
 
 tail_pid=
 # shellcheck disable=SC2317  # run by the EXIT trap
@@ -112,12 +116,11 @@ if [[ -n $own_server ]]; then
 	}
 	export INNGEST_BASE_URL=$SERVER_URL
 	sync_url=$SERVER_URL
-	echo "started the Inngest dev server at $SERVER_URL (log: $prefix/server.log)"
 fi
 app_port=$(free_port)
 app_start "$prefix" "$bin" "$app_port"
 nginx_start "$prefix" "$PORT" "127.0.0.1:$app_port"
-echo "serving ${APP:-product} ($bin) at $endpoint"
+[[ -n $own_server ]] || echo "serving ${APP:-product} ($bin) at $endpoint"
 
 # Cloud mode may refuse an unsigned GET (401); that still means it is up.
 for ((i = 0; ; i++)); do
@@ -151,16 +154,35 @@ if [[ -n $own_server ]]; then
 		echo "run.sh: could not sync with the dev server at $sync_url: HTTP $sync_code $sync_answer" >&2
 		exit 1
 	fi
-	echo "synced with the dev server: $sync_answer"
 	case ${APP:-product} in
 	conformance) example='{"name":"conf/steps","data":{}}' ;;
 	*) example='{"name":"test/hello.world","data":{"email":"you@example.com"}}' ;;
 	esac
-	echo "dev server: $sync_url"
-	echo "send an event:"
-	echo "    curl -sS -X POST $sync_url/e/dev -H 'Content-Type: application/json' -d '$example'"
-	echo "read its run back (<id> is from the answer's \"ids\"; the server caches this answer for 15 s):"
-	echo "    curl -sS $sync_url/v1/events/<id>/runs"
+	count=$(curl -sS --max-time 5 "$endpoint" 2>/dev/null | jq -r '.function_count // empty' 2>/dev/null || true)
+	# A CLI built without its UI (no Node.js at build time) answers GET / with
+	# an empty page: say so rather than send the user to a blank tab.
+	# (tr: the page carries NUL bytes, in the router's serialized state)
+	page=$(curl -sS --max-time 5 "$sync_url/" 2>/dev/null | tr -d '\0' || true)
+	if [[ $page == *'<title>Inngest'* ]]; then
+		echo "open $sync_url    # the Inngest dev server's web UI: apps, functions, events, runs"
+		ui=1
+	else
+		echo "no web UI at $sync_url: $(inngest_cli) has none (contrib/inngest-cli/build.sh builds" \
+			"one with it where Node.js >= 20.19 is installed); its REST API is there"
+		ui=
+	fi
+	echo "endpoint: $endpoint    # ${APP:-product} app${count:+, $count functions}, synced: $sync_answer"
+	[[ -z $mode_note ]] || echo "$mode_note"
+	if [[ -n $ui ]]; then
+		echo "send an event, then watch its run at $sync_url/runs:"
+		echo "    curl -sS -X POST $sync_url/e/dev -H 'Content-Type: application/json' -d '$example'"
+	else
+		echo "send an event:"
+		echo "    curl -sS -X POST $sync_url/e/dev -H 'Content-Type: application/json' -d '$example'"
+		echo "read its run back (<id> is from the answer's \"ids\"; the server caches this answer for 15 s):"
+		echo "    curl -sS $sync_url/v1/events/<id>/runs"
+	fi
+	echo "logs: $prefix (server.log: the dev server; app.log: the program, also shown below)"
 elif [[ -n $sync_url ]]; then
 	echo "syncing with $sync_url …"
 	if sync_app; then
