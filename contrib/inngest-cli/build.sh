@@ -81,6 +81,9 @@ want=$BIN
 [[ -z $no_ui ]] && want=$UI_BIN
 [[ -x $want ]] && { echo "$want"; exit 0; }
 
+# Leftovers of a deletion that was interrupted (the machine stopped): an
+# hour is far longer than any deletion takes.
+find "$CACHE_ROOT" -maxdepth 1 -name '.trash.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
 tmp=$(mktemp -d "$CACHE_ROOT/.build.XXXXXX")
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 
@@ -209,4 +212,11 @@ if [[ $out == "$BIN" || ! -d $ref ]]; then
 	rm -rf "$ref"; mv "$tmp/src-reference" "$ref"
 fi
 mv -f "$tmp/inngest" "$out" # same filesystem as the cache, so this is atomic
+# The build directory holds some 100,000 files (the UI's packages): deleting
+# them can take minutes on a busy disk, and nobody needs to wait for that.
+trash="$CACHE_ROOT/.trash.$$"
+if mv "$tmp" "$trash" 2>/dev/null; then
+	trap - EXIT
+	(nice rm -rf "$trash" </dev/null >/dev/null 2>&1 &)
+fi
 echo "$out"
