@@ -182,8 +182,12 @@ if [[ -z $no_ui ]]; then
 		if [[ -n $ui_lasting ]]; then echo "$ui_error" >"$UI_FAILED"; fi
 		# Nothing of a half-built UI may reach the binary.
 		rm -rf "$tmp/src/pkg/devserver/static/client"
-		# An API-only build may already be there.
-		[[ -x $BIN ]] && { log "$BIN has no web UI: $no_ui"; echo "$BIN"; exit 0; }
+		# An API-only CLI may already be there.
+		for p in "$on_path" "$BIN"; do
+			[[ -n $p && -x $p ]] || continue
+			log "$p has no web UI: $no_ui"
+			echo "$p"; exit 0
+		done
 	fi
 fi
 
@@ -217,6 +221,7 @@ mv -f "$tmp/inngest" "$out" # same filesystem as the cache, so this is atomic
 trash="$CACHE_ROOT/.trash.$$"
 if mv "$tmp" "$trash" 2>/dev/null; then
 	trap - EXIT
-	(nice rm -rf "$trash" </dev/null >/dev/null 2>&1 &)
+	# (fd 9, the build lock, is not the deletion's to hold)
+	(exec 9>&-; nice rm -rf "$trash" </dev/null >/dev/null 2>&1 &)
 fi
 echo "$out"
