@@ -12,6 +12,11 @@ wanted=(build-essential pkg-config libfcgi-dev libjson-c-dev libssl-dev
 # clang and its runtimes (libFuzzer) build the fuzz targets of tests/fuzz/;
 # sqlite3 checks the store file after the disk-full test (tests/e2e/test_faults.sh).
 wanted+=(wrk) # make bench (contrib/bench/run.sh) drives its load with wrk
+# The dev server's web UI is checked in a real browser (tests/e2e/test_dev_server_ui.sh):
+# Debian's Chromium, driven by playwright-core from npm, which never downloads a browser.
+wanted+=(chromium)
+# Node.js (>= 20.19, for that driver and for the UI's build in
+# contrib/inngest-cli/build.sh) is the machine's own: Debian 12 has only 18.
 # Any of these provides /usr/sbin/nginx; nginx-light is what we install.
 nginx_flavours=(nginx-light nginx nginx-core nginx-full nginx-extras)
 

@@ -6,9 +6,10 @@
 #                                conformance, a built program, a directory of
 #                                .c files, or .c files (space-separated); the
 #                                last two are built by `make user-app`
-#   print_example_event BIN URL  a curl that sends the first event trigger of
-#                                BIN's function table (read from its --check
-#                                sync payload) to the dev server at URL
+#   print_example_event BIN URL UI [EVENT]  a curl that sends EVENT, or else the
+#                                first event trigger of BIN's function table
+#                                (read from its --check sync payload), to the
+#                                dev server at URL; UI non-empty: it has a web UI
 
 app_program() {
 	local app=$1 build_dir=$2 f
@@ -44,18 +45,27 @@ app_program() {
 }
 
 print_example_event() {
-	local bin=$1 url=$2 name
-	# --check prints the sync payload on stdout even when it has findings.
-	name=$("$bin" --check 2>/dev/null |
-		jq -r '[.functions[]?.triggers[]?.event // empty | select(startswith("inngest/") | not)
-			| select(test("^[A-Za-z0-9/._:-]+$"))][0] // empty' \
-			2>/dev/null || true)
-	if [[ -z $name ]]; then
-		echo "this app has no event trigger (crons only?): invoke a function from the dev server's UI at $url"
-		return
+	local bin=$1 url=$2 ui=$3 example=${4:-} name
+	if [[ -z $example ]]; then
+		# --check prints the sync payload on stdout even when it has findings.
+		name=$("$bin" --check 2>/dev/null |
+			jq -r '[.functions[]?.triggers[]?.event // empty | select(startswith("inngest/") | not)
+				| select(test("^[A-Za-z0-9/._:-]+$"))][0] // empty' \
+				2>/dev/null || true)
+		if [[ -z $name ]]; then
+			echo "this app has no event trigger (crons only?): invoke a function from the dev server's UI at $url"
+			return
+		fi
+		example="{\"name\":\"$name\",\"data\":{}}"
+		name=" (\"$name\" triggers one of this app's functions)"
 	fi
-	echo "send an event (\"$name\" triggers one of this app's functions):"
-	echo "    curl -sS -X POST $url/e/dev -H 'Content-Type: application/json' -d '{\"name\":\"$name\",\"data\":{}}'"
-	echo "read its run back (<id> is from the answer's \"ids\"; the server caches this answer for 15 s):"
-	echo "    curl -sS $url/v1/events/<id>/runs"
+	if [[ -n $ui ]]; then
+		echo "send an event${name:-}, then watch its run at $url/runs:"
+		echo "    curl -sS -X POST $url/e/dev -H 'Content-Type: application/json' -d '$example'"
+	else
+		echo "send an event${name:-}:"
+		echo "    curl -sS -X POST $url/e/dev -H 'Content-Type: application/json' -d '$example'"
+		echo "read its run back (<id> is from the answer's \"ids\"; the server caches this answer for 15 s):"
+		echo "    curl -sS $url/v1/events/<id>/runs"
+	fi
 }

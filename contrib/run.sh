@@ -67,9 +67,10 @@ if port_listening "$PORT"; then
 fi
 rm -rf "$prefix"
 
+mode_note=
 if [[ -z ${INNGEST_DEV:-} && -z ${INNGEST_SIGNING_KEY:-} ]]; then
 	export INNGEST_DEV=1
-	echo "neither INNGEST_DEV nor INNGEST_SIGNING_KEY is set: running in dev mode (INNGEST_DEV=1, no keys needed)"
+	mode_note="neither INNGEST_DEV nor INNGEST_SIGNING_KEY is set: running in dev mode (INNGEST_DEV=1, no keys needed)"
 fi
 dev_url=
 [[ ${INNGEST_DEV:-} =~ ^https?:// ]] && dev_url=$INNGEST_DEV
@@ -93,6 +94,9 @@ if [[ -z $sync_url && -n ${INNGEST_DEV:-} && ${INNGEST_DEV:-} != 0 && ${INNGEST_
 		exit 1
 	fi
 fi
+# With our own dev server the first line is the web UI's address: the notes
+# come after it.
+[[ -n $mode_note && -z $own_server ]] && echo "$mode_note"
 
 tail_pid=
 # shellcheck disable=SC2317  # run by the EXIT trap
@@ -122,15 +126,16 @@ if [[ -n $own_server ]]; then
 	}
 	export INNGEST_BASE_URL=$SERVER_URL
 	sync_url=$SERVER_URL
-	echo "started the Inngest dev server at $SERVER_URL (log: $prefix/server.log)"
 fi
 app_port=$(free_port)
 app_start "$prefix" "$bin" "$app_port"
 nginx_start "$prefix" "$PORT" "127.0.0.1:$app_port"
-case ${APP:-product} in
-product | conformance) echo "serving ${APP:-product} ($bin) at $endpoint" ;;
-*) echo "serving your app $bin at $endpoint" ;;
-esac
+if [[ -z $own_server ]]; then
+	case ${APP:-product} in
+	product | conformance) echo "serving ${APP:-product} ($bin) at $endpoint" ;;
+	*) echo "serving your app $bin at $endpoint" ;;
+	esac
+fi
 
 # Cloud mode may refuse an unsigned GET (401); that still means it is up.
 for ((i = 0; ; i++)); do
@@ -164,9 +169,28 @@ if [[ -n $own_server ]]; then
 		echo "run.sh: could not sync with the dev server at $sync_url: HTTP $sync_code $sync_answer" >&2
 		exit 1
 	fi
-	echo "synced with the dev server: $sync_answer"
-	echo "dev server: $sync_url"
-	print_example_event "$bin" "$sync_url"
+	count=$(curl -sS --max-time 5 "$endpoint" 2>/dev/null | jq -r '.function_count // empty' 2>/dev/null || true)
+	# A CLI built without its UI (no Node.js at build time) answers GET / with
+	# an empty page: say so rather than send the user to a blank tab.
+	# (tr: the page carries NUL bytes, in the router's serialized state)
+	page=$(curl -sS --max-time 5 "$sync_url/" 2>/dev/null | tr -d '\0' || true)
+	if [[ $page == *'<title>Inngest'* ]]; then
+		echo "open $sync_url    # the Inngest dev server's web UI: apps, functions, events, runs"
+		ui=1
+	else
+		echo "no web UI at $sync_url: $(inngest_cli) has none (contrib/inngest-cli/build.sh builds" \
+			"one with it where Node.js >= 20.19 is installed); its REST API is there"
+		ui=
+	fi
+	case ${APP:-product} in
+	product) label="product app" example='{"name":"test/hello.world","data":{"email":"you@example.com"}}' ;;
+	conformance) label="conformance app" example='{"name":"conf/steps","data":{}}' ;;
+	*) label="your app" example= ;;
+	esac
+	echo "endpoint: $endpoint    # $label${count:+, $count functions}, synced: $sync_answer"
+	[[ -z $mode_note ]] || echo "$mode_note"
+	print_example_event "$bin" "$sync_url" "$ui" "$example"
+	echo "logs: $prefix (server.log: the dev server; app.log: the program, also shown below)"
 elif [[ -n $sync_url ]]; then
 	echo "syncing with $sync_url …"
 	if sync_app; then

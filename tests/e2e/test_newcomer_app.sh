@@ -80,7 +80,7 @@ else
 	tail -n 30 "$run_log" >&2
 	abort "make run APP=…/shop did not get ready"
 fi
-expect_match "make run synced the app with the dev server it started" '^synced with the dev server: .*Successfully registered' \
+expect_match "make run synced the app with the dev server it started" '^endpoint: .*synced: .*Successfully registered' \
 	"$(cat "$run_log")"
 example=$(grep -A1 '^send an event' "$run_log" | tail -n 1 | sed 's/^ *//')
 expect_match "the example curl sends the app's own trigger" "^curl -sS -X POST http://127.0.0.1:$dev_port/e/dev .*\"name\":\"shop/hello\"" \
