@@ -216,8 +216,15 @@ const char *ing_http_remote_addr(const struct ing_http_request *req)
 void router_serve(struct ing_ctx *c, struct ing_request *req, struct ing_response *res)
 {
     const struct ing_route *route = find_route(c->server, req->path);
-    if (route)
+    if (route) {
         serve_route(c, route, req, res);
-    else
+    } else if (strcmp(req->path, c->server->settings.endpoint_path) == 0) {
         serve_inngest(c, req, res);
+    } else {
+        /* Only the registered path is the endpoint: any other path answering
+         * introspection (or syncing on PUT) would be a second, unplanned
+         * endpoint. */
+        response_message(res, c->arena, 404, "not found: no route and not the Inngest endpoint");
+        res->log_target = req->path;
+    }
 }

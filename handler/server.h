@@ -17,6 +17,7 @@
 #include "inngest.h"
 
 struct http_client;
+struct sync_gate;
 
 struct ing_server {
     const struct ing_app *app;
@@ -24,6 +25,7 @@ struct ing_server {
     struct http_client *http;     /* per worker; NULL until server_init_worker */
     void *app_state;              /* per worker: what app->worker_start returned */
     time_t (*now)(void);          /* the clock; tests replace it */
+    struct sync_gate *sync_gate;  /* shared by the workers: one out-of-band sync at a time */
     char event_key_hash[65];      /* for introspection, "" when no key */
     char signing_key_hash[13];
     char signing_key_fallback_hash[13];
