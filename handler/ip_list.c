@@ -43,6 +43,12 @@ bool ip_parse(const char *text, struct ip_net *out)
     return false;
 }
 
+void ip_format(const struct ip_net *addr, char *out, size_t out_size)
+{
+    if (!inet_ntop(addr->family, addr->addr, out, (socklen_t)out_size) && out_size)
+        out[0] = '\0';
+}
+
 void ip_list_loopback(struct ip_list *out)
 {
     memset(out, 0, sizeof(*out));

@@ -40,6 +40,9 @@ bool ip_list_parse(const char *text, const char *what, struct ip_list *out, char
 /* Parses one textual address ("192.0.2.7", "2001:db8::1"); false if it is none. */
 bool ip_parse(const char *text, struct ip_net *out);
 
+/* The address in its usual text form (IPv4-mapped addresses as IPv4). */
+void ip_format(const struct ip_net *addr, char *out, size_t out_size);
+
 bool ip_list_contains(const struct ip_list *l, const struct ip_net *addr);
 /* The same for an address in text; false when it is not an address. */
 bool ip_list_contains_text(const struct ip_list *l, const char *text);

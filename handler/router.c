@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "call_handler.h"
+#include "client_addr.h"
 #include "context.h"
 #include "introspection.h"
 #include "limits.h"
@@ -211,6 +212,18 @@ const char *ing_http_remote_addr(const struct ing_http_request *req)
 {
     struct ing_request r = {.params = req->params};
     return request_param(&r, "REMOTE_ADDR");
+}
+
+const char *ing_http_client_ip(const struct ing_http_request *req)
+{
+    struct ing_request r = {.params = req->params};
+    const struct ing_settings *s = &req->ctx->server->settings;
+    char *out = arena_alloc(req->ctx->arena, 64);
+    if (!out)
+        return request_param(&r, "REMOTE_ADDR");
+    return client_addr_resolve(request_param(&r, "REMOTE_ADDR"),
+                               request_param(&r, "HTTP_X_FORWARDED_FOR"), s->trust_forwarded,
+                               &s->trusted_proxies, out, 64);
 }
 
 void router_serve(struct ing_ctx *c, struct ing_request *req, struct ing_response *res)

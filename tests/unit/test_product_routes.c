@@ -144,6 +144,7 @@ static void clear_route_env(void)
     unsetenv("EVENTS_RELAY_TOKEN");
     unsetenv("ADMIN_TOKEN");
     unsetenv("INNGEST_TRUST_FORWARDED");
+    unsetenv("INNGEST_TRUSTED_PROXIES");
     unsetenv("INNGEST_SIGNING_KEY");
 }
 
@@ -426,23 +427,30 @@ static void test_contact_ip_from_forwarded_only_when_trusted(void **s)
     const char *const xff[] = {"HTTP_X_FORWARDED_FOR=203.0.113.9, 10.0.0.1", NULL};
     const char *const xff_bad[] = {"HTTP_X_FORWARDED_FOR=not-an-ip, 10.0.0.1", NULL};
     const char *const xff_v6[] = {"HTTP_X_FORWARDED_FOR=2001:db8::1", NULL};
+    /* REMOTE_ADDR is 192.0.2.7; the right-most entry that is not a trusted
+     * proxy is the client (issue 13, finding 8) */
     struct {
-        const char *trust;
+        const char *trust, *proxies;
         const char *const *headers;
         const char *ip;
     } cases[] = {
-        {NULL, xff, "192.0.2.7"},
-        {"0", xff, "192.0.2.7"},
-        {"1", xff, "203.0.113.9"},
-        {"true", xff_v6, "2001:db8::1"},
-        {"1", xff_bad, "192.0.2.7"},
-        {"1", NULL, "192.0.2.7"},
+        {NULL, NULL, xff, "192.0.2.7"},
+        {"0", "192.0.2.7", xff, "192.0.2.7"},
+        {"1", NULL, xff, "192.0.2.7"},                    /* the peer is not a trusted proxy */
+        {"1", "192.0.2.7", xff, "10.0.0.1"},              /* 10.0.0.1 is not trusted: it is the client */
+        {"1", "192.0.2.7, 10.0.0.0/8", xff, "203.0.113.9"},
+        {"true", "192.0.2.0/24", xff_v6, "2001:db8::1"},
+        {"1", "192.0.2.7 10.0.0.0/8", xff_bad, "10.0.0.1"}, /* stops at the hop that passed garbage on */
+        {"1", "192.0.2.7", NULL, "192.0.2.7"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct harness h;
-        harness_start(&h, &ok_one);
+        /* read once at start-up, like every INNGEST_* setting */
         if (cases[i].trust)
             setenv("INNGEST_TRUST_FORWARDED", cases[i].trust, 1);
+        if (cases[i].proxies)
+            setenv("INNGEST_TRUSTED_PROXIES", cases[i].proxies, 1);
+        harness_start(&h, &ok_one);
         struct answer a;
         serve(&h, "/api/contact", body, cases[i].headers, &a);
         assert_int_equal(a.status, 202);
@@ -454,6 +462,7 @@ static void test_contact_ip_from_forwarded_only_when_trusted(void **s)
             fail_msg("case %zu: ip %s, want %s", i, ip ? ip : "(none)", cases[i].ip);
         json_object_put(events);
         harness_stop(&h);
+        unsetenv("INNGEST_TRUSTED_PROXIES");
     }
 }
 
