@@ -12,6 +12,9 @@ wanted=(build-essential pkg-config libfcgi-dev libjson-c-dev libssl-dev
 # clang and its runtimes (libFuzzer) build the fuzz targets of tests/fuzz/;
 # sqlite3 checks the store file after the disk-full test (tests/e2e/test_faults.sh).
 wanted+=(wrk) # make bench (contrib/bench/run.sh) drives its load with wrk
+# python3-minimal runs the raw FastCGI client of the attack tests
+# (tests/lib/fcgi_client.py) and a listener that never answers (test_attacks_sync.sh).
+wanted+=(python3-minimal)
 # Any of these provides /usr/sbin/nginx; nginx-light is what we install.
 nginx_flavours=(nginx-light nginx nginx-core nginx-full nginx-extras)
 
