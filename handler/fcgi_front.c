@@ -203,7 +203,8 @@ static bool handle(struct ing_server *srv, const struct front_options *o, FCGX_R
     if (strcmp(req.path, METRICS_PATH) == 0) {
         req.body = ""; /* a scrape has no body; it is never read */
         input_done = input_at_end(fr);
-        read_deadline_disarm(deadline);
+        if (input_done)
+            read_deadline_disarm(deadline);
         serve_metrics(srv, o, c, &req, &res);
     } else {
         size_t limit = router_max_body(srv, &req);
@@ -212,9 +213,13 @@ static bool handle(struct ing_server *srv, const struct front_options *o, FCGX_R
         bool body_ok = len <= (long long)limit && (len <= 0 || read_body(c, fr->in, &req, (size_t)len));
         if (body_ok)
             input_done = input_at_end(fr);
-        /* A body not read (413) stays under the deadline: libfcgi's closing
-         * read of what is left must not wait on the peer for ever either. */
-        bool timed_out = len <= (long long)limit && read_deadline_disarm(deadline);
+        bool timed_out = read_deadline_expired(deadline);
+        /* Input that has not ended (a body not read: 413; bytes after it)
+         * stays under the deadline until the connection is closed: libfcgi's
+         * lingering close reads what is left, and must not wait on the peer
+         * for ever either.  Cutting the read side does not touch the answer. */
+        if (input_done)
+            read_deadline_disarm(deadline);
         if (len > (long long)limit) {
             router_too_large(c, &req, &res, limit);
         } else if (!body_ok && timed_out) {

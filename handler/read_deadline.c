@@ -4,16 +4,18 @@
 #include "read_deadline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 static void *watch(void *arg)
 {
     struct read_deadline *d = arg;
     pthread_mutex_lock(&d->lock);
     while (!d->quit) {
-        if (d->fd < 0) {
+        if (d->fd < 0 || d->expired) { /* nothing (more) to watch until armed again */
             pthread_cond_wait(&d->wake, &d->lock);
             continue;
         }
@@ -23,11 +25,11 @@ static void *watch(void *arg)
             clock_gettime(CLOCK_MONOTONIC, &now);
             if (now.tv_sec > d->until.tv_sec ||
                 (now.tv_sec == d->until.tv_sec && now.tv_nsec >= d->until.tv_nsec)) {
-                /* Under the lock: the accept loop closes the connection only
-                 * after disarming, so fd is still this connection. */
+                /* d->fd is our own duplicate, closed only by disarm: even when
+                 * libfcgi has closed the connection meanwhile, the number
+                 * cannot have been reused for another file. */
                 shutdown(d->fd, SHUT_RD);
                 d->expired = true;
-                d->fd = -1;
             }
         }
     }
@@ -73,8 +75,11 @@ void read_deadline_arm(struct read_deadline *d, int fd, unsigned ms)
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
     }
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     pthread_mutex_lock(&d->lock);
-    d->fd = fd;
+    if (d->fd >= 0)
+        close(d->fd);
+    d->fd = own; /* -1 if dup failed: then this connection goes unwatched */
     d->until = until;
     d->expired = false;
     pthread_cond_signal(&d->wake);
@@ -85,6 +90,8 @@ bool read_deadline_disarm(struct read_deadline *d)
 {
     pthread_mutex_lock(&d->lock);
     bool expired = d->expired;
+    if (d->fd >= 0)
+        close(d->fd);
     d->fd = -1;
     d->expired = false;
     pthread_cond_signal(&d->wake);
@@ -107,6 +114,8 @@ void read_deadline_stop(struct read_deadline *d)
     pthread_cond_signal(&d->wake);
     pthread_mutex_unlock(&d->lock);
     pthread_join(d->thread, NULL);
+    if (d->fd >= 0)
+        close(d->fd);
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->wake);
 }

@@ -22,7 +22,7 @@ struct read_deadline {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    int fd;                /* the watched connection, -1 when none */
+    int fd;                /* our duplicate of the watched connection, -1 when none */
     struct timespec until; /* CLOCK_MONOTONIC */
     bool expired;          /* the watched connection's time ran out */
     bool quit;

@@ -5,7 +5,8 @@
 #   - slowloris: four connections that each send three bytes of a record
 #     header are dropped after the read deadline (INNGEST_REQUEST_READ_TIMEOUT,
 #     2 s here), and requests through nginx are answered meanwhile;
-#   - a request whose body stalls gets 408 at the deadline;
+#   - a request whose body stalls gets 408 at the deadline; one whose input
+#     never ends is answered at the deadline and frees the worker;
 #   - FCGI_WEB_SERVER_ADDRS: a peer not in the list is refused before a byte
 #     is read (a forged REMOTE_ADDR=127.0.0.1 then reads no /metrics); a peer
 #     in it is the web server, whose REMOTE_ADDR is believed;
@@ -66,6 +67,15 @@ out=$(fcgi request "$direct" --param REQUEST_METHOD=POST --param DOCUMENT_URI=/a
 	--param REMOTE_ADDR=127.0.0.1 --param CONTENT_TYPE=application/json --param CONTENT_LENGTH=100 \
 	--body '{"email":"a@example.org"' --send-body-bytes 10 --timeout 15)
 expect_match "a body that stops after 10 of 100 bytes: 408 at the deadline" '^STATUS 408 [0-4]\.' "$out"
+
+# ---- a request whose input never ends -------------------------------------------------
+# Parameters complete, but no end-of-input record: the input is watched up to
+# the deadline, then the request is answered and the worker moves on.
+out=$(fcgi request "$direct" "${common[@]}" --send-body-bytes 0 --timeout 15)
+expect_match "a request that never ends its input: answered (200) at the deadline, not held" \
+	'^STATUS 200 [1-4]\.' "$out"
+out=$(fcgi request "$direct" "${common[@]}")
+expect_match "...and a normal request right after: 200 at once" '^STATUS 200 0\.' "$out"
 
 # ---- CR LF in X-Inngest-Server-Kind (an outbound header) ---------------------------------
 out=$(fcgi request "$direct" --param REQUEST_METHOD=PUT --param DOCUMENT_URI=/api/inngest \
