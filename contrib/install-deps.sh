@@ -17,6 +17,9 @@ wanted+=(wrk) # make bench (contrib/bench/run.sh) drives its load with wrk
 wanted+=(chromium)
 # Node.js (>= 20.19, for that driver and for the UI's build in
 # contrib/inngest-cli/build.sh) is the machine's own: Debian 12 has only 18.
+# python3-minimal runs the raw FastCGI client of the attack tests
+# (tests/lib/fcgi_client.py) and a listener that never answers (test_attacks_sync.sh).
+wanted+=(python3-minimal)
 # Any of these provides /usr/sbin/nginx; nginx-light is what we install.
 nginx_flavours=(nginx-light nginx nginx-core nginx-full nginx-extras)
 

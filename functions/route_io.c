@@ -183,41 +183,9 @@ const char *route_now_iso8601(struct ing_ctx *c)
                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L);
 }
 
-/* The SDK refuses to start on a value that is not a boolean, so "1"/"true"
- * in any case is all that needs recognising here. */
-static bool env_true(const char *v)
-{
-    if (!v)
-        return false;
-    while (*v == ' ' || *v == '\t')
-        v++;
-    size_t n = strlen(v);
-    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-        n--;
-    return (n == 1 && v[0] == '1') || (n == 4 && strncasecmp(v, "true", 4) == 0);
-}
-
-static bool is_ip(const char *s)
-{
-    unsigned char buf[sizeof(struct in6_addr)];
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 const char *route_client_ip(const struct ing_http_request *req)
 {
-    const char *forwarded = ing_http_header(req, "X-Forwarded-For");
-    if (forwarded && env_true(ing_env(req->ctx, "INNGEST_TRUST_FORWARDED"))) {
-        while (*forwarded == ' ' || *forwarded == '\t')
-            forwarded++;
-        size_t n = strcspn(forwarded, ", \t");
-        if (n > 0 && n < 64) {
-            char *first = ing_sprintf(req->ctx, "%.*s", (int)n, forwarded);
-            if (is_ip(first))
-                return first;
-        }
-    }
-    const char *remote = ing_http_remote_addr(req);
-    return remote && *remote ? remote : NULL;
+    return ing_http_client_ip(req); /* the SDK's rule for X-Forwarded-For */
 }
 
 /* ---- reading ------------------------------------------------------------ */

@@ -57,9 +57,9 @@ void route_queue(const struct ing_http_request *req, struct ing_http_response *r
 /* The current time as ISO 8601 UTC with milliseconds ("2024-05-01T12:00:00.123Z"). */
 const char *route_now_iso8601(struct ing_ctx *c);
 
-/* The client's address: REMOTE_ADDR, or X-Forwarded-For's first entry when
- * INNGEST_TRUST_FORWARDED is true and that entry is an IP address.  NULL when
- * neither is known. */
+/* The client's address: ing_http_client_ip (REMOTE_ADDR, or with
+ * INNGEST_TRUST_FORWARDED=1 the right-most X-Forwarded-For entry that is not
+ * a trusted proxy).  NULL when unknown. */
 const char *route_client_ip(const struct ing_http_request *req);
 
 /* ---- reading ---------------------------------------------------------- */

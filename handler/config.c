@@ -18,6 +18,12 @@
 #define CLOUD_API "https://api.inngest.com"
 #define CLOUD_EVENTS "https://inn.gs"
 #define DEV_ORIGIN "http://localhost:8288"
+#define DEFAULT_ENDPOINT_PATH "/api/inngest"
+/* nginx hands a request over in one go (it buffers the body first), so a
+ * connection that has not delivered its whole request after 10 s is not
+ * nginx; a front that streams bodies (fastcgi_request_buffering off) may
+ * need more. */
+#define DEFAULT_READ_TIMEOUT_S 10
 
 static const char *nonempty(settings_getenv_fn get, const char *name)
 {
@@ -74,6 +80,51 @@ static bool read_bool(settings_getenv_fn get, const char *name, bool dflt, bool 
         return false;
     }
     *out = b;
+    return true;
+}
+
+/* INNGEST_ALLOW_UNSIGNED_SYNC, or its older name INNGEST_ENABLE_UNAUTHED_SYNC
+ * (the JS SDK's); both set to different values is a mistake worth stopping for. */
+static bool read_unsigned_sync(settings_getenv_fn get, bool *out, char *err, size_t err_size)
+{
+    bool allow = true, legacy = true;
+    if (!read_bool(get, "INNGEST_ALLOW_UNSIGNED_SYNC", true, &allow, err, err_size) ||
+        !read_bool(get, "INNGEST_ENABLE_UNAUTHED_SYNC", true, &legacy, err, err_size))
+        return false;
+    if (nonempty(get, "INNGEST_ALLOW_UNSIGNED_SYNC") && nonempty(get, "INNGEST_ENABLE_UNAUTHED_SYNC") &&
+        allow != legacy) {
+        snprintf(err, err_size, "INNGEST_ALLOW_UNSIGNED_SYNC and INNGEST_ENABLE_UNAUTHED_SYNC disagree: "
+                                "set only INNGEST_ALLOW_UNSIGNED_SYNC");
+        return false;
+    }
+    *out = nonempty(get, "INNGEST_ALLOW_UNSIGNED_SYNC") ? allow : legacy;
+    return true;
+}
+
+/* A list of addresses; unset means loopback only. */
+static bool read_ip_list(settings_getenv_fn get, const char *name, struct ip_list *out, char *err,
+                         size_t err_size)
+{
+    const char *v = nonempty(get, name);
+    if (!v) {
+        ip_list_loopback(out);
+        return true;
+    }
+    if (!ip_list_parse(v, name, out, err, err_size))
+        return false;
+    if (out->count == 0) {
+        snprintf(err, err_size, "%s lists no address", name);
+        return false;
+    }
+    return true;
+}
+
+/* Values that end up in a URL we register: printable ASCII without spaces. */
+static bool plain_url_text(const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7F)
+            return false;
     return true;
 }
 
@@ -149,19 +200,40 @@ bool settings_load(struct ing_settings *s, const char *default_app_id, settings_
         return false;
     }
     s->serve_origin = origin ? origin_of(origin) : NULL;
-    s->serve_path = nonempty(get, "INNGEST_SERVE_PATH");
-    if (s->serve_path && s->serve_path[0] != '/') {
-        snprintf(err, err_size, "INNGEST_SERVE_PATH must start with /");
+    if (origin && !plain_url_text(origin)) {
+        snprintf(err, err_size, "INNGEST_SERVE_ORIGIN may not contain spaces or control characters");
         return false;
     }
+    s->serve_path = nonempty(get, "INNGEST_SERVE_PATH");
+    if (s->serve_path && (s->serve_path[0] != '/' || !plain_url_text(s->serve_path) ||
+                          strpbrk(s->serve_path, "?#"))) {
+        snprintf(err, err_size, "INNGEST_SERVE_PATH must be a path starting with / (no query, "
+                                "no spaces or control characters)");
+        return false;
+    }
+    s->endpoint_path = s->serve_path ? s->serve_path : DEFAULT_ENDPOINT_PATH;
 
     if (!read_bool(get, "INNGEST_ALLOW_IN_BAND_SYNC", true, &s->allow_in_band_sync, err, err_size) ||
-        !read_bool(get, "INNGEST_ENABLE_UNAUTHED_SYNC", true, &s->enable_unauthed_sync, err,
-                   err_size) ||
+        !read_unsigned_sync(get, &s->enable_unauthed_sync, err, err_size) ||
         !read_bool(get, "INNGEST_TRUST_FORWARDED", false, &s->trust_forwarded, err, err_size) ||
         !read_bool(get, "INNGEST_STREAMING", false, &s->streaming, err, err_size) ||
         !read_bool(get, "INNGEST_CHECKPOINTING", false, &s->checkpointing, err, err_size))
         return false;
+
+    if (!read_ip_list(get, "INNGEST_TRUSTED_PROXIES", &s->trusted_proxies, err, err_size) ||
+        !read_ip_list(get, "FCGI_WEB_SERVER_ADDRS", &s->web_server_addrs, err, err_size))
+        return false;
+    const char *timeout = nonempty(get, "INNGEST_REQUEST_READ_TIMEOUT");
+    s->read_timeout_ms = DEFAULT_READ_TIMEOUT_S * 1000u;
+    if (timeout) {
+        char *end;
+        long v = strtol(timeout, &end, 10);
+        if (*end || v < 1 || v > 600) {
+            snprintf(err, err_size, "INNGEST_REQUEST_READ_TIMEOUT must be a number of seconds, 1..600");
+            return false;
+        }
+        s->read_timeout_ms = (unsigned)v * 1000u;
+    }
 
     const char *level = nonempty(get, "INNGEST_LOG_LEVEL");
     s->log_level = ING_LOG_INFO;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "inngest.h"
+#include "ip_list.h"
 
 struct ing_settings {
     const char *app_id;
@@ -24,10 +25,18 @@ struct ing_settings {
     const char *event_api_origin;      /* no trailing slash */
     const char *env;                   /* INNGEST_ENV (branch), NULL when unset */
     const char *serve_origin;          /* INNGEST_SERVE_ORIGIN, no trailing slash */
-    const char *serve_path;            /* INNGEST_SERVE_PATH */
+    const char *serve_path;            /* INNGEST_SERVE_PATH, NULL when unset */
+    const char *endpoint_path;         /* serve_path or "/api/inngest": the one path
+                                        * the Inngest endpoint answers at */
     bool allow_in_band_sync;
-    bool enable_unauthed_sync;         /* an out-of-band PUT needs no signature */
-    bool trust_forwarded;              /* X-Forwarded-Proto/Host decide the sync URL */
+    bool enable_unauthed_sync;         /* INNGEST_ALLOW_UNSIGNED_SYNC: an out-of-band
+                                        * PUT needs no signature */
+    bool trust_forwarded;              /* X-Forwarded-* from a trusted proxy count */
+    struct ip_list trusted_proxies;    /* INNGEST_TRUSTED_PROXIES, default loopback */
+    struct ip_list web_server_addrs;   /* FCGI_WEB_SERVER_ADDRS, default loopback:
+                                        * who may connect to a TCP listener */
+    unsigned read_timeout_ms;          /* INNGEST_REQUEST_READ_TIMEOUT (s): accept →
+                                        * whole request read */
     bool streaming;
     bool checkpointing;
     enum ing_log_level log_level;

@@ -10,17 +10,25 @@
 #include "fcgi_front.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
 #include "arena.h"
 #include "context.h"
 #include "log.h"
+#include "ip_list.h"
 #include "metrics.h"
+#include "read_deadline.h"
 #include "request.h"
 #include "response.h"
 #include "router.h"
@@ -161,7 +169,19 @@ static void count(const struct ing_server *srv, const struct front_options *o,
         metrics_record_sync(o->metrics, res->status == 200);
 }
 
-static void handle(struct ing_server *srv, const struct front_options *o, FCGX_Request *fr)
+/* True when the request's input is at its end (the empty FCGI_STDIN record
+ * came).  Reads one byte: called once the body was read, while the read
+ * deadline still runs, so that a peer that never ends its input cannot hold
+ * the worker afterwards. */
+static bool input_at_end(FCGX_Request *fr)
+{
+    char c;
+    return fr->in && FCGX_GetStr(&c, 1, fr->in) == 0 && FCGX_HasSeenEOF(fr->in) == EOF;
+}
+
+/* Returns whether the request's input was read to its end. */
+static bool handle(struct ing_server *srv, const struct front_options *o, FCGX_Request *fr,
+                   struct read_deadline *deadline)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -173,19 +193,36 @@ static void handle(struct ing_server *srv, const struct front_options *o, FCGX_R
         static const char oom[] = "Status: 500 Internal Server Error\r\nContent-Type: "
                                   "application/json\r\n\r\n{\"message\":\"out of memory\"}";
         FCGX_PutStr(oom, (int)sizeof(oom) - 1, fr->out);
-        return;
+        return false;
     }
-    bool streamed = false;
+    bool streamed = false, input_done = false;
     if (strcmp(req.path, METRICS_PATH) == 0) {
         req.body = ""; /* a scrape has no body; it is never read */
+        input_done = input_at_end(fr);
+        if (input_done)
+            read_deadline_disarm(deadline);
         serve_metrics(srv, o, c, &req, &res);
     } else {
         size_t limit = router_max_body(srv, &req);
         long long len = content_length(&req);
         req.body = "";
+        bool body_ok = len <= (long long)limit && (len <= 0 || read_body(c, fr->in, &req, (size_t)len));
+        if (body_ok)
+            input_done = input_at_end(fr);
+        bool timed_out = read_deadline_expired(deadline);
+        /* Input that has not ended (a body not read: 413; bytes after it)
+         * stays under the deadline until the connection is closed: libfcgi's
+         * lingering close reads what is left, and must not wait on the peer
+         * for ever either.  Cutting the read side does not touch the answer. */
+        if (input_done)
+            read_deadline_disarm(deadline);
         if (len > (long long)limit) {
             router_too_large(c, &req, &res, limit);
-        } else if (len > 0 && !read_body(c, fr->in, &req, (size_t)len)) {
+        } else if (!body_ok && timed_out) {
+            response_message(&res, c->arena, 408,
+                             arena_printf(c->arena, "the request was not received within %u s",
+                                          srv->settings.read_timeout_ms / 1000));
+        } else if (!body_ok) {
             response_message(&res, c->arena, 400, "the request body ended before CONTENT_LENGTH bytes");
         } else {
             struct stream_keepalive keepalive;
@@ -209,6 +246,7 @@ static void handle(struct ing_server *srv, const struct front_options *o, FCGX_R
                                            .outcome = res.log_outcome});
     count(srv, o, c, &req, &res, ms / 1e3);
     ctx_release(c);
+    return input_done;
 }
 
 /* libfcgi closes each connection with shutdown() and then waits for nginx
@@ -218,22 +256,88 @@ static void handle(struct ing_server *srv, const struct front_options *o, FCGX_R
  * request makes libfcgi close at once, and the worker takes the next request
  * without waiting for nginx to be scheduled (measured: 1.5-2x the requests/s
  * of one worker on small calls, make bench).  A request whose body was not
- * read (413) keeps the lingering close. */
-static void skip_lingering_close(FCGX_Request *fr)
+ * read (413) keeps the lingering close, under the read deadline. */
+static void skip_lingering_close(FCGX_Request *fr, bool input_done)
 {
-    char c;
-    if (fr->in && FCGX_GetStr(&c, 1, fr->in) == 0 && FCGX_HasSeenEOF(fr->in) == EOF)
+    if (input_done)
         FCGX_Detach(fr);
+}
+
+/* accept(2) errors after which the next connection may well succeed. */
+static bool transient_accept_error(int e)
+{
+    return e == ECONNABORTED || e == EPROTO || e == ECONNRESET || e == ETIMEDOUT ||
+           e == EHOSTUNREACH || e == ENETUNREACH;
+}
+
+/* Accepts the next connection ourselves instead of inside libfcgi, which
+ * checks FCGI_WEB_SERVER_ADDRS for IPv4 only, lets everyone in when it is
+ * unset, and sets no deadline.  A TCP peer must be in FCGI_WEB_SERVER_ADDRS
+ * (default loopback: nginx on this host); a Unix socket's peers are decided
+ * by the socket file's group and mode.  Returns the connection, or -1 when
+ * the loop should look at its stop flag (a signal) or give up (errno). */
+static int accept_connection(const struct ing_server *srv, int listen_fd)
+{
+    for (;;) {
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof(peer);
+        int fd = accept(listen_fd, (struct sockaddr *)&peer, &len);
+        if (fd < 0) {
+            if (transient_accept_error(errno))
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                /* an inherited socket in non-blocking mode: wait for the next
+                 * connection (a signal interrupts the wait) */
+                struct pollfd pfd = {.fd = listen_fd, .events = POLLIN};
+                if (poll(&pfd, 1, -1) >= 0 || errno != EINTR)
+                    continue;
+            }
+            return -1;
+        }
+        fcntl(fd, F_SETFD, FD_CLOEXEC); /* no step's child process inherits it */
+        if (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)
+            return fd;
+        if (!ip_list_contains_sockaddr(&srv->settings.web_server_addrs, (struct sockaddr *)&peer)) {
+            char text[64] = "?";
+            struct ip_net a = {0};
+            if (peer.ss_family == AF_INET) {
+                a.family = AF_INET;
+                memcpy(a.addr, &((struct sockaddr_in *)(void *)&peer)->sin_addr, 4);
+            } else {
+                a.family = AF_INET6;
+                memcpy(a.addr, &((struct sockaddr_in6 *)(void *)&peer)->sin6_addr, 16);
+            }
+            ip_format(&a, text, sizeof(text));
+            ing_log(ING_LOG_WARN, "refused a FastCGI connection from %s: not in FCGI_WEB_SERVER_ADDRS "
+                                  "(default: loopback only)", text);
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* as libfcgi does */
+        return fd;
+    }
 }
 
 unsigned long fcgi_serve(struct ing_server *srv, int listen_fd, volatile sig_atomic_t *stop,
                          const struct front_options *o)
 {
+    /* libfcgi gets no listening socket: we accept (accept_connection) and
+     * hand it the connection.  When it gives a connection up before the
+     * request's parameters are complete (a deadline, a protocol error) it
+     * would accept the next one itself, unchecked; with -1 that attempt fails
+     * at once and comes back to this loop. */
     FCGX_Request fr;
-    if (FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
+    if (FCGX_InitRequest(&fr, -1, 0) != 0) {
         ing_log(ING_LOG_ERROR, "FCGX_InitRequest failed");
         return 0;
     }
+    struct read_deadline deadline;
+    if (!read_deadline_start(&deadline)) {
+        ing_log(ING_LOG_ERROR, "cannot start the read-deadline thread");
+        return 0;
+    }
+    unsigned timeout_ms = srv->settings.read_timeout_ms;
     sigset_t guarded, previous;
     sigemptyset(&guarded);
     sigaddset(&guarded, SIGTERM);
@@ -242,23 +346,42 @@ unsigned long fcgi_serve(struct ing_server *srv, int listen_fd, volatile sig_ato
     sigaddset(&guarded, SIGQUIT);
     unsigned long served = 0;
     while (!*stop && (o->max_requests == 0 || served < o->max_requests)) {
+        if (fr.ipcFd < 0) { /* else a kept connection (FCGI_KEEP_CONN) brings the next request */
+            int fd = accept_connection(srv, listen_fd);
+            if (fd < 0) {
+                if (*stop)
+                    break;
+                if (errno == EINTR)
+                    continue;
+                ing_log(ING_LOG_ERROR, "accept failed: %s", strerror(errno));
+                break;
+            }
+            fr.ipcFd = fd;
+        }
+        read_deadline_arm(&deadline, fr.ipcFd, timeout_ms);
+        fr.keepConnection = 1; /* so that FCGX_Accept_r keeps the connection we give it */
         if (FCGX_Accept_r(&fr) < 0) {
+            /* libfcgi closed it: the peer sent no complete request in time,
+             * hung up, or broke the protocol */
+            if (read_deadline_disarm(&deadline))
+                ing_log(ING_LOG_WARN, "dropped a FastCGI connection: no complete request within %u s",
+                        timeout_ms / 1000);
+            fr.ipcFd = -1;
             if (*stop)
                 break;
-            if (errno == EINTR)
-                continue;
-            ing_log(ING_LOG_ERROR, "accept failed: %s", strerror(errno));
-            break;
+            continue;
         }
         sigprocmask(SIG_BLOCK, &guarded, &previous);
         metrics_set_busy(o->metrics, o->worker_slot, true);
-        handle(srv, o, &fr);
-        skip_lingering_close(&fr);
+        bool input_done = handle(srv, o, &fr, &deadline);
+        skip_lingering_close(&fr, input_done);
         FCGX_Finish_r(&fr);
+        read_deadline_disarm(&deadline);
         metrics_set_busy(o->metrics, o->worker_slot, false);
         sigprocmask(SIG_SETMASK, &previous, NULL);
         served++;
     }
-    FCGX_Free(&fr, 0);
+    read_deadline_stop(&deadline);
+    FCGX_Free(&fr, 1);
     return served;
 }

@@ -1,6 +1,10 @@
 /*
  * fcgi_front.h — the FastCGI accept loop of one worker.
  *
+ * Accepts each connection itself: a TCP peer must be in FCGI_WEB_SERVER_ADDRS
+ * (default loopback), and every connection has INNGEST_REQUEST_READ_TIMEOUT
+ * from its accept to the end of its request's input (read_deadline.h); then
+ * libfcgi reads the request on that connection.
  * Reads each request's parameters and body (bounded before reading), hands
  * them to the router, writes the answer, releases the request's arena.
  * Signals are blocked while a request is in progress, because libfcgi does

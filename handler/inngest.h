@@ -138,6 +138,10 @@ const char *ing_http_header(const struct ing_http_request *req, const char *name
 /* The client's address as nginx reports it (REMOTE_ADDR). */
 const char *ing_http_remote_addr(const struct ing_http_request *req);
 #define ING_HTTP_MAX_HEADERS 8
+/* The client's address: REMOTE_ADDR, or, with INNGEST_TRUST_FORWARDED=1 and a
+ * REMOTE_ADDR in INNGEST_TRUSTED_PROXIES (default loopback), the right-most
+ * X-Forwarded-For entry that is not a trusted proxy.  NULL when unknown. */
+const char *ing_http_client_ip(const struct ing_http_request *req);
 struct ing_http_response {
     int status;
     json_object *body;         /* borrowed; NULL → no body */

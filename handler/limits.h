@@ -38,8 +38,8 @@
 #define ING_MAX_JCS_VERIFY_BODY (64u * 1024u)
 
 /* The server's sync round trip times out after 10 s, so our register call must
- * finish well inside it. */
-#define ING_REGISTER_TIMEOUT_MS 8000
+ * finish inside it, a second attempt with the fallback key included. */
+#define ING_REGISTER_TIMEOUT_MS 4500
 #define ING_API_TIMEOUT_MS 10000
 #define ING_EVENT_API_TIMEOUT_MS 5000
 

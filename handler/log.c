@@ -77,6 +77,109 @@ static void timestamp(char out[32])
     out[24] = '\0';
 }
 
+/* Length of the valid, printable UTF-8 character at p (1–4), or 0 when the
+ * byte there must be escaped (a control, DEL, a C1 control, not UTF-8). */
+static size_t plain_char_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return c >= 0x20 && c != 0x7F && c != '\\' ? 1 : 0;
+    size_t n;
+    unsigned cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0; /* a continuation byte on its own, C0/C1 lead bytes, F5–FF */
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0; /* also stops at the NUL */
+        cp = (cp << 6) | (p[i] & 0x3Fu);
+    }
+    static const unsigned min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0; /* overlong, beyond Unicode, a surrogate */
+    if (cp >= 0x80 && cp <= 0x9F)
+        return 0; /* C1 controls: CSI (U+009B) starts a terminal sequence */
+    return n;
+}
+
+size_t log_escape(const char *in, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (cap == 0)
+        return 0;
+    const unsigned char *p = (const unsigned char *)in;
+    while (*p) {
+        size_t n = plain_char_len(p);
+        if (n) {
+            if (o + n >= cap)
+                break;
+            memcpy(out + o, p, n);
+            o += n;
+            p += n;
+        } else if (*p == '\\') {
+            if (o + 2 >= cap)
+                break;
+            out[o++] = '\\';
+            out[o++] = '\\';
+            p++;
+        } else {
+            if (o + 4 >= cap)
+                break;
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+            p++;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static bool needs_escape(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = plain_char_len(p);
+        if (!n)
+            return true;
+        p += n;
+    }
+    return false;
+}
+
+/* JSON lines: json-c writes a control byte as \u00XX, which a log viewer
+ * decodes back into the byte, and passes bytes that are not UTF-8 through,
+ * which makes the line invalid for a shipper; every string field is escaped
+ * as the text format is instead. */
+static void escape_fields(json_object *o)
+{
+    const char *keys[16];
+    int n = 0;
+    json_object_object_foreach(o, k, v)
+    {
+        if (n < 16 && json_object_is_type(v, json_type_string) &&
+            needs_escape(json_object_get_string(v)))
+            keys[n++] = k;
+    }
+    for (int i = 0; i < n; i++) {
+        json_object *value = NULL;
+        json_object_object_get_ex(o, keys[i], &value);
+        char buf[1600];
+        log_escape(json_object_get_string(value), buf, sizeof(buf));
+        json_object_object_add(o, keys[i], json_object_new_string(buf));
+    }
+}
+
 static const char *json_text(json_object *o)
 {
     return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -116,6 +219,7 @@ static void emit(enum ing_log_level level, json_object *fields, const char *text
         json_object_object_add(o, "pid", json_object_new_int(log_pid()));
         if (text)
             json_object_object_add(o, "msg", json_object_new_string(text));
+        escape_fields(o);
         n = snprintf(line, sizeof(line), "%s\n", json_text(o));
         if (n > 0 && (size_t)n >= sizeof(line)) {
             /* A cut JSON line is no JSON at all for a log shipper: shorten
@@ -129,8 +233,9 @@ static void emit(enum ing_log_level level, json_object *fields, const char *text
         }
         json_object_put(o);
     } else {
-        n = snprintf(line, sizeof(line), "%s %s [%d] %s\n", ts, level_name(level), log_pid(),
-                     text ? text : "");
+        char safe[1600];
+        log_escape(text ? text : "", safe, sizeof(safe));
+        n = snprintf(line, sizeof(line), "%s %s [%d] %s\n", ts, level_name(level), log_pid(), safe);
         if (fields)
             json_object_put(fields);
     }

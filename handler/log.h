@@ -28,4 +28,15 @@ struct log_request {
 };
 void log_request_line(const struct log_request *r);
 
+/* Copies `in` into `out` (at most cap bytes with the NUL) with every byte
+ * that a terminal or a line-based reader could take for something else made
+ * visible as \xHH: C0 controls (CR, LF, ESC, …), DEL, C1 controls
+ * (U+0080–U+009F, which some terminals obey) and bytes that are not UTF-8;
+ * a backslash becomes \\ so that an escape in the input cannot pass for
+ * ours.  Valid printable UTF-8 is kept.  Never cuts an escape or a character
+ * in half.  Returns the length written.  Both log formats pass every value
+ * through it: a request path with %0A cannot forge a line, %1b cannot reach
+ * a terminal, and a JSON line stays valid UTF-8. */
+size_t log_escape(const char *in, char *out, size_t cap);
+
 #endif

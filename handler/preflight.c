@@ -53,9 +53,12 @@ static void look_for_problems(const struct ing_server *srv, struct findings *f)
 {
     const struct ing_settings *s = &srv->settings;
     if (s->dev) {
+        /* A key is a sign of production; dev mode there turns every signature
+         * check off without a word. */
         if (s->signing_key)
-            note(f, "INNGEST_SIGNING_KEY is set but INNGEST_DEV puts the program in dev mode, where "
-                    "no signature is checked: unset INNGEST_DEV in production");
+            problem(f, "INNGEST_SIGNING_KEY is set but INNGEST_DEV puts the program in dev mode, "
+                       "where no signature is checked: anyone could run your functions; unset "
+                       "INNGEST_DEV in production (or the key, for local development)");
         return;
     }
     if (!s->signing_key)
@@ -64,24 +67,28 @@ static void look_for_problems(const struct ing_server *srv, struct findings *f)
     if (!s->event_key)
         problem(f, "INNGEST_EVENT_KEY is not set: sending events would fail");
     if (!s->serve_origin)
-        problem(f, "INNGEST_SERVE_ORIGIN is not set: the sync would advertise whatever Host the "
-                   "PUT arrived with; set it to the public origin, e.g. https://app.example");
+        problem(f, "INNGEST_SERVE_ORIGIN is not set: in cloud mode every out-of-band sync is "
+                   "refused (500) until it is; set it to the public origin, e.g. "
+                   "https://app.example");
     else if (strncmp(s->serve_origin, "http://", 7) == 0)
         note(f, "INNGEST_SERVE_ORIGIN is plain http://: Inngest Cloud calls the app over the "
                 "internet, so it should be the https:// origin of your TLS proxy");
     if (s->trust_forwarded && s->serve_origin)
-        note(f, "INNGEST_TRUST_FORWARDED has no effect while INNGEST_SERVE_ORIGIN is set");
+        note(f, "INNGEST_TRUST_FORWARDED has no effect on the sync URL while INNGEST_SERVE_ORIGIN "
+                "is set (it still decides the client address of the app's routes)");
 }
 
 /* The URL a sync would register, or a placeholder that says where it would
  * come from. */
 static const char *sync_url(const struct ing_settings *s, char *buf, size_t size)
 {
-    const char *path = s->serve_path ? s->serve_path : PREFLIGHT_DEFAULT_PATH;
+    const char *path = s->endpoint_path;
     if (s->serve_origin)
         snprintf(buf, size, "%s%s", s->serve_origin, path);
+    else if (s->dev)
+        snprintf(buf, size, "http://<loopback host of the sync PUT>%s", path);
     else
-        snprintf(buf, size, "http://<host of the sync PUT>%s", path);
+        snprintf(buf, size, "(none: set INNGEST_SERVE_ORIGIN)%s", path);
     return buf;
 }
 

@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "call_handler.h"
+#include "client_addr.h"
 #include "context.h"
 #include "introspection.h"
 #include "limits.h"
@@ -263,11 +264,30 @@ const char *ing_http_remote_addr(const struct ing_http_request *req)
     return request_param(&r, "REMOTE_ADDR");
 }
 
+const char *ing_http_client_ip(const struct ing_http_request *req)
+{
+    struct ing_request r = {.params = req->params};
+    const struct ing_settings *s = &req->ctx->server->settings;
+    char *out = arena_alloc(req->ctx->arena, 64);
+    if (!out)
+        return request_param(&r, "REMOTE_ADDR");
+    return client_addr_resolve(request_param(&r, "REMOTE_ADDR"),
+                               request_param(&r, "HTTP_X_FORWARDED_FOR"), s->trust_forwarded,
+                               &s->trusted_proxies, out, 64);
+}
+
 void router_serve(struct ing_ctx *c, struct ing_request *req, struct ing_response *res)
 {
     const struct ing_route *route = find_route(c->server, req->path);
-    if (route)
+    if (route) {
         serve_route(c, route, req, res);
-    else
+    } else if (strcmp(req->path, c->server->settings.endpoint_path) == 0) {
         serve_inngest(c, req, res);
+    } else {
+        /* Only the registered path is the endpoint: any other path answering
+         * introspection (or syncing on PUT) would be a second, unplanned
+         * endpoint. */
+        response_message(res, c->arena, 404, "not found: no route and not the Inngest endpoint");
+        res->log_target = req->path;
+    }
 }

@@ -12,6 +12,7 @@
 #include "introspection.h"
 #include "log.h"
 #include "signature.h"
+#include "sync_gate.h"
 
 static time_t wall_clock(void) { return time(NULL); }
 
@@ -45,6 +46,8 @@ bool server_init(struct ing_server *s, const struct ing_app *app, settings_geten
     if (s->settings.signing_key_fallback)
         sig_key_hash12(s->settings.signing_key_fallback, s->signing_key_fallback_hash);
     introspection_render(s);
+    /* before the workers fork, so that they share it */
+    s->sync_gate = sync_gate_create();
     return true;
 }
 
@@ -78,11 +81,20 @@ void server_report_settings(const struct ing_server *s)
     if (!st->dev && !st->event_key)
         ing_log(ING_LOG_WARN, "INNGEST_EVENT_KEY is not set: sending events will fail");
     if (!st->dev && !st->serve_origin)
-        ing_log(ING_LOG_WARN, "INNGEST_SERVE_ORIGIN is not set: a sync advertises the host of the "
-                              "PUT request%s",
-                st->trust_forwarded ? " (or its X-Forwarded-Host)" : "");
+        ing_log(ING_LOG_WARN, "INNGEST_SERVE_ORIGIN is not set: every out-of-band sync (PUT) will be "
+                              "refused; set it to the public origin, e.g. https://app.example");
+    if (st->dev && st->signing_key)
+        ing_log(ING_LOG_WARN, "INNGEST_DEV is set together with INNGEST_SIGNING_KEY: dev mode checks "
+                              "no signature, so anyone who reaches the endpoint can run functions; "
+                              "unset INNGEST_DEV in production");
+    else if (st->dev)
+        ing_log(ING_LOG_INFO, "dev mode (INNGEST_DEV): signatures are not checked");
     if (st->trust_forwarded)
-        ing_log(ING_LOG_INFO, "INNGEST_TRUST_FORWARDED=1: X-Forwarded-Proto/Host decide the sync URL");
+        ing_log(ING_LOG_INFO, "INNGEST_TRUST_FORWARDED=1: X-Forwarded-* from a trusted proxy "
+                              "(INNGEST_TRUSTED_PROXIES) decide the client address%s",
+                st->dev && !st->serve_origin ? " and the sync URL" : "");
+    if (!st->enable_unauthed_sync)
+        ing_log(ING_LOG_INFO, "INNGEST_ALLOW_UNSIGNED_SYNC=0: an out-of-band sync needs a signed PUT");
     if (s->app->on_start)
         s->app->on_start();
 }

@@ -18,6 +18,7 @@
 
 struct crash_note;
 struct http_client;
+struct sync_gate;
 
 struct ing_server {
     const struct ing_app *app;
@@ -26,6 +27,7 @@ struct ing_server {
     void *app_state;              /* per worker: what app->worker_start returned */
     struct crash_note *crash_note; /* per worker: its shared slot (crash_note.h), may be NULL */
     time_t (*now)(void);          /* the clock; tests replace it */
+    struct sync_gate *sync_gate;  /* shared by the workers: one out-of-band sync at a time */
     char event_key_hash[65];      /* for introspection, "" when no key */
     char signing_key_hash[13];
     char signing_key_fallback_hash[13];

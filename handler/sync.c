@@ -14,10 +14,13 @@
 #include "introspection.h"
 #include "json_take.h"
 #include "json_valid.h"
+#include "ip_list.h"
+#include "log.h"
 #include "limits.h"
 #include "request.h"
 #include "response.h"
 #include "server.h"
+#include "sync_gate.h"
 
 static bool isalnum_ascii(char ch)
 {
@@ -34,15 +37,54 @@ static bool plausible_host(const char *h)
     return true;
 }
 
-const char *sync_serve_url(struct ing_ctx *c, const struct ing_request *req)
+/* "localhost", 127.x.x.x or [::1], with or without a port. */
+static bool loopback_host(const char *host)
+{
+    char name[128];
+    const char *end;
+    if (host[0] == '[') {
+        end = strchr(host, ']');
+        if (!end || (end[1] && end[1] != ':'))
+            return false;
+        host++;
+    } else {
+        end = strchr(host, ':');
+        if (end && strchr(end + 1, ':'))
+            return false; /* an IPv6 address without brackets is no Host */
+        if (!end)
+            end = host + strlen(host);
+    }
+    size_t n = (size_t)(end - host);
+    if (n == 0 || n >= sizeof(name))
+        return false;
+    memcpy(name, host, n);
+    name[n] = '\0';
+    if (strcasecmp(name, "localhost") == 0)
+        return true;
+    struct ip_list loopback;
+    ip_list_loopback(&loopback);
+    return ip_list_contains_text(&loopback, name);
+}
+
+const char *sync_serve_url(struct ing_ctx *c, const struct ing_request *req, const char **why)
 {
     const struct ing_settings *s = &c->server->settings;
-    const char *path = s->serve_path ? s->serve_path : req->path;
+    const char *path = s->endpoint_path;
+    *why = NULL;
     if (s->serve_origin)
         return arena_printf(c->arena, "%s%s", s->serve_origin, path);
+    /* Cloud mode: a URL from the request would let anyone who can send a PUT
+     * have Inngest send our signed calls, with event data, to their host. */
+    if (!s->dev) {
+        *why = "INNGEST_SERVE_ORIGIN is not set: in cloud mode the app registers only "
+               "INNGEST_SERVE_ORIGIN + INNGEST_SERVE_PATH, never the host of the request; "
+               "set it to the public origin, e.g. https://app.example";
+        return NULL;
+    }
 
     const char *scheme = NULL, *host = NULL;
-    if (s->trust_forwarded) {
+    if (s->trust_forwarded &&
+        ip_list_contains_text(&s->trusted_proxies, request_param(req, "REMOTE_ADDR"))) {
         scheme = request_param(req, "HTTP_X_FORWARDED_PROTO");
         host = request_param(req, "HTTP_X_FORWARDED_HOST");
         if (scheme && strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
@@ -62,8 +104,17 @@ const char *sync_serve_url(struct ing_ctx *c, const struct ing_request *req)
         if (!plausible_host(host)) {
             const char *name = request_param(req, "SERVER_NAME");
             const char *port = request_param(req, "SERVER_PORT");
-            host = name && port ? arena_printf(c->arena, "%s:%s", name, port) : "localhost";
+            host = name && port && plausible_host(name) && plausible_host(port)
+                       ? arena_printf(c->arena, "%s:%s", name, port)
+                       : "localhost";
         }
+    }
+    /* Dev mode trusts the request's host only where nobody else can be. */
+    if (!loopback_host(host)) {
+        *why = "INNGEST_SERVE_ORIGIN is not set and the request's host is not a loopback "
+               "address: set INNGEST_SERVE_ORIGIN to the origin the Inngest server reaches "
+               "this app at";
+        return NULL;
     }
     return arena_printf(c->arena, "%s://%s%s", scheme, host, path);
 }
@@ -211,25 +262,66 @@ json_object *sync_register_payload(const struct ing_server *srv, const char *url
     return o;
 }
 
+/* The Expected-Server-Kind we pass on: exactly "dev" or "cloud", never
+ * another request value in an outbound header. */
+static bool server_kind_ok(const char *kind)
+{
+    return !kind || strcmp(kind, "dev") == 0 || strcmp(kind, "cloud") == 0;
+}
+
+/* Two attempts (the fallback key after a 401) bound how long a sync can hold
+ * the gate; a little slack for building the payload. */
+#define SYNC_HOLD_MS (2u * ING_REGISTER_TIMEOUT_MS + 1000u)
+
 static void sync_out_of_band(struct ing_ctx *c, const struct ing_request *req,
-                             struct ing_response *res)
+                             struct ing_response *res, bool verified)
 {
     const struct ing_server *srv = c->server;
-    const char *url = sync_serve_url(c, req);
+    const char *why = NULL;
+    const char *url = sync_serve_url(c, req, &why);
+    if (!url) {
+        ing_log(ING_LOG_WARN, "sync refused: %s", why);
+        answer(c, res, 500, "out_of_band", why, false);
+        return;
+    }
+    const char *kind = request_param(req, "HTTP_X_INNGEST_SERVER_KIND");
+    if (!server_kind_ok(kind)) {
+        answer(c, res, 400, "out_of_band", "X-Inngest-Server-Kind must be dev or cloud", false);
+        return;
+    }
     json_object *o = arena_keep_json(c->arena, sync_register_payload(srv, url));
     if (!o) {
         answer(c, res, 500, "out_of_band", "out of memory", false);
         return;
     }
 
+    unsigned retry_after = 1;
+    long long ticket = 0;
+    if (srv->sync_gate && !sync_gate_enter(srv->sync_gate, SYNC_HOLD_MS, &retry_after, &ticket)) {
+        answer(c, res, 429, "out_of_band", "another sync is in progress; try again shortly", false);
+        response_header(res, "Retry-After", arena_printf(c->arena, "%u", retry_after));
+        return;
+    }
     char deploy_id[256];
     const char *deploy = request_query(req, "deployId", deploy_id, sizeof(deploy_id));
     size_t len = 0;
     const char *payload = json_object_to_json_string_length(o, ING_JSON_FLAGS, &len);
     struct register_result r;
-    if (!api_register(c, payload, len, deploy, request_param(req, "HTTP_X_INNGEST_SERVER_KIND"), &r)) {
-        ing_log(ING_LOG_WARN, "sync failed (%s): %s", url, r.error ? r.error : "out of memory");
-        answer(c, res, 500, "out_of_band", r.error, false);
+    bool ok = api_register(c, payload, len, deploy, kind, &r);
+    if (srv->sync_gate)
+        sync_gate_leave(srv->sync_gate, ticket);
+    if (!ok) {
+        /* The detail names the API's address: the log and a signed caller
+         * may see it, anyone else gets the kind of failure only. */
+        ing_log(ING_LOG_WARN, "sync of %s failed: %s", url, r.error ? r.error : "out of memory");
+        const char *told = verified ? (r.error ? r.error : "out of memory")
+                           : r.http_status
+                               ? arena_printf(c->arena, "Failed to register: the Inngest API "
+                                                        "answered HTTP %d (details in the app's log)",
+                                              r.http_status)
+                               : "Failed to register: the Inngest API could not be reached "
+                                 "(details in the app's log)";
+        answer(c, res, 500, "out_of_band", told, false);
         return;
     }
     ing_log(ING_LOG_INFO, "synced %s with %s (modified: %s)", url, srv->settings.api_origin,
@@ -255,8 +347,8 @@ void sync_handle(struct ing_ctx *c, const struct ing_request *req, struct ing_re
     }
     if (!s->dev && !s->enable_unauthed_sync && !verified) {
         response_message(res, c->arena, 401,
-                         "Unauthorized: INNGEST_ENABLE_UNAUTHED_SYNC=false requires a signed PUT");
+                         "Unauthorized: INNGEST_ALLOW_UNSIGNED_SYNC=0 requires a signed PUT");
         return;
     }
-    sync_out_of_band(c, req, res);
+    sync_out_of_band(c, req, res, verified);
 }

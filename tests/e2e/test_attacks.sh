@@ -461,6 +461,26 @@ expect_eq "9: nothing non-finite or clamped was forwarded" "$events_seen" "$(lin
 relay "{\"name\":\"app/x\",\"ts\":$(($(now) * 1000))}"
 expect_eq "9: a ts of now (milliseconds): 202" 202 "$HTTP_STATUS"
 
+# ---- only /api/inngest is the endpoint (issue 13, finding 1) ------------------------------
+req GET "$base/api/views/x"
+expect_eq "GET /api/views/x (neither a route nor the endpoint): 404, not the introspection body" "404 false" \
+	"$HTTP_STATUS $(jq -r 'has("function_count")' <<<"$HTTP_BODY" 2>/dev/null || echo not-json)"
+req PUT "$base/api/other/path" -H 'Host: attacker.test'
+expect_eq "PUT /api/other/path with Host attacker.test: 404, no sync" 404 "$HTTP_STATUS"
+
+# ---- log injection (issue 13, finding 6) ------------------------------------------------
+# nginx decodes %0A and %1b in the path it hands over; the text log escapes them.
+# (A POST: before the fix such a path was the endpoint, whose 401 logged the path.)
+req POST "$base/api/x%0A2026-01-01T00:00:00.000Z%20info%20%5B1%5D%20POST%20FORGED%20status=200%1b%5B31m" \
+	-H 'Content-Type: application/json' --data-binary '{}'
+expect_eq "a path with %0A and %1b: 404 (not the endpoint)" 404 "$HTTP_STATUS"
+sleep 0.2
+expect_eq "...no line starts with the forged text" 0 "$(grep -c '^2026-01-01T00:00:00.000Z info \[1\]' "$dir/app.log" || true)"
+expect_eq "...no ESC byte reaches the log" 0 "$(grep -c $'\x1b' "$dir/app.log" || true)"
+expect_match "...the path is logged, escaped, on the request's own line" \
+	'POST /api/x\\x0a2026-01-01T00:00:00\.000Z info \[1\] POST FORGED status=200\\x1b\[31m run=- step=- status=404' \
+	"$(cat "$dir/app.log")"
+
 # ---- no crash, nothing about a key anywhere --------------------------------------------
 expect_eq "no worker died" 0 "$(grep -c 'died\|exited with status' "$dir/app.log" || true)"
 master=$(<"$dir/app.pid")

@@ -7,7 +7,8 @@
 #
 # Then the edges of authentication: a call signed with another key is
 # refused; a bare-hex INNGEST_SIGNING_KEY works as well as signkey-test-<hex>;
-# a sync with a wrong key relays the server's refusal in the PUT answer.
+# a sync with a wrong key is refused (the PUT answer gives the server's status,
+# the log its reason).
 #
 # The fault: Redis is restarted (SHUTDOWN SAVE, down for a second, started on
 # its dump) while a run waits for an event.  Inngest v1.44.0 does not ride
@@ -71,7 +72,7 @@ mkdir -p "$server" "$srv"
 # start_app SIGNING_KEY: the program in cloud mode with that key.
 start_app() {
 	app_start "$srv" "$bin" "$app_port" INNGEST_DEV=0 INNGEST_APP_ID=$app INNGEST_BASE_URL="$base" \
-		INNGEST_SIGNING_KEY="$1" INNGEST_EVENT_KEY="$event_key"
+		INNGEST_SIGNING_KEY="$1" INNGEST_EVENT_KEY="$event_key" INNGEST_SERVE_ORIGIN="http://127.0.0.1:$ngx_port"
 }
 nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
 start_app "signkey-test-$key" || abort "the conformance program starts in cloud mode"
@@ -176,8 +177,10 @@ expect_ok "the program (bare hex) exits cleanly on SIGTERM" app_stop "$srv"
 start_app "$other_key" || abort "the program starts with another signing key"
 http PUT "$endpoint"
 expect_eq "PUT sync with a wrong key: 500" 500 "$HTTP_STATUS"
-expect_match "PUT sync with a wrong key: the server's \"Authentication failed\" is relayed" \
-	'"message":"[^"]*Authentication failed' "$HTTP_BODY"
+expect_match "PUT sync with a wrong key: the unsigned caller learns the server's status" \
+	'"message":"Failed to register: the Inngest API answered HTTP 401' "$HTTP_BODY"
+expect_match "...and the log has the server's \"Authentication failed\"" \
+	'sync of http://127\.0\.0\.1:[0-9]+/api/inngest failed: .*Authentication failed' "$(cat "$log")"
 expect_eq "PUT sync with a wrong key: nothing was modified" false "$(jq -r .modified <<<"$HTTP_BODY" 2>/dev/null)"
 
 # ---- shutdown --------------------------------------------------------------

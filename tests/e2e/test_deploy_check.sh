@@ -40,7 +40,7 @@ expect_eq "dev: --check passes" 0 "$rc"
 expect_eq "dev: the payload is the sync body for app blog-dev" "blog-dev inngest-fcgi:v0.1.0 ping" \
 	"$(jq -r '"\(.appName) \(.sdk) \(.deployType)"' <<<"$out" 2>/dev/null)"
 expect_match "dev: says signatures are off" "check: dev mode" "$diag"
-expect_match "dev: says where the sync URL would come from" "check: sync URL http://<host of the sync PUT>/api/inngest" "$diag"
+expect_match "dev: says where the sync URL would come from" "check: sync URL http://<loopback host of the sync PUT>/api/inngest" "$diag"
 
 # ---- production ----------------------------------------------------------------------
 prod=("INNGEST_SIGNING_KEY=$key" INNGEST_EVENT_KEY=ek-123 INNGEST_SERVE_ORIGIN=https://blog.example INNGEST_APP_ID=blog)
@@ -81,6 +81,17 @@ run_check INNGEST_SIGNING_KEY=not-a-key INNGEST_EVENT_KEY=k INNGEST_SERVE_ORIGIN
 expect_match "a signing key that is not one: exit 1" "^1 check: problem: INNGEST_SIGNING_KEY is not a signing key" \
 	"$rc $(head -n 1 <<<"$diag")"
 expect_ok "...and the bad value is not echoed" bash -c "! grep -q not-a-key '$E2E_DIR/diag'"
+# issue 13, finding 10: dev mode with a signing key turns every signature
+# check off; that is a problem, not a note.
+run_check "${prod[@]}" INNGEST_DEV=1
+expect_match "INNGEST_DEV=1 with a signing key: exit 1, a problem that says signatures are off" \
+	"^1 .*check: problem: INNGEST_SIGNING_KEY is set but INNGEST_DEV puts the program in dev mode, where no signature is checked" \
+	"$rc $(tr '\n' ' ' <<<"$diag")"
+# issue 13, finding 1: cloud mode without an origin refuses every sync
+run_check INNGEST_SIGNING_KEY=$key INNGEST_EVENT_KEY=ek INNGEST_APP_ID=blog
+expect_match "cloud without INNGEST_SERVE_ORIGIN: exit 1, the sync would be refused" \
+	"^1 .*check: problem: INNGEST_SERVE_ORIGIN is not set: in cloud mode every out-of-band sync is refused" \
+	"$rc $(tr '\n' ' ' <<<"$diag")"
 run_check "${prod[@]}" INNGEST_SERVE_ORIGIN=http://blog.example
 expect_match "a plain-http public origin: a note, not a failure" "^0 .*check: note: INNGEST_SERVE_ORIGIN is plain http://" \
 	"$rc $(tr '\n' ' ' <<<"$diag")"

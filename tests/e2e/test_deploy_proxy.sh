@@ -3,8 +3,9 @@
 # self-signed certificate that sets X-Forwarded-Proto/Host, as a load
 # balancer does), in its documented strict variant (only /api/inngest and
 # the app's routes), with the product program in cloud mode:
-#   - the sync URL is https://<proxy host> only with INNGEST_TRUST_FORWARDED=1;
-#     without it a forged X-Forwarded-Host is ignored; INNGEST_SERVE_ORIGIN wins;
+#   - dev mode: the sync URL is https://<proxy host> only with
+#     INNGEST_TRUST_FORWARDED=1; without it a forged X-Forwarded-Host is
+#     ignored; cloud mode: only INNGEST_SERVE_ORIGIN (else the PUT is refused);
 #   - a signed call through both proxies verifies (the body arrives intact)
 #     and its answer is signed;
 #   - bodies: 5.5 MB gets the program's JSON 413, 7 MB nginx's;
@@ -67,7 +68,8 @@ ngx_port=$(free_port)
 common=("INNGEST_SIGNING_KEY=$key" INNGEST_EVENT_KEY=ek "INNGEST_APP_ID=$app"
 	"INNGEST_API_BASE_URL=http://127.0.0.1:$api_port" "DATABASE_PATH=$srv/store.db")
 mkdir -p "$srv"
-app_start "$srv" "$bin" "$app_port" "${common[@]}" INNGEST_TRUST_FORWARDED=1 || abort "the program starts"
+app_start "$srv" "$bin" "$app_port" "${common[@]}" INNGEST_DEV=1 INNGEST_TRUST_FORWARDED=1 ||
+	abort "the program starts (dev mode)"
 nginx_start_edited "$srv" "$ngx_port" "127.0.0.1:$app_port" "${strict[@]}" || abort "nginx (strict snippet) starts"
 
 # The TLS proxy in front of it.
@@ -102,14 +104,19 @@ public=https://localhost:$tls_port
 tls_http() { http "$1" "$2" -k "${@:3}"; }
 
 # ---- the sync URL ---------------------------------------------------------------
+# Dev mode may take the URL from the request (a loopback host only), and from
+# X-Forwarded-Proto/Host with INNGEST_TRUST_FORWARDED=1 (nginx, on loopback, is
+# a trusted proxy by default).
 tls_http GET "$public/api/inngest"
 expect_eq "through TLS: GET /api/inngest 200" 200 "$HTTP_STATUS"
 tls_http PUT "$public/api/inngest"
 expect_eq "through TLS: PUT sync 200" 200 "$HTTP_STATUS"
-expect_eq "INNGEST_TRUST_FORWARDED=1: the sync URL is the proxy's https origin" "$public/api/inngest" "$(registered_url)"
+expect_eq "dev mode, INNGEST_TRUST_FORWARDED=1: the sync URL is the proxy's https origin" "$public/api/inngest" "$(registered_url)"
+http PUT "http://127.0.0.1:$ngx_port/api/inngest" -H 'X-Forwarded-Host: evil.example' -H 'X-Forwarded-Proto: https'
+expect_eq "dev mode, INNGEST_TRUST_FORWARDED=1: a forwarded host that is not loopback is refused" 500 "$HTTP_STATUS"
 
 app_stop "$srv" || fail "the program stops"
-app_start "$srv" "$bin" "$app_port" "${common[@]}" || abort "the program starts without INNGEST_TRUST_FORWARDED"
+app_start "$srv" "$bin" "$app_port" "${common[@]}" INNGEST_DEV=1 || abort "the program starts without INNGEST_TRUST_FORWARDED"
 tls_http PUT "$public/api/inngest"
 expect_eq "without INNGEST_TRUST_FORWARDED: plain http, the Host nginx got" "http://127.0.0.1:$ngx_port/api/inngest" \
 	"$(registered_url)"
@@ -117,6 +124,12 @@ http PUT "http://127.0.0.1:$ngx_port/api/inngest" -H 'X-Forwarded-Host: evil.exa
 expect_eq "without INNGEST_TRUST_FORWARDED: a forged X-Forwarded-Host is ignored" "http://127.0.0.1:$ngx_port/api/inngest" \
 	"$(registered_url)"
 
+# Cloud mode never takes the URL from the request (issue 13, finding 1).
+app_stop "$srv" || fail "the program stops"
+app_start "$srv" "$bin" "$app_port" "${common[@]}" INNGEST_TRUST_FORWARDED=1 || abort "the program starts in cloud mode"
+tls_http PUT "$public/api/inngest"
+expect_match "cloud mode without INNGEST_SERVE_ORIGIN: 500 naming it, even with INNGEST_TRUST_FORWARDED" \
+	'^500 .*INNGEST_SERVE_ORIGIN is not set' "$HTTP_STATUS $HTTP_BODY"
 app_stop "$srv" || fail "the program stops"
 app_start "$srv" "$bin" "$app_port" "${common[@]}" INNGEST_TRUST_FORWARDED=1 \
 	INNGEST_SERVE_ORIGIN=https://app.example || abort "the program starts with INNGEST_SERVE_ORIGIN"

@@ -51,6 +51,17 @@ expect_ok "systemd-analyze security: exposure ${exposure:-?} is at most 2.0 (\"O
 	awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 2.0) }'
 expect_eq "the service takes the socket unit's socket" "Requires=inngest-fcgi.socket" \
 	"$(grep -m1 '^Requires=' "$units/inngest-fcgi.service")"
+# issue 13, finding 1: the units run --check before the program starts.
+pre=$(sed -n "s/^ExecStartPre=\/bin\/sh -c '\(.*\)'$/\1/p" "$units/inngest-fcgi.service")
+expect_eq "both units run --check before starting" "$pre|$pre" \
+	"$(grep -h '^ExecStartPre=' "$units/inngest-fcgi.service" "$units/inngest-fcgi@.service" |
+		sed "s/^ExecStartPre=\/bin\/sh -c '\(.*\)'$/\1/" | paste -sd'|')"
+rc=0
+env -i INNGEST_SIGNING_KEY=signkey-prod-00aa INNGEST_EVENT_KEY=ek /bin/sh -c "$pre" 2>/dev/null || rc=$?
+expect_eq "...and it fails the start in cloud mode without INNGEST_SERVE_ORIGIN" 1 "$rc"
+rc=0
+env -i INNGEST_DEV=1 /bin/sh -c "$pre" 2>/dev/null || rc=$?
+expect_eq "...and lets a good configuration start (printing nothing on stdout)" "0:" "$rc:$(env -i INNGEST_DEV=1 /bin/sh -c "$pre" 2>/dev/null)"
 expect_eq "the socket is for nginx's group only" "SocketGroup=www-data SocketMode=0660" \
 	"$(grep -E '^Socket(Group|Mode)=' "$units/inngest-fcgi.socket" | paste -sd' ')"
 

@@ -823,10 +823,12 @@ run_pass() {
 	signing_key=signkey-prod-$(random_hex 32)
 	serve "$prod" "$prod_ngx" "$prod_app" \
 		INNGEST_SIGNING_KEY="$signing_key" INNGEST_APP_ID="$app_id-prod" \
+		INNGEST_SERVE_ORIGIN="http://127.0.0.1:$prod_ngx" \
 		INNGEST_API_BASE_URL="http://127.0.0.1:$svc_port" DATABASE_PATH="$prod/store.db" ||
 		{ fail "$kind: the cloud-mode (production) program starts"; return; }
 	serve "$preview" "$pre_ngx" "$pre_app" \
 		INNGEST_SIGNING_KEY="$signing_key" INNGEST_APP_ID="$app_id-preview" INNGEST_ENV=preview-e2e \
+		INNGEST_SERVE_ORIGIN="http://127.0.0.1:$pre_ngx" \
 		INNGEST_API_BASE_URL="http://127.0.0.1:$svc_port" DATABASE_PATH="$preview/store.db" ||
 		{ fail "$kind: the cloud-mode (preview) program starts"; return; }
 	SERVER_PORT=$api_port dev_server_start "$dev" -u "$ngx_url/api/inngest" --retry-interval 1 ||

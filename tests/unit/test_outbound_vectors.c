@@ -122,8 +122,9 @@ static void test_register_errors_are_relayed(void **state)
         const char *message_part;
         bool modified;
     } cases[] = {
-        {"dev-put-register-400", 500, "At least one function is invalid", false},
-        {"dev-put-register-500-nonjson", 500, "internal error, not json", false},
+        /* unsigned PUTs: the kind of failure only, the detail goes to the log */
+        {"dev-put-register-400", 500, "the Inngest API answered HTTP 400 (details in the app's log)", false},
+        {"dev-put-register-500-nonjson", 500, "the Inngest API answered HTTP 500", false},
         {"dev-put-register-ok-no-modified", 200, "Successfully registered", false},
         {"dev-put-no-body", 200, "Successfully registered", true},
     };
@@ -149,6 +150,7 @@ static void test_cloud_sync_sends_hashed_key_then_fallback(void **state)
     assert_true(sig_bearer_token(K2, expect2, sizeof(expect2)));
 
     struct run x;
+    replay_set_serve_origin("https://app.example");
     run_vector(&x, "sync.json", "cloud-put-out-of-band", true);
     assert_int_equal(x.r.res.status, 200);
     const struct fake_request *rq = fake_http_request(x.api, 0);
@@ -163,9 +165,12 @@ static void test_cloud_sync_sends_hashed_key_then_fallback(void **state)
     snprintf(want, sizeof(want), "bearer %s", expect2);
     assert_string_equal(fake_http_header(fake_http_request(x.api, 1), "authorization", v, sizeof(v)),
                         want);
-    /* unlike JS 4.24, a refused registration is a failed sync */
+    /* unlike JS 4.24, a refused registration is a failed sync; an unsigned
+     * caller learns the status only */
     assert_int_equal(x.r.res.status, 500);
-    assert_string_equal(ing_json_get_string(x.r.body_json, "message"), "unauthorized");
+    assert_string_equal(ing_json_get_string(x.r.body_json, "message"),
+                        "Failed to register: the Inngest API answered HTTP 401 (details in the app's log)");
+    replay_set_serve_origin(NULL);
     run_free(&x);
 }
 

@@ -147,6 +147,7 @@ static void clear_route_env(void)
     unsetenv("EVENTS_RELAY_TOKEN");
     unsetenv("ADMIN_TOKEN");
     unsetenv("INNGEST_TRUST_FORWARDED");
+    unsetenv("INNGEST_TRUSTED_PROXIES");
     unsetenv("INNGEST_SIGNING_KEY");
     unsetenv("EVENTS_RELAY_ALLOW");
     unsetenv("CORS_ALLOWED_ORIGINS");
@@ -450,23 +451,30 @@ static void test_contact_ip_from_forwarded_only_when_trusted(void **s)
     const char *const xff[] = {"HTTP_X_FORWARDED_FOR=203.0.113.9, 10.0.0.1", NULL};
     const char *const xff_bad[] = {"HTTP_X_FORWARDED_FOR=not-an-ip, 10.0.0.1", NULL};
     const char *const xff_v6[] = {"HTTP_X_FORWARDED_FOR=2001:db8::1", NULL};
+    /* REMOTE_ADDR is 192.0.2.7; the right-most entry that is not a trusted
+     * proxy is the client (issue 13, finding 8) */
     struct {
-        const char *trust;
+        const char *trust, *proxies;
         const char *const *headers;
         const char *ip;
     } cases[] = {
-        {NULL, xff, "192.0.2.7"},
-        {"0", xff, "192.0.2.7"},
-        {"1", xff, "203.0.113.9"},
-        {"true", xff_v6, "2001:db8::1"},
-        {"1", xff_bad, "192.0.2.7"},
-        {"1", NULL, "192.0.2.7"},
+        {NULL, NULL, xff, "192.0.2.7"},
+        {"0", "192.0.2.7", xff, "192.0.2.7"},
+        {"1", NULL, xff, "192.0.2.7"},                    /* the peer is not a trusted proxy */
+        {"1", "192.0.2.7", xff, "10.0.0.1"},              /* 10.0.0.1 is not trusted: it is the client */
+        {"1", "192.0.2.7, 10.0.0.0/8", xff, "203.0.113.9"},
+        {"true", "192.0.2.0/24", xff_v6, "2001:db8::1"},
+        {"1", "192.0.2.7 10.0.0.0/8", xff_bad, "10.0.0.1"}, /* stops at the hop that passed garbage on */
+        {"1", "192.0.2.7", NULL, "192.0.2.7"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct harness h;
-        harness_start(&h, &ok_one);
+        /* read once at start-up, like every INNGEST_* setting */
         if (cases[i].trust)
             setenv("INNGEST_TRUST_FORWARDED", cases[i].trust, 1);
+        if (cases[i].proxies)
+            setenv("INNGEST_TRUSTED_PROXIES", cases[i].proxies, 1);
+        harness_start(&h, &ok_one);
         struct answer a;
         serve(&h, "/api/contact", body, cases[i].headers, &a);
         assert_int_equal(a.status, 202);
@@ -478,6 +486,7 @@ static void test_contact_ip_from_forwarded_only_when_trusted(void **s)
             fail_msg("case %zu: ip %s, want %s", i, ip ? ip : "(none)", cases[i].ip);
         json_object_put(events);
         harness_stop(&h);
+        unsetenv("INNGEST_TRUSTED_PROXIES");
     }
 }
 
@@ -1360,6 +1369,14 @@ static void test_start_report_names_what_is_missing(void **s)
 
 #define CONTACT_FORM(email) "{\"name\":\"Ada\",\"email\":\"" email "\",\"message\":\"Hello\"}"
 
+/* X-Forwarded-For names the client only behind a trusted proxy: make the
+ * harness's REMOTE_ADDR (192.0.2.7) one, as nginx on loopback is by default. */
+static void trust_the_harness_peer(void)
+{
+    setenv("INNGEST_TRUST_FORWARDED", "1", 1);
+    setenv("INNGEST_TRUSTED_PROXIES", "192.0.2.7", 1);
+}
+
 /* A 429 with a Retry-After of 1..max seconds, in the usual failure shape. */
 static void expect_429(const struct answer *a, long max)
 {
@@ -1632,8 +1649,8 @@ static void test_contact_rate_limits(void **s)
     harness_stop(&h);
 
     /* per recipient, in any case, whoever sends: the third client is refused */
+    trust_the_harness_peer(); /* read at start-up: before harness_start */
     harness_start(&h, &ok_one);
-    setenv("INNGEST_TRUST_FORWARDED", "1", 1);
     setenv("CONTACT_RATE_LIMIT_RECIPIENT", "2/1d", 1);
     const char *const c1[] = {"HTTP_X_FORWARDED_FOR=198.51.100.1", NULL};
     const char *const c2[] = {"HTTP_X_FORWARDED_FOR=198.51.100.2", NULL};
@@ -1656,8 +1673,8 @@ static void test_contact_rate_limits(void **s)
     harness_stop(&h);
 
     /* IPv6 clients count by their /64 */
+    trust_the_harness_peer(); /* read at start-up: before harness_start */
     harness_start(&h, &ok_one);
-    setenv("INNGEST_TRUST_FORWARDED", "1", 1);
     setenv("CONTACT_RATE_LIMIT_CLIENT", "1/1h", 1);
     const char *const v6a[] = {"HTTP_X_FORWARDED_FOR=2001:db8:1:2::1", NULL};
     const char *const v6b[] = {"HTTP_X_FORWARDED_FOR=2001:db8:1:2:ffff::9", NULL};
@@ -1720,9 +1737,9 @@ static void test_views_rate_limit_per_client_and_post(void **s)
 {
     (void)s;
     struct harness h;
+    trust_the_harness_peer(); /* read at start-up: before harness_start */
     harness_start(&h, &ok_one);
     setenv("VIEWS_RATE_LIMIT", "2/1h", 1);
-    setenv("INNGEST_TRUST_FORWARDED", "1", 1);
     const char *const other[] = {"HTTP_X_FORWARDED_FOR=198.51.100.20", NULL};
     struct answer a;
     for (int i = 0; i < 3; i++) {

@@ -18,6 +18,9 @@
 
 static bool cloud_mode;
 static const char *base_url;
+static const char *serve_origin;
+
+void replay_set_serve_origin(const char *origin) { serve_origin = origin; }
 static time_t vector_now;
 
 static const char *env_for_vectors(const char *name)
@@ -28,6 +31,8 @@ static const char *env_for_vectors(const char *name)
         {"INNGEST_DEV", "0"}};
     if (strcmp(name, "INNGEST_BASE_URL") == 0)
         return base_url;
+    if (strcmp(name, "INNGEST_SERVE_ORIGIN") == 0)
+        return serve_origin;
     if (!cloud_mode)
         return strcmp(name, "INNGEST_DEV") == 0 ? "1" : NULL;
     for (size_t i = 0; i < ING_COUNT(cloud); i++)

@@ -29,6 +29,10 @@ struct replay {
 /* Replays entry's request in cloud (K1, K2, event key) or dev mode.  api_base
  * overrides INNGEST_BASE_URL (NULL → http://127.0.0.1:8299, nothing listens). */
 void replay_run(struct replay *r, json_object *entry, bool cloud, const char *api_base);
+/* INNGEST_SERVE_ORIGIN for the replays that follow (NULL: unset, the
+ * default).  A cloud-mode out-of-band sync needs it; the introspection
+ * vectors were recorded without it. */
+void replay_set_serve_origin(const char *origin);
 void replay_free(struct replay *r);
 
 #endif
