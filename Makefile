@@ -4,6 +4,9 @@
 #   make check      install packages, build, run every test (sanitizers on)
 #   make check-valgrind   the same suites with the FastCGI program under valgrind
 #   make stop       stop what a killed `make run` left behind
+#   make check-fresh  make run + make check in a fresh Debian 12 root (debootstrap; slow)
+#   make coverage   line and branch coverage of handler/ and functions/ (gcov, gcovr)
+#   make deps       install every package any target needs (each target installs its own)
 
 PORT     ?= 8080
 APP      ?= product
@@ -83,27 +86,41 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_LIB_OBJ) $(SDK_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# make deps: every package any target needs; each target installs its own
+# group first (contrib/install-deps.sh names the groups), so make run stays fast.
 deps:
-	@contrib/install-deps.sh
+	@contrib/install-deps.sh all
 
-run: deps
+run:
+	@contrib/install-deps.sh run
 	@$(MAKE) --no-print-directory all SAN=0
 	@APP=$(APP) PORT=$(PORT) BUILD_DIR=build/release contrib/run.sh
 
 stop:
 	@PORT=$(PORT) contrib/run.sh --stop
 
-check: deps
+check:
+	@contrib/install-deps.sh check
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@BUILD_DIR=$(BUILD) tests/run-all.sh
 
-check-valgrind: deps
+check-valgrind:
+	@contrib/install-deps.sh valgrind
 	@$(MAKE) --no-print-directory all SAN=0
 	@$(MAKE) --no-print-directory $(patsubst $(BUILD)/%,build/release/%,$(UNIT_BIN)) SAN=0
 	@BUILD_DIR=build/release TEST_PREFIX="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --quiet" tests/run-all.sh
 
 clean:
 	rm -rf build
+
+# make check-fresh: the README's two commands (make run, make check) in a
+# minimal Debian 12 root made with debootstrap, with nothing installed by hand
+# (contrib/check-fresh.sh).  Root only; slow (the Inngest CLI is built from
+# its Go module in there): not part of make check.
+.PHONY: check-fresh
+check-fresh:
+	@contrib/install-deps.sh fresh
+	@contrib/check-fresh.sh
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
@@ -139,11 +156,13 @@ FUZZ_VECTORS_OBJ := $(FUZZ_DIR)/tests/unit/support/vectors_app.o
 .PHONY: fuzz fuzz-build soak
 fuzz-build: $(FUZZ_BIN)
 
-fuzz: deps
+fuzz:
+	@contrib/install-deps.sh fuzz
 	@$(MAKE) --no-print-directory fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
-soak: deps
+soak:
+	@contrib/install-deps.sh soak
 	@$(MAKE) --no-print-directory all SAN=0
 	@SOAK_SECONDS=$(SOAK_SECONDS) BUILD_DIR=build/release contrib/soak/soak.sh
 
@@ -216,6 +235,7 @@ D := $(DESTDIR)
 
 .PHONY: install install-files uninstall
 install:
+	@contrib/install-deps.sh install
 	@$(MAKE) --no-print-directory install-files SAN=0
 
 install-files: $(PRODUCT_BIN) $(CONF_BIN) $(SDK_LIB) $(SDK_SHARED) $(SDK_MAIN_LIB)
@@ -274,7 +294,8 @@ uninstall:
 # (results.json, results.md).  Not part of make check; `make bench
 # BENCH_SECONDS=1` is a quick smoke run (BENCH_* settings: contrib/bench/README.md).
 .PHONY: bench bench-tools
-bench: deps
+bench:
+	@contrib/install-deps.sh bench
 	@$(MAKE) --no-print-directory all bench-tools SAN=0
 	@BUILD_DIR=build/release contrib/bench/run.sh
 
