@@ -80,7 +80,7 @@ bind() { # bind SRC DEST-IN-ROOT [ro]
 
 # The Debian mirror this machine's apt uses (deb822 or one-line sources).
 mirror=$(sed -nE 's/^URIs:[[:space:]]*(\S+\/debian)\/?$/\1/p; s/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?(\S+\/debian)\/?[[:space:]]+bookworm[[:space:]].*/\2/p' \
-	/etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | head -n 1)
+	/etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | head -n 1 || true)
 [[ -n $mirror ]] || die "found no Debian mirror in /etc/apt/sources.list(.d)"
 
 if [[ -e $dir ]]; then
