@@ -17,14 +17,20 @@ CC       ?= cc
 PKGS     := json-c libcurl openssl
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O2 $(WARN) -Ihandler -fno-omit-frame-pointer
-ifeq ($(SAN),1)
+ifeq ($(COV),1)
+# make coverage: gcov instrumentation, no sanitizer, no optimisation (so lines
+# and branches map to the source), in a build directory of its own.
+SANFLAGS := --coverage -O0
+BUILD    := build/coverage
+else ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 BUILD    := build/asan
 else
 BUILD    := build/release
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lsqlite3 -lhiredis
+# -lm: jcs.c calls floor(), which only -O2 turns into an instruction.
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lsqlite3 -lhiredis -lm
 CFLAGS   += $(CFLAGS_BASE) $(PKG_CFLAGS) $(SANFLAGS)
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   := $(PKG_LIBS)
@@ -54,8 +60,9 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/support/*.c))
 
-.PHONY: all run stop check check-unit check-e2e check-valgrind deps clean
+.PHONY: all run stop check check-unit check-e2e check-valgrind deps clean unit-bins coverage
 all: $(PRODUCT_BIN) $(CONF_BIN) $(FIXTURE_BIN)
+unit-bins: $(UNIT_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -113,6 +120,21 @@ check-valgrind:
 clean:
 	rm -rf build
 
+# make coverage: the unit and end-to-end suites (tests/run-all.sh) against an
+# instrumented build (build/coverage), then line and branch coverage of
+# handler/ and functions/ (gcovr; per-file tables and an HTML report in
+# build/coverage/report/).  Failing tests are reported but the figures are
+# still printed; the target fails if any test failed.
+COV_FILTERS := --filter '$(CURDIR)/handler/' --filter '$(CURDIR)/functions/'
+coverage:
+	@contrib/install-deps.sh coverage
+	@$(MAKE) --no-print-directory all unit-bins COV=1
+	@find build/coverage -name '*.gcda' -delete
+	@rc=0; BUILD_DIR=build/coverage tests/run-all.sh >build/coverage/tests.log 2>&1 || rc=$$?; \
+	 tail -n 1 build/coverage/tests.log | sed 's/^/coverage: tests: /'; \
+	 grep -E '^run-all: failing' build/coverage/tests.log | sed 's/^/coverage: /'; \
+	 contrib/coverage-report.sh build/coverage; exit $$rc
+
 # make check-fresh: the README's two commands (make run, make check) in a
 # minimal Debian 12 root made with debootstrap, with nothing installed by hand
 # (contrib/check-fresh.sh).  Root only; slow (the Inngest CLI is built from
@@ -122,7 +144,8 @@ check-fresh:
 	@contrib/install-deps.sh fresh
 	@contrib/check-fresh.sh
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# (build/fresh holds make check-fresh's Debian root, whose /etc has rc?.d folders.)
+-include $(shell find build -path build/fresh -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- fuzzing, soak (tests/fuzz/, contrib/soak/) ------------------------------
 # Each tests/fuzz/fuzz_*.c is one libFuzzer target, built with Debian's clang
@@ -203,7 +226,7 @@ SDK_VERSION := $(shell sed -n 's/^\#define ING_SDK_VERSION "\(.*\)"/\1/p' handle
 SDK_SOMAJOR := 0
 SDK_SHARED  := $(BUILD)/libinngest-fcgi.so.$(SDK_VERSION)
 SDK_MAIN_LIB := $(BUILD)/libinngest-fcgi-main.a
-SDK_LINK_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi
+SDK_LINK_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lm
 
 # Every object is position-independent so the same objects make the shared
 # library.  The stamp rebuilds objects compiled before -fPIC was added, once.

@@ -16,9 +16,7 @@ build_dir=$(deploy_build_dir)
 bin=$build_dir/tests/apps/slow_app
 launcher=$E2E_ROOT/contrib/spawn-fcgi/inngest-fcgi-spawn.in
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
-for tool in spawn-fcgi multiwatch; do
-	command -v "$tool" >/dev/null || abort "$tool is installed (contrib/install-deps.sh)"
-done
+e2e_require_tools spawn-fcgi multiwatch
 [[ $EUID == 0 ]] || abort "this test runs as root (spawn-fcgi drops privileges to nobody)"
 
 body='{"ctx":{"attempt":0,"run_id":"01JRUN00000000000000000007","stack":{"current":0,"stack":[]}},"event":{"data":{"ms":0},"id":"01JEVT0000000000000000000A","name":"deploy/slow","ts":1700000000000},"events":[],"steps":{},"version":2}'

@@ -22,6 +22,7 @@ set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
 e2e_init
+e2e_require_tools redis-server sqlite3 unshare mount
 
 build_dir=${BUILD_DIR:-build/asan}
 [[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
