@@ -2,7 +2,7 @@
 # Installs the Debian packages a make target needs, and checks the toolchains
 # Debian 12 cannot provide (Go for the Inngest CLI, Node for the benchmark).
 #
-#   contrib/install-deps.sh [GROUP...]     (no GROUP: check)
+#   contrib/install-deps.sh [GROUP...]     (no GROUP: run — what building and serving need)
 #
 #   run       make run: build the programs, serve them under nginx, the dev server
 #   check     make check: run + cmocka, redis, spawn-fcgi, multiwatch, systemd, clang, ...
@@ -56,7 +56,7 @@ needs_nginx=" run check valgrind coverage soak bench "
 list=
 if [[ ${1:-} == --list ]]; then list=1; shift; fi
 groups=("$@")
-((${#groups[@]})) || groups=(check)
+((${#groups[@]})) || groups=(run)
 [[ " ${groups[*]} " == *" all "* ]] && groups=(run check valgrind fuzz soak bench install coverage fresh)
 
 wanted=() go_needed= node_needed= nginx_needed=
