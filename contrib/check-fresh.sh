@@ -114,6 +114,9 @@ if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
 	install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 fi
 
+# The root is a mount point of its own, as / is on a machine: `unshare -m
+# --propagation private` (tests/e2e/test_faults.sh) fails on a plain folder.
+mount --bind "$root" "$root" && mounts+=("$root")
 mount -t proc proc "$root/proc" && mounts+=("$root/proc")
 mount -t sysfs sysfs "$root/sys" && mounts+=("$root/sys")
 # A /dev of its own (not this machine's): the usual nodes, a private devpts, a shm.
@@ -162,7 +165,7 @@ carried=()
 while IFS= read -r var; do
 	[[ $var == PATH ]] && continue
 	carried+=("$var=${!var}")
-done < <(compgen -e | grep -iE 'ssl|cert|proxy|npm|pip|^go|^node' || true)
+done < <(compgen -e | grep -iE 'ssl|cert|ca_bundle|proxy|npm|pip|^go|^node' || true)
 ((${#carried[@]})) && log "carried in: $(printf '%s ' "${carried[@]%%=*}")"
 
 git clone -q --no-local "$repo" "$root/root/inngest-fcgi"
@@ -188,7 +191,9 @@ in_root_pids() {
 	return 0
 }
 
-# 1. make run, until ready: (or until it ends), then stop it as Ctrl-C would.
+# 1. make run, until ready: (or until it ends), then stop it with SIGTERM, which
+# it handles like Ctrl-C (a background job ignores SIGINT, so Ctrl-C's own
+# signal would not reach it).
 log "make run PORT=$port DEV_PORT=$dev_port (log: build/check-fresh-run.log)"
 run_start=$SECONDS
 setsid "${in_root[@]}" "cd /root/inngest-fcgi && exec make run PORT=$port DEV_PORT=$dev_port" \
@@ -203,7 +208,7 @@ while kill -0 "$run_pid" 2>/dev/null; do
 	sleep 2
 done
 run_secs=$((SECONDS - run_start))
-kill -INT -- "-$run_pid" 2>/dev/null || true
+kill -TERM -- "-$run_pid" 2>/dev/null || true
 wait "$run_pid" 2>/dev/null || true
 for _ in $(seq 30); do [[ -z $(in_root_pids) ]] && break; sleep 1; done
 left=$(in_root_pids | tr '\n' ' ')
