@@ -169,7 +169,7 @@ done < <(compgen -e | grep -iE 'ssl|cert|ca_bundle|proxy|npm|pip|^go|^node' || t
 ((${#carried[@]})) && log "carried in: $(printf '%s ' "${carried[@]%%=*}")"
 
 git clone -q --no-local "$repo" "$root/root/inngest-fcgi"
-log "cloned $(git -C "$repo" rev-parse --short HEAD) into /root/inngest-fcgi"
+log "cloned $(git -C "$repo" rev-parse --short HEAD) into ~/inngest-fcgi (root's home inside)"
 
 free_port() { # a port nothing listens on, from $1 up
 	local p=$1
@@ -196,7 +196,7 @@ in_root_pids() {
 # signal would not reach it).
 log "make run PORT=$port DEV_PORT=$dev_port (log: build/check-fresh-run.log)"
 run_start=$SECONDS
-setsid "${in_root[@]}" "cd /root/inngest-fcgi && exec make run PORT=$port DEV_PORT=$dev_port" \
+setsid "${in_root[@]}" "cd ~/inngest-fcgi && exec make run PORT=$port DEV_PORT=$dev_port" \
 	>"$dir/make-run.log" 2>&1 </dev/null &
 run_pid=$!
 run_result="ended without a ready: line"
@@ -220,7 +220,7 @@ echo "check-fresh: make run: $run_result (after ${run_secs} s)"
 log "make check (log: build/check-fresh-check.log)"
 check_start=$SECONDS
 check_rc=0
-"${in_root[@]}" 'cd /root/inngest-fcgi && make check' >"$dir/make-check.log" 2>&1 </dev/null || check_rc=$?
+"${in_root[@]}" 'cd ~/inngest-fcgi && make check' >"$dir/make-check.log" 2>&1 </dev/null || check_rc=$?
 check_secs=$((SECONDS - check_start))
 grep -E '^(run-all: failing|FAIL - )' "$dir/make-check.log" | head -n 60 || true
 check_result=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$dir/make-check.log" | tail -n 1 || true)
