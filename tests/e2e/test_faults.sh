@@ -222,7 +222,9 @@ EOF
 chmod +x "$wrapper"
 TEST_PREFIX='' serve full "$wrapper"
 app_pid=$(<"$E2E_DIR/full/app.pid")
-in_ns() { nsenter -t "$app_pid" -m -- "$@"; }
+# -r: the program's root too; entering a mount namespace otherwise resets the
+# root to the namespace's own, which escapes a chroot (make check-fresh runs in one).
+in_ns() { nsenter -t "$app_pid" -m -r -- "$@"; }
 account() {
 	http POST "$base/api/readwise/accounts" -H "Authorization: Bearer $admin_token" \
 		-H 'Content-Type: application/json' --data-binary "{\"userId\":\"$1\",\"token\":\"rw-token-$1-0123456789\"}"
