@@ -125,7 +125,6 @@ clean:
 # handler/ and functions/ (gcovr; per-file tables and an HTML report in
 # build/coverage/report/).  Failing tests are reported but the figures are
 # still printed; the target fails if any test failed.
-COV_FILTERS := --filter '$(CURDIR)/handler/' --filter '$(CURDIR)/functions/'
 coverage:
 	@contrib/install-deps.sh coverage
 	@$(MAKE) --no-print-directory all unit-bins COV=1
