@@ -21,6 +21,7 @@ tool_package() {
 	systemd-analyze | systemd-socket-activate) echo systemd ;;
 	strings | nm | objdump | readelf) echo binutils ;;
 	cc | gcc | make) echo build-essential ;;
+	gcov) echo gcc ;;
 	go | node | npm) echo "" ;;
 	*) echo "$1" ;; # curl jq openssl redis-server spawn-fcgi multiwatch sqlite3 clang valgrind wrk gcovr debootstrap git pkg-config
 	esac
