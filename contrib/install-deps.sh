@@ -34,9 +34,10 @@ run=("${build[@]}" curl jq iproute2 procps util-linux ca-certificates)
 # systemd-socket-activate (tests/e2e/test_deploy_systemd.sh); sqlite3 checks
 # the store after the disk-full test and unshare/mount (util-linux) set that
 # test up (tests/e2e/test_faults.sh); clang + libFuzzer for
-# tests/e2e/test_fuzz_short.sh; binutils (strings, nm) for symbol checks.
+# tests/e2e/test_fuzz_short.sh; binutils (strings, nm) for symbol checks; git
+# lists the tracked files the self-containment test scans.
 check=("${run[@]}" libcmocka-dev redis-server redis-tools openssl spawn-fcgi multiwatch
-	systemd sqlite3 clang libclang-rt-14-dev binutils coreutils)
+	systemd sqlite3 clang libclang-rt-14-dev binutils coreutils git)
 valgrind=("${check[@]}" valgrind)
 fuzz=("${build[@]}" clang libclang-rt-14-dev libcmocka-dev)
 soak=("${run[@]}" openssl)

@@ -19,7 +19,7 @@ source tests/lib/tools.sh
 tools_group=$([[ $TEST_PREFIX == valgrind* ]] && echo valgrind || echo check)
 if ! missing=$(tools_missing "$tools_group" timeout tee nginx curl jq ss setsid pgrep openssl \
 	redis-server redis-cli spawn-fcgi multiwatch systemd-analyze systemd-socket-activate sqlite3 \
-	unshare mount clang make cc pkg-config nm ${TEST_PREFIX:+${TEST_PREFIX%% *}}); then
+	unshare mount clang make cc pkg-config nm git ${TEST_PREFIX:+${TEST_PREFIX%% *}}); then
 	echo "$missing" | sed 's/^/run-all: /' >&2
 	echo "0 passed, 1 failed"
 	exit 1
