@@ -7,6 +7,9 @@
 #   make check      install packages, build, run every test (sanitizers on)
 #   make check-valgrind   the same suites with the FastCGI program under valgrind
 #   make stop       stop what a killed `make run` left behind
+#   make check-fresh  make run + make check in a fresh Debian 12 root (debootstrap; slow)
+#   make coverage   line and branch coverage of handler/ and functions/ (gcov, gcovr)
+#   make deps       install every package any target needs (each target installs its own)
 
 PORT     ?= 8080
 APP      ?= product
@@ -17,14 +20,20 @@ CC       ?= cc
 PKGS     := json-c libcurl openssl
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O2 $(WARN) -Ihandler -fno-omit-frame-pointer
-ifeq ($(SAN),1)
+ifeq ($(COV),1)
+# make coverage: gcov instrumentation, no sanitizer, no optimisation (so lines
+# and branches map to the source), in a build directory of its own.
+SANFLAGS := --coverage -O0
+BUILD    := build/coverage
+else ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 BUILD    := build/asan
 else
 BUILD    := build/release
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lsqlite3 -lhiredis
+# -lm: jcs.c calls floor(), which only -O2 turns into an instruction.
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lsqlite3 -lhiredis -lm
 CFLAGS   += $(CFLAGS_BASE) $(PKG_CFLAGS) $(SANFLAGS)
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   := $(PKG_LIBS)
@@ -54,8 +63,9 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/support/*.c))
 
-.PHONY: all run stop check check-unit check-e2e check-valgrind check-header deps clean
+.PHONY: all run stop check check-unit check-e2e check-valgrind check-header deps clean unit-bins coverage
 all: $(PRODUCT_BIN) $(CONF_BIN) $(FIXTURE_BIN)
+unit-bins: $(UNIT_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -98,8 +108,10 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_LIB_OBJ) $(SDK_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# make deps: every package any target needs; each target installs its own
+# group first (contrib/install-deps.sh names the groups), so make run stays fast.
 deps:
-	@contrib/install-deps.sh
+	@contrib/install-deps.sh all
 
 # The public header as users compile it: C99 with -Wpedantic, C11, and C++17
 # (whose objects must call the SDK by its C names: extern "C").
@@ -113,7 +125,8 @@ check-header:
 		{ echo "check-header: C++ code does not call the SDK by its C name (extern \"C\")" >&2; exit 1; }
 	@echo "check-header: inngest.h is valid C99 (-Wpedantic), C11 and C++17"
 
-run: deps
+run:
+	@contrib/install-deps.sh run
 	@$(MAKE) --no-print-directory all SAN=0
 	@APP="$(APP)" PORT=$(PORT) BUILD_DIR=build/release contrib/run.sh
 
@@ -146,7 +159,8 @@ endif
 stop:
 	@PORT=$(PORT) contrib/run.sh --stop
 
-check: deps
+check:
+	@contrib/install-deps.sh check
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) check-header
 	@BUILD_DIR=$(BUILD) tests/run-all.sh
 
@@ -154,7 +168,8 @@ check: deps
 # malloc defined in the program alone, so test_bad_input's interposer
 # (tests/unit/alloc_fail/) still sees every allocation and forwards it to
 # __libc_malloc, which valgrind does replace.
-check-valgrind: deps
+check-valgrind:
+	@contrib/install-deps.sh valgrind
 	@$(MAKE) --no-print-directory all SAN=0
 	@$(MAKE) --no-print-directory $(patsubst $(BUILD)/%,build/release/%,$(UNIT_BIN)) SAN=0
 	@BUILD_DIR=build/release TEST_PREFIX="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --soname-synonyms=somalloc=nouserintercepts --quiet" tests/run-all.sh
@@ -162,7 +177,31 @@ check-valgrind: deps
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# make coverage: the unit and end-to-end suites (tests/run-all.sh) against an
+# instrumented build (build/coverage), then line and branch coverage of
+# handler/ and functions/ (gcovr; per-file tables and an HTML report in
+# build/coverage/report/).  Failing tests are reported but the figures are
+# still printed; the target fails if any test failed.
+coverage:
+	@contrib/install-deps.sh coverage
+	@$(MAKE) --no-print-directory all unit-bins COV=1
+	@find build/coverage -name '*.gcda' -delete
+	@rc=0; BUILD_DIR=build/coverage tests/run-all.sh >build/coverage/tests.log 2>&1 || rc=$$?; \
+	 tail -n 1 build/coverage/tests.log | sed 's/^/coverage: tests: /'; \
+	 grep -E '^run-all: failing' build/coverage/tests.log | sed 's/^/coverage: /'; \
+	 contrib/coverage-report.sh build/coverage; exit $$rc
+
+# make check-fresh: the README's two commands (make run, make check) in a
+# minimal Debian 12 root made with debootstrap, with nothing installed by hand
+# (contrib/check-fresh.sh).  Root only; slow (the Inngest CLI is built from
+# its Go module in there): not part of make check.
+.PHONY: check-fresh
+check-fresh:
+	@contrib/install-deps.sh fresh
+	@contrib/check-fresh.sh
+
+# (build/fresh holds make check-fresh's Debian root, whose /etc has rc?.d folders.)
+-include $(shell find build -path build/fresh -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- fuzzing, soak (tests/fuzz/, contrib/soak/) ------------------------------
 # Each tests/fuzz/fuzz_*.c is one libFuzzer target, built with Debian's clang
@@ -196,11 +235,13 @@ FUZZ_VECTORS_OBJ := $(FUZZ_DIR)/tests/unit/support/vectors_app.o
 .PHONY: fuzz fuzz-build soak
 fuzz-build: $(FUZZ_BIN)
 
-fuzz: deps
+fuzz:
+	@contrib/install-deps.sh fuzz
 	@$(MAKE) --no-print-directory fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
-soak: deps
+soak:
+	@contrib/install-deps.sh soak
 	@$(MAKE) --no-print-directory all SAN=0
 	@SOAK_SECONDS=$(SOAK_SECONDS) BUILD_DIR=build/release contrib/soak/soak.sh
 
@@ -241,7 +282,7 @@ SDK_VERSION := $(shell sed -n 's/^\#define ING_SDK_VERSION "\(.*\)"/\1/p' handle
 SDK_SOMAJOR := 0
 SDK_SHARED  := $(BUILD)/libinngest-fcgi.so.$(SDK_VERSION)
 SDK_MAIN_LIB := $(BUILD)/libinngest-fcgi-main.a
-SDK_LINK_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi
+SDK_LINK_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lm
 
 # Every object is position-independent so the same objects make the shared
 # library.  The stamp rebuilds objects compiled before -fPIC was added, once.
@@ -279,6 +320,7 @@ D := $(DESTDIR)
 
 .PHONY: install install-files uninstall
 install:
+	@contrib/install-deps.sh install
 	@$(MAKE) --no-print-directory install-files SAN=0
 
 # make install-sdk [PREFIX=…]: only what building an app needs (the header,
@@ -348,7 +390,8 @@ uninstall:
 # (results.json, results.md).  Not part of make check; `make bench
 # BENCH_SECONDS=1` is a quick smoke run (BENCH_* settings: contrib/bench/README.md).
 .PHONY: bench bench-tools
-bench: deps
+bench:
+	@contrib/install-deps.sh bench
 	@$(MAKE) --no-print-directory all bench-tools SAN=0
 	@BUILD_DIR=build/release contrib/bench/run.sh
 

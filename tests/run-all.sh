@@ -12,6 +12,19 @@ export BUILD_DIR TEST_PREFIX=${TEST_PREFIX:-}
 # cmocka's other output formats would hide the summary parsed below.
 unset CMOCKA_MESSAGE_OUTPUT CMOCKA_XML_FILE
 
+# Every command the suites run, checked before anything starts: a missing one
+# fails here with its Debian package and the install step that installs it.
+# shellcheck source=tests/lib/tools.sh
+source tests/lib/tools.sh
+tools_group=$([[ $TEST_PREFIX == valgrind* ]] && echo valgrind || echo check)
+if ! missing=$(tools_missing "$tools_group" timeout tee nginx curl jq ss setsid pgrep openssl \
+	redis-server redis-cli spawn-fcgi multiwatch systemd-analyze systemd-socket-activate sqlite3 \
+	unshare mount clang make cc pkg-config nm git ${TEST_PREFIX:+${TEST_PREFIX%% *}}); then
+	echo "$missing" | sed 's/^/run-all: /' >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 passed=0 failed=0 broken=()

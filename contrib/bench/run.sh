@@ -33,6 +33,7 @@ BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$BENCH_ROOT/tests/lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$BENCH_ROOT/tests/lib/inngest.sh"
+TOOLS_GROUP=bench # the install step's group for a missing tool
 
 build_dir=${BUILD_DIR:-build/release}
 [[ $build_dir == /* ]] || build_dir=$BENCH_ROOT/$build_dir
@@ -65,8 +66,8 @@ die() { say "$*"; exit 1; }
 for f in "$bin" "$tools/make_request" "$tools/inproc" "$tools/fcgi_ceiling"; do
 	[[ -x $f ]] || die "$f is missing: run make bench (it builds them)"
 done
-command -v wrk >/dev/null || die "wrk is missing: contrib/install-deps.sh installs it"
-command -v node >/dev/null || die "node is missing (the official SDK runs on Node)"
+# wrk drives the load; node/npm run the official SDK beside ours.
+require_tools bench wrk node npm nginx curl jq pgrep setsid timeout od
 
 e2e_init
 work=$E2E_DIR

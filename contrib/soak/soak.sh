@@ -29,7 +29,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/lib/nginx.sh
 source "$root/tests/lib/nginx.sh"
+TOOLS_GROUP=soak # the install step's group for a missing tool
 e2e_init
+require_tools soak pgrep
 
 seconds=${SOAK_SECONDS:-60}
 parallel=${SOAK_PARALLEL:-8}

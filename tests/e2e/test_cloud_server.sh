@@ -57,7 +57,7 @@ cleanup() {
 trap cleanup EXIT
 
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
-command -v redis-server >/dev/null || abort "redis-server is installed (contrib/install-deps.sh)"
+e2e_require_tools redis-server redis-cli
 inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
 
 # ---- keys, ports, processes -------------------------------------------------

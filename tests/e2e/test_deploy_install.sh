@@ -15,6 +15,7 @@ source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/deploy.sh
 source "$(dirname "$0")/../lib/deploy.sh"
 e2e_init
+e2e_require_tools make cc pkg-config nm systemd-analyze
 
 stage=$E2E_DIR/stage
 p=$stage/usr/local

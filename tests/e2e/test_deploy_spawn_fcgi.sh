@@ -16,10 +16,12 @@ build_dir=$(deploy_build_dir)
 bin=$build_dir/tests/apps/slow_app
 launcher=$E2E_ROOT/contrib/spawn-fcgi/inngest-fcgi-spawn.in
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
-for tool in spawn-fcgi multiwatch; do
-	command -v "$tool" >/dev/null || abort "$tool is installed (contrib/install-deps.sh)"
-done
+e2e_require_tools spawn-fcgi multiwatch
 [[ $EUID == 0 ]] || abort "this test runs as root (spawn-fcgi drops privileges to nobody)"
+# spawn-fcgi starts the program as nobody, who cannot reach a checkout under a
+# 0700 home such as /root: run a copy from the test's own directory (0711).
+install -m 0755 "$bin" "$E2E_DIR/slow_app"
+bin=$E2E_DIR/slow_app
 
 body='{"ctx":{"attempt":0,"run_id":"01JRUN00000000000000000007","stack":{"current":0,"stack":[]}},"event":{"data":{"ms":0},"id":"01JEVT0000000000000000000A","name":"deploy/slow","ts":1700000000000},"events":[],"steps":{},"version":2}'
 
@@ -45,13 +47,19 @@ one() {
 
 	out=$(env -i PATH="$PATH" "${settings[@]}" sh "$launcher" start 2>&1) || {
 		echo "$out" >&2
+		sed 's/^/    log: /' "$dir/app.log" 2>/dev/null | tail -n 5 >&2 # spawn-fcgi's own message
 		fail "$name: inngest-fcgi-spawn start"
 		return
 	}
 	pass "$name: inngest-fcgi-spawn start"
 	expect_eq "$name: the socket is the program user's, group nogroup (nginx's), 0660" "nobody:nogroup 660" \
 		"$(stat -c '%U:%G %a' "$run/inngest-fcgi.sock" 2>/dev/null)"
-	pid=$(<"$run/inngest-fcgi.pid")
+	pid=$(cat "$run/inngest-fcgi.pid" 2>/dev/null || true)
+	if [[ ! $pid =~ ^[0-9]+$ ]]; then
+		sed 's/^/    log: /' "$dir/app.log" 2>/dev/null | tail -n 5 >&2
+		fail "$name: the pid file names the program (got '$pid')"
+		return
+	fi
 	user=$(ps -o user= -p "$pid" | tr -d ' ')
 	expect_eq "$name: the program runs as the unprivileged user" nobody "$user"
 	expect_eq "$name: $workers children under pid $pid" "$workers" "$(pgrep -c -P "$pid" || true)"

@@ -32,9 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
-for tool in systemd-analyze systemd-socket-activate; do
-	command -v "$tool" >/dev/null || abort "$tool is installed (Debian package systemd; contrib/install-deps.sh)"
-done
+e2e_require_tools systemd-analyze systemd-socket-activate
 
 # ---- the units ---------------------------------------------------------------
 units=$E2E_DIR/units

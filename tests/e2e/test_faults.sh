@@ -22,6 +22,7 @@ set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
 e2e_init
+e2e_require_tools redis-server sqlite3 unshare mount
 
 build_dir=${BUILD_DIR:-build/asan}
 [[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
@@ -236,7 +237,9 @@ EOF
 chmod +x "$wrapper"
 TEST_PREFIX='' serve full "$wrapper"
 app_pid=$(<"$E2E_DIR/full/app.pid")
-in_ns() { nsenter -t "$app_pid" -m -- "$@"; }
+# -r: the program's root too; entering a mount namespace otherwise resets the
+# root to the namespace's own, which escapes a chroot (make check-fresh runs in one).
+in_ns() { nsenter -t "$app_pid" -m -r -- "$@"; }
 account() {
 	http POST "$base/api/readwise/accounts" -H "Authorization: Bearer $admin_token" \
 		-H 'Content-Type: application/json' --data-binary "{\"userId\":\"$1\",\"token\":\"rw-token-$1-0123456789\"}"

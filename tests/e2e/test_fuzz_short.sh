@@ -13,11 +13,7 @@ e2e_init
 cd "$E2E_ROOT"
 
 seconds=${FUZZ_SHORT_SECONDS:-3}
-if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
-	fail "clang is installed (contrib/install-deps.sh installs it)"
-	summary
-	exit 1
-fi
+e2e_require_tools "${FUZZ_CC:-clang}" make
 if ! make --no-print-directory -s -j"$(nproc)" fuzz-build >"$E2E_DIR/build.log" 2>&1; then
 	tail -n 30 "$E2E_DIR/build.log"
 	fail "the fuzz targets build (make fuzz-build)"

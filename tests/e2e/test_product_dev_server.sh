@@ -60,9 +60,7 @@ trap cleanup EXIT
 
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
 inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
-for tool in redis-server redis-cli sqlite3; do
-	command -v "$tool" >/dev/null || abort "$tool is installed (contrib/install-deps.sh)"
-done
+e2e_require_tools redis-server redis-cli sqlite3
 standin_build || abort "the stand-in compiles"
 
 # ---- what every pass uses ----------------------------------------------------------

@@ -23,6 +23,14 @@ summary() {
 	echo "$passed passed, $failed failed"
 	((failed == 0))
 }
+# git lists the tracked files: a machine without it must say so, not pass.
+# shellcheck source=tests/lib/tools.sh
+source "$root/tests/lib/tools.sh"
+if ! msg=$(tools_missing check git); then
+	fail "${msg//$'\n'/; }"
+	summary
+	exit 1
+fi
 
 dots='\.\.' sh='shared' wk='work' hm='home' rt='root' us='Users'
 declare -A pattern=(

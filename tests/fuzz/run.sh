@@ -23,6 +23,10 @@ timeout=${FUZZ_TIMEOUT:-10}
 logs=${FUZZ_LOG_DIR:-$dir/logs}
 mkdir -p "$dir/corpus" "$dir/artifacts" "$logs"
 
+# shellcheck source=tests/lib/tools.sh
+source "$root/tests/lib/tools.sh"
+require_tools fuzz timeout jq base64 sed
+
 # Seeds are regenerated when the vectors or the generator are newer.
 if [[ ! -d $dir/seeds || $(find "$root/tests/fuzz/seeds.sh" "$root/tests/vectors" \
 	-newer "$dir/seeds" 2>/dev/null | head -n 1) ]]; then

@@ -4,7 +4,9 @@
 # directory that holds its config, pid files and logs.  Source this file from a
 # script that has `set -euo pipefail`.
 #
-#   e2e_init                             temp dir $E2E_DIR, cleanup trap, clean env
+#   e2e_init                             temp dir $E2E_DIR, cleanup trap, clean env,
+#                                        the tools every e2e script runs are there
+#   e2e_require_tools TOOL…              fails the script, naming each missing tool's package
 #   free_port                            prints a free loopback TCP port
 #   app_start PREFIX BINARY PORT [N=V…]  program on 127.0.0.1:PORT, log PREFIX/app.log
 #   app_stop PREFIX                      SIGTERM; fails if it did not exit with 0
@@ -16,6 +18,8 @@
 #   expect_eq / expect_match / expect_ok / pass / fail / summary
 
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/lib/tools.sh
+source "$E2E_ROOT/tests/lib/tools.sh"
 TESTS_PASSED=0
 TESTS_FAILED=0
 # Start-up and shutdown waits are longer under valgrind (check-valgrind sets TEST_PREFIX).
@@ -303,4 +307,21 @@ e2e_init() {
 	# A developer's own keys or dev-server URL must not change what the tests see.
 	local v
 	for v in ${!INNGEST_@}; do unset "$v"; done
+	# What these helpers run (nginx, curl, ss, setsid, openssl for signatures).
+	e2e_require_tools nginx curl jq ss setsid timeout openssl
+	[[ ${TEST_PREFIX:-} != valgrind* ]] || e2e_require_tools valgrind
+}
+
+# The install step's group for the make target running: check, check-valgrind,
+# or what a script that reuses these helpers sets (TOOLS_GROUP=bench, soak).
+e2e_tools_group() {
+	if [[ -n ${TOOLS_GROUP:-} ]]; then echo "$TOOLS_GROUP"
+	elif [[ ${TEST_PREFIX:-} == valgrind* ]]; then echo valgrind
+	else echo check; fi
+}
+
+e2e_require_tools() {
+	local msg
+	msg=$(tools_missing "$(e2e_tools_group)" "$@") && return 0
+	abort "${msg//$'\n'/; }"
 }
