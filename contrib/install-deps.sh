@@ -12,6 +12,12 @@ wanted=(build-essential pkg-config libfcgi-dev libjson-c-dev libssl-dev
 # clang and its runtimes (libFuzzer) build the fuzz targets of tests/fuzz/;
 # sqlite3 checks the store file after the disk-full test (tests/e2e/test_faults.sh).
 wanted+=(wrk) # make bench (contrib/bench/run.sh) drives its load with wrk
+# --cluster (make cluster, make check-cluster): PostgreSQL for the Inngest
+# servers' history; only those targets need it, so only they install it.
+# util-linux gives runuser (PostgreSQL refuses to run as root).
+if [[ ${1:-} == --cluster ]]; then
+	wanted+=(postgresql util-linux)
+fi
 # Any of these provides /usr/sbin/nginx; nginx-light is what we install.
 nginx_flavours=(nginx-light nginx nginx-core nginx-full nginx-extras)
 
