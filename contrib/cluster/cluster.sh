@@ -24,7 +24,8 @@
 # starts from scratch.  `stop` ends every process by the pid its start wrote,
 # never by name, and leaves the directory (logs) in place.
 #
-# Settings: BUILD_DIR (build/release), CLUSTER_WORKERS (2 per app host),
+# Settings: CLUSTER_APP (product, or conformance: the app the hosts serve),
+# BUILD_DIR (build/release), CLUSTER_WORKERS (2 per app host),
 # PG_BIN (the newest /usr/lib/postgresql/*/bin).  The product app's rate
 # limits and relay allow-list (CONTACT_RATE_LIMIT_CLIENT, …) pass through
 # from the caller's environment.
@@ -44,10 +45,13 @@ mkdir -p "$D"
 D=$(cd "$D" && pwd)
 BUILD_DIR=${BUILD_DIR:-build/release}
 [[ $BUILD_DIR == /* ]] || BUILD_DIR=$E2E_ROOT/$BUILD_DIR
-BIN=$BUILD_DIR/inngest-fcgi
+case ${CLUSTER_APP:-product} in
+product) BIN=$BUILD_DIR/inngest-fcgi APP_ID=inngest-fcgi ;;
+conformance) BIN=$BUILD_DIR/inngest-fcgi-conformance APP_ID=inngest-fcgi-conformance ;;
+*) echo "cluster: CLUSTER_APP must be product or conformance, not '$CLUSTER_APP'" >&2; exit 2 ;;
+esac
 WORKERS=${CLUSTER_WORKERS:-2}
 HOST_ADDRS=(127.0.0.2 127.0.0.3)
-APP_ID=inngest-fcgi
 # The passthrough settings (see above).
 PASS_VARS=(CONTACT_RATE_LIMIT_CLIENT CONTACT_RATE_LIMIT_RECIPIENT VIEWS_RATE_LIMIT EVENTS_RELAY_ALLOW)
 
@@ -112,7 +116,6 @@ status() {
 		n=$((n + 1))
 	fi
 	say "$n processes of the cluster in $D are running"
-	((n > 0))
 }
 
 case ${1:-} in
@@ -127,7 +130,7 @@ stop)
 	;;
 status)
 	status
-	exit
+	exit 0
 	;;
 start) ;;
 *)
@@ -352,6 +355,7 @@ CLUSTER_DIR=$D
 INNGEST_SIGNING_KEY=$SIGNING_KEY
 INNGEST_EVENT_KEY=$EVENT_KEY
 CLUSTER_APP_ID=$APP_ID
+CLUSTER_APP_LOGS="$D/host-1/app.log $D/host-2/app.log"
 CLUSTER_FN_COUNT=$FN_COUNT
 CLUSTER_FRONT_URL=$FRONT_URL
 CLUSTER_INNGEST_URL=$INNGEST_URL
@@ -376,13 +380,17 @@ done
 say "synced $APP_ID ($FN_COUNT functions) at $FRONT_URL/api/inngest; both servers list it"
 started=1
 
+example='{"name":"test/hello.world","data":{"email":"you@example.com"}}'
+[[ $APP_ID == inngest-fcgi-conformance ]] && example='{"name":"conf/steps","data":{}}'
 cat <<EOF
 
 The cluster is up (settings and keys: $D/env, 0600). Send an event:
-    curl -sS -X POST $INNGEST_URL/e/$EVENT_KEY -H 'Content-Type: application/json' -d '{"name":"test/hello.world","data":{"email":"you@example.com"}}'
+    curl -sS -X POST $INNGEST_URL/e/$EVENT_KEY -H 'Content-Type: application/json' -d '$example'
 Read its run (<id> from the answer's "ids"):
     curl -sS -H "Authorization: Bearer \$(sed -n 's/^INNGEST_SIGNING_KEY=//p' $D/env)" $INNGEST_URL/v1/events/<id>/runs
-The contact form through the front:
-    curl -sS -X POST $FRONT_URL/api/contact -H 'Content-Type: application/json' -d '{"name":"Ada","email":"ada@example.org","message":"Hello"}'
-Stop everything: make cluster-stop
 EOF
+[[ $APP_ID == inngest-fcgi ]] && cat <<EOF
+The contact form through the front (its emails go to the stand-in: $D/standin/requests.jsonl):
+    curl -sS -X POST $FRONT_URL/api/contact -H 'Content-Type: application/json' -d '{"name":"Ada","email":"ada@example.org","message":"Hello"}'
+EOF
+echo "Stop everything: make cluster-stop"
