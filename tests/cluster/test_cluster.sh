@@ -179,9 +179,32 @@ stream() {
 	done
 	wait
 }
+# View beacons of one post alongside, 4 a second (so the 100-views milestone
+# is crossed during the failures): each must be counted once in the shared
+# store, the milestone recorded once.  Lines of $E2E_DIR/views.log: "<n> <status>".
+view_slug=cluster-stream-$RANDOM
+beacons() {
+	local n total=$((stream_secs * 4)) code tries
+	for ((n = 1; n <= total; n++)); do
+		(
+			for ((tries = 1; tries <= 5; tries++)); do
+				code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -X POST "$CLUSTER_FRONT_URL/api/views" \
+					-H 'Content-Type: application/json' -d "{\"slug\":\"$view_slug\",\"title\":\"Stream post\"}" || true)
+				echo "$n ${code:-000}" >>"$E2E_DIR/views.log"
+				[[ $code == 202 ]] && break
+				sleep 1
+			done
+		) &
+		sleep 0.25
+	done
+	wait
+}
 : >"$E2E_DIR/stream.log"
+: >"$E2E_DIR/views.log"
 stream &
 stream_pid=$!
+beacons &
+beacons_pid=$!
 t0=$SECONDS
 
 # host-1 dies a third of the way in: its program (master and workers, one
@@ -202,7 +225,12 @@ echo "note: killed inngest start replica 1 (kill -9 of pid $s1) at t=$((SECONDS 
 s1_gone() { ! kill -0 "$s1" 2>/dev/null; }
 expect_ok "replica 1 is gone" poll_until 5 s1_gone
 wait "$stream_pid" || true
+wait "$beacons_pid" || true
 echo "note: the stream ended at t=$((SECONDS - t0)) s"
+echo "note: answers to Inngest's calls and the routes through the front, by status and host: $(
+	grep -o '"POST /api/[a-z]*[^"]*" [0-9]* upstream=[^ ]*' "$CD/front/access.log" |
+		sed -E 's|^"POST (/api/[a-z]+)[^"]*" ([0-9]+) upstream=(.*)$|\1 \2 \3|; s|:[0-9]+/| |g; s|:[0-9]+,|,|g' |
+		sort | uniq -c | awk '{ $1 = $1; print }' | paste -sd';' -)"
 
 total=$((stream_secs * stream_rate))
 accepted=$(awk '$2 == 202' "$E2E_DIR/stream.log" | wc -l)
@@ -233,8 +261,11 @@ runs_file=$E2E_DIR/stream-runs.jsonl
 for id in "${events[@]}"; do
 	run=$(wait_run "$CLUSTER_INNGEST_URL" "$id" 240 "$AUTH" 2>/dev/null || echo null)
 	n=$(api_get "$CLUSTER_INNGEST_URL" "/v1/events/$id/runs" "$AUTH" | jq '.data | length' 2>/dev/null || echo 0)
-	jq -c --arg id "$id" --argjson n "${n:-0}" '{event: $id, runs: $n, status: (.status // "none"), run_id: (.run_id // null)}' <<<"$run" >>"$runs_file"
+	jq -c --arg id "$id" --argjson n "${n:-0}" '{event: $id, runs: $n, status: (.status // "none"), run_id: (.run_id // null),
+		secs: (if .ended_at and .run_started_at then ((.ended_at | sub("\\.[0-9]+"; "") | fromdate) - (.run_started_at | sub("\\.[0-9]+"; "") | fromdate)) else null end)}' <<<"$run" >>"$runs_file"
 done
+echo "note: contact runs took (start to end, whole seconds): $(jq -s -r '[.[].secs | select(. != null)] | sort |
+	"median \(.[length / 2 | floor]) s, max \(.[-1]) s, over 5 s: \([.[] | select(. > 5)] | length)"' "$runs_file")"
 expect_eq "every stored event of the stream has exactly one run" 0 "$(jq -s '[.[] | select(.runs != 1)] | length' "$runs_file")"
 expect_eq "every one of those runs completed" "${#events[@]}" "$(jq -s '[.[] | select(.status == "Completed")] | length' "$runs_file")"
 echo "note: run statuses: $(jq -r .status "$runs_file" | sort | uniq -c | paste -sd, -)"
@@ -253,6 +284,26 @@ echo "note: Resend stand-in: $(wc -l <"$emails") requests, $(jq -s '[.[].key] | 
 	"$repeated key(s) answered 2xx more than once (a step retried after its email was sent; Resend would deduplicate)"
 delivered=$(events_named_auth contact/email.delivered | jq '[.[] | select(.data.email | startswith("stream-"))] | length')
 expect_eq "contact/email.delivered: one per stream event" "${#events[@]}" "$delivered"
+
+# Views: every stored blog/post.viewed event of the slug counted once.
+v_accepted=$(awk '$2 == 202 { print $1 }' "$E2E_DIR/views.log" | sort -u | wc -l)
+echo "note: $((stream_secs * 4)) view beacons, $v_accepted accepted; answers other than 202:" \
+	"$(awk '$2 != 202 { print $2 }' "$E2E_DIR/views.log" | sort | uniq -c | paste -sd, -)"
+expect_eq "every view beacon was accepted (202)" $((stream_secs * 4)) "$v_accepted"
+mapfile -t vevents < <(events_named_auth blog/post.viewed | jq -r --arg s "$view_slug" '.[] | select(.data.slug == $s) | .id')
+vbad=0
+for id in "${vevents[@]}"; do
+	run=$(wait_run "$CLUSTER_INNGEST_URL" "$id" 120 "$AUTH" 2>/dev/null || echo null)
+	[[ $(jq -r .status <<<"$run" 2>/dev/null) == Completed ]] || vbad=$((vbad + 1))
+done
+expect_eq "every view event of the stream ($v_accepted accepted beacons) has a completed track-post-view run" \
+	"$v_accepted 0" "${#vevents[@]} $vbad"
+expect_eq "the shared store counted each view event exactly once" "${#vevents[@]}" "$(store_views_total "$view_slug")"
+expect_eq "the store's daily buckets agree" "${#vevents[@]}" "$(store_views_by_day_sum "$view_slug")"
+milestone_once() { [[ $(store_milestones "$view_slug") == 100 ]]; }
+expect_ok "the 100-views milestone is recorded once in the store" poll_until 60 milestone_once
+expect_eq "blog/milestone.reached for the post: sent once" 1 \
+	"$(events_named_auth blog/milestone.reached | jq --arg s "$view_slug" '[.[] | select(.data.slug == $s)] | length')"
 
 # The surviving replica took over: runs that started after the kill were
 # executed, and it still answers.
