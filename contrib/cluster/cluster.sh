@@ -3,6 +3,9 @@
 # app hosts on this machine, every part on a loopback address.
 #
 #   contrib/cluster/cluster.sh start | stop | status
+#   contrib/cluster/cluster.sh pause postgres|redis   an outage: stop that one part
+#   contrib/cluster/cluster.sh revive     start again what is down (postgres, redis,
+#                                         a replica that exited), same ports and data
 #
 #   postgres     Debian's PostgreSQL (initdb/pg_ctl), private data and socket
 #                directories, 127.0.0.1, a free port: Inngest's history
@@ -72,6 +75,32 @@ as_pg() {
 	if [[ $EUID == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# ---- the backing services, started by `start` and again by `revive` -----------------
+
+# postgres_launch PORT: pg_ctl start on the data directory of D.
+postgres_launch() {
+	local pgd=$D/postgres
+	as_pg "$(pg_bin)/pg_ctl" start -D "$pgd/data" -l "$pgd/postgres.log" -w -t 60 \
+		-o "-c listen_addresses=127.0.0.1 -c port=$1 -c unix_socket_directories=$pgd/sock -c max_connections=100" \
+		>/dev/null || { tail -n 20 "$pgd/postgres.log" >&2; echo "cluster: PostgreSQL did not start" >&2; return 1; }
+}
+
+# redis_launch PORT: the append-only file keeps the queue and run state
+# across a restart of Redis.
+redis_launch() {
+	mkdir -p "$D/redis"
+	setsid redis-server --bind 127.0.0.1 --port "$1" --protected-mode yes --save '' --appendonly yes \
+		--dir "$D/redis" --logfile "$D/redis/redis.log" </dev/null >/dev/null 2>&1 &
+	echo $! >"$D/redis/redis.pid"
+	echo "$1" >"$D/redis/redis.port"
+	wait_port "$1" "$(<"$D/redis/redis.pid")" ||
+		{ echo "cluster: redis-server did not start; see $D/redis/redis.log" >&2; return 1; }
+}
+
+postgres_running() {
+	[[ -f $D/postgres/data/postmaster.pid ]] && kill -0 "$(head -n 1 "$D/postgres/data/postmaster.pid")" 2>/dev/null
+}
+
 # ---- stop ------------------------------------------------------------------------
 
 postgres_stop() {
@@ -110,7 +139,7 @@ status() {
 			n=$((n + 1))
 		fi
 	done
-	if [[ -f $D/postgres/data/postmaster.pid ]] && kill -0 "$(head -n 1 "$D/postgres/data/postmaster.pid")" 2>/dev/null; then
+	if postgres_running; then
 		pg=$(head -n 1 "$D/postgres/data/postmaster.pid")
 		say "running: postgres (pid $pg)"
 		n=$((n + 1))
@@ -132,9 +161,44 @@ status)
 	status
 	exit 0
 	;;
+pause)
+	# An outage by hand: stop one backing service, keep everything else.
+	case ${2:-} in
+	postgres) postgres_stop ;;
+	redis) redis_stop "$D/redis" ;;
+	*) echo "usage: $0 pause postgres|redis" >&2; exit 2 ;;
+	esac
+	say "stopped $2"
+	exit 0
+	;;
+revive)
+	# What a supervisor does: start again, on the same ports and data, each
+	# of postgres, redis and the two replicas that is not running (an
+	# `inngest start` exits when Redis goes away).
+	[[ -f $D/env ]] || die "no cluster in $D (no env file)"
+	# shellcheck disable=SC1091
+	source "$D/env"
+	export E2E_WAIT_SECS
+	if ! postgres_running; then
+		pg_port=${CLUSTER_POSTGRES_URI##*@127.0.0.1:}
+		postgres_launch "${pg_port%%/*}" || exit 1
+		say "started postgres again"
+	fi
+	if ! alive "$D/redis/redis.pid"; then
+		redis_launch "${CLUSTER_REDIS_URL##*:}" || exit 1
+		say "started redis again"
+	fi
+	for i in 1 2; do
+		alive "$D/server-$i/server.pid" && continue
+		rm -f "$D/server-$i/server.pid"
+		server_restart "$D/server-$i" || die "inngest start (replica $i) did not start again; see $D/server-$i/server.log"
+		say "started inngest-$i again at $SERVER_URL"
+	done
+	exit 0
+	;;
 start) ;;
 *)
-	echo "usage: $0 start | stop | status" >&2
+	echo "usage: $0 start | stop | status | pause postgres|redis | revive" >&2
 	exit 2
 	;;
 esac
@@ -191,23 +255,15 @@ as_pg "$PG/initdb" -D "$pgd/data" -U inngest --pwfile="$pgd/pwfile" --auth=scram
 	-E UTF8 --no-locale >"$pgd/initdb.log" 2>&1 || { tail -n 20 "$pgd/initdb.log" >&2; die "initdb failed"; }
 rm -f "$pgd/pwfile"
 # Two replicas with 20 connections each stay well inside max_connections.
-as_pg "$PG/pg_ctl" start -D "$pgd/data" -l "$pgd/postgres.log" -w -t 60 \
-	-o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$pgd/sock -c max_connections=100" \
-	>/dev/null || { tail -n 20 "$pgd/postgres.log" >&2; die "PostgreSQL did not start"; }
+postgres_launch "$PG_PORT" || exit 1
 PGPASSWORD=$PG_PASSWORD "$PG/createdb" -h 127.0.0.1 -p "$PG_PORT" -U inngest inngest ||
 	die "createdb inngest failed"
 PG_URI="postgres://inngest:$PG_PASSWORD@127.0.0.1:$PG_PORT/inngest?sslmode=disable"
 say "postgres   127.0.0.1:$PG_PORT (data $pgd/data)"
 
 # ---- Redis -------------------------------------------------------------------------
-# Its own start (not product.sh's): the append-only file keeps the queue and
-# run state across a restart of Redis.
-mkdir -p "$D/redis"
-setsid redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes --save '' --appendonly yes \
-	--dir "$D/redis" --logfile "$D/redis/redis.log" </dev/null >/dev/null 2>&1 &
-echo $! >"$D/redis/redis.pid"
-echo "$REDIS_PORT" >"$D/redis/redis.port"
-wait_port "$REDIS_PORT" "$(<"$D/redis/redis.pid")" || die "redis-server did not start; see $D/redis/redis.log"
+# Its own start (not product.sh's redis_start): see redis_launch.
+redis_launch "$REDIS_PORT" || exit 1
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 say "redis      127.0.0.1:$REDIS_PORT"
 
