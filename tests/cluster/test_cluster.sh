@@ -15,6 +15,11 @@
 #    accepted form must have exactly one run, completed, and exactly two emails
 #    (two distinct Resend Idempotency-Keys answered 2xx at the Resend
 #    stand-in); the surviving replica must carry on alone.
+# 3. Outages of the backing services, on that cluster: PostgreSQL stopped for
+#    10 s while events arrive, then Redis restarted while contact-form runs are
+#    in progress.  What the replicas do is printed (`note:`), and whatever
+#    exited is started again as a supervisor would (cluster.sh revive); every
+#    run must then complete, every email be sent once.
 #
 # The Resend stand-in does not deduplicate by Idempotency-Key as Resend does:
 # a step retried after its email was sent shows as a repeated key there, which
@@ -314,6 +319,85 @@ echo "note: replica 2's log, errors and warnings by message:"
 jq -r 'select(.level == "ERROR" or .level == "WARN") | "\(.level) \(.msg)"' "$CD/server-2/server.log" 2>/dev/null |
 	sort | uniq -c | sort -rn | head -n 10 | sed 's/^/note:   /'
 check_logs "$CD/host-2" && pass "host-2's logs clean" || fail "host-2's logs clean"
+
+# ==== 3. outages of the backing services ==============================================
+# Replica 1 comes back first (as a supervisor would bring it back).
+out=$(CLUSTER_DIR=$CD "$cluster" revive 2>&1) || true
+echo "$out" | sed 's/^/note: /'
+expect_ok "revive: replica 1 runs again" curl -sf --max-time 5 "${SERVER_URLS[0]}/health" -o /dev/null
+
+# count_completed ID…: how many of the events' runs completed within 90 s
+# (one pass; the later ones have had time meanwhile).
+count_completed() {
+	local id n=0 run
+	for id in "$@"; do
+		run=$(wait_run "$CLUSTER_INNGEST_URL" "$id" 90 "$AUTH" 2>/dev/null || echo null)
+		[[ $(jq -r .status <<<"$run" 2>/dev/null) == Completed ]] && n=$((n + 1))
+	done
+	echo "$n"
+}
+replicas_alive() {
+	local i out=
+	for i in 1 2; do
+		if kill -0 "$(<"$CD/server-$i/server.pid")" 2>/dev/null; then out+="$i:up "; else out+="$i:exited "; fi
+	done
+	echo "${out% }"
+}
+
+# PostgreSQL stopped for 10 s while events arrive, one a second.
+CLUSTER_DIR=$CD "$cluster" pause postgres >/dev/null
+pg_events=()
+pg_codes=
+for ((i = 1; i <= 10; i++)); do
+	answer=$(curl -sS --max-time 10 -w '\n%{http_code}' -X POST "$CLUSTER_INNGEST_URL/e/$INNGEST_EVENT_KEY" \
+		-H 'Content-Type: application/json' -d "{\"name\":\"test/hello.world\",\"data\":{\"email\":\"pg-$i@example.org\"}}" 2>/dev/null || true)
+	pg_codes+="${answer##*$'\n'} "
+	id=$(jq -r '.ids[0] // empty' <<<"${answer%$'\n'*}" 2>/dev/null || true)
+	[[ -n $id ]] && pg_events+=("$id")
+	sleep 1
+done
+echo "note: with PostgreSQL down the Inngest origin answered the 10 events: $pg_codes;" \
+	"replicas: $(replicas_alive); /health of each: $(for u in "${SERVER_URLS[@]}"; do
+		curl -s -o /dev/null -w '%{http_code} ' --max-time 5 "$u/health"; done)"
+echo "note: replica logs during the outage: $(cat "$CD"/server-*/server.log | jq -Rr 'fromjson? | select(.level == "ERROR") | .msg' |
+	sort | uniq -c | awk '{ $1 = $1; print }' | paste -sd';' -)"
+out=$(CLUSTER_DIR=$CD "$cluster" revive 2>&1) || true
+echo "$out" | sed 's/^/note: /'
+expect_eq "after PostgreSQL is back, every event accepted during its outage has a completed run" \
+	"${#pg_events[@]} ${#pg_events[@]}" "$(count_completed "${pg_events[@]}") ${#pg_events[@]}"
+expect_eq "the 10 events sent while PostgreSQL was down were all accepted" 10 "${#pg_events[@]}"
+
+# Redis restarted (SIGTERM: the append-only file is written; down for 1 s)
+# while contact-form runs are in progress.
+redis_events=()
+for ((i = 1; i <= 10; i++)); do
+	http POST "$CLUSTER_FRONT_URL/api/contact" -H 'Content-Type: application/json' \
+		-d "{\"name\":\"Redis $i\",\"email\":\"redis-$i@example.org\",\"message\":\"during a Redis restart\"}"
+	id=$(jq -r '.id // empty' <<<"$HTTP_BODY" 2>/dev/null || true)
+	[[ $HTTP_STATUS == 202 && -n $id ]] && redis_events+=("$id")
+done
+expect_eq "10 contact forms accepted before the Redis restart" 10 "${#redis_events[@]}"
+CLUSTER_DIR=$CD "$cluster" pause redis >/dev/null
+sleep 1
+echo "note: Redis down for 1 s; replicas: $(replicas_alive)"
+out=$(CLUSTER_DIR=$CD "$cluster" revive 2>&1) || true
+sleep 5
+echo "note: Redis started again (and any replica that had exited); replicas 5 s later: $(replicas_alive)"
+if ! curl -sf --max-time 5 "${SERVER_URLS[0]}/health" -o /dev/null || ! curl -sf --max-time 5 "${SERVER_URLS[1]}/health" -o /dev/null ||
+	[[ $(replicas_alive) == *exited* ]]; then
+	echo "note: $(cat "$CD"/server-*/server.log | jq -Rr 'fromjson? | select(.msg == "service run errored") | "\(.caller): \(.error)"' |
+		head -n 1 | head -c 300)"
+	out+=$'\n'$(CLUSTER_DIR=$CD "$cluster" revive 2>&1) || true
+fi
+echo "$out" | sed '/^$/d; s/^/note: /'
+expect_eq "after the Redis restart every contact run completes" "${#redis_events[@]}" "$(count_completed "${redis_events[@]}")"
+standin_requests "$svc" 'select(.path == "/emails") | {key: .headers["idempotency-key"], status}' >"$emails"
+bad=0
+for id in "${redis_events[@]}"; do
+	n=$(jq -s --arg p "contact-$id-" '[.[] | select(.status < 300 and (.key | startswith($p))) | .key] | unique | length' "$emails")
+	[[ $n == 2 ]] || bad=$((bad + 1))
+done
+expect_eq "after the Redis restart: exactly two emails per form" 0 "$bad"
 
 cluster_down product
 summary
