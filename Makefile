@@ -295,8 +295,8 @@ $(BUILD)/bench/fcgi_ceiling: $(BUILD)/contrib/bench/fcgi_ceiling.o
 # ---- make cluster: two app hosts, two `inngest start` on Postgres + Redis ----
 # contrib/cluster/cluster.sh starts everything on loopback addresses in
 # run/cluster (settings and keys: run/cluster/env); make cluster-stop ends it.
-# make check-cluster starts its own cluster (build/cluster-test) and runs
-# tests/cluster/test_cluster.sh on it; it is not part of make check.
+# make check-cluster (tests/cluster/test_cluster.sh, about 6 minutes) starts
+# clusters of its own in a temporary directory; it is not part of make check.
 .PHONY: cluster cluster-stop cluster-status check-cluster
 cluster:
 	@contrib/install-deps.sh --cluster
