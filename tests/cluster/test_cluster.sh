@@ -262,24 +262,35 @@ expect_ok "the servers stored events of the stream (${#events[@]} of $accepted a
 # (README, "Several hosts").  Such a loss is reported, and told apart from
 # any other: the killed replica logged "publishing event" for it in the 2 s
 # before its death and nothing else, and no other replica logged it at all.
+# lost_with_replica1 NAME [SLUG]: ids of the NAME events (of the post SLUG)
+# that replica 1 logged "publishing event" for in its last 3 s and that no
+# replica logged anything else about: they died in its memory.
+lost_with_replica1() {
+	local kill_ms id
+	kill_ms=$(date -d "$kill_s1_at" +%s%3N)
+	jq -Rr --arg n "$1" --arg s "${2:-}" --argjson k "$kill_ms" 'fromjson? |
+		select(.msg == "publishing event" and .event_name == $n and ($s == "" or .event.data.slug == $s)) |
+		select((.time | sub("\\.[0-9]+Z$"; "Z") | fromdate) * 1000 >= $k - 3000) | .internal_id' "$CD/server-1/server.log" |
+		while read -r id; do
+			if [[ $(cat "$CD"/server-*/server.log | grep -c -F "$id") == 1 ]]; then echo "$id"; fi
+		done || true
+}
 missing=0 lost_upstream=0
-kill_s1_ms=$(date -d "$kill_s1_at" +%s%3N)
+lost_forms=$(lost_with_replica1 contact/form.submitted)
 for id in $(awk '$2 == 202 { print $3 }' "$E2E_DIR/stream.log"); do
 	[[ " ${events[*]} " == *" $id "* ]] && continue
 	lines=$(grep -H -F "$id" "$CD"/server-*/server.log | sed -E 's|^.*/(server-[12])/server.log:|\1 |' |
 		jq -Rr 'split(" ") as $p | ($p[1:] | join(" ") | fromjson?) as $j | "\($p[0]) \($j.time) \($j.msg)"' || true)
 	echo "note: LOST: event $id was accepted (the Event API answered 200 with its id) but is not stored;" \
 		"the replicas' log lines that name it: $(paste -sd';' - <<<"$lines") (replica 1 was killed at $kill_s1_at)"
-	pub_ms=$(awk '$1 == "server-1" && $3 == "publishing" && $4 == "event" { print $2 }' <<<"$lines" | head -n 1)
-	pub_ms=$([[ -n $pub_ms ]] && date -d "$pub_ms" +%s%3N || echo 0)
-	if [[ $(wc -l <<<"$lines") == 1 && $pub_ms -gt $((kill_s1_ms - 2000)) && $pub_ms -le $kill_s1_ms ]]; then
+	if grep -qxF "$id" <<<"$lost_forms"; then
 		lost_upstream=$((lost_upstream + 1))
 	else
 		missing=$((missing + 1))
 	fi
 done
-((lost_upstream == 0)) || echo "note: UPSTREAM: $lost_upstream accepted event(s) died with replica 1, which had published" \
-	"them to its in-memory event stream in its last 2 s; no run, no email for them (the sender was told 200)"
+((lost_upstream == 0)) || echo "note: UPSTREAM: $lost_upstream accepted form(s) died with replica 1, which had published" \
+	"them to its in-memory event stream in its last seconds; no run, no email for them (the sender was told 202)"
 expect_eq "every accepted form's event is stored, but for those the killed replica held in memory ($lost_upstream)" 0 "$missing"
 
 runs_file=$E2E_DIR/stream-runs.jsonl
@@ -325,8 +336,12 @@ for id in "${vevents[@]}"; do
 	run=$(wait_run "$CLUSTER_INNGEST_URL" "$id" 120 "$AUTH" 2>/dev/null || echo null)
 	[[ $(jq -r .status <<<"$run" 2>/dev/null) == Completed ]] || vbad=$((vbad + 1))
 done
-expect_eq "every view event of the stream ($v_accepted accepted beacons) has a completed track-post-view run" \
-	"$v_accepted 0" "${#vevents[@]} $vbad"
+lost_views=$(lost_with_replica1 blog/post.viewed "$view_slug" | grep -c . || true)
+((lost_views == 0)) || echo "note: UPSTREAM: $lost_views accepted view(s) died with replica 1 (published to its" \
+	"in-memory event stream in its last seconds, never run); the store cannot count them"
+expect_eq "every accepted beacon's view event is stored, but for those the killed replica held in memory ($lost_views)" \
+	"$v_accepted" "$((${#vevents[@]} + lost_views))"
+expect_eq "every stored view event of the stream has a completed track-post-view run" 0 "$vbad"
 expect_eq "the shared store counted each view event exactly once" "${#vevents[@]}" "$(store_views_total "$view_slug")"
 expect_eq "the store's daily buckets agree" "${#vevents[@]}" "$(store_views_by_day_sum "$view_slug")"
 milestone_once() { [[ $(store_milestones "$view_slug") == 100 ]]; }
