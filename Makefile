@@ -408,3 +408,25 @@ $(BUILD)/bench/inproc: $(BUILD)/contrib/bench/inproc.o $(BUILD)/contrib/bench/ca
 $(BUILD)/bench/fcgi_ceiling: $(BUILD)/contrib/bench/fcgi_ceiling.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi
+
+# ---- make cluster: two app hosts, two `inngest start` on Postgres + Redis ----
+# contrib/cluster/cluster.sh starts everything on loopback addresses in
+# run/cluster (settings and keys: run/cluster/env); make cluster-stop ends it.
+# make check-cluster (tests/cluster/test_cluster.sh, about 6 minutes) starts
+# clusters of its own in a temporary directory; it is not part of make check.
+.PHONY: cluster cluster-stop cluster-status check-cluster
+cluster:
+	@contrib/install-deps.sh cluster
+	@$(MAKE) --no-print-directory all SAN=0
+	@BUILD_DIR=build/release contrib/cluster/cluster.sh start
+
+cluster-stop:
+	@contrib/cluster/cluster.sh stop
+
+cluster-status:
+	@contrib/cluster/cluster.sh status
+
+check-cluster:
+	@contrib/install-deps.sh cluster
+	@$(MAKE) --no-print-directory all SAN=0
+	@BUILD_DIR=build/release tests/cluster/test_cluster.sh

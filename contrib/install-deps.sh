@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, and checks the toolchains
-# Debian 12 cannot provide (Go for the Inngest CLI, Node for the benchmark).
+# Debian 12 cannot provide (Go for the Inngest CLI; Node for the browser
+# test, the encryption interop tests and the benchmark).
 #
 #   contrib/install-deps.sh [GROUP...]     (no GROUP: run — what building and serving need)
 #
@@ -13,6 +14,7 @@
 #   install   make install: the build tools and libraries only
 #   coverage  make coverage: check + gcovr
 #   fresh     make check-fresh: debootstrap, git
+#   cluster   make cluster, make check-cluster: run + redis, PostgreSQL
 #   all       every group
 #
 # Silent and fast when everything is present (make calls it on every run).
@@ -49,27 +51,31 @@ bench=("${run[@]}" wrk)
 install=("${build[@]}")
 coverage=("${check[@]}" gcovr)
 fresh=(debootstrap git)
+# make cluster, make check-cluster: PostgreSQL for the Inngest servers'
+# history, beside check's redis-server and nginx; util-linux gives runuser
+# (PostgreSQL refuses to run as root).
+cluster=("${run[@]}" redis-server redis-tools openssl postgresql util-linux)
 
 # Which groups need Go (the Inngest CLI is built from its Go module unless it
 # is cached or named by INNGEST_CLI) and which need Node.
-needs_go=" run check valgrind coverage bench "
+needs_go=" run check valgrind coverage bench cluster "
 # Node.js >= 20.19 is the machine's own (Debian 12 has only 18): make check
 # drives Chromium and the UI with it; make run builds the UI with it when present.
 needs_node=" bench check coverage "
 # Any of these provides /usr/sbin/nginx; nginx-light is what we install.
 nginx_flavours=(nginx-light nginx nginx-core nginx-full nginx-extras)
-needs_nginx=" run check valgrind coverage soak bench "
+needs_nginx=" run check valgrind coverage soak bench cluster "
 
 list=
 if [[ ${1:-} == --list ]]; then list=1; shift; fi
 groups=("$@")
 ((${#groups[@]})) || groups=(run)
-[[ " ${groups[*]} " == *" all "* ]] && groups=(run check valgrind fuzz soak bench install coverage fresh)
+[[ " ${groups[*]} " == *" all "* ]] && groups=(run check valgrind fuzz soak bench install coverage fresh cluster)
 
 wanted=() go_needed= node_needed= nginx_needed=
 for g in "${groups[@]}"; do
 	case $g in
-	run | check | valgrind | fuzz | soak | bench | install | coverage | fresh) ;;
+	run | check | valgrind | fuzz | soak | bench | install | coverage | fresh | cluster) ;;
 	*) echo "install-deps: unknown group '$g' (see the head of $0)" >&2; exit 2 ;;
 	esac
 	declare -n pkgs=$g
