@@ -6,7 +6,7 @@
 set -euo pipefail
 
 wanted=(build-essential pkg-config libfcgi-dev libjson-c-dev libssl-dev
-	libcurl4-openssl-dev libsqlite3-dev libhiredis-dev libcmocka-dev
+	libcurl4-openssl-dev libsqlite3-dev libhiredis-dev libcmocka-dev libsodium-dev
 	redis-server curl jq openssl spawn-fcgi procps iproute2 valgrind clang libclang-rt-14-dev sqlite3)
 # iproute2 gives the tests `ss` (free ports); valgrind serves make check-valgrind;
 # clang and its runtimes (libFuzzer) build the fuzz targets of tests/fuzz/;
