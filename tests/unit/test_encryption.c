@@ -390,7 +390,7 @@ static json_object *compose(struct ing_ctx *c, void *arg)
 {
     (void)arg;
     json_object *v = ing_json_object(c);
-    ing_json_set(v, "email", json_object_new_string("ada@example.org"));
+    ing_json_set(v, "email", ing_json_string(c, "ada@example.org"));
     return v;
 }
 
@@ -398,7 +398,7 @@ static json_object *sealed_step(struct ing_ctx *c)
 {
     json_object *v = ing_step_run(c, "compose", compose, NULL);
     json_object *out = ing_json_object(c);
-    ing_json_set(out, "seen", json_object_get(v));
+    ing_json_set(out, "seen", v);
     return out;
 }
 
@@ -448,6 +448,116 @@ static void no_key_in_the_log_or_the_check(void **state)
         fail_msg("--check does not refuse a short key:\n%s", text);
     assert_null(strstr(text, "settings-test-key"));
     free(text);
+}
+
+/* ---- step outputs through the engine (ing_test_call) ---- */
+
+static char compose_hash[41];
+
+/* One call of sealed-step with `steps` memoized (NULL: none). */
+static void call_sealed(const char *steps, struct ing_test_result *r)
+{
+    struct ing_test_options o = {.event = "{\"name\":\"t/sealed\",\"data\":{}}", .steps = steps};
+    assert_int_equal(ing_test_call(&ing_app_definition, "sealed-step", &o, r), 0);
+}
+
+static char *memo_of(json_object *data)
+{
+    static char steps[16384];
+    snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":%s}}", compose_hash,
+             json_object_to_json_string_ext(data, ING_JSON_FLAGS));
+    return steps;
+}
+
+static void step_output_is_sealed_and_memo_opened(void **state)
+{
+    (void)state;
+    ing_test_step_hash("compose", 0, compose_hash);
+    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
+    unsetenv("INNGEST_ENCRYPTION_KEY_FALLBACKS");
+    struct ing_test_result r;
+    call_sealed(NULL, &r);
+    assert_int_equal(r.status, 206);
+    json_object *op = json_object_array_get_idx(r.json, 0);
+    assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
+    json_object *data = ing_json_get(op, "data");
+    assert_true(enc_is_envelope(data));
+    assert_string_equal(ing_json_get_string(data, ENC_STRATEGY_MARKER), ENC_STRATEGY);
+    assert_null(strstr(r.body, "ada@example.org")); /* nothing readable leaves */
+    json_object *envelope = json_object_get(data);
+    ing_test_result_free(&r);
+
+    /* the next call gets the envelope back as memo: the function sees plain data */
+    call_sealed(memo_of(envelope), &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(ing_json_get_string(ing_json_get(r.json, "seen"), "email"), "ada@example.org");
+    ing_test_result_free(&r);
+
+    /* after a rotation (new current key, ours as fallback) the run still replays */
+    setenv("INNGEST_ENCRYPTION_KEY", key_named("old"), 1);
+    setenv("INNGEST_ENCRYPTION_KEY_FALLBACKS", key_named("current"), 1);
+    call_sealed(memo_of(envelope), &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(ing_json_get_string(ing_json_get(r.json, "seen"), "email"), "ada@example.org");
+    ing_test_result_free(&r);
+    json_object_put(envelope);
+
+    /* an envelope the official middleware sealed, memoized as this step's data */
+    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
+    unsetenv("INNGEST_ENCRYPTION_KEY_FALLBACKS");
+    json_object *c0 = json_object_array_get_idx(vectors_array(V, "values"), 0), *env0, *plain0;
+    assert_true(json_object_object_get_ex(c0, "envelope", &env0));
+    assert_true(json_object_object_get_ex(c0, "plaintext", &plain0));
+    call_sealed(memo_of(env0), &r);
+    assert_int_equal(r.status, 200);
+    assert_same_json(ing_json_get(r.json, "seen"), plain0, "the middleware's envelope, through the engine");
+    ing_test_result_free(&r);
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+}
+
+static void undecryptable_memo_fails_the_run_for_good(void **state)
+{
+    (void)state;
+    ing_test_step_hash("compose", 0, compose_hash);
+    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
+    json_object *cases = vectors_array(V, "undecryptable");
+    size_t n = json_object_array_length(cases), ran = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *envelope = NULL;
+        json_object_object_get_ex(json_object_array_get_idx(cases, i), "envelope", &envelope);
+        struct ing_test_result r;
+        call_sealed(memo_of(envelope), &r);
+        assert_int_equal(r.status, 400);
+        assert_true(r.no_retry);
+        assert_string_equal(ing_json_get_string(r.json, "name"), "DecryptionError");
+        if (!strstr(ing_json_get_string(r.json, "message"), "\"inngest/libsodium\""))
+            fail_msg("the error does not name the strategy: %s", r.body);
+        ing_test_result_free(&r);
+        ran++;
+    }
+    assert_cases("undecryptable memo", ran, n, 4);
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+}
+
+/* No key: outputs go as they are, and an envelope reaches user code untouched. */
+static void without_a_key_nothing_changes(void **state)
+{
+    (void)state;
+    ing_test_step_hash("compose", 0, compose_hash);
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+    unsetenv("INNGEST_ENCRYPTION_KEY_FALLBACKS");
+    struct ing_test_result r;
+    call_sealed(NULL, &r);
+    assert_int_equal(r.status, 206);
+    json_object *data = ing_json_get(json_object_array_get_idx(r.json, 0), "data");
+    assert_string_equal(ing_json_get_string(data, "email"), "ada@example.org");
+    ing_test_result_free(&r);
+    json_object *env0 = NULL;
+    json_object_object_get_ex(json_object_array_get_idx(vectors_array(V, "values"), 0), "envelope", &env0);
+    call_sealed(memo_of(env0), &r);
+    assert_int_equal(r.status, 200);
+    assert_same_json(ing_json_get(r.json, "seen"), env0, "an envelope with encryption off");
+    ing_test_result_free(&r);
 }
 
 /* ---- the interop script's mode ---- */
@@ -508,6 +618,9 @@ int main(void)
         cmocka_unit_test(refuses_other_strategies_and_non_json),
         cmocka_unit_test(settings_refuse_bad_keys_without_printing_them),
         cmocka_unit_test(no_key_in_the_log_or_the_check),
+        cmocka_unit_test(step_output_is_sealed_and_memo_opened),
+        cmocka_unit_test(undecryptable_memo_fails_the_run_for_good),
+        cmocka_unit_test(without_a_key_nothing_changes),
     };
     return cmocka_run_group_tests(tests, load_vectors, free_vectors);
 }

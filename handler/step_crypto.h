@@ -1,0 +1,26 @@
+/*
+ * step_crypto.h — where step data crosses the encryption layer (encryption.h):
+ * a step's output is sealed on its way out (the StepRun op, checkpointed or
+ * not) and memoized step data is opened on its way in, so that user code only
+ * sees plain values and Inngest only stores envelopes.  Both are no-ops when
+ * INNGEST_ENCRYPTION_KEY is unset.
+ */
+#ifndef ING_STEP_CRYPTO_H
+#define ING_STEP_CRYPTO_H
+
+#include <json-c/json.h>
+
+struct ing_ctx;
+
+/* The value a StepRun op carries for `value`: an envelope (owned by the
+ * request's arena) when encryption is on, else `value` itself.  null is
+ * sent as null, as the middleware does (it holds nothing to protect). */
+json_object *step_crypto_outgoing(struct ing_ctx *c, json_object *value);
+
+/* The value user code receives for memoized data `value`: opened when it is
+ * an envelope and encryption is on (owned by the arena), else `value`.  An
+ * envelope no configured key opens fails the run without retry
+ * (DecryptionError, naming the strategy): a stored value cannot change. */
+json_object *step_crypto_incoming(struct ing_ctx *c, json_object *value);
+
+#endif
