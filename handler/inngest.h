@@ -368,8 +368,9 @@ void ing_log(enum ing_log_level level, const char *fmt, ...) ING_PRINTF(2, 3);
  * Event API named by INNGEST_EVENT_API_BASE_URL (or INNGEST_BASE_URL) in the
  * test's environment, so point it at a stand-in server on 127.0.0.1.  With
  * neither set, a send fails (a StepError saying so) and nothing leaves the
- * process.  INNGEST_APP_ID and INNGEST_EVENT_KEY are read the same way; the
- * test always runs in dev mode (no signing key).
+ * process.  INNGEST_APP_ID, INNGEST_EVENT_KEY and INNGEST_ENCRYPTION_KEY (and
+ * _FALLBACKS) are read the same way; the test always runs in dev mode (no
+ * signing key).
  *
  * A complete test (cmocka here, any framework will do), for a function
  *   "greet" whose body is:  step.run "compose" → returns {"text": "Hi <name>"}
