@@ -11,12 +11,14 @@
 #include "encryption.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "json_valid.h"
 #include "limits.h"
 #include "response.h"
 
@@ -159,10 +161,12 @@ out:
     return env;
 }
 
-/* Parses decrypted text as one JSON value, with the depth bound of every
- * other input; JSON null is a success with *out NULL. */
+/* Parses decrypted text as one strict RFC 8259 value, with the depth bound
+ * of every other input; JSON null is a success with *out NULL. */
 static bool parse_plain(const char *text, size_t len, json_object **out)
 {
+    if (len > INT32_MAX || !json_text_valid(text, len, ING_JSON_MAX_DEPTH))
+        return false;
     json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
     if (!tok)
         return false;

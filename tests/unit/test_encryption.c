@@ -269,6 +269,24 @@ static void refuses_other_strategies_and_non_json(void **state)
     assert_non_null(strstr(err, "not JSON"));
     json_object_put(env);
 
+    /* json-c would take these; a sealed value must be plain RFC 8259 JSON */
+    static const char *lax[] = {"NaN", "{'a':1}", "[1,]", "/*c*/1", "1 2"};
+    for (size_t i = 0; i < sizeof(lax) / sizeof(*lax); i++) {
+        size_t n = strlen(lax[i]);
+        unsigned char box[24 + 16 + 16];
+        randombytes_buf(box, 24);
+        crypto_secretbox_easy(box + 24, (const unsigned char *)lax[i], n, box, k.key[0]);
+        sodium_bin2base64(b64, sizeof(b64), box, 24 + 16 + n, sodium_base64_VARIANT_ORIGINAL);
+        snprintf(text, sizeof(text),
+                 "{\"__ENCRYPTED__\":true,\"__STRATEGY__\":\"inngest/libsodium\",\"data\":\"%s\"}", b64);
+        env = json_tokener_parse(text);
+        got = NULL;
+        if (enc_open(&k, env, &got, err, sizeof(err)))
+            fail_msg("opened a box holding %s", lax[i]);
+        assert_non_null(strstr(err, "not JSON"));
+        json_object_put(env);
+    }
+
     env = json_tokener_parse("{\"__ENCRYPTED__\":true,\"__STRATEGY__\":\"inngest/aes\",\"data\":\"x\"}");
     assert_true(enc_is_envelope(env));
     assert_false(enc_open(&k, env, &got, err, sizeof(err)));
