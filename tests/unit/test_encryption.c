@@ -2,7 +2,8 @@
  * test_encryption.c — our envelope against the official middleware's.
  *
  * Opens every envelope that @inngest/middleware-encryption 2.0.0 recorded in
- * tests/vectors/encryption/vectors.json (its README says how), refuses every
+ * tests/vectors/encryption/vectors.json (its README says how), and those the
+ * Python package inngest_encryption 0.1.0 recorded (vectors_python.json), refuses every
  * one that no configured key opens with an error naming the strategy, checks
  * the envelopes we seal member by member, and checks that the settings refuse
  * bad keys without ever printing one (the log line at start, --check).
@@ -119,6 +120,43 @@ static void opens_every_recorded_envelope(void **state)
         ran++;
     }
     assert_cases("recorded envelopes", ran, n, 12);
+}
+
+/* The Python middleware's envelopes (its JSON text differs: spaces after
+ * separators, \u escapes for every non-ASCII character) open the same way. */
+static void opens_every_python_envelope(void **state)
+{
+    (void)state;
+    json_object *py = vectors_load("encryption/vectors_python.json"), *pykeys = NULL, *keys = NULL;
+    assert_non_null(py);
+    assert_true(json_object_object_get_ex(py, "keys", &pykeys));
+    assert_true(json_object_object_get_ex(V, "keys", &keys));
+    json_object_object_foreach(pykeys, name, value)
+    {
+        json_object *same = NULL;
+        assert_true(json_object_object_get_ex(keys, name, &same));
+        assert_true(json_object_equal(value, same)); /* load_named reads vectors.json's keys */
+    }
+    json_object *values = vectors_array(py, "values");
+    assert_non_null(values);
+    size_t n = json_object_array_length(values), ran = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(values, i), *names, *envelope, *plain;
+        assert_true(json_object_object_get_ex(c, "decrypt_keys", &names));
+        assert_true(json_object_object_get_ex(c, "envelope", &envelope));
+        assert_true(json_object_object_get_ex(c, "plaintext", &plain));
+        struct enc_keys k;
+        load_named(&k, names);
+        json_object *got = NULL;
+        char err[512];
+        if (!enc_open(&k, envelope, &got, err, sizeof(err)))
+            fail_msg("python %s: %s", vectors_str(c, "name"), err);
+        assert_same_json(got, plain, vectors_str(c, "name"));
+        json_object_put(got);
+        ran++;
+    }
+    assert_cases("envelopes the Python middleware recorded", ran, n, 11);
+    json_object_put(py);
 }
 
 static void refuses_what_no_key_opens(void **state)
@@ -630,6 +668,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(derived_keys_match_libsodium_js),
         cmocka_unit_test(opens_every_recorded_envelope),
+        cmocka_unit_test(opens_every_python_envelope),
         cmocka_unit_test(refuses_what_no_key_opens),
         cmocka_unit_test(events_seal_only_the_designated_field),
         cmocka_unit_test(our_envelope_has_the_official_shape),
