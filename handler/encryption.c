@@ -161,6 +161,23 @@ out:
     return env;
 }
 
+bool enc_seal_event(const struct enc_keys *k, json_object *event)
+{
+    json_object *data = NULL, *field = NULL;
+    if (!k->count || !json_object_object_get_ex(event, "data", &data) ||
+        !json_object_is_type(data, json_type_object) ||
+        !json_object_object_get_ex(data, ENC_EVENT_FIELD, &field) || enc_is_envelope(field))
+        return true;
+    json_object *envelope = enc_seal(k, field);
+    if (!envelope)
+        return false;
+    if (json_object_object_add(data, ENC_EVENT_FIELD, envelope) != 0) {
+        json_object_put(envelope);
+        return false;
+    }
+    return true;
+}
+
 /* Parses decrypted text as one strict RFC 8259 value, with the depth bound
  * of every other input; JSON null is a success with *out NULL. */
 static bool parse_plain(const char *text, size_t len, json_object **out)

@@ -52,6 +52,12 @@ bool enc_is_envelope(json_object *v);
  * current key; NULL when out of memory.  The caller owns the result. */
 json_object *enc_seal(const struct enc_keys *k, json_object *value);
 
+/* Seals event.data.encrypted (ENC_EVENT_FIELD) in place, as the middleware
+ * does for the events it sends; every other member stays readable.  Does
+ * nothing when encryption is off, the member is absent, or it is already an
+ * envelope.  false only when out of memory (the event is then unchanged). */
+bool enc_seal_event(const struct enc_keys *k, json_object *event);
+
 /* Opens an envelope: true and *out (a new reference the caller owns; NULL
  * for JSON null).  false and a message naming the strategy when it cannot be
  * opened with any key, is not of our strategy, or is out of memory. */

@@ -1,7 +1,10 @@
 /*
- * step_crypto.c — the step engine's two crossings of the encryption layer.
+ * step_crypto.c — where a run crosses the encryption layer: step data out and
+ * in, and the events it starts with.
  */
 #include "step_crypto.h"
+
+#include <stdio.h>
 
 #include "arena.h"
 #include "context.h"
@@ -28,6 +31,15 @@ json_object *step_crypto_outgoing(struct ing_ctx *c, json_object *value)
     return owned_by_request(c, envelope);
 }
 
+static _Noreturn void decryption_failed(struct ing_ctx *c, const char *what, const char *err)
+{
+    c->error = (struct pending_error){.kind = FAIL_NON_RETRIABLE, .name = "DecryptionError",
+                                      .message = arena_printf(c->arena, "%s: %s", what, err)};
+    if (!c->error.message)
+        c->error.message = "a value cannot be decrypted";
+    ctx_unwind(c, CALL_FN_ERROR);
+}
+
 json_object *step_crypto_incoming(struct ing_ctx *c, json_object *value)
 {
     const struct enc_keys *k = &c->server->settings.encryption;
@@ -35,13 +47,43 @@ json_object *step_crypto_incoming(struct ing_ctx *c, json_object *value)
         return value;
     json_object *plain = NULL;
     char err[512];
-    if (!enc_open(k, value, &plain, err, sizeof(err))) {
-        c->error = (struct pending_error){
-            .kind = FAIL_NON_RETRIABLE, .name = "DecryptionError",
-            .message = arena_printf(c->arena, "memoized step data: %s", err)};
-        if (!c->error.message)
-            c->error.message = "memoized step data cannot be decrypted";
-        ctx_unwind(c, CALL_FN_ERROR);
-    }
+    if (!enc_open(k, value, &plain, err, sizeof(err)))
+        decryption_failed(c, "memoized step data", err);
     return owned_by_request(c, plain);
+}
+
+static void open_event(struct ing_ctx *c, json_object *event)
+{
+    const struct enc_keys *k = &c->server->settings.encryption;
+    json_object *data = NULL;
+    if (!event || !json_object_object_get_ex(event, "data", &data) ||
+        !json_object_is_type(data, json_type_object))
+        return;
+    json_object_object_foreach(data, field, value)
+    {
+        if (!enc_is_envelope(value))
+            continue;
+        json_object *plain = NULL;
+        char err[512];
+        if (!enc_open(k, value, &plain, err, sizeof(err))) {
+            char what[96];
+            snprintf(what, sizeof(what), "event data field \"%.64s\"", field);
+            decryption_failed(c, what, err);
+        }
+        /* replacing an existing key's value keeps the iteration valid */
+        if (json_object_object_add(data, field, plain) != 0) {
+            json_object_put(plain);
+            ctx_sdk_error(c, "out of memory");
+        }
+    }
+}
+
+void step_crypto_open_events(struct ing_ctx *c)
+{
+    if (!c->server->settings.encryption.count)
+        return;
+    open_event(c, c->event);
+    if (c->events && json_object_is_type(c->events, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(c->events); i++)
+            open_event(c, json_object_array_get_idx(c->events, i));
 }

@@ -2,7 +2,8 @@
  * step_crypto.h — where step data crosses the encryption layer (encryption.h):
  * a step's output is sealed on its way out (the StepRun op, checkpointed or
  * not) and memoized step data is opened on its way in, so that user code only
- * sees plain values and Inngest only stores envelopes.  Both are no-ops when
+ * sees plain values and Inngest only stores envelopes; the events a run
+ * starts with are opened before the function sees them.  All are no-ops when
  * INNGEST_ENCRYPTION_KEY is unset.
  */
 #ifndef ING_STEP_CRYPTO_H
@@ -22,5 +23,12 @@ json_object *step_crypto_outgoing(struct ing_ctx *c, json_object *value);
  * envelope no configured key opens fails the run without retry
  * (DecryptionError, naming the strategy): a stored value cannot change. */
 json_object *step_crypto_incoming(struct ing_ctx *c, json_object *value);
+
+/* Opens, in place, every top-level member of event.data that is an envelope
+ * (the middleware seals data.encrypted; like it, we open whatever member is
+ * sealed), for the triggering event and each event of `events`.  Called
+ * before user code runs; an envelope no key opens fails the run without
+ * retry (DecryptionError).  A no-op when encryption is off. */
+void step_crypto_open_events(struct ing_ctx *c);
 
 #endif

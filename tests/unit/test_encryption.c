@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "encryption.h"
+#include "fake_http.h"
 #include "preflight.h"
 #include "response.h"
 #include "server.h"
@@ -458,9 +459,39 @@ static json_object *sealed_step(struct ing_ctx *c)
     return out;
 }
 
+/* Returns the event data it sees, and the data of each event of the batch. */
+static json_object *reads_event(struct ing_ctx *c)
+{
+    json_object *out = ing_json_object(c), *all = ing_json_array(c), *events = ing_events(c);
+    for (size_t i = 0; i < json_object_array_length(events); i++)
+        ing_json_push(all, ing_json_get(json_object_array_get_idx(events, i), "data"));
+    ing_json_set(out, "data", ing_event_data(c));
+    ing_json_set(out, "events", all);
+    return out;
+}
+
+/* Sends one event whose data.encrypted holds personal fields. */
+static json_object *sends_event(struct ing_ctx *c)
+{
+    json_object *ev = ing_json_parse(c, "{\"name\":\"contact/form.submitted\",\"data\":{\"form\":"
+                                        "\"contact\",\"encrypted\":{\"email\":\"ada@example.org\"}}}");
+    json_object *ids = NULL;
+    struct ing_error err;
+    int status = 0;
+    if (!ing_send_events(c, ev, &ids, &err, &status))
+        ing_fail_nonretriable(c, "%s", err.message);
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "ids", ids);
+    return out;
+}
+
 static const struct ing_function fns[] = {
+    {.id = "sends-event", .name = "sends event", .triggers = {ING_EVENT("t/send")},
+     .handler = sends_event},
     {.id = "sealed-step", .name = "sealed step", .triggers = {ING_EVENT("t/sealed")},
      .handler = sealed_step},
+    {.id = "reads-event", .name = "reads event", .triggers = {ING_EVENT("contact/form.submitted")},
+     .handler = reads_event},
 };
 const struct ing_app ing_app_definition = {.default_app_id = "enc", .functions = fns,
                                            .function_count = ING_COUNT(fns)};
@@ -595,6 +626,83 @@ static void undecryptable_memo_fails_the_run_for_good(void **state)
     unsetenv("INNGEST_ENCRYPTION_KEY");
 }
 
+/* The event the npm middleware sent: the function sees data.encrypted plain
+ * (and the other members as they were); a sealed member no key opens fails
+ * the run without retry. */
+static void event_data_is_opened_before_the_function_runs(void **state)
+{
+    (void)state;
+    json_object *events = vectors_array(V, "events"), *c0 = json_object_array_get_idx(events, 0);
+    json_object *sent = NULL, *plain = NULL;
+    assert_true(json_object_object_get_ex(c0, "sent", &sent));
+    assert_true(json_object_object_get_ex(c0, "plain", &plain));
+    assert_true(enc_is_envelope(ing_json_get(ing_json_get(sent, "data"), "encrypted")));
+    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
+    struct ing_test_options o = {.event = json_object_to_json_string_ext(sent, ING_JSON_FLAGS)};
+    struct ing_test_result r;
+    assert_int_equal(ing_test_call(&ing_app_definition, "reads-event", &o, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_same_json(ing_json_get(r.json, "data"), ing_json_get(plain, "data"), "event.data");
+    assert_same_json(json_object_array_get_idx(ing_json_get(r.json, "events"), 0),
+                     ing_json_get(plain, "data"), "events[0].data");
+    ing_test_result_free(&r);
+
+    /* the same event read with only a key that did not seal it */
+    setenv("INNGEST_ENCRYPTION_KEY", key_named("other"), 1);
+    assert_int_equal(ing_test_call(&ing_app_definition, "reads-event", &o, &r), 0);
+    assert_int_equal(r.status, 400);
+    assert_true(r.no_retry);
+    assert_string_equal(ing_json_get_string(r.json, "name"), "DecryptionError");
+    assert_non_null(strstr(ing_json_get_string(r.json, "message"), "event data field \"encrypted\""));
+    assert_non_null(strstr(ing_json_get_string(r.json, "message"), "\"inngest/libsodium\""));
+    ing_test_result_free(&r);
+
+    /* encryption off: the function gets the envelope as it came */
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+    assert_int_equal(ing_test_call(&ing_app_definition, "reads-event", &o, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_same_json(ing_json_get(r.json, "data"), ing_json_get(sent, "data"), "event.data, off");
+    ing_test_result_free(&r);
+}
+
+/* ing_send_events (and so step.sendEvent) seals data.encrypted only. */
+static void sent_events_seal_the_designated_field(void **state)
+{
+    (void)state;
+    static const struct fake_reply ok = {.status = 200, .body = "{\"ids\":[\"01EV\"],\"status\":200}"};
+    struct fake_http *api = fake_http_start(&ok, 1);
+    assert_non_null(api);
+    char base[64];
+    snprintf(base, sizeof(base), "http://127.0.0.1:%d", fake_http_port(api));
+    setenv("INNGEST_EVENT_API_BASE_URL", base, 1);
+    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
+    struct ing_test_options o = {0};
+    struct ing_test_result r;
+    assert_int_equal(ing_test_call(&ing_app_definition, "sends-event", &o, &r), 0);
+    fake_http_stop(api);
+    unsetenv("INNGEST_EVENT_API_BASE_URL");
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+    assert_int_equal(r.status, 200);
+    ing_test_result_free(&r);
+    assert_int_equal(fake_http_count(api), 1);
+    const struct fake_request *req = fake_http_request(api, 0);
+    assert_null(strstr(req->body, "ada@example.org"));
+    json_object *batch = json_tokener_parse(req->body);
+    json_object *data = ing_json_get(json_object_array_get_idx(batch, 0), "data");
+    assert_string_equal(ing_json_get_string(data, "form"), "contact"); /* stays readable */
+    json_object *envelope = ing_json_get(data, "encrypted");
+    assert_true(enc_is_envelope(envelope));
+    struct enc_keys k;
+    load_one(&k, "current");
+    json_object *got = NULL;
+    char err[512];
+    assert_true(enc_open(&k, envelope, &got, err, sizeof(err)));
+    assert_string_equal(ing_json_get_string(got, "email"), "ada@example.org");
+    json_object_put(got);
+    json_object_put(batch);
+    fake_http_free(api);
+}
+
 /* No key: outputs go as they are, and an envelope reaches user code untouched. */
 static void without_a_key_nothing_changes(void **state)
 {
@@ -677,6 +785,8 @@ int main(void)
         cmocka_unit_test(no_key_in_the_log_or_the_check),
         cmocka_unit_test(step_output_is_sealed_and_memo_opened),
         cmocka_unit_test(undecryptable_memo_fails_the_run_for_good),
+        cmocka_unit_test(event_data_is_opened_before_the_function_runs),
+        cmocka_unit_test(sent_events_seal_the_designated_field),
         cmocka_unit_test(without_a_key_nothing_changes),
     };
     return cmocka_run_group_tests(tests, load_vectors, free_vectors);
