@@ -211,7 +211,7 @@ static void run_function(struct ing_ctx *c, struct ing_response *res)
                            "with a parallel group still open"};
             ctx_unwind(c, CALL_FN_ERROR);
         }
-        c->result = result;
+        c->result = step_crypto_outgoing(c, result); /* sealed when encryption is on */
         c->outcome = c->target_step ? CALL_STEP_NOT_FOUND : CALL_RESULT;
     }
     c->unwind = NULL;

@@ -348,7 +348,8 @@ void ing_log(enum ing_log_level level, const char *fmt, ...) ING_PRINTF(2, 3);
  * you pass back, as memoized `steps`, what the earlier calls produced.
  *
  * The answer, by status (the protocol's, see handler/PROTOCOL.md):
- *   200  the function returned: json is its return value.
+ *   200  the function returned: json is its return value (sealed in the
+ *        encryption envelope when INNGEST_ENCRYPTION_KEY is set).
  *   206  steps: json is an array of ops, each {"op", "id" (the step's hash),
  *        "displayName" (your step id), "data" (a StepRun's value), "opts",
  *        "error" (StepError/StepFailed)}.  op is "StepRun" (a step.run body

@@ -2,8 +2,9 @@
  * step_crypto.h — where step data crosses the encryption layer (encryption.h):
  * a step's output is sealed on its way out (the StepRun op, checkpointed or
  * not) and memoized step data is opened on its way in, so that user code only
- * sees plain values and Inngest only stores envelopes; the events a run
- * starts with are opened before the function sees them.  All are no-ops when
+ * sees plain values and Inngest only stores envelopes; the function's result
+ * is sealed the same way, and the events a run starts with are opened before
+ * the function sees them.  All are no-ops when
  * INNGEST_ENCRYPTION_KEY is unset.
  */
 #ifndef ING_STEP_CRYPTO_H
@@ -13,9 +14,10 @@
 
 struct ing_ctx;
 
-/* The value a StepRun op carries for `value`: an envelope (owned by the
- * request's arena) when encryption is on, else `value` itself.  null is
- * sent as null, as the middleware does (it holds nothing to protect). */
+/* The value a StepRun op (or the function's result) carries for `value`: an
+ * envelope (owned by the request's arena) when encryption is on, else
+ * `value` itself.  null is sent as null, as the middleware does (it holds
+ * nothing to protect). */
 json_object *step_crypto_outgoing(struct ing_ctx *c, json_object *value);
 
 /* The value user code receives for memoized data `value`: opened when it is

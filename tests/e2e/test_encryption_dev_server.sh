@@ -6,16 +6,22 @@
 # {"result":"AB"} only if what we sent was opened again on the way in;
 # conf-loop sums 30 memoized items the same way.  While conf-loop runs, the
 # server's own store of its step outputs (/v0/runs/<id>/actions) holds only
-# envelopes, never a plain value.  (Function results are not encrypted yet.)
+# envelopes, never a plain value; the runs' outputs (function results) are
+# envelopes too, which the official Node middleware opens.
 set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
+# shellcheck source=tests/lib/encryption_node.sh
+source "$(dirname "$0")/../lib/encryption_node.sh"
 e2e_init
 
 dev_app_preamble e2e-enc
 enc_key=e2e-encryption-test-secret-0123456789abcdef
+enc_node_install
+# A run's output as the official middleware opens it (the result is sealed).
+opened_output() { jq -c .output "$E2E_DIR/run.json" | node_client step "$enc_key" | jq -c . 2>/dev/null || true; }
 
 read -r ngx_port app_port api_port < <(free_ports 3)
 endpoint=http://127.0.0.1:$ngx_port/api/inngest
@@ -35,8 +41,9 @@ expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 13
 # ---- conf-steps: a → b, b reads a ----------------------------------------------
 ev=$(send_event "$base" any-key '{"name":"conf/steps","data":{}}') || abort "send conf/steps"
 wait_run "$base" "$ev" 30 >"$E2E_DIR/run.json" || abort "conf-steps ends"
-expect_eq "conf-steps completed: b saw a's plain value" 'Completed {"result":"AB"}' \
-	"$(jq -r '.status' "$E2E_DIR/run.json") $(jq -c '.output' "$E2E_DIR/run.json")"
+expect_eq "conf-steps completed: b saw a's plain value (its sealed result, opened by the Node middleware)" \
+	'Completed true {"result":"AB"}' \
+	"$(jq -r '.status' "$E2E_DIR/run.json") $(jq -r '.output.__ENCRYPTED__ == true' "$E2E_DIR/run.json") $(opened_output)"
 
 # ---- conf-loop: 30 steps, each memoized encrypted, summed at the end ---------------
 ev=$(send_event "$base" any-key '{"name":"conf/loop","data":{"n":30}}') || abort "send conf/loop"
@@ -61,7 +68,7 @@ else
 fi
 wait_run "$base" "$ev" 90 >"$E2E_DIR/run.json" || abort "conf-loop ends"
 expect_eq "conf-loop completed: the sum of 30 encrypted, memoized items" 'Completed {"sum":435}' \
-	"$(jq -r '.status' "$E2E_DIR/run.json") $(jq -c '.output' "$E2E_DIR/run.json")"
+	"$(jq -r '.status' "$E2E_DIR/run.json") $(opened_output)"
 
 expect_ok "the key never reaches the program's log" bash -c "! grep -qF '$enc_key' '$log'"
 app_stop "$srv" || fail "the program stops cleanly"

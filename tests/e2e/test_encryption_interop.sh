@@ -11,30 +11,18 @@
 set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
+# shellcheck source=tests/lib/encryption_node.sh
+source "$(dirname "$0")/../lib/encryption_node.sh"
 e2e_init
 
 build_dir=${BUILD_DIR:-build/asan}
 [[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
 bin=$build_dir/tests/test_encryption
-vec=$E2E_ROOT/tests/vectors/encryption
-node_dir=$E2E_ROOT/build/node/encryption-vectors
+vec=$ENC_VEC
+node_dir=$ENC_NODE_DIR
 
 [[ -x $bin ]] || abort "$bin exists (make $build_dir/tests/test_encryption)"
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null ||
-	abort "Node.js >= 20 runs the official middleware (node: $(node --version 2>&1 || echo none))"
-
-# The middleware's packages, installed again only when package.json changes.
-pkg_sum=$(sha256sum "$vec/package.json" | cut -d' ' -f1)
-if [[ $(cat "$node_dir/.package-sha256" 2>/dev/null) != "$pkg_sum" ]]; then
-	rm -rf "$node_dir"
-	mkdir -p "$node_dir"
-	cp "$vec/package.json" "$node_dir/"
-	(cd "$node_dir" && npm install --no-audit --no-fund --ignore-scripts --loglevel=error >"$E2E_DIR/npm.log" 2>&1) || {
-		cat "$E2E_DIR/npm.log" >&2
-		abort "npm installs the official middleware (tests/vectors/encryption/package.json)"
-	}
-	echo "$pkg_sum" >"$node_dir/.package-sha256"
-fi
+enc_node_install
 
 ENCRYPTION_PRINT_ENVELOPES=1 VECTORS_DIR=$E2E_ROOT/tests/vectors ${TEST_PREFIX:-} "$bin" >"$E2E_DIR/ours.jsonl" ||
 	abort "test_encryption prints the envelopes it sealed"

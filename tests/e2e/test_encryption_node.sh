@@ -5,23 +5,24 @@
 # the Node side, with @inngest/middleware-encryption's own hooks (pinned in
 # tests/vectors/encryption/package.json, installed from npm under build/).
 #   Node → C: Node seals an event's data.encrypted and sends it to the dev
-#   server; our function reads the plain values (its run output says so).
+#   server; our function reads the plain values and returns them, sealed:
+#   Node opens the run's output (as memoized data is opened, wrapStep).
 #   C → Node: our function sends a reply event with data.encrypted sealed;
 #   Node opens it as a Node function's input would be opened.
-# Both events, as the server's REST API gives them, hold only ciphertext for
-# data.encrypted.
+# Both events and the run's output, as the server's REST API gives them, hold
+# only ciphertext for what was encrypted.
 set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
+# shellcheck source=tests/lib/encryption_node.sh
+source "$(dirname "$0")/../lib/encryption_node.sh"
 e2e_init
 
 build_dir=${BUILD_DIR:-build/asan}
 [[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
 bin=$build_dir/tests/apps/encryption_app
-vec=$E2E_ROOT/tests/vectors/encryption
-node_dir=$E2E_ROOT/build/node/encryption-vectors
 dev=$E2E_DIR/dev
 srv=$E2E_DIR/app
 log=$srv/app.log
@@ -34,21 +35,7 @@ trap cleanup EXIT
 
 [[ -x $bin ]] || abort "$bin exists (make)"
 inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null ||
-	abort "Node.js >= 20 runs the official middleware (node: $(node --version 2>&1 || echo none))"
-# The middleware's packages, installed again only when package.json changes.
-pkg_sum=$(sha256sum "$vec/package.json" | cut -d' ' -f1)
-if [[ $(cat "$node_dir/.package-sha256" 2>/dev/null) != "$pkg_sum" ]]; then
-	rm -rf "$node_dir"
-	mkdir -p "$node_dir"
-	cp "$vec/package.json" "$node_dir/"
-	(cd "$node_dir" && npm install --no-audit --no-fund --ignore-scripts --loglevel=error >"$E2E_DIR/npm.log" 2>&1) || {
-		cat "$E2E_DIR/npm.log" >&2
-		abort "npm installs the official middleware (tests/vectors/encryption/package.json)"
-	}
-	echo "$pkg_sum" >"$node_dir/.package-sha256"
-fi
-node_client() { NODE_PATH=$node_dir/node_modules node "$vec/node_client.js" "$@"; }
+enc_node_install
 
 key=e2e-node-interop-secret-0123456789abcdef
 app=enc-interop
@@ -73,8 +60,11 @@ expect_eq "Node sealed data.encrypted (strategy inngest/libsodium), ref stays re
 	"true $ref" "$(jq -r '(.data.encrypted.__STRATEGY__ == "inngest/libsodium" and (.data.encrypted.data | type) == "string")' "$E2E_DIR/sealed.json") $(jq -r .data.ref "$E2E_DIR/sealed.json")"
 ev=$(send_event "$base" any-key "$(<"$E2E_DIR/sealed.json")") || abort "send the sealed event"
 wait_run "$base" "$ev" 60 >"$E2E_DIR/run.json" || abort "enc-echo ends"
-expect_eq "our function read Node's encrypted fields in plain" "Completed $(jq -cS . <<<"$plain")" \
-	"$(jq -r .status "$E2E_DIR/run.json") $(jq -cS .output.seen "$E2E_DIR/run.json")"
+expect_eq "the server's copy of our function's result is an inngest/libsodium envelope" "Completed true" \
+	"$(jq -r .status "$E2E_DIR/run.json") $(jq -r '.output.__ENCRYPTED__ == true and .output.__STRATEGY__ == "inngest/libsodium"' "$E2E_DIR/run.json")"
+seen=$(jq -c .output "$E2E_DIR/run.json" | node_client step "$key" | jq -cS .seen 2>/dev/null || true)
+expect_eq "Node opens our result: the function read Node's encrypted fields in plain" \
+	"$(jq -cS . <<<"$plain")" "$seen"
 api_get "$base" "/v1/events/$ev" >"$E2E_DIR/event.json"
 expect_eq "the server's copy of Node's event: data.encrypted is an envelope" "true" \
 	"$(jq -r '.data.data.encrypted.__ENCRYPTED__ == true' "$E2E_DIR/event.json")"

@@ -222,13 +222,17 @@ static void test_checkpointed_data_is_encrypted(void **s)
     struct call x;
     call_run(&x, "checkpoint-two-step", true, &ok, 1, NULL, NULL);
     encryption_key = NULL;
-    assert_int_equal(x.res.status, 200);
-    assert_string_equal(json_object_to_json_string_ext(x.answer, JSON_C_TO_STRING_PLAIN),
-                        "{\"result\":\"AB\"}");
-    assert_int_equal(fake_http_count(x.api), 2);
     struct enc_keys k;
     char err[256];
     assert_true(enc_keys_load(&k, key, NULL, err, sizeof(err)));
+    /* the function's result is sealed too */
+    assert_int_equal(x.res.status, 200);
+    json_object *result = NULL;
+    assert_true(enc_open(&k, x.answer, &result, err, sizeof(err)));
+    assert_string_equal(json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN),
+                        "{\"result\":\"AB\"}");
+    json_object_put(result);
+    assert_int_equal(fake_http_count(x.api), 2);
     const char *plain[] = {"A", "AB"};
     for (int i = 0; i < 2; i++) {
         json_object *b = sent_body(&x, i);
