@@ -52,11 +52,11 @@ json_object *step_crypto_incoming(struct ing_ctx *c, json_object *value)
     return owned_by_request(c, plain);
 }
 
-static void open_event(struct ing_ctx *c, json_object *event)
+void step_crypto_open_event(struct ing_ctx *c, json_object *event)
 {
     const struct enc_keys *k = &c->server->settings.encryption;
     json_object *data = NULL;
-    if (!event || !json_object_object_get_ex(event, "data", &data) ||
+    if (!k->count || !event || !json_object_object_get_ex(event, "data", &data) ||
         !json_object_is_type(data, json_type_object))
         return;
     json_object_object_foreach(data, field, value)
@@ -82,8 +82,26 @@ void step_crypto_open_events(struct ing_ctx *c)
 {
     if (!c->server->settings.encryption.count)
         return;
-    open_event(c, c->event);
+    step_crypto_open_event(c, c->event);
     if (c->events && json_object_is_type(c->events, json_type_array))
         for (size_t i = 0; i < json_object_array_length(c->events); i++)
-            open_event(c, json_object_array_get_idx(c->events, i));
+            step_crypto_open_event(c, json_object_array_get_idx(c->events, i));
+}
+
+json_object *step_crypto_invoke_payload(struct ing_ctx *c, json_object *payload)
+{
+    const struct enc_keys *k = &c->server->settings.encryption;
+    json_object *data = NULL, *field = NULL;
+    if (!k->count || !payload || !json_object_object_get_ex(payload, "data", &data) ||
+        !json_object_is_type(data, json_type_object) ||
+        !json_object_object_get_ex(data, ENC_EVENT_FIELD, &field) || enc_is_envelope(field))
+        return payload;
+    json_object *copy = NULL;
+    bool ok = json_object_deep_copy(payload, &copy, NULL) == 0 && copy && enc_seal_event(k, copy);
+    json_object_put(payload);
+    if (!ok) {
+        json_object_put(copy);
+        ctx_sdk_error(c, "out of memory encrypting an invoke payload");
+    }
+    return copy;
 }

@@ -33,4 +33,13 @@ json_object *step_crypto_incoming(struct ing_ctx *c, json_object *value);
  * retry (DecryptionError).  A no-op when encryption is off. */
 void step_crypto_open_events(struct ing_ctx *c);
 
+/* The same for one event (a waitForEvent match), in place. */
+void step_crypto_open_event(struct ing_ctx *c, json_object *event);
+
+/* An invoke payload ({"data": …}) with data.encrypted sealed, as for an
+ * event: a sealed copy (the caller's reference to `payload` is released),
+ * or `payload` itself when there is nothing to seal or encryption is off.
+ * Takes and returns one reference; the user's object is never changed. */
+json_object *step_crypto_invoke_payload(struct ing_ctx *c, json_object *payload);
+
 #endif

@@ -478,8 +478,11 @@ json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const st
     step_begin(c, id, &site);
     json_object *v;
     enum memo_kind m = memo_lookup(c, site.hash, &v);
-    if (m == MEMO_DATA)
+    if (m == MEMO_DATA) {
+        if (v && !json_object_is_type(v, json_type_null))
+            step_crypto_open_event(c, v); /* the matched event's sealed data members */
         return v && !json_object_is_type(v, json_type_null) ? v : NULL;
+    }
     if (m == MEMO_ERROR)
         raise_uncaught(c, v);
     if (!w || !w->event || !*w->event)
@@ -515,7 +518,6 @@ static json_object *invoke_common(struct ing_ctx *c, const char *id, const char 
         bad_step_option(c, "step.invoke \"%s\": the payload must be an object like {\"data\":{}}", id);
     if (timeout)
         check_duration(c, "step.invoke", id, "timeout", timeout);
-    json_object *opts = json_object_new_object();
     json_object *p;
     if (payload) {
         p = json_object_get(payload);
@@ -523,6 +525,8 @@ static json_object *invoke_common(struct ing_ctx *c, const char *id, const char 
         p = json_object_new_object();
         p = opts_or_null(p, json_take_set(p, "data", json_object_new_object()));
     }
+    p = step_crypto_invoke_payload(c, p); /* data.encrypted, as for an event */
+    json_object *opts = json_object_new_object();
     bool ok = json_take_set(opts, "function_id", json_object_new_string(function_id));
     if (!ok)
         json_object_put(p);

@@ -485,7 +485,24 @@ static json_object *sends_event(struct ing_ctx *c)
     return out;
 }
 
+/* Invokes another function with personal fields in payload.data.encrypted. */
+static json_object *invokes(struct ing_ctx *c)
+{
+    json_object *payload = ing_json_parse(c, "{\"data\":{\"encrypted\":{\"email\":\"ada@example.org\"},"
+                                             "\"plain\":1}}");
+    return ing_step_invoke(c, "call", "other-fn", payload, NULL);
+}
+
+/* Waits for an event and returns it as matched. */
+static json_object *waits(struct ing_ctx *c)
+{
+    return ing_step_wait_for_event(
+        c, "approval", &(struct ing_wait){.event = "contact/form.submitted", .timeout = "1h"});
+}
+
 static const struct ing_function fns[] = {
+    {.id = "invokes", .name = "invokes", .triggers = {ING_EVENT("t/invoke")}, .handler = invokes},
+    {.id = "waits", .name = "waits", .triggers = {ING_EVENT("t/wait")}, .handler = waits},
     {.id = "sends-event", .name = "sends event", .triggers = {ING_EVENT("t/send")},
      .handler = sends_event},
     {.id = "sealed-step", .name = "sealed step", .triggers = {ING_EVENT("t/sealed")},
@@ -730,6 +747,48 @@ static void sent_events_seal_the_designated_field(void **state)
     fake_http_free(api);
 }
 
+/* An invoke payload's data.encrypted is sealed like an event's; a matched
+ * waitForEvent event's sealed members are opened. */
+static void invoke_payloads_and_wait_matches(void **state)
+{
+    (void)state;
+    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
+    struct ing_test_options o = {.event = "{\"name\":\"t/invoke\",\"data\":{}}"};
+    struct ing_test_result r;
+    assert_int_equal(ing_test_call(&ing_app_definition, "invokes", &o, &r), 0);
+    assert_int_equal(r.status, 206);
+    json_object *op = json_object_array_get_idx(r.json, 0);
+    assert_string_equal(ing_json_get_string(op, "op"), "InvokeFunction");
+    json_object *data = ing_json_get(ing_json_get(ing_json_get(op, "opts"), "payload"), "data");
+    assert_null(strstr(r.body, "ada@example.org"));
+    assert_int_equal(json_object_get_int(ing_json_get(data, "plain")), 1);
+    struct enc_keys k;
+    load_one(&k, "current");
+    json_object *got = NULL;
+    char err[512];
+    assert_true(enc_open(&k, ing_json_get(data, "encrypted"), &got, err, sizeof(err)));
+    assert_string_equal(ing_json_get_string(got, "email"), "ada@example.org");
+    json_object_put(got);
+    ing_test_result_free(&r);
+
+    /* the match: the event the npm middleware sent, memoized as the wait's data */
+    char hash[41];
+    ing_test_step_hash("approval", 0, hash);
+    json_object *c0 = json_object_array_get_idx(vectors_array(V, "events"), 0), *sent, *plain;
+    assert_true(json_object_object_get_ex(c0, "sent", &sent));
+    assert_true(json_object_object_get_ex(c0, "plain", &plain));
+    char steps[4096];
+    snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":%s}}", hash,
+             json_object_to_json_string_ext(sent, ING_JSON_FLAGS));
+    struct ing_test_options w = {.event = "{\"name\":\"t/wait\",\"data\":{}}", .steps = steps};
+    assert_int_equal(ing_test_call(&ing_app_definition, "waits", &w, &r), 0);
+    json_object *result = opened_result(&r);
+    assert_same_json(ing_json_get(result, "data"), ing_json_get(plain, "data"), "the matched event's data");
+    json_object_put(result);
+    ing_test_result_free(&r);
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+}
+
 /* No key: outputs go as they are, and an envelope reaches user code untouched. */
 static void without_a_key_nothing_changes(void **state)
 {
@@ -814,6 +873,7 @@ int main(void)
         cmocka_unit_test(undecryptable_memo_fails_the_run_for_good),
         cmocka_unit_test(event_data_is_opened_before_the_function_runs),
         cmocka_unit_test(sent_events_seal_the_designated_field),
+        cmocka_unit_test(invoke_payloads_and_wait_matches),
         cmocka_unit_test(without_a_key_nothing_changes),
     };
     return cmocka_run_group_tests(tests, load_vectors, free_vectors);
