@@ -17,7 +17,7 @@ SAN      ?= 1
 BUILD    ?= build
 
 CC       ?= cc
-PKGS     := json-c libcurl openssl
+PKGS     := json-c libcurl openssl libsodium
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wformat=2
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O2 $(WARN) -Ihandler -fno-omit-frame-pointer
 ifeq ($(COV),1)

@@ -25,7 +25,7 @@ set -euo pipefail
 
 # The build: compiler, pkg-config and the libraries the SDK links.
 build=(build-essential pkg-config libfcgi-dev libjson-c-dev libssl-dev
-	libcurl4-openssl-dev libsqlite3-dev libhiredis-dev)
+	libcurl4-openssl-dev libsqlite3-dev libhiredis-dev libsodium-dev)
 # make run: nginx in a private prefix (nginx-light, see below), curl to sync
 # the app and probe it, ss (iproute2) for free ports, pgrep/ps (procps),
 # setsid (util-linux), ca-certificates for the Go module proxy's TLS.

@@ -28,6 +28,7 @@
 #include "request.h"
 #include "response.h"
 #include "server.h"
+#include "step_crypto.h"
 #include "step_id.h"
 
 static void error_answer(struct ing_ctx *c, struct ing_response *res, int status, bool no_retry,
@@ -198,6 +199,7 @@ static void run_function(struct ing_ctx *c, struct ing_response *res)
     /* before user code: if it crashes the worker, the master names it */
     crash_note_enter(c->server->crash_note, res->log_target, c->run_id, NULL);
     if (setjmp(landing) == 0) {
+        step_crypto_open_events(c); /* the function sees plain event data */
         ing_handler_fn handler = c->is_failure_handler ? c->fn->on_failure : c->fn->handler;
         json_object *result = handler(c);
         if (c->in_parallel) {
@@ -209,7 +211,7 @@ static void run_function(struct ing_ctx *c, struct ing_response *res)
                            "with a parallel group still open"};
             ctx_unwind(c, CALL_FN_ERROR);
         }
-        c->result = result;
+        c->result = step_crypto_outgoing(c, result); /* sealed when encryption is on */
         c->outcome = c->target_step ? CALL_STEP_NOT_FOUND : CALL_RESULT;
     }
     c->unwind = NULL;

@@ -191,6 +191,9 @@ bool settings_load(struct ing_settings *s, const char *default_app_id, settings_
                  "INNGEST_SIGNING_KEY_FALLBACK is not a signing key (expected signkey-<env>-<hex> or even-length hex)");
         return false;
     }
+    if (!enc_keys_load(&s->encryption, nonempty(get, "INNGEST_ENCRYPTION_KEY"),
+                       nonempty(get, "INNGEST_ENCRYPTION_KEY_FALLBACKS"), err, err_size))
+        return false;
     s->event_key = nonempty(get, "INNGEST_EVENT_KEY");
     s->env = nonempty(get, "INNGEST_ENV");
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "encryption.h"
 #include "inngest.h"
 #include "ip_list.h"
 
@@ -41,6 +42,8 @@ struct ing_settings {
     bool checkpointing;
     enum ing_log_level log_level;
     bool log_json;
+    struct enc_keys encryption;        /* INNGEST_ENCRYPTION_KEY (+ _FALLBACKS), derived;
+                                        * count 0 when off */
 };
 
 /* Reads the environment through `getenv_fn` (getenv in production, a table in

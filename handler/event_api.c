@@ -19,6 +19,7 @@
 #include "arena.h"
 #include "config.h"
 #include "context.h"
+#include "encryption.h"
 #include "http_client.h"
 #include "json_take.h"
 #include "limits.h"
@@ -98,7 +99,8 @@ static json_object *prepare_event(struct ing_ctx *c, json_object *ev, long long 
         return NULL;
     }
     if ((!data && !json_take_set(copy, "data", json_object_new_object())) ||
-        (!ing_json_get(copy, "ts") && !json_take_set(copy, "ts", json_object_new_int64(ts)))) {
+        (!ing_json_get(copy, "ts") && !json_take_set(copy, "ts", json_object_new_int64(ts))) ||
+        !enc_seal_event(&c->server->settings.encryption, copy)) { /* data.encrypted */
         json_object_put(copy); /* an event without them is not the one asked for */
         *why = "out of memory";
         return NULL;

@@ -348,7 +348,8 @@ void ing_log(enum ing_log_level level, const char *fmt, ...) ING_PRINTF(2, 3);
  * you pass back, as memoized `steps`, what the earlier calls produced.
  *
  * The answer, by status (the protocol's, see handler/PROTOCOL.md):
- *   200  the function returned: json is its return value.
+ *   200  the function returned: json is its return value (sealed in the
+ *        encryption envelope when INNGEST_ENCRYPTION_KEY is set).
  *   206  steps: json is an array of ops, each {"op", "id" (the step's hash),
  *        "displayName" (your step id), "data" (a StepRun's value), "opts",
  *        "error" (StepError/StepFailed)}.  op is "StepRun" (a step.run body
@@ -368,8 +369,9 @@ void ing_log(enum ing_log_level level, const char *fmt, ...) ING_PRINTF(2, 3);
  * Event API named by INNGEST_EVENT_API_BASE_URL (or INNGEST_BASE_URL) in the
  * test's environment, so point it at a stand-in server on 127.0.0.1.  With
  * neither set, a send fails (a StepError saying so) and nothing leaves the
- * process.  INNGEST_APP_ID and INNGEST_EVENT_KEY are read the same way; the
- * test always runs in dev mode (no signing key).
+ * process.  INNGEST_APP_ID, INNGEST_EVENT_KEY and INNGEST_ENCRYPTION_KEY (and
+ * _FALLBACKS) are read the same way; the test always runs in dev mode (no
+ * signing key).
  *
  * A complete test (cmocka here, any framework will do), for a function
  *   "greet" whose body is:  step.run "compose" → returns {"text": "Hi <name>"}

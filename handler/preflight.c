@@ -47,6 +47,9 @@ static void describe(const struct ing_server *srv, struct findings *f)
                          "production-only triggers are left out\n",
                 s->env);
     fprintf(f->diag, "check: API %s, Event API %s\n", s->api_origin, s->event_api_origin);
+    if (s->encryption.count)
+        fprintf(f->diag, "check: end-to-end encryption on (strategy %s, the current key and %zu "
+                         "fallback(s))\n", ENC_STRATEGY, s->encryption.count - 1);
 }
 
 static void look_for_problems(const struct ing_server *srv, struct findings *f)

@@ -93,6 +93,9 @@ void server_report_settings(const struct ing_server *s)
         ing_log(ING_LOG_INFO, "INNGEST_TRUST_FORWARDED=1: X-Forwarded-* from a trusted proxy "
                               "(INNGEST_TRUSTED_PROXIES) decide the client address%s",
                 st->dev && !st->serve_origin ? " and the sync URL" : "");
+    if (st->encryption.count)
+        ing_log(ING_LOG_INFO, "end-to-end encryption on (strategy %s, the current key and %zu "
+                              "fallback(s) for decryption)", ENC_STRATEGY, st->encryption.count - 1);
     if (!st->enable_unauthed_sync)
         ing_log(ING_LOG_INFO, "INNGEST_ALLOW_UNSIGNED_SYNC=0: an out-of-band sync needs a signed PUT");
     if (s->app->on_start)

@@ -29,6 +29,7 @@
 #include "limits.h"
 #include "response.h"
 #include "server.h"
+#include "step_crypto.h"
 #include "step_id.h"
 
 static _Noreturn void bad_step_option(struct ing_ctx *c, const char *fmt, ...)
@@ -66,16 +67,20 @@ static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site
 static enum memo_kind memo_lookup(struct ing_ctx *c, const char *hash, json_object **value)
 {
     *value = NULL;
+    enum memo_kind kind = MEMO_NONE;
     if (c->memo) {
-        enum memo_kind kind;
         if (!call_body_memo(c->memo, hash, &kind, value))
             ctx_sdk_error(c, "out of memory");
-        return kind;
+    } else {
+        json_object *v = NULL;
+        if (!c->steps || !json_object_object_get_ex(c->steps, hash, &v))
+            return MEMO_NONE;
+        kind = memo_classify(v, value);
     }
-    json_object *v = NULL;
-    if (!c->steps || !json_object_object_get_ex(c->steps, hash, &v))
-        return MEMO_NONE;
-    return memo_classify(v, value);
+    /* user code sees plain values, whichever way the data came */
+    if (kind == MEMO_DATA)
+        *value = step_crypto_incoming(c, *value);
+    return kind;
 }
 
 static void error_from_memo(struct ing_ctx *c, json_object *raw, struct ing_error *err)
@@ -222,12 +227,14 @@ static json_object *execute_step(struct ing_ctx *c, const struct step_site *site
 {
     bool checkpointing = checkpoint_active(c);
     int64_t started = checkpointing ? checkpoint_now_ns() : 0;
-    json_object *value = NULL;
+    json_object *value = NULL, *sent = NULL;
     bool ok = run_body(c, site, rs, &value);
     if (ok) {
+        /* what Inngest stores (and limits): the envelope when encryption is on */
+        sent = step_crypto_outgoing(c, value);
         size_t len = 0;
-        if (value)
-            json_object_to_json_string_length(value, ING_JSON_FLAGS, &len);
+        if (sent)
+            json_object_to_json_string_length(sent, ING_JSON_FLAGS, &len);
         if (len > ING_MAX_STEP_OUTPUT) {
             ok = false;
             c->error = (struct pending_error){
@@ -239,7 +246,7 @@ static json_object *execute_step(struct ing_ctx *c, const struct step_site *site
     }
     if (ok) {
         json_object *op = op_new(c, "StepRun", site, rs->name, run_opts(c, rs));
-        op_set(c, op, "data", value ? json_object_get(value) : NULL);
+        op_set(c, op, "data", sent ? json_object_get(sent) : NULL);
         if (checkpointing) {
             switch (checkpoint_step(c, op, started)) {
             case CHECKPOINT_SAVED:
@@ -471,8 +478,11 @@ json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const st
     step_begin(c, id, &site);
     json_object *v;
     enum memo_kind m = memo_lookup(c, site.hash, &v);
-    if (m == MEMO_DATA)
+    if (m == MEMO_DATA) {
+        if (v && !json_object_is_type(v, json_type_null))
+            step_crypto_open_event(c, v); /* the matched event's sealed data members */
         return v && !json_object_is_type(v, json_type_null) ? v : NULL;
+    }
     if (m == MEMO_ERROR)
         raise_uncaught(c, v);
     if (!w || !w->event || !*w->event)
@@ -508,7 +518,6 @@ static json_object *invoke_common(struct ing_ctx *c, const char *id, const char 
         bad_step_option(c, "step.invoke \"%s\": the payload must be an object like {\"data\":{}}", id);
     if (timeout)
         check_duration(c, "step.invoke", id, "timeout", timeout);
-    json_object *opts = json_object_new_object();
     json_object *p;
     if (payload) {
         p = json_object_get(payload);
@@ -516,6 +525,8 @@ static json_object *invoke_common(struct ing_ctx *c, const char *id, const char 
         p = json_object_new_object();
         p = opts_or_null(p, json_take_set(p, "data", json_object_new_object()));
     }
+    p = step_crypto_invoke_payload(c, p); /* data.encrypted, as for an event */
+    json_object *opts = json_object_new_object();
     bool ok = json_take_set(opts, "function_id", json_object_new_string(function_id));
     if (!ok)
         json_object_put(p);

@@ -27,7 +27,9 @@
 /* Read from the test's environment; everything else keeps its dev-mode
  * default (no keys, no signing). */
 static const char *const passed_through[] = {"INNGEST_APP_ID", "INNGEST_EVENT_KEY",
-                                             "INNGEST_EVENT_API_BASE_URL", "INNGEST_BASE_URL"};
+                                             "INNGEST_EVENT_API_BASE_URL", "INNGEST_BASE_URL",
+                                             "INNGEST_ENCRYPTION_KEY",
+                                             "INNGEST_ENCRYPTION_KEY_FALLBACKS"};
 
 static const char *test_env(const char *name)
 {

@@ -81,6 +81,25 @@ run_check INNGEST_SIGNING_KEY=not-a-key INNGEST_EVENT_KEY=k INNGEST_SERVE_ORIGIN
 expect_match "a signing key that is not one: exit 1" "^1 check: problem: INNGEST_SIGNING_KEY is not a signing key" \
 	"$rc $(head -n 1 <<<"$diag")"
 expect_ok "...and the bad value is not echoed" bash -c "! grep -q not-a-key '$E2E_DIR/diag'"
+# issue 17: encryption secrets are checked, and never printed
+enc_key=deploy-check-encryption-secret-0123456789
+enc_old=deploy-check-encryption-secret-older-9876
+run_check INNGEST_DEV=1 INNGEST_ENCRYPTION_KEY=$enc_key INNGEST_ENCRYPTION_KEY_FALLBACKS=$enc_old
+expect_match "encryption keys: exit 0, says encryption is on" \
+	"^0 .*check: end-to-end encryption on \(strategy inngest/libsodium, the current key and 1 fallback\(s\)\).*check: OK" \
+	"$rc $(tr '\n' ' ' <<<"$diag")"
+cat "$E2E_DIR/diag" "$E2E_DIR/out" >"$E2E_DIR/enc_all"
+run_check INNGEST_DEV=1 INNGEST_ENCRYPTION_KEY=deploy-check-short
+expect_match "a short encryption key: exit 1, a problem" \
+	"^1 check: problem: INNGEST_ENCRYPTION_KEY is shorter than 32 characters" "$rc $(head -n 1 <<<"$diag")"
+cat "$E2E_DIR/diag" "$E2E_DIR/out" >>"$E2E_DIR/enc_all"
+run_check INNGEST_DEV=1 INNGEST_ENCRYPTION_KEY=$enc_key "INNGEST_ENCRYPTION_KEY_FALLBACKS=$enc_old, $enc_key"
+expect_match "an encryption key listed twice: exit 1, a problem" \
+	"^1 check: problem: key 2 of INNGEST_ENCRYPTION_KEY_FALLBACKS is the same as INNGEST_ENCRYPTION_KEY" \
+	"$rc $(head -n 1 <<<"$diag")"
+cat "$E2E_DIR/diag" "$E2E_DIR/out" >>"$E2E_DIR/enc_all"
+expect_ok "...and no encryption secret is ever echoed (stdout or stderr of the three)" \
+	bash -c "grep -q 'encryption on' '$E2E_DIR/enc_all' && ! grep -q deploy-check- '$E2E_DIR/enc_all'"
 # issue 13, finding 10: dev mode with a signing key turns every signature
 # check off; that is a problem, not a note.
 run_check "${prod[@]}" INNGEST_DEV=1

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "encryption.h"
 #include "fake_http.h"
 #include "request.h"
 #include "response.h"
@@ -30,6 +31,7 @@
 
 static char api_base[64];
 static bool checkpointing_on;
+static const char *encryption_key; /* INNGEST_ENCRYPTION_KEY, NULL: off */
 static time_t vector_now;
 
 static const char *env(const char *name)
@@ -41,6 +43,8 @@ static const char *env(const char *name)
         return api_base;
     if (strcmp(name, "INNGEST_CHECKPOINTING") == 0)
         return checkpointing_on ? "1" : NULL;
+    if (strcmp(name, "INNGEST_ENCRYPTION_KEY") == 0)
+        return encryption_key;
     for (size_t i = 0; i < ING_COUNT(table); i++)
         if (strcmp(table[i].k, name) == 0)
             return table[i].v;
@@ -207,6 +211,43 @@ static void test_two_steps_in_one_request(void **s)
     call_free(&x);
 }
 
+/* With encryption on, a checkpointed step's data is an envelope (users
+ * reported the official middleware sending it in plaintext there), while
+ * the function carries on with the plain value in the same request. */
+static void test_checkpointed_data_is_encrypted(void **s)
+{
+    (void)s;
+    static const char key[] = "checkpoint-test-encryption-key-0123456789";
+    encryption_key = key;
+    struct call x;
+    call_run(&x, "checkpoint-two-step", true, &ok, 1, NULL, NULL);
+    encryption_key = NULL;
+    struct enc_keys k;
+    char err[256];
+    assert_true(enc_keys_load(&k, key, NULL, err, sizeof(err)));
+    /* the function's result is sealed too */
+    assert_int_equal(x.res.status, 200);
+    json_object *result = NULL;
+    assert_true(enc_open(&k, x.answer, &result, err, sizeof(err)));
+    assert_string_equal(json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN),
+                        "{\"result\":\"AB\"}");
+    json_object_put(result);
+    assert_int_equal(fake_http_count(x.api), 2);
+    const char *plain[] = {"A", "AB"};
+    for (int i = 0; i < 2; i++) {
+        json_object *b = sent_body(&x, i);
+        json_object *data = ing_json_get(json_object_array_get_idx(ing_json_get(b, "steps"), 0), "data");
+        assert_true(enc_is_envelope(data));
+        assert_string_equal(ing_json_get_string(data, ENC_STRATEGY_MARKER), ENC_STRATEGY);
+        json_object *got = NULL;
+        assert_true(enc_open(&k, data, &got, err, sizeof(err)));
+        assert_string_equal(json_object_get_string(got), plain[i]);
+        json_object_put(got);
+        json_object_put(b);
+    }
+    call_free(&x);
+}
+
 /* Checkpointing stops at the first asynchronous step, which is reported in
  * the 206 as usual. */
 static void test_stops_at_sleep(void **s)
@@ -336,6 +377,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_steps_in_one_request),
+        cmocka_unit_test(test_checkpointed_data_is_encrypted),
         cmocka_unit_test(test_stops_at_sleep),
         cmocka_unit_test(test_failure_falls_back_to_the_206),
         cmocka_unit_test(test_no_api_falls_back_at_once),
