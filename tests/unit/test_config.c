@@ -153,7 +153,7 @@ static void test_origins(void **state)
     assert_string_equal(s.serve_path, "/api/inngest");
     free_copy(s.serve_origin);
     load_refused(ENV("INNGEST_SERVE_ORIGIN", "app.example"), "INNGEST_SERVE_ORIGIN must be a http");
-    load_refused(ENV("INNGEST_SERVE_PATH", "api/inngest"), "INNGEST_SERVE_PATH must start with /");
+    load_refused(ENV("INNGEST_SERVE_PATH", "api/inngest"), "INNGEST_SERVE_PATH must be a path starting with /");
 }
 
 static void test_signing_keys(void **state)

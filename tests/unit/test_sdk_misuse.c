@@ -3,9 +3,11 @@
  * (a wait without an event or timeout, an invoke without a function id or
  * with a payload that is not an object, nested or unbalanced parallel
  * groups), and the two error forms no other test raises: a retry at a given
- * time and a caught step error re-raised.  Each misuse is the function's
- * bug, so it answers 500 with a message naming the step and is retried like
- * any error; nothing is planned for the executor.
+ * time and a caught step error re-raised.  A step's options that cannot be
+ * right on any attempt (no event name, no timeout, no function id) fail the
+ * run at once, without retries (400, a NonRetriableError naming the step, as
+ * durations do: issue 20); an unbalanced parallel group answers 500 naming
+ * it.  Nothing is planned for the executor.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,19 +119,34 @@ static void expect_sdk_error(const char *fn, const char *message_part)
     ing_test_result_free(&r);
 }
 
+/* A step option no retry can fix: 400, NonRetriableError, no retry. */
+static void expect_option_error(const char *fn, const char *message_part)
+{
+    struct ing_test_result r = call(fn);
+    if (r.status != 400)
+        fail_msg("%s: status %d, want 400 (%s)", fn, r.status, r.body ? r.body : "");
+    assert_non_null(r.json);
+    const char *msg = ing_json_get_string(r.json, "message");
+    if (!msg || !strstr(msg, message_part))
+        fail_msg("%s: message \"%s\" does not say \"%s\" (%s)", fn, msg ? msg : "(none)", message_part, r.body);
+    assert_string_equal(ing_json_get_string(r.json, "name"), "NonRetriableError");
+    assert_true(r.no_retry);
+    ing_test_result_free(&r);
+}
+
 static void test_wait_for_event_needs_event_and_timeout(void **state)
 {
     (void)state;
-    expect_sdk_error("wait-without-event", "step.waitForEvent \"approval\" needs an event name");
-    expect_sdk_error("wait-without-timeout", "step.waitForEvent \"approval\" needs a timeout");
-    expect_sdk_error("wait-without-options", "step.waitForEvent \"approval\" needs an event name");
+    expect_option_error("wait-without-event", "step.waitForEvent \"approval\" needs an event name");
+    expect_option_error("wait-without-timeout", "step.waitForEvent \"approval\" needs a timeout");
+    expect_option_error("wait-without-options", "step.waitForEvent \"approval\" needs an event name");
 }
 
 static void test_invoke_needs_function_and_object_payload(void **state)
 {
     (void)state;
-    expect_sdk_error("invoke-without-function", "step.invoke \"child\" needs a function id");
-    expect_sdk_error("invoke-with-array-payload", "step.invoke \"child\": the payload must be an object");
+    expect_option_error("invoke-without-function", "step.invoke \"child\" needs a function id");
+    expect_option_error("invoke-with-array-payload", "step.invoke \"child\": the payload must be an object");
 }
 
 static void test_parallel_groups_balance(void **state)
