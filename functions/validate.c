@@ -43,6 +43,17 @@ static size_t utf8_next(const unsigned char *s, size_t len, size_t i, unsigned l
     return n;
 }
 
+int validate_hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
 bool validate_utf8_text(const char *s, size_t len, bool multiline, size_t *chars)
 {
     const unsigned char *u = (const unsigned char *)s;
