@@ -17,7 +17,7 @@
 #include <openssl/rand.h>
 
 #include "arena.h"
-#include "config.h"
+#include "settings.h"
 #include "context.h"
 #include "http_client.h"
 #include "json_parse.h"

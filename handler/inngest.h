@@ -217,7 +217,9 @@ ING_API int ing_attempt(const struct ing_ctx *c);
 ING_API int ing_max_attempts(const struct ing_ctx *c);   /* retries + 1: the last attempt is max - 1 */
 ING_API const char *ing_run_id(const struct ing_ctx *c);
 ING_API const char *ing_app_id(const struct ing_ctx *c);
-/* Reads a process-wide environment setting captured at start-up (NULL if unset). */
+/* The process environment's value of `name` (getenv), NULL when unset or
+ * empty.  Read at each call, not copied at start-up: the SDK never changes the
+ * environment, so in a served program every request sees the same value. */
 ING_API const char *ing_env(const struct ing_ctx *c, const char *name);
 
 /* A step or function error: what the server stored, or what ended a step. */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "config.h"
+#include "settings.h"
 #include "context.h"
 #include "http_client.h"
 #include "json_parse.h"

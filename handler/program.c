@@ -71,7 +71,7 @@ int ing_main(const struct ing_app *app, int argc, char **argv)
 {
     const char *listen_spec = NULL;
     bool check = false;
-    struct pool_options opts = {.listen_fd = -1, .workers = 1, .grace_seconds = 10};
+    struct worker_pool_options opts = {.listen_fd = -1, .workers = 1, .grace_seconds = 10};
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, 'l'},
         {"workers", required_argument, NULL, 'w'},
@@ -163,7 +163,7 @@ int ing_main(const struct ing_app *app, int argc, char **argv)
     opts.metrics = metrics_create(&srv, opts.workers);
     if (!opts.metrics)
         ing_log(ING_LOG_WARN, "cannot map the shared metrics segment: /metrics answers 404");
-    int rc = pool_run(&srv, &opts);
+    int rc = worker_pool_run(&srv, &opts);
     metrics_destroy(opts.metrics);
     curl_global_cleanup();
     return rc;
