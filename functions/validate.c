@@ -7,6 +7,7 @@
  */
 #include "validate.h"
 
+#include <ctype.h>
 #include <string.h>
 
 static bool is_trim_space(unsigned char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
@@ -45,13 +46,9 @@ static size_t utf8_next(const unsigned char *s, size_t len, size_t i, unsigned l
 
 int validate_hex_digit(char ch)
 {
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
+    if (!isxdigit((unsigned char)ch))
+        return -1;
+    return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10; /* 0x20: 'A'..'F' → 'a'..'f' */
 }
 
 bool validate_utf8_text(const char *s, size_t len, bool multiline, size_t *chars)
