@@ -64,7 +64,12 @@ $(BUILD)/%.o: %.c
 # The SDK's own objects hide every symbol that inngest.h does not mark ING_API,
 # so the shared library exports the public header and nothing else
 # (tests/e2e/test_public_symbols.sh).  Programs and tests are built as before.
+# The stamp rebuilds, once, SDK objects compiled before that flag was added.
 $(SDK_OBJ): CFLAGS += -fvisibility=hidden
+VISIBILITY_STAMP := $(BUILD)/.fvisibility-hidden
+$(VISIBILITY_STAMP):
+	@mkdir -p $(dir $@) && touch $@
+$(SDK_OBJ): $(VISIBILITY_STAMP)
 
 $(SDK_LIB): $(SDK_OBJ)
 	@rm -f $@
