@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "store.h"
+#include "validate.h"
 
 static json_object *failure_body(struct ing_ctx *c)
 {
@@ -177,10 +178,9 @@ const char *route_now_iso8601(struct ing_ctx *c)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    return ing_sprintf(c, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L);
+    char iso[32];
+    store_format_time_ms((int64_t)ts.tv_sec, (int)(ts.tv_nsec / 1000000L), iso);
+    return ing_strdup(c, iso);
 }
 
 const char *route_client_ip(const struct ing_http_request *req)
@@ -199,17 +199,6 @@ bool route_is_get(const struct ing_http_request *req, struct ing_http_response *
     return false;
 }
 
-static int hex_digit(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* [p, p+n) percent-decoded ('+' is a space in a query); NULL when it is
  * malformed or decodes to a control character. */
 static char *decode(struct ing_ctx *c, const char *p, size_t n)
@@ -218,8 +207,8 @@ static char *decode(struct ing_ctx *c, const char *p, size_t n)
     for (size_t i = 0; i < n; i++) {
         char ch = p[i];
         if (ch == '%') {
-            int hi = i + 2 < n ? hex_digit(p[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_digit(p[i + 2]) : -1;
+            int hi = i + 2 < n ? validate_hex_digit(p[i + 1]) : -1;
+            int lo = hi >= 0 ? validate_hex_digit(p[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return NULL;
             ch = (char)(hi * 16 + lo);

@@ -144,8 +144,11 @@ void store_check(struct ing_ctx *c, const struct store *s, enum store_result r, 
 /* ISO-8601 ("2024-05-01T12:00:00Z", "…T12:00:00.123+02:00", "2024-05-01")
  * → Unix seconds; false when it is not one. */
 bool store_parse_time(const char *iso, int64_t *out);
-/* Unix seconds → "2024-05-01T12:00:00Z" (out has room for 32 bytes). */
+/* Unix seconds → "2024-05-01T12:00:00Z" (out has room for 32 bytes).  The
+ * app's one ISO-8601 writer: the SDK's is internal to it. */
 void store_format_time(int64_t t, char out[32]);
+/* The same with milliseconds (0..999): "2024-05-01T12:00:00.123Z". */
+void store_format_time_ms(int64_t t, int ms, char out[32]);
 
 /* ------------------------------------------------------------------------ */
 /* Post views                                                                 */

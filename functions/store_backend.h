@@ -105,7 +105,9 @@ extern const struct store_backend store_redis_backend;
 
 /* Shared helpers (store.c). */
 void store_msg(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Parses stored JSON text with a bounded depth; NULL when it is not JSON. */
+/* Parses stored JSON text with a bounded depth; NULL when it is not JSON (or
+ * has anything after the value).  The app's own: ing_json_parse needs a
+ * request's context, and rows are read outside one too. */
 json_object *store_json_from_text(const char *text);
 /* "YYYY-MM-DD" → YYYYMMDD (a Redis score); -1 when malformed. */
 long store_day_number(const char *day);

@@ -36,12 +36,14 @@
  *   P readwise:tokens, P readwise:books:<user>
  *   P rate:<key>:<window start>           hits of a rate-limit window, expiring at its end
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
+#include <curl/curl.h>
 #include <hiredis/hiredis.h>
 
 #include "store_backend.h"
@@ -69,39 +71,46 @@ struct store_conn {
 /* REDIS_URL                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static int hex_value(char ch)
+/* A copy of a part of a URL that curl_url_get gave, in malloc'd memory (the
+ * connection frees it with free()); the curl copy is wiped, it may be a
+ * password.  NULL when out of memory. */
+static char *keep_part(char *part)
 {
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
+    char *copy = strdup(part);
+    memset(part, 0, strlen(part));
+    curl_free(part);
+    return copy;
 }
 
-/* Copies [p, end) with %XX decoded; NULL when malformed (a NUL byte
- * included) or out of memory. */
-static char *decode(const char *p, const char *end)
+/* Each '%' of a raw (still encoded) user or password starts %XX: libcurl
+ * leaves a stray '%' in place where a mistyped password should be refused. */
+static bool percent_encoding_ok(const char *raw)
 {
-    char *out = malloc((size_t)(end - p) + 1), *o = out;
-    if (!out)
-        return NULL;
-    while (p < end) {
-        if (*p != '%') {
-            *o++ = *p++;
-            continue;
-        }
-        int hi = end - p >= 3 ? hex_value(p[1]) : -1, lo = end - p >= 3 ? hex_value(p[2]) : -1;
-        if (hi < 0 || lo < 0 || hi * 16 + lo == 0) {
-            free(out);
-            return NULL;
-        }
-        *o++ = (char)(hi * 16 + lo);
-        p += 3;
+    for (const char *p = strchr(raw, '%'); p; p = strchr(p + 1, '%'))
+        if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+            return false;
+    return true;
+}
+
+/* The user or password part, decoded: STORE_OK with *out (NULL when the URL
+ * has none), STORE_FAILED when it is malformed or contains a control byte. */
+static enum store_result url_secret(CURLU *u, CURLUPart part, char **out)
+{
+    char *raw = NULL, *decoded = NULL;
+    *out = NULL;
+    CURLUcode rc = curl_url_get(u, part, &raw, 0);
+    if (rc == CURLUE_NO_USER || rc == CURLUE_NO_PASSWORD)
+        return STORE_OK;
+    bool ok = rc == CURLUE_OK && percent_encoding_ok(raw) &&
+              curl_url_get(u, part, &decoded, CURLU_URLDECODE) == CURLUE_OK;
+    if (raw) {
+        memset(raw, 0, strlen(raw));
+        curl_free(raw);
     }
-    *o = '\0';
-    return out;
+    if (!ok)
+        return STORE_FAILED;
+    *out = keep_part(decoded);
+    return *out ? STORE_OK : STORE_FAILED;
 }
 
 static bool parse_number(const char *p, const char *end, long max, long *out)
@@ -120,8 +129,8 @@ static bool parse_number(const char *p, const char *end, long max, long *out)
     return true;
 }
 
-/* Parses redis://[[user]:password@]host[:port][/db].  Messages never quote
- * the URL: it may hold a password. */
+/* Reads redis://[[user]:password@]host[:port][/db] with libcurl's URL parser.
+ * Messages never quote the URL: it may hold a password. */
 static enum store_result parse_url(const char *url, struct store_conn *c, char *err)
 {
     if (strncmp(url, "rediss://", 9) == 0) {
@@ -132,69 +141,84 @@ static enum store_result parse_url(const char *url, struct store_conn *c, char *
         store_msg(err, "REDIS_URL must start with redis://");
         return STORE_FAILED;
     }
-    const char *p = url + 8, *end = p + strcspn(p, "/?#");
-    if (*end == '?' || *end == '#' || (*end == '/' && strpbrk(end, "?#"))) {
+    if (strpbrk(url, "?#")) {
         store_msg(err, "REDIS_URL: query parameters are not supported");
         return STORE_FAILED;
     }
-    const char *at = NULL;
-    for (const char *q = p; q < end; q++)
-        if (*q == '@')
-            at = q;
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        if (!colon) {
-            store_msg(err, "REDIS_URL: write the password as redis://:password@host");
-            return STORE_FAILED;
-        }
-        if (colon > p && !(c->user = decode(p, colon))) {
-            store_msg(err, "REDIS_URL: the user name is malformed");
-            return STORE_FAILED;
-        }
-        if (!(c->password = decode(colon + 1, at))) {
-            store_msg(err, "REDIS_URL: the password is malformed (percent-encode special characters)");
-            return STORE_FAILED;
-        }
-        p = at + 1;
+    CURLU *u = curl_url();
+    if (!u) {
+        store_msg(err, "REDIS_URL: out of memory");
+        return STORE_FAILED;
     }
-    const char *host_end, *port_start = NULL;
-    if (*p == '[') {
-        const char *close = memchr(p, ']', (size_t)(end - p));
-        if (!close) {
-            store_msg(err, "REDIS_URL: the IPv6 address has no closing ]");
-            return STORE_FAILED;
-        }
-        c->host = decode(p + 1, close);
-        host_end = close + 1;
-        if (host_end < end && *host_end != ':') {
-            store_msg(err, "REDIS_URL: unexpected text after the IPv6 address");
-            return STORE_FAILED;
-        }
-    } else {
-        host_end = memchr(p, ':', (size_t)(end - p));
-        if (!host_end)
-            host_end = end;
-        c->host = decode(p, host_end);
-    }
-    if (!c->host || !*c->host) {
+    enum store_result r = STORE_FAILED;
+    char *host = NULL, *port_text = NULL, *path = NULL;
+    CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+    if (rc == CURLUE_NO_HOST) {
         store_msg(err, "REDIS_URL has no host");
-        return STORE_FAILED;
+        goto done;
     }
-    if (host_end < end && *host_end == ':')
-        port_start = host_end + 1;
-    long port = 6379, db = 0;
-    if (port_start && (!parse_number(port_start, end, 65535, &port) || port == 0)) {
+    if (rc == CURLUE_BAD_PORT_NUMBER) {
         store_msg(err, "REDIS_URL: the port must be a number from 1 to 65535");
-        return STORE_FAILED;
+        goto done;
     }
-    if (*end == '/' && end[1] && !parse_number(end + 1, end + strlen(end), 100000, &db)) {
+    if (rc == CURLUE_BAD_IPV6) {
+        store_msg(err, "REDIS_URL: the IPv6 address has no closing ] or is malformed");
+        goto done;
+    }
+    if (rc != CURLUE_OK) {
+        store_msg(err, "REDIS_URL is not a URL (%s)", curl_url_strerror(rc));
+        goto done;
+    }
+    if (url_secret(u, CURLUPART_USER, &c->user) != STORE_OK) {
+        store_msg(err, "REDIS_URL: the user name is malformed");
+        goto done;
+    }
+    if (url_secret(u, CURLUPART_PASSWORD, &c->password) != STORE_OK) {
+        store_msg(err, "REDIS_URL: the password is malformed (percent-encode special characters)");
+        goto done;
+    }
+    if (c->user && !c->password) {
+        store_msg(err, "REDIS_URL: write the password as redis://:password@host");
+        goto done;
+    }
+    if (c->user && !*c->user) { /* redis://:password@host: AUTH <password> */
+        free(c->user);
+        c->user = NULL;
+    }
+    if (curl_url_get(u, CURLUPART_HOST, &host, CURLU_URLDECODE) != CURLUE_OK || !*host) {
+        store_msg(err, "REDIS_URL has no host");
+        goto done;
+    }
+    size_t hn = strlen(host);
+    if (host[0] == '[' && hn > 2 && host[hn - 1] == ']') { /* hiredis takes ::1, not [::1] */
+        memmove(host, host + 1, hn - 2);
+        host[hn - 2] = '\0';
+    }
+    long port = 6379, db = 0;
+    if (curl_url_get(u, CURLUPART_PORT, &port_text, 0) == CURLUE_OK &&
+        (!parse_number(port_text, port_text + strlen(port_text), 65535, &port) || port == 0)) {
+        store_msg(err, "REDIS_URL: the port must be a number from 1 to 65535");
+        goto done;
+    }
+    if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path[0] == '/' && path[1] &&
+        !parse_number(path + 1, path + strlen(path), 100000, &db)) {
         store_msg(err, "REDIS_URL: the database after / must be a number");
-        return STORE_FAILED;
+        goto done;
+    }
+    if (!(c->host = strdup(host))) {
+        store_msg(err, "REDIS_URL: out of memory");
+        goto done;
     }
     c->port = (int)port;
     c->db = (int)db;
     snprintf(c->where, sizeof c->where, "Redis at %s:%d/%d", c->host, c->port, c->db);
-    return STORE_OK;
+    r = STORE_OK;
+done:
+    curl_free(host);
+    curl_free(port_text);
+    curl_free(path);
+    curl_url_cleanup(u);
+    return r;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -101,10 +101,19 @@ bool store_parse_time(const char *iso, int64_t *out)
     return true;
 }
 
-void store_format_time(int64_t t, char out[32])
+void store_format_time(int64_t t, char out[32]) { store_format_time_ms(t, -1, out); }
+
+void store_format_time_ms(int64_t t, int ms, char out[32])
 {
     time_t tt = (time_t)t;
     struct tm tm;
-    if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm)) {
         snprintf(out, 32, "%lld", (long long)t);
+        return;
+    }
+    size_t n = strlen(out);
+    if (ms >= 0 && ms <= 999)
+        snprintf(out + n, 32 - n, ".%03dZ", ms);
+    else
+        snprintf(out + n, 32 - n, "Z");
 }

@@ -20,6 +20,8 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "validate.h"
+
 #define MAC_LEN 32
 #define MAX_T_DIGITS 15 /* far beyond any real clock, far below long long's range */
 
@@ -73,14 +75,8 @@ static bool parse_timestamp(const struct element *e, long long *out)
     return true;
 }
 
-static int hex_digit(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
+/* Stripe writes its signatures in lowercase hex; an uppercase digit is refused. */
+static int hex_digit(char ch) { return ch >= 'A' && ch <= 'F' ? -1 : validate_hex_digit(ch); }
 
 /* A v1 value as the 32 bytes it spells; false when it is not 64 lowercase hex
  * digits, which Stripe's libraries (comparing hex strings) would never match

@@ -8,13 +8,14 @@
  * Must never put a header value (keys, tokens) or a request body in a log
  * line or a message.
  */
-#define _XOPEN_SOURCE 700 /* strptime */
 #include "third_party.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <curl/curl.h>
 
 /* The longest excerpt of a service's own error message we repeat. */
 #define TP_MAX_DETAIL 200
@@ -48,12 +49,16 @@ bool tp_parse_retry_after(const char *value, time_t now, time_t *when)
         *when = now + strtol(value, NULL, 10);
         return true;
     }
-    /* IMF-fixdate, the form RFC 9110 requires senders to use */
-    struct tm tm = {0};
-    const char *end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (!end || *end)
+    /* A date in GMT, as RFC 9110 requires senders to write it (IMF-fixdate),
+     * read by libcurl's HTTP date parser (no locale, no strptime).  That
+     * parser skips words it does not know, so the text must end in "GMT". */
+    size_t n = strlen(value);
+    if (n < 5 || strcmp(value + n - 4, " GMT") != 0)
         return false;
-    *when = timegm(&tm);
+    time_t t = curl_getdate(value, NULL);
+    if (t == -1)
+        return false;
+    *when = t;
     return true;
 }
 

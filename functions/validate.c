@@ -7,6 +7,7 @@
  */
 #include "validate.h"
 
+#include <ctype.h>
 #include <string.h>
 
 static bool is_trim_space(unsigned char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
@@ -41,6 +42,13 @@ static size_t utf8_next(const unsigned char *s, size_t len, size_t i, unsigned l
         return 0;
     *cp = v;
     return n;
+}
+
+int validate_hex_digit(char ch)
+{
+    if (!isxdigit((unsigned char)ch))
+        return -1;
+    return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10; /* 0x20: 'A'..'F' → 'a'..'f' */
 }
 
 bool validate_utf8_text(const char *s, size_t len, bool multiline, size_t *chars)

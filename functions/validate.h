@@ -32,6 +32,11 @@ const char *validate_text(struct ing_ctx *c, json_object *obj, const char *key,
  * and LF allowed when multiline); false otherwise. */
 bool validate_utf8_text(const char *s, size_t len, bool multiline, size_t *chars);
 
+/* 0..15 for a hexadecimal digit (either case), -1 otherwise: %XX in a query,
+ * Stripe's signatures.  The app's one copy; the SDK's (handler/hex.h) is
+ * internal, as an app sees only inngest.h. */
+int validate_hex_digit(char ch);
+
 /* A plausible address, not an RFC 5322 parser: at most 254 bytes, exactly one
  * '@' with 1..64 bytes before it, a domain with a dot that neither starts nor
  * ends it and no empty label, and none of the characters that would let one

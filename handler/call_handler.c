@@ -22,6 +22,7 @@
 #include "crash_note.h"
 #include "function_table.h"
 #include "inngest_api.h"
+#include "json_parse.h"
 #include "json_take.h"
 #include "json_valid.h"
 #include "limits.h"
@@ -55,16 +56,15 @@ static json_object *parse_body(struct ing_ctx *c, const struct ing_request *req,
                                bool *oom)
 {
     *oom = false;
-    json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
-    if (!tok) {
+    struct json_parse_outcome how;
+    json_object *v = json_parse_bounded(req->body, req->body_len, &how);
+    if (how.no_tokener) {
         *why = "out of memory";
         *oom = true;
         return NULL;
     }
-    json_object *v = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
-    enum json_tokener_error e = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
+    enum json_tokener_error e = how.error;
+    size_t end = how.end;
     if (e != json_tokener_success || !v) {
         json_object_put(v);
         if (e != json_tokener_error_depth && object_text(req)) {

@@ -24,6 +24,7 @@
 #include "response.h"
 #include "server.h"
 #include "signature.h"
+#include "url_encode.h"
 
 /* The official SDK's default runtime budget: past it, remaining steps are
  * reported classically, so that a long run still gives the executor (and
@@ -165,7 +166,7 @@ enum checkpoint_outcome checkpoint_step(struct ing_ctx *c, json_object *op, int6
     }
     size_t len = 0;
     const char *body = request_body(c, k, op, &len);
-    const char *id = http_escape(c->arena, c->run_id);
+    const char *id = url_encode_arena(c->arena, c->run_id);
     const char *url = id ? arena_printf(c->arena, "%s/v1/checkpoint/%s/async",
                                         c->server->settings.api_origin, id)
                          : NULL;

@@ -14,7 +14,7 @@
 
 #include "arena.h"
 #include "jcs.h"
-#include "limits.h"
+#include "json_parse.h"
 #include "mem_alloc.h"
 #include "server.h"
 
@@ -127,14 +127,12 @@ json_object *ing_json_parse(struct ing_ctx *c, const char *text)
 {
     if (!text)
         return NULL;
-    json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
-    if (!tok)
+    size_t len = strlen(text);
+    struct json_parse_outcome how;
+    json_object *v = json_parse_bounded(text, len, &how);
+    if (how.no_tokener)
         ctx_sdk_error(c, "out of memory");
-    json_object *v = json_tokener_parse_ex(tok, text, (int)strlen(text));
-    bool complete = json_tokener_get_error(tok) == json_tokener_success &&
-                    json_tokener_get_parse_end(tok) == strlen(text);
-    json_tokener_free(tok);
-    if (!complete) {
+    if (how.error != json_tokener_success || how.end != len) {
         json_object_put(v);
         return NULL;
     }

@@ -3,8 +3,9 @@
  *
  * Owns the arena and, for call requests, everything the step engine needs:
  * the parsed body, the memoized steps, the id table, the ops planned so far,
- * and the jump targets that let a step end the request.  Created by the
- * router, released by ctx_release() in exactly one place per request.
+ * and the jump targets that let a step end the request.  Created by
+ * fcgi_front.c for each request (by ing_test_call for a test's), before the
+ * router sees it, and released by ctx_release() in exactly one place there.
  */
 #ifndef ING_CONTEXT_H
 #define ING_CONTEXT_H

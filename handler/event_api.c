@@ -17,13 +17,15 @@
 #include <openssl/rand.h>
 
 #include "arena.h"
-#include "config.h"
+#include "settings.h"
 #include "context.h"
 #include "encryption.h"
 #include "http_client.h"
+#include "json_parse.h"
 #include "json_take.h"
 #include "limits.h"
 #include "server.h"
+#include "url_encode.h"
 
 #define SEND_ATTEMPTS 3
 
@@ -183,7 +185,7 @@ bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
     if (s->env)
         headers[h++] = arena_printf(c->arena, "X-Inngest-Env: %s", s->env);
     headers[h] = NULL;
-    const char *escaped_key = http_escape(c->arena, key);
+    const char *escaped_key = url_encode_arena(c->arena, key);
     const char *url = escaped_key ? arena_printf(c->arena, "%s/e/%s", s->event_api_origin,
                                                  escaped_key)
                                   : NULL;
@@ -212,13 +214,11 @@ bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
         break;
     }
 
-    json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
-    json_object *parsed = tok ? json_tokener_parse_ex(tok, res.body, (int)res.body_len) : NULL;
-    if (tok)
-        json_tokener_free(tok);
+    struct json_parse_outcome how;
+    json_object *parsed = json_parse_bounded(res.body, res.body_len, &how);
     /* a failed arena_keep_json releases the value: use only what it returns */
     json_object *answer = arena_keep_json(c->arena, parsed);
-    if (!tok || (parsed && !answer))
+    if (how.no_tokener || (parsed && !answer))
         return fail(err, http_status, 0, "out of memory");
     const char *api_error = ing_json_get_string(answer, "error");
     json_object *got = ing_json_get(answer, "ids");

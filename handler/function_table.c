@@ -23,6 +23,7 @@
 #include "cron.h"
 #include "duration.h"
 #include "mem_alloc.h"
+#include "url_encode.h"
 
 /* Bounds the server checks at sync (consts.go, trigger.go, function.go). */
 #define MAX_RETRIES 20
@@ -467,29 +468,6 @@ static bool attach(json_object *parent, const char *key, json_object *obj, bool 
         return false;
     }
     return add(parent, key, obj);
-}
-
-/* Query-string encoding: only RFC 3986 unreserved characters pass. */
-static size_t url_encode(char *out, const char *in)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-            if (out)
-                out[n] = (char)*p;
-            n++;
-        } else {
-            if (out) {
-                out[n] = '%';
-                out[n + 1] = hex[*p >> 4];
-                out[n + 2] = hex[*p & 15];
-            }
-            n += 3;
-        }
-    }
-    return n;
 }
 
 /* "<a><b><c>" in a fresh buffer (mem_free it); NULL on allocation failure. */

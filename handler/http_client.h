@@ -41,7 +41,4 @@ void http_client_free(struct http_client *h);
 bool http_perform(struct http_client *h, struct arena *a, const struct http_call *call,
                   struct http_result *out);
 
-/* Percent-encodes s for a URL path segment or query value. */
-char *http_escape(struct arena *a, const char *s);
-
 #endif

@@ -49,6 +49,14 @@
 #else
 #define ING_NORETURN
 #endif
+/* ING_API marks what the SDK exports: it is built with -fvisibility=hidden,
+ * so a function of the shared library that is not declared here with ING_API
+ * stays internal (tests/e2e/test_public_symbols.sh checks both directions). */
+#if defined(__GNUC__)
+#define ING_API __attribute__((visibility("default")))
+#else
+#define ING_API
+#endif
 #if defined(__GNUC__)
 #define ING_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
@@ -134,14 +142,14 @@ struct ing_http_request {
     char **params;             /* the CGI parameters; read them with ing_http_header */
 };
 /* A request header by its HTTP name ("Stripe-Signature"), NULL when absent. */
-const char *ing_http_header(const struct ing_http_request *req, const char *name);
+ING_API const char *ing_http_header(const struct ing_http_request *req, const char *name);
 /* The client's address as nginx reports it (REMOTE_ADDR). */
-const char *ing_http_remote_addr(const struct ing_http_request *req);
+ING_API const char *ing_http_remote_addr(const struct ing_http_request *req);
 #define ING_HTTP_MAX_HEADERS 8
 /* The client's address: REMOTE_ADDR, or, with INNGEST_TRUST_FORWARDED=1 and a
  * REMOTE_ADDR in INNGEST_TRUSTED_PROXIES (default loopback), the right-most
  * X-Forwarded-For entry that is not a trusted proxy.  NULL when unknown. */
-const char *ing_http_client_ip(const struct ing_http_request *req);
+ING_API const char *ing_http_client_ip(const struct ing_http_request *req);
 struct ing_http_response {
     int status;
     json_object *body;         /* borrowed; NULL → no body */
@@ -152,7 +160,7 @@ struct ing_http_response {
     const char *headers[ING_HTTP_MAX_HEADERS];
 };
 /* Adds a "Name: value" line to res->headers; false when they are full. */
-bool ing_http_add_header(struct ing_http_response *res, const char *line);
+ING_API bool ing_http_add_header(struct ing_http_response *res, const char *line);
 typedef void (*ing_route_fn)(const struct ing_http_request *req, struct ing_http_response *res);
 struct ing_route {
     const char *path;
@@ -184,8 +192,13 @@ struct ing_app {
     const char *version;
 };
 /* The calling worker's app state (the value worker_start returned). */
-void *ing_app_state(const struct ing_ctx *c);
+ING_API void *ing_app_state(const struct ing_ctx *c);
 extern const struct ing_app ing_app_definition;
+/* The program: the command line (--listen, --workers, --max-requests, --check,
+ * --version, --help), start-up checks, then the worker pool serving `app`.
+ * Returns the exit status.  The SDK's main() is `return ing_main(&ing_app_definition,
+ * argc, argv);` (libinngest-fcgi-main.a); call it yourself from a main of your own. */
+ING_API int ing_main(const struct ing_app *app, int argc, char **argv);
 
 #define ING_COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
@@ -193,19 +206,21 @@ extern const struct ing_app ing_app_definition;
 /* Inside a function                                                          */
 /* ------------------------------------------------------------------------ */
 
-json_object *ing_event(struct ing_ctx *c);       /* the triggering event, borrowed */
-json_object *ing_event_data(struct ing_ctx *c);  /* its "data" object (never NULL) */
-json_object *ing_events(struct ing_ctx *c);      /* all events of a batch (array) */
+ING_API json_object *ing_event(struct ing_ctx *c);       /* the triggering event, borrowed */
+ING_API json_object *ing_event_data(struct ing_ctx *c);  /* its "data" object (never NULL) */
+ING_API json_object *ing_events(struct ing_ctx *c);      /* all events of a batch (array) */
 /* Zero-based attempt of the step this request runs, as the protocol counts
  * it (ctx.attempt): every step starts again at 0, and so does the code after
  * the last step.  So inside a step's body it is that step's attempt; it is
  * not a count of the run's requests, nor of the function's retries overall. */
-int ing_attempt(const struct ing_ctx *c);
-int ing_max_attempts(const struct ing_ctx *c);   /* retries + 1: the last attempt is max - 1 */
-const char *ing_run_id(const struct ing_ctx *c);
-const char *ing_app_id(const struct ing_ctx *c);
-/* Reads a process-wide environment setting captured at start-up (NULL if unset). */
-const char *ing_env(const struct ing_ctx *c, const char *name);
+ING_API int ing_attempt(const struct ing_ctx *c);
+ING_API int ing_max_attempts(const struct ing_ctx *c);   /* retries + 1: the last attempt is max - 1 */
+ING_API const char *ing_run_id(const struct ing_ctx *c);
+ING_API const char *ing_app_id(const struct ing_ctx *c);
+/* The process environment's value of `name` (getenv), NULL when unset or
+ * empty.  Read at each call, not copied at start-up: the SDK never changes the
+ * environment, so in a served program every request sees the same value. */
+ING_API const char *ing_env(const struct ing_ctx *c, const char *name);
 
 /* A step or function error: what the server stored, or what ended a step. */
 struct ing_error {
@@ -216,10 +231,10 @@ struct ing_error {
 
 /* step.run: returns the step's value (borrowed; json NULL for JSON null).
  * A memoized failure unwinds the function as an uncaught step error. */
-json_object *ing_step_run(struct ing_ctx *c, const char *id, ing_step_fn fn, void *arg);
+ING_API json_object *ing_step_run(struct ing_ctx *c, const char *id, ing_step_fn fn, void *arg);
 /* The same, but a memoized failure returns NULL and fills *err instead. */
-json_object *ing_step_run_catch(struct ing_ctx *c, const char *id, ing_step_fn fn, void *arg,
-                                struct ing_error *err);
+ING_API json_object *ing_step_run_catch(struct ing_ctx *c, const char *id, ing_step_fn fn, void *arg,
+                                        struct ing_error *err);
 
 /* Durations (sleep, waitForEvent and invoke timeouts) are Inngest time
  * strings: numbers each followed by a unit ns us ms s m h d w ("30s",
@@ -228,29 +243,29 @@ json_object *ing_step_run_catch(struct ing_ctx *c, const char *id, ing_step_fn f
  * the step and the value; it is never sent to the server. */
 
 /* step.sleep: duration "1s", "2h30m", "1d". */
-void ing_step_sleep(struct ing_ctx *c, const char *id, const char *duration);
+ING_API void ing_step_sleep(struct ing_ctx *c, const char *id, const char *duration);
 /* step.sleepUntil: a UTC time. */
-void ing_step_sleep_until(struct ing_ctx *c, const char *id, time_t when);
+ING_API void ing_step_sleep_until(struct ing_ctx *c, const char *id, time_t when);
 
 /* step.waitForEvent: the matched event (borrowed) or NULL on timeout. */
 struct ing_wait { const char *event; const char *if_expr; const char *timeout; };
-json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const struct ing_wait *w);
+ING_API json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const struct ing_wait *w);
 
 /* step.invoke: the invoked function's result.  function_id is the composite id
  * ("<app id>-<fn id>"; ing_function_ref() builds it for this app).  payload is
  * {"data":…} (NULL → {"data":{}}); timeout NULL → server default. */
-json_object *ing_step_invoke(struct ing_ctx *c, const char *id, const char *function_id,
-                             json_object *payload, const char *timeout);
-json_object *ing_step_invoke_catch(struct ing_ctx *c, const char *id, const char *function_id,
-                                   json_object *payload, const char *timeout,
-                                   struct ing_error *err);
-const char *ing_function_ref(struct ing_ctx *c, const char *fn_id);
+ING_API json_object *ing_step_invoke(struct ing_ctx *c, const char *id, const char *function_id,
+                                     json_object *payload, const char *timeout);
+ING_API json_object *ing_step_invoke_catch(struct ing_ctx *c, const char *id, const char *function_id,
+                                           json_object *payload, const char *timeout,
+                                           struct ing_error *err);
+ING_API const char *ing_function_ref(struct ing_ctx *c, const char *fn_id);
 
 /* step.sendEvent: one event object or an array of them; returns the ids array.
  * Events the SDK or the Event API refuses (no name, a 4xx answer) fail the
  * step without retry, with the reason (the API's own message) in the step's
  * error and in the log line; a network error or a 5xx is retried. */
-json_object *ing_step_send_event(struct ing_ctx *c, const char *id, json_object *events);
+ING_API json_object *ing_step_send_event(struct ing_ctx *c, const char *id, json_object *events);
 
 /* Parallel steps: steps called between begin and end are planned together (as
  * Promise.all does).  Inside the group, a step that has no result yet returns
@@ -258,63 +273,63 @@ json_object *ing_step_send_event(struct ing_ctx *c, const char *id, json_object 
  * so the values are all valid after it returns.  Every begin needs its end
  * before the function returns: a group still open then fails the run
  * (NonRetriableError "ing_parallel_begin without ing_parallel_end"). */
-void ing_parallel_begin(struct ing_ctx *c);
-void ing_parallel_end(struct ing_ctx *c);
+ING_API void ing_parallel_begin(struct ing_ctx *c);
+ING_API void ing_parallel_end(struct ing_ctx *c);
 
 /* Errors: each one ends the current step (inside a step body) or the function
  * (outside any step).  They never return. */
-ING_NORETURN void ing_fail(struct ing_ctx *c, const char *fmt, ...)
+ING_NORETURN ING_API void ing_fail(struct ing_ctx *c, const char *fmt, ...)
     ING_PRINTF(2, 3);
-ING_NORETURN void ing_fail_nonretriable(struct ing_ctx *c, const char *fmt, ...)
+ING_NORETURN ING_API void ing_fail_nonretriable(struct ing_ctx *c, const char *fmt, ...)
     ING_PRINTF(2, 3);
-ING_NORETURN void ing_fail_retry_after(struct ing_ctx *c, long seconds, const char *fmt, ...)
+ING_NORETURN ING_API void ing_fail_retry_after(struct ing_ctx *c, long seconds, const char *fmt, ...)
     ING_PRINTF(3, 4);
-ING_NORETURN void ing_fail_retry_at(struct ing_ctx *c, time_t when, const char *fmt, ...)
+ING_NORETURN ING_API void ing_fail_retry_at(struct ing_ctx *c, time_t when, const char *fmt, ...)
     ING_PRINTF(3, 4);
 /* Re-raise a caught step error as this function's (or step's) error. */
-ING_NORETURN void ing_fail_with(struct ing_ctx *c, const struct ing_error *err, bool retriable);
+ING_NORETURN ING_API void ing_fail_with(struct ing_ctx *c, const struct ing_error *err, bool retriable);
 
 /* ------------------------------------------------------------------------ */
 /* Request memory                                                             */
 /* ------------------------------------------------------------------------ */
 
-void *ing_alloc(struct ing_ctx *c, size_t size);            /* zeroed, never NULL (fails the step) */
-char *ing_strdup(struct ing_ctx *c, const char *s);
-char *ing_sprintf(struct ing_ctx *c, const char *fmt, ...) ING_PRINTF(2, 3);
+ING_API void *ing_alloc(struct ing_ctx *c, size_t size);            /* zeroed, never NULL (fails the step) */
+ING_API char *ing_strdup(struct ing_ctx *c, const char *s);
+ING_API char *ing_sprintf(struct ing_ctx *c, const char *fmt, ...) ING_PRINTF(2, 3);
 /* Runs fn(arg) when the request ends, however it ends (last registered, first run). */
-void ing_defer(struct ing_ctx *c, void (*fn)(void *), void *arg);
+ING_API void ing_defer(struct ing_ctx *c, void (*fn)(void *), void *arg);
 /* Hands a json-c value you own to the request: released when the request ends. */
-json_object *ing_keep(struct ing_ctx *c, json_object *value);
+ING_API json_object *ing_keep(struct ing_ctx *c, json_object *value);
 
 /* NULL handling, once for all: a NULL json_object * is JSON null wherever the
  * SDK takes a value (ing_json_set, ing_json_push, a step's or handler's
  * return value); the lookups below take a NULL object and answer "absent";
  * ing_strdup(c, NULL) and ing_json_parse(c, NULL) return NULL.  A NULL or
  * empty step id fails the run (NonRetriableError); a NULL ctx is not checked. */
-json_object *ing_json_object(struct ing_ctx *c);
-json_object *ing_json_array(struct ing_ctx *c);
+ING_API json_object *ing_json_object(struct ing_ctx *c);
+ING_API json_object *ing_json_array(struct ing_ctx *c);
 /* A string value; NULL s gives NULL (JSON null), never "". */
-json_object *ing_json_string(struct ing_ctx *c, const char *s);
-json_object *ing_json_int(struct ing_ctx *c, int64_t v);
-json_object *ing_json_double(struct ing_ctx *c, double v);
-json_object *ing_json_bool(struct ing_ctx *c, bool v);
+ING_API json_object *ing_json_string(struct ing_ctx *c, const char *s);
+ING_API json_object *ing_json_int(struct ing_ctx *c, int64_t v);
+ING_API json_object *ing_json_double(struct ing_ctx *c, double v);
+ING_API json_object *ing_json_bool(struct ing_ctx *c, bool v);
 /* Parses text (bounded depth); NULL on a syntax error. */
-json_object *ing_json_parse(struct ing_ctx *c, const char *text);
+ING_API json_object *ing_json_parse(struct ing_ctx *c, const char *text);
 /* Parses untrusted text strictly (RFC 8259, bounded depth): refuses NaN,
  * Infinity, comments, trailing bytes, invalid UTF-8, lone surrogates, a
  * non-finite number (1e999) and an integer outside int64 (json-c would clamp
  * it).  true with *out (NULL for JSON null), or false with *out NULL. */
-bool ing_json_parse_strict(struct ing_ctx *c, const char *text, size_t len, json_object **out);
+ING_API bool ing_json_parse_strict(struct ing_ctx *c, const char *text, size_t len, json_object **out);
 /* obj[key] = value, taking a reference of its own (value may be NULL → JSON null;
  * a NULL obj or key does nothing).
  * false when obj is not an object (array) or there was no memory to store it:
  * the key is then absent, so check it where a missing key would mislead. */
-bool ing_json_set(json_object *obj, const char *key, json_object *value);
-bool ing_json_push(json_object *array, json_object *value);
+ING_API bool ing_json_set(json_object *obj, const char *key, json_object *value);
+ING_API bool ing_json_push(json_object *array, json_object *value);
 /* Borrowed lookups that tolerate missing keys and wrong types. */
-json_object *ing_json_get(json_object *obj, const char *key);
-const char *ing_json_get_string(json_object *obj, const char *key); /* NULL unless a string */
-bool ing_json_get_int(json_object *obj, const char *key, int64_t *out); /* false unless an integer */
+ING_API json_object *ing_json_get(json_object *obj, const char *key);
+ING_API const char *ing_json_get_string(json_object *obj, const char *key); /* NULL unless a string */
+ING_API bool ing_json_get_int(json_object *obj, const char *key, int64_t *out); /* false unless an integer */
 
 /* ------------------------------------------------------------------------ */
 /* Sending events from anywhere (routes, steps, background code)              */
@@ -327,15 +342,15 @@ bool ing_json_get_int(json_object *obj, const char *key, int64_t *out); /* false
  * err->name says which: "InvalidEventError" when the SDK refused the events
  * before sending them (no name, a reserved name, data not an object: sending
  * them again cannot help), "EventSendError" otherwise. */
-bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
-                     struct ing_error *err, int *http_status);
+ING_API bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
+                             struct ing_error *err, int *http_status);
 
 /* ------------------------------------------------------------------------ */
 /* Logging (to stderr; never pass a secret)                                   */
 /* ------------------------------------------------------------------------ */
 
 enum ing_log_level { ING_LOG_DEBUG, ING_LOG_INFO, ING_LOG_WARN, ING_LOG_ERROR };
-void ing_log(enum ing_log_level level, const char *fmt, ...) ING_PRINTF(2, 3);
+ING_API void ing_log(enum ing_log_level level, const char *fmt, ...) ING_PRINTF(2, 3);
 
 /* ------------------------------------------------------------------------ */
 /* Testing a function without a server (like @inngest/test)                   */
@@ -440,11 +455,11 @@ struct ing_test_options {
 /* Runs function fn_id (the short id of your table, not "<app>-<id>") of
  * `app` once.  0 and *out filled (free it with ing_test_result_free), or -1
  * when the call could not be made (the reason on stderr). */
-int ing_test_call(const struct ing_app *app, const char *fn_id,
-                  const struct ing_test_options *opts, struct ing_test_result *out);
-void ing_test_result_free(struct ing_test_result *r);
+ING_API int ing_test_call(const struct ing_app *app, const char *fn_id,
+                          const struct ing_test_options *opts, struct ing_test_result *out);
+ING_API void ing_test_result_free(struct ing_test_result *r);
 /* hash of a step id as the protocol defines it (id, or "id:n" for the n-th repeat) */
-void ing_test_step_hash(const char *id, int repeat, char out[41]);
+ING_API void ing_test_step_hash(const char *id, int repeat, char out[41]);
 
 #ifdef __cplusplus
 }

@@ -7,12 +7,14 @@
 #include <string.h>
 
 #include "arena.h"
-#include "config.h"
+#include "settings.h"
 #include "context.h"
 #include "http_client.h"
+#include "json_parse.h"
 #include "limits.h"
 #include "server.h"
 #include "signature.h"
+#include "url_encode.h"
 
 #define SDK_HEADER "X-Inngest-SDK: " ING_SDK_NAME ":v" ING_SDK_VERSION
 
@@ -58,10 +60,7 @@ static bool api_call(struct ing_ctx *c, struct http_call *call, const char *cons
 /* The register endpoint answers JSON {"error": …} or, for auth, text/plain. */
 static const char *describe_failure(struct ing_ctx *c, const struct http_result *res)
 {
-    json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
-    json_object *body = tok ? json_tokener_parse_ex(tok, res->body, (int)res->body_len) : NULL;
-    if (tok)
-        json_tokener_free(tok);
+    json_object *body = json_parse_bounded(res->body, res->body_len, NULL);
     body = arena_keep_json(c->arena, body); /* NULL when it could not be kept (and is gone) */
     const char *msg = ing_json_get_string(body, "error");
     if (!msg)
@@ -80,7 +79,7 @@ bool api_register(struct ing_ctx *c, const char *payload, size_t payload_len,
     memset(out, 0, sizeof(*out));
     const char *url = deploy_id && *deploy_id
                           ? arena_printf(c->arena, "%s/fn/register?deployId=%s", s->api_origin,
-                                         http_escape(c->arena, deploy_id))
+                                         url_encode_arena(c->arena, deploy_id))
                           : arena_printf(c->arena, "%s/fn/register", s->api_origin);
     const char *extra[3] = {"X-Inngest-Sync-Kind: out_of_band", NULL, NULL};
     if (server_kind && *server_kind) {
@@ -104,10 +103,7 @@ bool api_register(struct ing_ctx *c, const char *payload, size_t payload_len,
         out->error = describe_failure(c, &res);
         return false;
     }
-    json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
-    json_object *body = tok ? json_tokener_parse_ex(tok, res.body, (int)res.body_len) : NULL;
-    if (tok)
-        json_tokener_free(tok);
+    json_object *body = json_parse_bounded(res.body, res.body_len, NULL);
     body = arena_keep_json(c->arena, body); /* NULL when it could not be kept (and is gone) */
     if (!body || !json_object_is_type(body, json_type_object)) {
         /* registered, but we cannot say whether anything changed: not a success to report */
@@ -133,10 +129,7 @@ static json_object *get_json(struct ing_ctx *c, const char *url, json_type want,
         *error = arena_printf(c->arena, "could not load run state: HTTP %ld", res.status);
         return NULL;
     }
-    json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
-    json_object *v = tok ? json_tokener_parse_ex(tok, res.body, (int)res.body_len) : NULL;
-    if (tok)
-        json_tokener_free(tok);
+    json_object *v = json_parse_bounded(res.body, res.body_len, NULL);
     v = arena_keep_json(c->arena, v); /* NULL when it could not be kept (and is gone) */
     if (!v || !json_object_is_type(v, want)) {
         *error = "could not load run state: the API's answer is not the expected JSON";
@@ -149,7 +142,7 @@ bool api_load_run_state(struct ing_ctx *c, const char *run_id, json_object **eve
                         json_object **steps, const char **error)
 {
     const char *origin = c->server->settings.api_origin;
-    const char *id = http_escape(c->arena, run_id);
+    const char *id = url_encode_arena(c->arena, run_id);
     *events = get_json(c, arena_printf(c->arena, "%s/v0/runs/%s/batch", origin, id),
                        json_type_array, error);
     if (!*events)

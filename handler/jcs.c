@@ -36,6 +36,7 @@
 
 #include "limits.h"
 #include "mem_alloc.h"
+#include "utf8.h"
 
 /* ---- growable output buffer -------------------------------------------- */
 
@@ -81,42 +82,7 @@ static void buf_put(struct buf *b, const void *s, size_t n)
 static void buf_putc(struct buf *b, char c) { buf_put(b, &c, 1); }
 static void buf_puts(struct buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
-/* ---- UTF-8 ------------------------------------------------------------- */
-
-/* Decodes one well-formed UTF-8 sequence (no overlongs, no surrogates, at
- * most U+10FFFF); returns its length, or 0 if the bytes are not one. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    if (n == 0)
-        return 0;
-    unsigned char c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t len;
-    uint32_t v, min;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, v = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3, v = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return len;
-}
+/* ---- UTF-8 (decoding: utf8.h) ------------------------------------------ */
 
 static bool utf8_valid(const char *s, size_t n)
 {

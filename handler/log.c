@@ -14,6 +14,10 @@
 
 #include <json-c/json.h>
 
+#include "hex.h"
+#include "iso_time.h"
+#include "utf8.h"
+
 static enum ing_log_level min_level = ING_LOG_INFO;
 static bool as_json;
 static pid_t own_pid;
@@ -39,42 +43,12 @@ static const char *level_name(enum ing_log_level l)
     return names[l < 4 ? l : 3];
 }
 
-static void two_digits(char *p, int v)
-{
-    p[0] = (char)('0' + v / 10 % 10);
-    p[1] = (char)('0' + v % 10);
-}
-
-/* 2026-11-23T21:55:14.123Z, by hand: strftime and a printf cost more than
- * the rest of a request log line. */
-static void timestamp(char out[32])
+/* The line's time: iso_time_format, milliseconds from the clock. */
+static void timestamp(char out[ISO_TIME_SIZE])
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    int year = tm.tm_year + 1900, ms = (int)(ts.tv_nsec / 1000000);
-    if (year < 0 || year > 9999) {
-        snprintf(out, 32, "%d", year);
-        return;
-    }
-    two_digits(out, year / 100);
-    two_digits(out + 2, year % 100);
-    out[4] = '-';
-    two_digits(out + 5, tm.tm_mon + 1);
-    out[7] = '-';
-    two_digits(out + 8, tm.tm_mday);
-    out[10] = 'T';
-    two_digits(out + 11, tm.tm_hour);
-    out[13] = ':';
-    two_digits(out + 14, tm.tm_min);
-    out[16] = ':';
-    two_digits(out + 17, tm.tm_sec);
-    out[19] = '.';
-    out[20] = (char)('0' + ms / 100);
-    two_digits(out + 21, ms % 100);
-    out[23] = 'Z';
-    out[24] = '\0';
+    iso_time_format(ts.tv_sec, (int)(ts.tv_nsec / 1000000), out);
 }
 
 /* Length of the valid, printable UTF-8 character at p (1–4), or 0 when the
@@ -84,28 +58,10 @@ static size_t plain_char_len(const unsigned char *p)
     unsigned char c = p[0];
     if (c < 0x80)
         return c >= 0x20 && c != 0x7F && c != '\\' ? 1 : 0;
-    size_t n;
-    unsigned cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07u;
-    } else {
-        return 0; /* a continuation byte on its own, C0/C1 lead bytes, F5–FF */
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0; /* also stops at the NUL */
-        cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-    static const unsigned min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0; /* overlong, beyond Unicode, a surrogate */
+    uint32_t cp;
+    size_t n = utf8_decode(p, 4, &cp); /* stops at the NUL: never a continuation */
+    if (n == 0)
+        return 0;
     if (cp >= 0x80 && cp <= 0x9F)
         return 0; /* C1 controls: CSI (U+009B) starts a terminal sequence */
     return n;
@@ -113,7 +69,6 @@ static size_t plain_char_len(const unsigned char *p)
 
 size_t log_escape(const char *in, char *out, size_t cap)
 {
-    static const char hex[] = "0123456789abcdef";
     size_t o = 0;
     if (cap == 0)
         return 0;
@@ -137,8 +92,8 @@ size_t log_escape(const char *in, char *out, size_t cap)
                 break;
             out[o++] = '\\';
             out[o++] = 'x';
-            out[o++] = hex[*p >> 4];
-            out[o++] = hex[*p & 15];
+            out[o++] = hex_digit_lower(*p >> 4);
+            out[o++] = hex_digit_lower(*p);
             p++;
         }
     }
@@ -208,7 +163,7 @@ static void shorten(json_object *o, const char *key)
 /* One write per line so lines from several workers never interleave. */
 static void emit(enum ing_log_level level, json_object *fields, const char *text)
 {
-    char ts[32];
+    char ts[ISO_TIME_SIZE];
     timestamp(ts);
     char line[2048];
     int n;

@@ -13,7 +13,7 @@
 
 #include <stdio.h>
 
-#include "config.h"
+#include "settings.h"
 #include "inngest.h"
 
 /* The sync URL's path when INNGEST_SERVE_PATH is not set: where the nginx

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "config.h"
+#include "settings.h"
 #include "inngest.h"
 
 struct crash_note;

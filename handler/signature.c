@@ -27,17 +27,6 @@
 #include "limits.h"
 #include "mem_alloc.h"
 
-static const char HEX[] = "0123456789abcdef";
-
-static void to_hex(const unsigned char *in, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = HEX[in[i] >> 4];
-        out[2 * i + 1] = HEX[in[i] & 0x0f];
-    }
-    out[2 * n] = '\0';
-}
-
 const char *sig_outcome_text(enum sig_outcome o)
 {
     switch (o) {
@@ -217,7 +206,7 @@ void sig_compute(const char *key, const void *body, size_t body_len, long long t
         out[0] = '\0';
         return;
     }
-    to_hex(mac, sizeof(mac), out);
+    hex_encode(mac, sizeof(mac), out);
     OPENSSL_cleanse(mac, sizeof(mac));
 }
 
@@ -422,14 +411,7 @@ static bool hashed_material(const char *key, char out[65])
     unsigned char *raw = mem_malloc(n / 2);
     if (!raw)
         return false;
-    bool ok = true;
-    for (size_t i = 0; i < n / 2 && ok; i++) {
-        int hi = hex_value(m[2 * i]), lo = hex_value(m[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            ok = false;
-        else
-            raw[i] = (unsigned char)(hi << 4 | lo);
-    }
+    bool ok = hex_decode(m, n, raw);
     if (ok)
         sig_sha256_hex(raw, n / 2, out);
     OPENSSL_cleanse(raw, n / 2);
@@ -471,7 +453,7 @@ static void digest_hex(const EVP_MD *md, const void *data, size_t len, char *out
         out[0] = '\0';
         return;
     }
-    to_hex(buf, n, out);
+    hex_encode(buf, n, out);
 }
 
 void sig_sha256_hex(const void *data, size_t len, char out[65])

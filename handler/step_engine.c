@@ -25,6 +25,7 @@
 #include "context.h"
 #include "crash_note.h"
 #include "duration.h"
+#include "iso_time.h"
 #include "json_take.h"
 #include "limits.h"
 #include "response.h"
@@ -465,10 +466,8 @@ void ing_step_sleep(struct ing_ctx *c, const char *id, const char *duration)
 
 void ing_step_sleep_until(struct ing_ctx *c, const char *id, time_t when)
 {
-    struct tm tm;
-    char iso[40];
-    gmtime_r(&when, &tm);
-    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    char iso[ISO_TIME_SIZE];
+    iso_time_format(when, 0, iso);
     sleep_step(c, id, arena_strdup(c->arena, iso), true);
 }
 
@@ -624,10 +623,8 @@ void ing_fail_retry_at(struct ing_ctx *c, time_t when, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    struct tm tm;
-    char iso[40];
-    gmtime_r(&when, &tm);
-    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    char iso[ISO_TIME_SIZE];
+    iso_time_format(when, 0, iso);
     raise_error(c, FAIL_RETRY_AFTER, "RetryAfterError", arena_strdup(c->arena, iso), fmt, ap);
 }
 

@@ -12,6 +12,7 @@
 #include "function_table.h"
 #include "inngest_api.h"
 #include "introspection.h"
+#include "json_parse.h"
 #include "json_take.h"
 #include "json_valid.h"
 #include "ip_list.h"
@@ -160,10 +161,8 @@ static void sync_in_band(struct ing_ctx *c, const struct ing_request *req,
                          struct ing_response *res, enum sig_outcome auth)
 {
     const struct ing_server *srv = c->server;
-    json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
-    json_object *parsed = tok ? json_tokener_parse_ex(tok, req->body, (int)req->body_len) : NULL;
-    if (tok)
-        json_tokener_free(tok);
+    struct json_parse_outcome how;
+    json_object *parsed = json_parse_bounded(req->body, req->body_len, &how);
     json_object *body = arena_keep_json(c->arena, parsed); /* NULL if it could not be kept */
     /* json-c says "not JSON" when it runs out of memory too: a body that is a
      * JSON object (or one we could not keep) is not the sender's fault */
@@ -171,7 +170,7 @@ static void sync_in_band(struct ing_ctx *c, const struct ing_request *req,
     size_t n = req->body_len, i = 0;
     while (i < n && strchr(" \t\r\n", t[i]))
         i++;
-    if (!body && (parsed || !tok ||
+    if (!body && (parsed || how.no_tokener ||
                   (i < n && t[i] == '{' && json_text_valid(t, n, ING_JSON_MAX_DEPTH)))) {
         response_message(res, c->arena, 500, "out of memory");
         response_header(res, "X-Inngest-Sync-Kind", "in_band");

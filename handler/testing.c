@@ -16,6 +16,7 @@
 #include "arena.h"
 #include "context.h"
 #include "http_client.h"
+#include "json_parse.h"
 #include "limits.h"
 #include "request.h"
 #include "response.h"
@@ -51,11 +52,7 @@ static json_object *parse_or_null(const char *text)
 {
     if (!text)
         return NULL;
-    json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
-    json_object *v = tok ? json_tokener_parse_ex(tok, text, (int)strlen(text)) : NULL;
-    if (tok)
-        json_tokener_free(tok);
-    return v;
+    return json_parse_bounded(text, strlen(text), NULL);
 }
 
 int ing_test_call(const struct ing_app *app, const char *fn_id,

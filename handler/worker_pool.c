@@ -50,7 +50,7 @@ static void install(int sig, void (*fn)(int))
     sigaction(sig, &sa, NULL);
 }
 
-static int worker_main(struct ing_server *srv, const struct pool_options *o, int slot,
+static int worker_main(struct ing_server *srv, const struct worker_pool_options *o, int slot,
                        struct crash_notes *notes)
 {
     srv->crash_note = crash_notes_slot(notes, slot); /* this process's copy of srv */
@@ -70,7 +70,7 @@ static int worker_main(struct ing_server *srv, const struct pool_options *o, int
     return 0;
 }
 
-static pid_t spawn(struct ing_server *srv, const struct pool_options *o, const sigset_t *orig,
+static pid_t spawn(struct ing_server *srv, const struct worker_pool_options *o, const sigset_t *orig,
                    int slot, struct crash_notes *notes)
 {
     pid_t pid = fork();
@@ -121,7 +121,7 @@ static void stop_workers(pid_t *pids, int n, int grace)
     }
 }
 
-int pool_run(struct ing_server *srv, const struct pool_options *o)
+int worker_pool_run(struct ing_server *srv, const struct worker_pool_options *o)
 {
     if (o->workers <= 0)
         return worker_main(srv, o, 0, NULL);

@@ -16,7 +16,7 @@
 struct ing_server;
 struct metrics;
 
-struct pool_options {
+struct worker_pool_options {
     int listen_fd;
     int workers;                 /* 0 → serve in this process */
     unsigned long max_requests;  /* per worker; 0 → unlimited */
@@ -25,6 +25,6 @@ struct pool_options {
 };
 
 /* Returns the process exit status. */
-int pool_run(struct ing_server *srv, const struct pool_options *opts);
+int worker_pool_run(struct ing_server *srv, const struct worker_pool_options *opts);
 
 #endif

@@ -240,7 +240,7 @@ static int count_mode(long n, const char *scenario)
 
 int main(int argc, char **argv)
 {
-    /* as the program does (handler/main.c): keep freed heap in the process */
+    /* as the program does (handler/program.c): keep freed heap in the process */
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     mallopt(M_MMAP_THRESHOLD, 16 << 20);
     if (argc == 4 && strcmp(argv[1], "--count") == 0)

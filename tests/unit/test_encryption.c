@@ -27,7 +27,7 @@
 
 #include <sodium.h>
 
-#include "config.h"
+#include "settings.h"
 #include "encryption.h"
 #include "fake_http.h"
 #include "preflight.h"

@@ -1277,6 +1277,10 @@ static void redis_urls_are_checked_without_echoing_passwords(void **state)
         {"redis://:secret%zzpw@127.0.0.1:6379", "malformed"},
         {"redis://:secretpw@127.0.0.1:6379/0?timeout=1", "query"},
         {"redis://:secretpw@[::1:6379", "closing ]"},
+        {"redis://:secret%00pw@127.0.0.1:6379", "malformed"},
+        {"redis://:secretpw%@127.0.0.1:6379", "malformed"},
+        {"redis://:secretpw@127.0.0.1:6379#db", "query"},
+        {"redis://:secretpw@127.0.0.1:6379/1/2", "database"},
     };
     char err[512];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -302,6 +302,13 @@ static void test_classifier(void **s)
     assert_false(tp_parse_retry_after("-5", 0, &when));
     assert_false(tp_parse_retry_after("99999999999", 0, &when));
     assert_false(tp_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT trailing", 0, &when));
+    /* the obsolete forms RFC 9110 asks recipients to read; GMT only */
+    when = 0;
+    assert_true(tp_parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", 0, &when));
+    assert_int_equal(when, 784111777);
+    assert_false(tp_parse_retry_after("Sun, 06 Nov 1994 08:49:37 +0100", 0, &when));
+    assert_false(tp_parse_retry_after("Sun, 06 Nov 1994 08:49:37", 0, &when));
+    assert_false(tp_parse_retry_after("GMT", 0, &when));
 }
 
 /* ---- contact-form-submitted ---------------------------------------------- */

@@ -1,11 +1,11 @@
 /*
- * config.c — environment → struct ing_settings.
+ * settings.c — environment → struct ing_settings.
  *
  * Follows the JS SDK's resolution order (PROTOCOL.md §1): an INNGEST_DEV boolean
  * decides the mode, a URL in INNGEST_DEV means dev mode at that origin, else
  * cloud.  Strings point into the environment, which outlives every request.
  */
-#include "config.h"
+#include "settings.h"
 
 #include <ctype.h>
 #include <stdio.h>

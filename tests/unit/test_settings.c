@@ -1,5 +1,5 @@
 /*
- * test_config.c — the environment → settings: the mode (cloud, dev, dev at a
+ * test_settings.c — the environment → settings: the mode (cloud, dev, dev at a
  * URL), the origins each mode implies and their overrides, the trailing
  * slashes dropped, and every setting refused with a message that names it.
  * The environment is a table here (settings_load reads through a function).
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "settings.h"
 
 static const char *const *env_table; /* NAME, VALUE, ..., NULL */
 

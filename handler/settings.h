@@ -1,13 +1,13 @@
 /*
- * config.h — the settings of one process, read once from the environment at
+ * settings.h — the settings of one process, read once from the environment at
  * start-up (PROTOCOL.md §1 and functions/README.md §3) and read-only afterwards.
  *
  * Owns mode resolution (dev vs cloud), the API and Event API origins and the
- * boolean switches.  Must never print a key: settings_describe() reports only
- * whether each secret is set.
+ * boolean switches.  Must never print a key: server_report_settings()
+ * (server.c) says only whether each secret is set.
  */
-#ifndef ING_CONFIG_H
-#define ING_CONFIG_H
+#ifndef ING_SETTINGS_H
+#define ING_SETTINGS_H
 
 #include <stdbool.h>
 #include <stddef.h>
