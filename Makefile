@@ -38,13 +38,14 @@ CFLAGS   += $(CFLAGS_BASE) $(PKG_CFLAGS) $(SANFLAGS)
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   := $(PKG_LIBS)
 
-# The SDK: every file in handler/ except the program entry point.
-SDK_SRC   := $(filter-out handler/main.c,$(wildcard handler/*.c))
+# The SDK: every file in handler/'s layer folders (handler/README.md) except the
+# program entry point.
+SDK_SRC   := $(filter-out handler/transport/main.c,$(wildcard handler/*/*.c))
 SDK_OBJ   := $(SDK_SRC:%.c=$(BUILD)/%.o)
 SDK_LIB   := $(BUILD)/libinngest-fcgi.a
-MAIN_OBJ  := $(BUILD)/handler/main.o
+MAIN_OBJ  := $(BUILD)/handler/transport/main.o
 
-PRODUCT_SRC := $(wildcard functions/*.c)
+PRODUCT_SRC := $(wildcard functions/product/*.c functions/product/*/*.c)
 PRODUCT_OBJ := $(PRODUCT_SRC:%.c=$(BUILD)/%.o)
 CONF_SRC    := $(wildcard functions/conformance/*.c)
 CONF_OBJ    := $(CONF_SRC:%.c=$(BUILD)/%.o)
@@ -106,7 +107,7 @@ $(BUILD)/tests/test_conformance_%: $(BUILD)/tests/unit/test_conformance_%.o $(TE
 # and arena.c compiled again with 64-byte chunks, linked before the SDK
 # library so that the archive's arena.o is not used.
 ALLOC_FAIL_OBJ := $(BUILD)/tests/unit/alloc_fail/alloc_fail.o $(BUILD)/tests/unit/alloc_fail/arena_small.o
-$(BUILD)/tests/unit/alloc_fail/arena_small.o: handler/arena.c
+$(BUILD)/tests/unit/alloc_fail/arena_small.o: handler/base/arena.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DING_ARENA_CHUNK=64u -MMD -MP -c $< -o $@
 
@@ -219,7 +220,8 @@ check-fresh:
 # the product app, the others the protocol vectors' app.  The SDK is compiled
 # again for them with http_perform renamed (tests/fuzz/support/fuzz_http.c
 # answers every outbound call from the input; fuzz_third_party.c stands in for
-# the product app's functions/third_party_transfer.c) and nanosleep replaced (the
+# the product app's functions/product/services/third_party_transfer.c) and
+# nanosleep replaced (the
 # Event API's retry pauses would cap a target at a few runs per second).
 # clang counts vprintf(fmt, ap) in a printf-like wrapper as a non-literal
 # format (gcc does not); the gcc builds keep that check.
@@ -256,7 +258,7 @@ soak:
 	@SOAK_SECONDS=$(SOAK_SECONDS) BUILD_DIR=build/release contrib/soak/soak.sh
 
 $(FUZZ_SDK_OBJ): FUZZ_DEFS = -Dnanosleep=fuzz_nanosleep
-$(FUZZ_DIR)/handler/http_client.o: FUZZ_DEFS = -Dnanosleep=fuzz_nanosleep -Dhttp_perform=http_perform_curl
+$(FUZZ_DIR)/handler/outbound/http_client.o: FUZZ_DEFS = -Dnanosleep=fuzz_nanosleep -Dhttp_perform=http_perform_curl
 
 $(FUZZ_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)

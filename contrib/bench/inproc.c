@@ -21,16 +21,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "arena.h"
-#include "call_body.h"
+#include "base/arena.h"
+#include "steps/call_body.h"
 #include "calls.h"
-#include "context.h"
-#include "limits.h"
-#include "request.h"
-#include "response.h"
-#include "router.h"
-#include "server.h"
-#include "signature.h"
+#include "core/context.h"
+#include "base/limits.h"
+#include "core/request.h"
+#include "core/response.h"
+#include "protocol/router.h"
+#include "core/server.h"
+#include "transport/server_setup.h"
+#include "core/signature.h"
 
 #define BATCHES 5
 static const char bench_key[] =
@@ -85,13 +86,13 @@ static void prepare(struct prepared *p, const struct bench_call *call)
 }
 
 /* One request through the router; status, and whether the body has `expect`. */
-static int serve_once(struct ing_server *srv, struct prepared *p, bool *matched)
+static int serve_once(struct server *srv, struct prepared *p, bool *matched)
 {
-    struct ing_request req;
+    struct request req;
     request_init(&req, p->params);
     req.body = p->call.body;
     req.body_len = p->call.body_len;
-    struct ing_response res = {0};
+    struct response res = {0};
     struct ing_ctx *c = ctx_new(srv);
     if (!c)
         return -1;
@@ -107,7 +108,7 @@ static int serve_once(struct ing_server *srv, struct prepared *p, bool *matched)
 }
 
 /* The floor: what any SDK must do with this request before its code runs. */
-static double floor_once(struct ing_server *srv, struct prepared *p, double *free_part)
+static double floor_once(struct server *srv, struct prepared *p, double *free_part)
 {
     double t0 = cpu_now();
     enum sig_outcome o = sig_verify(p->call.signature, p->call.body, p->call.body_len,
@@ -127,7 +128,7 @@ static double floor_once(struct ing_server *srv, struct prepared *p, double *fre
 }
 
 /* The floor with our own reader: verify, then check and index the body. */
-static double reader_floor_once(struct ing_server *srv, struct prepared *p)
+static double reader_floor_once(struct server *srv, struct prepared *p)
 {
     double t0 = cpu_now();
     enum sig_outcome o = sig_verify(p->call.signature, p->call.body, p->call.body_len,
@@ -149,9 +150,9 @@ struct figure {
     long iterations;
 };
 
-typedef double (*measure_fn)(struct ing_server *, struct prepared *, long n, double *extra);
+typedef double (*measure_fn)(struct server *, struct prepared *, long n, double *extra);
 
-static double measure_reader_floor(struct ing_server *srv, struct prepared *p, long n,
+static double measure_reader_floor(struct server *srv, struct prepared *p, long n,
                                    double *extra)
 {
     double total = 0;
@@ -161,7 +162,7 @@ static double measure_reader_floor(struct ing_server *srv, struct prepared *p, l
     return total;
 }
 
-static double measure_serve(struct ing_server *srv, struct prepared *p, long n, double *extra)
+static double measure_serve(struct server *srv, struct prepared *p, long n, double *extra)
 {
     (void)extra;
     double t0 = cpu_now();
@@ -170,7 +171,7 @@ static double measure_serve(struct ing_server *srv, struct prepared *p, long n, 
     return cpu_now() - t0;
 }
 
-static double measure_floor(struct ing_server *srv, struct prepared *p, long n, double *extra)
+static double measure_floor(struct server *srv, struct prepared *p, long n, double *extra)
 {
     double total = 0, freeing = 0;
     for (long i = 0; i < n; i++) {
@@ -182,7 +183,7 @@ static double measure_floor(struct ing_server *srv, struct prepared *p, long n, 
     return total;
 }
 
-static struct figure run_batches(struct ing_server *srv, struct prepared *p, double seconds,
+static struct figure run_batches(struct server *srv, struct prepared *p, double seconds,
                                  measure_fn fn, struct figure *extra_fig)
 {
     double dummy;
@@ -216,7 +217,7 @@ static struct figure run_batches(struct ing_server *srv, struct prepared *p, dou
  * callgrind (divide by N) compare builds without the machine's noise. */
 static int count_mode(long n, const char *scenario)
 {
-    struct ing_server srv;
+    struct server srv;
     char err[512];
     if (n <= 0 || !server_init(&srv, &ing_app_definition, bench_env, err, sizeof(err)) ||
         !server_init_worker(&srv)) {
@@ -240,7 +241,7 @@ static int count_mode(long n, const char *scenario)
 
 int main(int argc, char **argv)
 {
-    /* as the program does (handler/program.c): keep freed heap in the process */
+    /* as the program does (handler/transport/program.c): keep freed heap in the process */
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     mallopt(M_MMAP_THRESHOLD, 16 << 20);
     if (argc == 4 && strcmp(argv[1], "--count") == 0)
@@ -248,7 +249,7 @@ int main(int argc, char **argv)
     double seconds = argc > 1 ? atof(argv[1]) : 2.0;
     if (seconds <= 0)
         seconds = 2.0;
-    struct ing_server srv;
+    struct server srv;
     char err[512];
     if (!server_init(&srv, &ing_app_definition, bench_env, err, sizeof(err)) ||
         !server_init_worker(&srv)) {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz_target.h"
-#include "jcs.h"
+#include "base/jcs.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -1,6 +1,6 @@
 /*
  * fuzz_product_event_api_answer.c — the Event API's answer to POST /e/<key>
- * (handler/event_api.c): its status, Retry-After and body, as read when a
+ * (handler/outbound/event_api.c): its status, Retry-After and body, as read when a
  * route queues events (ing_send_events) and relays the ids to its caller.
  *
  * Input: two bytes of status (big-endian, modulo 600; 0 = unreachable), then
@@ -16,7 +16,7 @@
 #include "fuzz_target.h"
 #include "inngest.h"
 
-static struct ing_server *srv;
+static struct server *srv;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -1,6 +1,6 @@
 /*
  * fuzz_product_stripe_signature.c — the Stripe-Signature header parser
- * (functions/stripe_signature.c): t=…,v1=…[,v1=…][,v0=…] over "<t>.<body>".
+ * (functions/product/routes/stripe_signature.c): t=…,v1=…[,v1=…][,v0=…] over "<t>.<body>".
  *
  * Input: "<header>\0<body>" (no NUL: all header, body "{}").  Beyond crashes
  * and leaks: a header the fuzzer made up must never verify (it cannot know
@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "fuzz_target.h"
-#include "stripe_signature.h"
+#include "product/routes/stripe_signature.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -20,7 +20,7 @@
 #include "fuzz_target.h"
 #include "inngest.h"
 
-static struct ing_server *srv;
+static struct server *srv;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -17,7 +17,7 @@
 #include "fuzz_target.h"
 #include "inngest.h"
 
-static struct ing_server *srv;
+static struct server *srv;
 
 static json_object *noop(struct ing_ctx *c)
 {

@@ -15,10 +15,10 @@
 
 #include "fuzz_http.h"
 #include "fuzz_target.h"
-#include "signature.h"
+#include "core/signature.h"
 #include "vectors_app.h"
 
-static struct ing_server *srv;
+static struct server *srv;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

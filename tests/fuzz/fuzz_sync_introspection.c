@@ -19,7 +19,7 @@
 #include "fuzz_target.h"
 #include "vectors_app.h"
 
-static struct ing_server *srv;
+static struct server *srv;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -11,8 +11,9 @@
 #include <cmocka.h>
 
 #include "inngest.h"
-#include "server.h"
-#include "sync.h"
+#include "core/server.h"
+#include "transport/server_setup.h"
+#include "protocol/sync.h"
 
 static json_object *noop(struct ing_ctx *c)
 {
@@ -31,7 +32,7 @@ static const char *dev_env(const char *name)
 
 static json_object *payload_of(const struct ing_app *app)
 {
-    struct ing_server srv;
+    struct server srv;
     char err[256];
     assert_true(server_init(&srv, app, dev_env, err, sizeof(err)));
     return sync_register_payload(&srv, "http://127.0.0.1:8080/api/inngest");

@@ -22,14 +22,15 @@
 #include "alloc_fail/alloc_fail.h"
 #include "fake_http.h"
 
-#include "context.h"
+#include "core/context.h"
 #include "inngest.h"
-#include "limits.h"
-#include "request.h"
-#include "response.h"
-#include "router.h"
-#include "server.h"
-#include "signature.h"
+#include "base/limits.h"
+#include "core/request.h"
+#include "core/response.h"
+#include "protocol/router.h"
+#include "core/server.h"
+#include "transport/server_setup.h"
+#include "core/signature.h"
 
 static int body_runs;
 
@@ -82,7 +83,7 @@ struct answer {
 static void serve(const char *method, const char *query, const char *body, size_t len,
                   const char *signature, struct answer *out)
 {
-    struct ing_server srv;
+    struct server srv;
     char err[256];
     assert_true(server_init(&srv, &app, env, err, sizeof(err)));
     srv.now = clock_now;
@@ -92,13 +93,13 @@ static void serve(const char *method, const char *query, const char *body, size_
     snprintf(sig, sizeof(sig), "HTTP_X_INNGEST_SIGNATURE=%s", signature ? signature : "");
     char *params[] = {m, q, "DOCUMENT_URI=/api/inngest", "HTTP_HOST=localhost:1",
                       signature ? sig : NULL, NULL};
-    struct ing_request req;
+    struct request req;
     request_init(&req, params);
     req.body = body;
     req.body_len = len;
     struct ing_ctx *c = ctx_new(&srv);
     assert_non_null(c);
-    struct ing_response res = {0};
+    struct response res = {0};
     router_serve(c, &req, &res);
     out->status = res.status;
     snprintf(out->body, sizeof(out->body), "%.*s", (int)(res.body_len < 2000 ? res.body_len : 2000),
@@ -372,7 +373,7 @@ struct outcome {
 /* One request with allocation number fail_at failing (0: none).  Copies the
  * answer without allocating, while the interposer is still armed, because
  * releasing the request may allocate too. */
-static unsigned long serve_once(const struct scenario *sc, struct ing_server *srv,
+static unsigned long serve_once(const struct scenario *sc, struct server *srv,
                                 unsigned long fail_at, struct outcome *out)
 {
     char m[32], q[256], sig[200], host[] = "HTTP_HOST=127.0.0.1:3000";
@@ -396,7 +397,7 @@ static unsigned long serve_once(const struct scenario *sc, struct ing_server *sr
     memset(out, 0, sizeof(*out));
 
     alloc_fail_arm(fail_at);
-    struct ing_request req;
+    struct request req;
     request_init(&req, params);
     req.body = body;
     req.body_len = strlen(body);
@@ -404,7 +405,7 @@ static unsigned long serve_once(const struct scenario *sc, struct ing_server *sr
     if (!c) {
         out->refused = true;
     } else {
-        struct ing_response res = {0};
+        struct response res = {0};
         router_serve(c, &req, &res);
         out->status = res.status;
         out->body_len = res.body_len;
@@ -466,7 +467,7 @@ static unsigned long sweep(const struct scenario *sc)
     assert_non_null(api);
     snprintf(api_base, sizeof(api_base), "http://127.0.0.1:%d", fake_http_port(api));
     cloud = sc->cloud;
-    struct ing_server srv;
+    struct server srv;
     char err[256];
     assert_true(server_init(&srv, &sweep_app, sweep_env, err, sizeof(err)));
     srv.now = clock_now;

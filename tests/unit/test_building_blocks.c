@@ -11,13 +11,13 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "hex.h"
-#include "iso_time.h"
-#include "json_parse.h"
-#include "limits.h"
-#include "url_encode.h"
-#include "utf8.h"
+#include "base/arena.h"
+#include "base/hex.h"
+#include "base/iso_time.h"
+#include "base/json_parse.h"
+#include "base/limits.h"
+#include "base/url_encode.h"
+#include "base/utf8.h"
 
 static void hex_both_ways(void **state)
 {

@@ -17,10 +17,10 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "call_body.h"
-#include "limits.h"
-#include "response.h"
+#include "base/arena.h"
+#include "steps/call_body.h"
+#include "base/limits.h"
+#include "core/response.h"
 
 static json_object *jsonc(const char *text, size_t len)
 {

@@ -18,12 +18,13 @@
 
 #include <cmocka.h>
 
-#include "encryption.h"
+#include "core/encryption.h"
 #include "fake_http.h"
-#include "request.h"
-#include "response.h"
-#include "router.h"
-#include "signature.h"
+#include "core/request.h"
+#include "transport/server_setup.h"
+#include "core/response.h"
+#include "protocol/router.h"
+#include "core/signature.h"
 #include "vectors.h"
 #include "vectors_app.h"
 
@@ -56,9 +57,9 @@ static time_t fixed_clock(void) { return vector_now; }
 struct call {
     json_object *root;
     struct fake_http *api;
-    struct ing_server srv;
+    struct server srv;
     struct ing_ctx *ctx;
-    struct ing_response res;
+    struct response res;
     json_object *answer;   /* the response body, parsed */
     char *body;            /* the request body we sent (re-signed when edited) */
 };
@@ -115,7 +116,7 @@ static void call_run(struct call *x, const char *name, bool on, const struct fak
     snprintf(p_sig, sizeof(p_sig), "HTTP_X_INNGEST_SIGNATURE=%s", sig);
     snprintf(p_len, sizeof(p_len), "CONTENT_LENGTH=%zu", strlen(x->body));
     char *params[] = {p_method, p_uri, p_query, p_sig, p_len, "HTTP_HOST=127.0.0.1:3939", NULL};
-    struct ing_request hreq;
+    struct request hreq;
     request_init(&hreq, params);
     hreq.body = x->body;
     hreq.body_len = strlen(x->body);

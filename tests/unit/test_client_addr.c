@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "client_addr.h"
-#include "ip_list.h"
+#include "core/client_addr.h"
+#include "base/ip_list.h"
 
 static struct ip_list list_of(const char *text)
 {

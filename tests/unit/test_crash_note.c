@@ -1,5 +1,5 @@
 /*
- * test_crash_note.c — the shared crash notes (handler/crash_note.c) as the
+ * test_crash_note.c — the shared crash notes (handler/core/crash_note.c) as the
  * master reads them: what a worker noted, bounded and printable whatever the
  * request carried, and nothing once the worker cleared its note.  (The whole
  * path, a real SIGSEGV under a real master, is tests/e2e/test_crash_report.sh.)
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "crash_note.h"
+#include "core/crash_note.h"
 
 static void test_a_note_names_function_run_and_step(void **s)
 {

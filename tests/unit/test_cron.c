@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "cron.h"
+#include "base/cron.h"
 
 static void expect_ok(const char *spec)
 {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "duration.h"
+#include "base/duration.h"
 
 static void expect_seconds(const char *text, double want)
 {

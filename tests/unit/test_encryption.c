@@ -27,12 +27,13 @@
 
 #include <sodium.h>
 
-#include "settings.h"
-#include "encryption.h"
+#include "core/settings.h"
+#include "core/encryption.h"
 #include "fake_http.h"
-#include "preflight.h"
-#include "response.h"
-#include "server.h"
+#include "transport/preflight.h"
+#include "core/response.h"
+#include "core/server.h"
+#include "transport/server_setup.h"
 #include "vectors.h"
 
 static json_object *V; /* the recorded vectors */
@@ -394,7 +395,7 @@ static void settings_refuse_bad_keys_without_printing_them(void **state)
                                   {"INNGEST_ENCRYPTION_KEY_FALLBACKS", cases[i].fallbacks},
                                   {NULL, NULL}};
         env_table = env;
-        struct ing_settings s;
+        struct settings s;
         char err[768] = "";
         if (settings_load(&s, "app", table_env, err, sizeof(err)))
             fail_msg("case %zu: accepted", i);
@@ -410,7 +411,7 @@ static void settings_refuse_bad_keys_without_printing_them(void **state)
                               {"INNGEST_ENCRYPTION_KEY_FALLBACKS", GOOD_OLD ", ,"},
                               {NULL, NULL}};
     env_table = env;
-    struct ing_settings s;
+    struct settings s;
     char err[768];
     assert_true(settings_load(&s, "app", table_env, err, sizeof(err)));
     assert_int_equal(s.encryption.count, 2);
@@ -515,7 +516,7 @@ const struct ing_app ing_app_definition = {.default_app_id = "enc", .functions =
 
 static void start_and_check(FILE *diag)
 {
-    struct ing_server srv;
+    struct server srv;
     char err[768];
     if (!server_init(&srv, &ing_app_definition, table_env, err, sizeof(err)))
         fprintf(diag, "server_init: %s\n", err);

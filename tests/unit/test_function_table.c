@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "function_table.h"
-#include "mem_alloc.h"
+#include "protocol/function_table.h"
+#include "base/mem_alloc.h"
 #include "vectors.h"
 
 #define APP "vectors-app"

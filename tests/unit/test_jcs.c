@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jcs.h"
-#include "limits.h"
-#include "mem_alloc.h"
+#include "base/jcs.h"
+#include "base/limits.h"
+#include "base/mem_alloc.h"
 #include "vectors.h"
 
 /* Canonicalizes `in` (length given, so embedded NULs count) and compares. */

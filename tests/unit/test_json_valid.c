@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "json_valid.h"
-#include "limits.h"
+#include "base/json_valid.h"
+#include "base/limits.h"
 
 static bool valid(const char *s) { return json_text_valid(s, strlen(s), ING_JSON_MAX_DEPTH); }
 

@@ -24,7 +24,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "listen_socket.h"
+#include "transport/listen_socket.h"
 
 static char err[512];
 

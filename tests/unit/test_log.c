@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "log.h"
+#include "core/log.h"
 
 static void expect_escaped(const char *in, const char *want)
 {

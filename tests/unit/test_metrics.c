@@ -16,8 +16,9 @@
 #include <cmocka.h>
 
 #include "inngest.h"
-#include "metrics.h"
-#include "server.h"
+#include "core/metrics.h"
+#include "core/server.h"
+#include "transport/server_setup.h"
 
 static json_object *noop(struct ing_ctx *c)
 {
@@ -36,7 +37,7 @@ static const struct ing_app app = {.default_app_id = "mx", .functions = fns,
 static const char *dev_env(const char *name) { return strcmp(name, "INNGEST_DEV") == 0 ? "1" : NULL; }
 
 struct fixture {
-    struct ing_server srv;
+    struct server srv;
     struct metrics *m;
 };
 

@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include "fake_http.h"
-#include "response.h"
-#include "signature.h"
+#include "core/response.h"
+#include "core/signature.h"
 #include "vectors.h"
 #include "vectors_app.h"
 

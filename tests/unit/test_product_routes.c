@@ -22,17 +22,18 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "context.h"
+#include "core/context.h"
 #include "fake_http.h"
 #include "inngest.h"
-#include "request.h"
-#include "response.h"
-#include "router.h"
-#include "server.h"
+#include "core/request.h"
+#include "core/response.h"
+#include "protocol/router.h"
+#include "core/server.h"
+#include "transport/server_setup.h"
 
-#include "product.h"
-#include "rate_limit.h"
-#include "store.h"
+#include "product/product.h"
+#include "product/routes/rate_limit.h"
+#include "product/store/store.h"
 
 #define ID_1 "01JROUTE0000000000000000001"
 #define ID_2 "01JROUTE0000000000000000002"
@@ -52,7 +53,7 @@ static const struct fake_reply bad_key_401 = {.status = 401, .body = "{\"error\"
 /* ------------------------------------------------------------------------ */
 
 struct harness {
-    struct ing_server srv;
+    struct server srv;
     struct fake_http *api;   /* NULL: the Event API is unreachable */
     char dir[64];
     char db[128];
@@ -203,7 +204,7 @@ static void serve_raw(struct harness *h, const char *method, const char *path, c
     for (int i = 0; headers && headers[i] && n < 15; i++)
         params[n++] = (char *)headers[i];
     params[n] = NULL;
-    struct ing_request req;
+    struct request req;
     request_init(&req, params);
     req.body = body ? body : "";
     req.body_len = len;
@@ -219,7 +220,7 @@ static void serve_raw(struct harness *h, const char *method, const char *path, c
 
     struct ing_ctx *c = ctx_new(&h->srv);
     assert_non_null(c);
-    struct ing_response res = {0};
+    struct response res = {0};
     router_serve(c, &req, &res);
 
     fflush(stderr);
@@ -344,7 +345,7 @@ static void test_body_bounds_per_route(void **s)
         char uri[128];
         snprintf(uri, sizeof(uri), "DOCUMENT_URI=%s", bounds[i].path);
         char *params[] = {"REQUEST_METHOD=POST", uri, NULL};
-        struct ing_request req;
+        struct request req;
         request_init(&req, params);
         assert_int_equal(router_max_body(&h.srv, &req), bounds[i].limit);
     }

@@ -1,5 +1,5 @@
 /*
- * test_product_store.c — the product app's store (functions/store.h): one
+ * test_product_store.c — the product app's store (functions/product/store/store.h): one
  * suite of behaviour tests run against both backends, SQLite in a temporary
  * file and Redis on a real redis-server this test starts on a free loopback
  * port (with a password, so AUTH is exercised), then the tests only one
@@ -32,7 +32,7 @@
 #include <hiredis/hiredis.h>
 #include <sqlite3.h>
 
-#include "store.h"
+#include "product/store/store.h"
 
 #define LOCK_WAIT_MS 150
 

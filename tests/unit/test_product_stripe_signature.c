@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "stripe_signature.h"
+#include "product/routes/stripe_signature.h"
 
 #define SECRET "whsec_test_secret_0123456789abcdef"
 #define BODY "{\"id\":\"evt_1\",\"object\":\"event\",\"type\":\"checkout.session.completed\"}"

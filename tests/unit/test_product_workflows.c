@@ -30,8 +30,8 @@
 
 #include "fake_http.h"
 #include "inngest.h"
-#include "store.h"
-#include "third_party.h"
+#include "product/store/store.h"
+#include "product/services/third_party.h"
 
 static char tmpdir[256];
 static int db_counter;

@@ -21,13 +21,13 @@
 
 #include <cmocka.h>
 
-#include "arena.h"
-#include "context.h"
+#include "base/arena.h"
+#include "core/context.h"
 #include "inngest.h"
-#include "request.h"
-#include "response.h"
-#include "router.h"
-#include "server.h"
+#include "core/request.h"
+#include "core/response.h"
+#include "protocol/router.h"
+#include "core/server.h"
 #include "vectors.h"
 #include "vectors_app.h"
 

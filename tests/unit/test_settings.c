@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "settings.h"
+#include "core/settings.h"
 
 static const char *const *env_table; /* NAME, VALUE, ..., NULL */
 
@@ -27,7 +27,7 @@ static const char *table_getenv(const char *name)
     return NULL;
 }
 
-static struct ing_settings s;
+static struct settings s;
 static char err[256];
 
 static void load_ok(const char *const *env)

@@ -14,8 +14,8 @@
 #include <cmocka.h>
 #include <openssl/rand.h>
 
-#include "sha1.h"
-#include "signature.h"
+#include "base/sha1.h"
+#include "core/signature.h"
 
 static void test_fips_examples(void **s)
 {

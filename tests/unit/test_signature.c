@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jcs.h"
-#include "limits.h"
-#include "mem_alloc.h"
-#include "hex.h"
-#include "signature.h"
+#include "base/jcs.h"
+#include "base/limits.h"
+#include "base/mem_alloc.h"
+#include "base/hex.h"
+#include "core/signature.h"
 #include "vectors.h"
 
 #define K1 "signkey-test-12345678"

@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "limits.h"
-#include "mem_alloc.h"
-#include "signature.h"
-#include "step_id.h"
+#include "base/arena.h"
+#include "base/limits.h"
+#include "base/mem_alloc.h"
+#include "core/signature.h"
+#include "steps/step_id.h"
 #include "vectors.h"
 
 static json_object *member(json_object *obj, const char *key)

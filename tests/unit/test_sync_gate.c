@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "sync_gate.h"
+#include "protocol/sync_gate.h"
 
 static void test_one_at_a_time(void **s)
 {

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "arena.h"
-#include "http_client.h"
+#include "base/arena.h"
+#include "outbound/http_client.h"
 
 static struct fuzz_answer script[FUZZ_HTTP_MAX_ANSWERS];
 static int script_count;

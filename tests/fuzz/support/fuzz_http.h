@@ -3,7 +3,7 @@
  * outbound call (register, use_api, Event API, third parties) from a script
  * the target sets from its input, without a network.
  *
- * The fuzz build compiles handler/http_client.c with http_perform renamed, so
+ * The fuzz build compiles handler/outbound/http_client.c with http_perform renamed, so
  * everything else (client creation, URL escaping) is the real code; only the
  * transfer is replaced.  The product app's third-party calls (Resend, GitHub,
  * Readwise) are answered from the same script by fuzz_third_party.c, which

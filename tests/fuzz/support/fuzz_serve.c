@@ -14,13 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "request.h"
-#include "router.h"
-#include "signature.h"
+#include "core/context.h"
+#include "core/request.h"
+#include "protocol/router.h"
+#include "core/signature.h"
 
 static const char *const *fuzz_env;
-static struct ing_server server;
+static struct server server;
 
 static const char *env_lookup(const char *name)
 {
@@ -31,7 +31,7 @@ static const char *env_lookup(const char *name)
     return NULL;
 }
 
-struct ing_server *fuzz_server(const struct ing_app *app, const char *const *env)
+struct server *fuzz_server(const struct ing_app *app, const char *const *env)
 {
     fuzz_env = env;
     for (const char *const *e = env; e && *e; e++) {
@@ -208,7 +208,7 @@ static char *param(const char *name, const char *value)
     return p;
 }
 
-static void check_response(const struct ing_response *res)
+static void check_response(const struct response *res)
 {
     if (res->status < 200 || res->status > 599) {
         fprintf(stderr, "fuzz: status %d\n", res->status);
@@ -229,7 +229,7 @@ static void check_response(const struct ing_response *res)
     }
 }
 
-int fuzz_serve(struct ing_server *srv, const struct fuzz_request *fr)
+int fuzz_serve(struct server *srv, const struct fuzz_request *fr)
 {
     char *params[24];
     int n = 0;
@@ -246,7 +246,7 @@ int fuzz_serve(struct ing_server *srv, const struct fuzz_request *fr)
         params[n++] = cgi_header(fr->headers[i][0], fr->headers[i][1] ? fr->headers[i][1] : "");
     params[n] = NULL;
 
-    struct ing_request req;
+    struct request req;
     request_init(&req, params);
     /* the body as the front leaves it: exactly its bytes and a NUL */
     char *body = fuzz_strndup(fr->body ? fr->body : (const uint8_t *)"", fr->body_len);
@@ -257,7 +257,7 @@ int fuzz_serve(struct ing_server *srv, const struct fuzz_request *fr)
     struct ing_ctx *c = ctx_new(srv);
     if (!c)
         abort();
-    struct ing_response res;
+    struct response res;
     memset(&res, 0, sizeof(res));
     size_t limit = router_max_body(srv, &req);
     if (fr->body_len > limit)

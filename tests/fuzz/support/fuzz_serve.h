@@ -19,8 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "response.h"
-#include "server.h"
+#include "core/response.h"
+#include "core/server.h"
+#include "transport/server_setup.h"
 
 /* Secrets the checks look for; signing keys also as their material. */
 #define FUZZ_SIGNING_KEY "signkey-test-8f3a9c2e71d04b5a96e1c7f02d8b3a4e5f60718293a4b5c6d7e8f90a1b2c3d4e"
@@ -33,7 +34,7 @@
 /* Builds the server once: `env` is a NULL-terminated "NAME=value" list read
  * through server_init's getenv (INNGEST_*) and also exported with setenv
  * (the product app reads its own variables with getenv). */
-struct ing_server *fuzz_server(const struct ing_app *app, const char *const *env);
+struct server *fuzz_server(const struct ing_app *app, const char *const *env);
 
 struct fuzz_request {
     const char *method;
@@ -45,7 +46,7 @@ struct fuzz_request {
 };
 
 /* Serves one request, runs the checks, releases everything; the status. */
-int fuzz_serve(struct ing_server *srv, const struct fuzz_request *req);
+int fuzz_serve(struct server *srv, const struct fuzz_request *req);
 
 /* Aborts when a secret is inside data[0..len). */
 void fuzz_check_no_secret(const char *what, const void *data, size_t len);

@@ -3,10 +3,10 @@
  * calls to Resend, GitHub and Readwise get the next scripted answer, so the
  * answers' parsers and the failure classifier see fuzzed bytes, and no run
  * waits on a DNS lookup.  The fuzz build links this file instead of
- * functions/third_party_transfer.c (Makefile).  The body is copied into
+ * functions/product/services/third_party_transfer.c (Makefile).  The body is copied into
  * exactly len + 1 bytes of heap that tp_call frees, as curl's buffer would be.
  */
-#include "third_party.h"
+#include "product/services/third_party.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "http_client.h"
-#include "request.h"
-#include "router.h"
+#include "base/arena.h"
+#include "outbound/http_client.h"
+#include "core/request.h"
+#include "transport/server_setup.h"
+#include "protocol/router.h"
 #include "vectors.h"
 #include "vectors_app.h"
 
@@ -100,7 +101,7 @@ void replay_run(struct replay *r, json_object *entry, bool cloud, const char *ap
         r->params[n++] = strdup("HTTP_HOST=127.0.0.1:3939");
     r->params[n] = NULL;
 
-    struct ing_request hreq;
+    struct request hreq;
     request_init(&hreq, r->params);
     const char *body = ing_json_get_string(req, "body");
     hreq.body = body ? body : "";

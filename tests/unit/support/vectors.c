@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "limits.h"
+#include "base/limits.h"
 
 /* the recorded vectors are test data of this repository (tests/vectors/README.md) */
 #define DEFAULT_VECTORS_DIR "tests/vectors"

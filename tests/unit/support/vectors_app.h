@@ -9,9 +9,9 @@
 
 #include <json-c/json.h>
 
-#include "context.h"
-#include "response.h"
-#include "server.h"
+#include "core/context.h"
+#include "core/response.h"
+#include "core/server.h"
 
 #define K1 "signkey-test-12345678"
 #define K2 "signkey-test-abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
@@ -19,9 +19,9 @@
 extern const struct ing_app vectors_app;
 
 struct replay {
-    struct ing_server srv;
+    struct server srv;
     struct ing_ctx *ctx;
-    struct ing_response res;
+    struct response res;
     json_object *body_json;
     char *params[64];
 };

@@ -1,0 +1,70 @@
+/*
+ * contact_route.c — POST /api/contact: validate the form, queue
+ * contact/form.submitted, answer 202 with the event id (functions/README.md §2.2).
+ *
+ * Limits (characters after trimming): name 100, email 254 bytes, message
+ * 5,000 (line breaks allowed).  Every bad field is reported at once so a
+ * form can mark them all.  The message text is never logged.
+ *
+ * The form makes us send an email to the address it names, so a valid form
+ * is counted against two limits (rate_limit.h) before anything is queued: per
+ * client (CONTACT_RATE_LIMIT_CLIENT) and per recipient address, in any case
+ * (CONTACT_RATE_LIMIT_RECIPIENT); over either, 429 with Retry-After.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "product/product.h"
+#include "product/routes/rate_limit.h"
+#include "product/routes/route_io.h"
+#include "product/routes/validate.h"
+
+#define CONTACT_MAX_NAME 100
+#define CONTACT_MAX_EMAIL 254
+#define CONTACT_MAX_MESSAGE 5000
+
+void contact_route(const struct ing_http_request *req, struct ing_http_response *res)
+{
+    struct ing_ctx *c = req->ctx;
+    if (!route_is_post(req, res))
+        return;
+    json_object *form = route_json_object(req, res);
+    if (!form)
+        return;
+
+    static const struct text_rule name_rule = {.max_chars = CONTACT_MAX_NAME};
+    static const struct text_rule email_rule = {.max_chars = CONTACT_MAX_EMAIL};
+    static const struct text_rule message_rule = {.max_chars = CONTACT_MAX_MESSAGE, .multiline = true};
+    const char *name, *email, *message, *why;
+    json_object *errors = ing_json_object(c);
+    if ((why = validate_text(c, form, "name", &name_rule, &name)))
+        ing_json_set(errors, "name", ing_json_string(c, why));
+    if ((why = validate_text(c, form, "email", &email_rule, &email)) ||
+        (why = validate_email(email)))
+        ing_json_set(errors, "email", ing_json_string(c, why));
+    if ((why = validate_text(c, form, "message", &message_rule, &message)))
+        ing_json_set(errors, "message", ing_json_string(c, why));
+    if (json_object_object_length(errors) > 0) {
+        route_fail_fields(req, res, errors);
+        return;
+    }
+
+    char *recipient = ing_strdup(c, email);
+    for (char *p = recipient; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    const char *client[] = {rate_limit_client(req), NULL};
+    const char *to[] = {recipient, NULL};
+    if (!rate_limit_allow(req, res, &rate_contact_client, client) ||
+        !rate_limit_allow(req, res, &rate_contact_recipient, to))
+        return;
+
+    json_object *data = ing_json_object(c);
+    ing_json_set(data, "name", ing_json_string(c, name));
+    ing_json_set(data, "email", ing_json_string(c, email));
+    ing_json_set(data, "message", ing_json_string(c, message));
+    ing_json_set(data, "submittedAt", ing_json_string(c, route_now_iso8601(c)));
+    const char *ip = route_client_ip(req);
+    if (ip)
+        ing_json_set(data, "ip", ing_json_string(c, ip));
+    route_queue(req, res, "contact/form.submitted", data, true);
+}

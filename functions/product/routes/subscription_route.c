@@ -1,0 +1,51 @@
+/*
+ * subscription_route.c — GET /api/subscription?userId=…: a user's Stripe
+ * subscriptions as the Stripe functions stored them, for the app's backend
+ * (Authorization: Bearer <EVENTS_RELAY_TOKEN>, the backend's token).
+ * 200 {userId, active, subscriptions: [{subscriptionId, customerId, userId,
+ * status, statusAt, eventId, updatedAt}]}, active being true when one of
+ * them is active or trialing; 404 when the user has none.  Never cached.
+ */
+#include <string.h>
+
+#include "product/product.h"
+#include "product/routes/route_io.h"
+#include "product/store/store.h"
+
+void subscription_route(const struct ing_http_request *req, struct ing_http_response *res)
+{
+    struct ing_ctx *c = req->ctx;
+    ing_http_add_header(res, "Cache-Control: no-store");
+    if (!route_is_get(req, res) || !route_authorized(req, res, "EVENTS_RELAY_TOKEN"))
+        return;
+    bool bad = false;
+    const char *user = route_query(req, res, "userId", STORE_MAX_ID, &bad);
+    if (bad)
+        return;
+    if (!user || !*user) {
+        route_fail(req, res, 400, "the query needs userId");
+        return;
+    }
+    struct store *s = product_store(c);
+    json_object *subs = NULL;
+    enum store_result r = store_list_subscriptions(s, user, &subs);
+    if (r != STORE_OK) {
+        route_store_failed(req, res, s, r);
+        return;
+    }
+    ing_keep(c, subs);
+    if (json_object_array_length(subs) == 0) {
+        route_fail(req, res, 404, "this user has no subscription");
+        return;
+    }
+    bool active = false;
+    for (size_t i = 0; i < json_object_array_length(subs); i++) {
+        const char *st = ing_json_get_string(json_object_array_get_idx(subs, i), "status");
+        active = active || (st && (strcmp(st, "active") == 0 || strcmp(st, "trialing") == 0));
+    }
+    json_object *body = ing_json_object(c);
+    ing_json_set(body, "userId", ing_json_string(c, user));
+    ing_json_set(body, "active", ing_json_bool(c, active));
+    ing_json_set(body, "subscriptions", subs);
+    route_ok(res, body, NULL);
+}

@@ -1,0 +1,99 @@
+/*
+ * alerts.c — alert-function-failed: when any function of this app ends in
+ * failure (the executor's inngest/function.failed), one email to the site's
+ * owner (CONTACT_TO_EMAIL, through Resend) saying which function, which run
+ * and why, as the original system alerts on errors.
+ *
+ * Rate-limited by the executor (registry.c: one alert per failing function
+ * per hour; the rest are dropped, not queued), so a function failing in a
+ * loop does not flood the inbox.  The email's Idempotency-Key is the failed
+ * run's id: a retried send step sends nothing new.  Failures of other apps in
+ * the same environment, and of this function itself, are ignored.  The text
+ * carries the error message as the executor recorded it (our messages name
+ * services and statuses, never a key or a body) and nothing else of the event.
+ */
+#include <string.h>
+
+#include "product/product.h"
+#include "product/services/third_party.h"
+
+#define RESEND_DEFAULT_BASE "https://api.resend.com"
+#define ALERT_MAX_ERROR 1000
+
+struct failure {
+    const char *function_id, *run_id, *error;
+};
+
+static json_object *send_alert(struct ing_ctx *c, void *arg)
+{
+    const struct failure *f = arg;
+    const char *key = ing_env(c, "RESEND_API_KEY"), *to = ing_env(c, "CONTACT_TO_EMAIL"),
+               *from = ing_env(c, "CONTACT_FROM_EMAIL");
+    if (!key || !to || !from)
+        ing_fail_nonretriable(c, "RESEND_API_KEY, CONTACT_TO_EMAIL and CONTACT_FROM_EMAIL are needed to "
+                                 "send failure alerts");
+    json_object *body = ing_json_object(c);
+    ing_json_set(body, "from", ing_json_string(c, from));
+    json_object *list = ing_json_array(c);
+    ing_json_push(list, ing_json_string(c, to));
+    ing_json_set(body, "to", list);
+    ing_json_set(body, "subject", ing_json_string(c, ing_sprintf(c, "app/function.failed: %s", f->function_id)));
+    ing_json_set(body, "text",
+                 ing_json_string(c, ing_sprintf(c,
+                                                "A function of %s ended in failure (app/function.failed).\n\n"
+                                                "Function: %s\nRun: %s\nError: %.*s\n\n"
+                                                "Further failures of this function within the hour are not "
+                                                "emailed.\n",
+                                                ing_app_id(c), f->function_id, f->run_id, ALERT_MAX_ERROR,
+                                                f->error)));
+    /* header-safe: run ids are ULIDs, but this one comes from an event */
+    char *run = ing_strdup(c, f->run_id);
+    for (char *p = run; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            *p = '_';
+    const char *headers[] = {
+        ing_sprintf(c, "Authorization: Bearer %s", key),
+        "Content-Type: application/json",
+        ing_sprintf(c, "Idempotency-Key: function-failed-%.200s", run),
+        NULL,
+    };
+    struct tp_request rq = {
+        .service = "Resend (send-alert)",
+        .method = "POST",
+        .url = ing_sprintf(c, "%s/emails", tp_base_url(c, "RESEND_API_BASE_URL", RESEND_DEFAULT_BASE)),
+        .headers = headers,
+        .body = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
+    };
+    struct tp_response res;
+    tp_call(c, &rq, &res);
+    json_object *out = ing_json_object(c);
+    const char *id = ing_json_get_string(res.json, "id");
+    ing_json_set(out, "messageId", id ? ing_json_string(c, id) : NULL);
+    return out;
+}
+
+json_object *alert_function_failed(struct ing_ctx *c)
+{
+    json_object *data = ing_event_data(c);
+    struct failure f = {.function_id = ing_json_get_string(data, "function_id"),
+                        .run_id = ing_json_get_string(data, "run_id"),
+                        .error = ing_json_get_string(ing_json_get(data, "error"), "message")};
+    const char *prefix = ing_sprintf(c, "%s-", ing_app_id(c));
+    const char *self = ing_function_ref(c, "alert-function-failed");
+    json_object *out = ing_json_object(c);
+    if (!f.function_id || strncmp(f.function_id, prefix, strlen(prefix)) != 0 || strcmp(f.function_id, self) == 0) {
+        ing_json_set(out, "alerted", ing_json_bool(c, false));
+        ing_json_set(out, "reason", ing_json_string(c, "not a failure of this app's functions"));
+        return out;
+    }
+    if (!f.run_id || !*f.run_id)
+        f.run_id = "(unknown)";
+    if (!f.error)
+        f.error = "(no message)";
+    json_object *sent = ing_step_run(c, "send-alert-email", send_alert, &f);
+    ing_json_set(out, "alerted", ing_json_bool(c, true));
+    ing_json_set(out, "functionId", ing_json_string(c, f.function_id));
+    ing_json_set(out, "runId", ing_json_string(c, f.run_id));
+    ing_json_set(out, "messageId", ing_json_get(sent, "messageId"));
+    return out;
+}

@@ -1,0 +1,803 @@
+/*
+ * jcs.c — RFC 8785 canonical JSON, the byte form Inngest's signers HMAC.
+ *
+ * Owns two things: a strict RFC 8259 reader that builds a json-c tree, and the
+ * canonical writer for json-c trees.  It exists only to reproduce, byte for
+ * byte, what the Go executor's and the JS SDK's canonicalizers produce, so it
+ * must never "repair" input: whatever it cannot reproduce exactly (invalid
+ * UTF-8, lone surrogates, NUL inside a key, non-finite numbers, non-RFC number
+ * syntax) makes it return NULL, and verification then simply fails this form.
+ *
+ * Why not json_tokener: json-c's reader is laxer and lossier than the signers'
+ * in ways that change the canonical bytes — it clamps integers beyond 64 bits
+ * (18446744073709551616 becomes 18446744073709551615), accepts NaN, Infinity,
+ * "1." and "01" even in strict mode, turns lone surrogate escapes into U+FFFD,
+ * cuts keys at an escaped NUL and lets raw control characters through.  The
+ * reader below has the same depth bound (ING_JSON_MAX_DEPTH nested containers)
+ * and requires the whole input to be one value plus optional whitespace.
+ *
+ * Numbers follow the signers, which parse every number as an IEEE double:
+ * integers beyond 2^53 are rounded like any other number, not kept as text.
+ *
+ * The reader also serves ing_json_parse_strict() (untrusted bodies the app
+ * uses, such as its HTTP routes'): the same strictness, but integers kept
+ * exact as int64 and refused beyond it, so no value is silently changed.
+ */
+#include "base/jcs.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/limits.h"
+#include "base/mem_alloc.h"
+#include "base/utf8.h"
+
+/* ---- growable output buffer -------------------------------------------- */
+
+struct buf {
+    char *data;
+    size_t len, cap;
+    bool failed;
+};
+
+static bool buf_reserve(struct buf *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (extra > SIZE_MAX - b->len - 1) {
+        b->failed = true;
+        return false;
+    }
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *d = mem_realloc(b->data, cap);
+    if (!d) {
+        b->failed = true;
+        return false;
+    }
+    b->data = d;
+    b->cap = cap;
+    return true;
+}
+
+static void buf_put(struct buf *b, const void *s, size_t n)
+{
+    if (!buf_reserve(b, n))
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void buf_putc(struct buf *b, char c) { buf_put(b, &c, 1); }
+static void buf_puts(struct buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+
+/* ---- UTF-8 (decoding: utf8.h) ------------------------------------------ */
+
+static bool utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (n > 0) {
+        uint32_t cp;
+        size_t k = utf8_decode(p, n, &cp);
+        if (k == 0)
+            return false;
+        p += k;
+        n -= k;
+    }
+    return true;
+}
+
+static void utf8_encode(struct buf *b, uint32_t cp)
+{
+    char out[4];
+    size_t n;
+    if (cp < 0x80) {
+        out[0] = (char)cp, n = 1;
+    } else if (cp < 0x800) {
+        out[0] = (char)(0xc0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        out[0] = (char)(0xe0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        out[0] = (char)(0xf0 | (cp >> 18));
+        out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[3] = (char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    buf_put(b, out, n);
+}
+
+/* ---- key order --------------------------------------------------------- */
+
+/* UTF-16 code units of a (validated) UTF-8 string, one at a time.  Byte order
+ * would be code point order, which puts U+E000..U+FFFF before supplementary
+ * characters; UTF-16 order puts them after (surrogates are 0xD800..0xDFFF). */
+struct u16_iter {
+    const unsigned char *p;
+    size_t n;
+    uint32_t pending; /* low surrogate still to deliver, or 0 */
+};
+
+static bool u16_next(struct u16_iter *it, uint32_t *unit)
+{
+    if (it->pending) {
+        *unit = it->pending;
+        it->pending = 0;
+        return true;
+    }
+    if (it->n == 0)
+        return false;
+    uint32_t cp;
+    size_t k = utf8_decode(it->p, it->n, &cp);
+    if (k == 0) { /* unreachable for validated keys; order by the byte */
+        cp = it->p[0];
+        k = 1;
+    }
+    it->p += k;
+    it->n -= k;
+    if (cp >= 0x10000) {
+        cp -= 0x10000;
+        *unit = 0xd800 + (cp >> 10);
+        it->pending = 0xdc00 + (cp & 0x3ff);
+    } else {
+        *unit = cp;
+    }
+    return true;
+}
+
+struct member {
+    const char *key;
+    size_t key_len;
+    json_object *value;
+};
+
+static int member_cmp(const void *pa, const void *pb)
+{
+    const struct member *a = pa, *b = pb;
+    struct u16_iter ia = { (const unsigned char *)a->key, a->key_len, 0 };
+    struct u16_iter ib = { (const unsigned char *)b->key, b->key_len, 0 };
+    for (;;) {
+        uint32_t ua, ub;
+        bool ha = u16_next(&ia, &ua), hb = u16_next(&ib, &ub);
+        if (!ha || !hb)
+            return ha ? 1 : hb ? -1 : 0;
+        if (ua != ub)
+            return ua < ub ? -1 : 1;
+    }
+}
+
+/* ---- numbers ----------------------------------------------------------- */
+
+/* Whether some decimal of `prec` significant digits reads back as `v` (v
+ * finite, > 0); if so, the one closest to v goes to *mant × 10^*exp10.  The
+ * correctly rounded candidate is tried first.  Its two decimal neighbours
+ * matter only when v is a power of two: there the rounding interval is
+ * lopsided, and the nearest candidate can miss while a farther one on the
+ * wide side still reads back. */
+static bool digits_at(double v, int prec, bool power_of_two, uint64_t *mant, int *exp10)
+{
+    char s[40];
+    snprintf(s, sizeof(s), "%.*e", prec - 1, v);
+    uint64_t m = 0;
+    const char *p = s;
+    for (; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9')
+            m = m * 10 + (uint64_t)(*p - '0');
+    int e = (int)strtol(p + 1, NULL, 10) - (prec - 1);
+    uint64_t cands[3] = { m, m - 1, m + 1 };
+    for (int i = 0; i < (power_of_two ? 3 : 1); i++) {
+        char t[48];
+        if (cands[i] == 0)
+            continue;
+        snprintf(t, sizeof(t), "%llue%d", (unsigned long long)cands[i], e);
+        if (strtod(t, NULL) == v) {
+            *mant = cands[i];
+            *exp10 = e;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Shortest decimal digits that read back as `v` (v finite, > 0): digits into
+ * *mant (no trailing zeros), value = mant × 10^(*exp10).
+ *
+ * For a normal double, any decimal of at most 15 significant digits (DBL_DIG)
+ * survives the trip decimal → double → 15 correctly rounded digits.  So if
+ * the 15-digit rounding of v reads back, it IS the shortest form padded with
+ * zeros, and no shorter length needs trying; otherwise the answer has 16 or
+ * 17 digits.  Subnormals have less precision, so for them the length is
+ * bisected ("some p-digit decimal reads back" is monotonic in p, since a
+ * p-digit decimal is also a p+1-digit one). */
+static void shortest_digits(double v, uint64_t *mant, int *exp10)
+{
+    uint64_t m = 0;
+    int e = 0;
+    int bin_exp;
+    bool pow2 = frexp(v, &bin_exp) == 0.5;
+    if (v < 9007199254740992.0 && v == floor(v)) {
+        /* an integer below 2^53 is its own shortest form: the interval
+         * that reads back as it is narrower than 1 */
+        m = (uint64_t)v;
+    } else if (v >= DBL_MIN) {
+        if (!digits_at(v, 15, false, &m, &e) && !digits_at(v, 16, pow2, &m, &e))
+            (void)digits_at(v, 17, pow2, &m, &e); /* 17 digits always read back */
+    } else {
+        int lo = 1, hi = 17;
+        bool have = false;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            uint64_t mm;
+            int me;
+            if (digits_at(v, mid, pow2, &mm, &me)) {
+                hi = mid;
+                m = mm, e = me, have = true;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        if (!have)
+            (void)digits_at(v, 17, pow2, &m, &e);
+    }
+    while (m != 0 && m % 10 == 0) {
+        m /= 10;
+        e++;
+    }
+    *mant = m;
+    *exp10 = e;
+}
+
+/* ECMAScript Number::toString(10) for a finite double. */
+static void es_number(double v, char out[40])
+{
+    if (v == 0) { /* also -0 */
+        strcpy(out, "0");
+        return;
+    }
+    char *o = out;
+    if (v < 0) {
+        *o++ = '-';
+        v = -v;
+    }
+    uint64_t m;
+    int e10;
+    shortest_digits(v, &m, &e10);
+    char d[24];
+    int k = snprintf(d, sizeof(d), "%llu", (unsigned long long)m);
+    int n = e10 + k; /* value = 0.d × 10^n */
+    if (k <= n && n <= 21) {
+        memcpy(o, d, (size_t)k);
+        o += k;
+        for (int i = 0; i < n - k; i++)
+            *o++ = '0';
+    } else if (0 < n && n <= 21) {
+        memcpy(o, d, (size_t)n);
+        o += n;
+        *o++ = '.';
+        memcpy(o, d + n, (size_t)(k - n));
+        o += k - n;
+    } else if (-6 < n && n <= 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = 0; i < -n; i++)
+            *o++ = '0';
+        memcpy(o, d, (size_t)k);
+        o += k;
+    } else {
+        *o++ = d[0];
+        if (k > 1) {
+            *o++ = '.';
+            memcpy(o, d + 1, (size_t)(k - 1));
+            o += k - 1;
+        }
+        o += sprintf(o, "e%c%d", n - 1 >= 0 ? '+' : '-', abs(n - 1));
+    }
+    *o = '\0';
+}
+
+/* ---- writer ------------------------------------------------------------ */
+
+static void write_string(struct buf *b, const char *s, size_t n)
+{
+    buf_putc(b, '"');
+    size_t run = 0; /* bytes copied verbatim in one go */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char u[8];
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default:
+            if (c < 0x20) {
+                snprintf(u, sizeof(u), "\\u%04x", c);
+                esc = u;
+            }
+        }
+        if (esc) {
+            buf_put(b, s + i - run, run);
+            run = 0;
+            buf_puts(b, esc);
+        } else {
+            run++;
+        }
+    }
+    buf_put(b, s + n - run, run);
+    buf_putc(b, '"');
+}
+
+static bool write_value(struct buf *b, json_object *v, int depth);
+
+static bool write_object(struct buf *b, json_object *v, int depth)
+{
+    size_t count = (size_t)json_object_object_length(v);
+    struct member *ms = NULL;
+    if (count > 0) {
+        ms = mem_calloc(count, sizeof(*ms));
+        if (!ms)
+            return false;
+    }
+    size_t i = 0;
+    bool ok = true;
+    json_object_object_foreach(v, key, val) {
+        if (i == count)
+            break;
+        ms[i].key = key;
+        ms[i].key_len = strlen(key);
+        ms[i].value = val;
+        if (!utf8_valid(key, ms[i].key_len))
+            ok = false;
+        i++;
+    }
+    if (ok) {
+        if (i > 1)
+            qsort(ms, i, sizeof(*ms), member_cmp);
+        buf_putc(b, '{');
+        for (size_t j = 0; j < i && ok; j++) {
+            if (j)
+                buf_putc(b, ',');
+            write_string(b, ms[j].key, ms[j].key_len);
+            buf_putc(b, ':');
+            ok = write_value(b, ms[j].value, depth + 1);
+        }
+        buf_putc(b, '}');
+    }
+    mem_free(ms);
+    return ok;
+}
+
+static bool write_value(struct buf *b, json_object *v, int depth)
+{
+    char num[40];
+    switch (json_object_get_type(v)) {
+    case json_type_null:
+        buf_puts(b, "null");
+        return true;
+    case json_type_boolean:
+        buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
+        return true;
+    case json_type_int: {
+        /* json-c keeps int64 and uint64 apart; get_int64 saturates at
+         * INT64_MAX for the latter, which is how we tell them apart. */
+        int64_t i = json_object_get_int64(v);
+        double d = i == INT64_MAX ? (double)json_object_get_uint64(v) : (double)i;
+        es_number(d, num);
+        buf_puts(b, num);
+        return true;
+    }
+    case json_type_double: {
+        double d = json_object_get_double(v);
+        if (!isfinite(d))
+            return false;
+        es_number(d, num);
+        buf_puts(b, num);
+        return true;
+    }
+    case json_type_string: {
+        const char *s = json_object_get_string(v);
+        size_t n = (size_t)json_object_get_string_len(v);
+        if (!utf8_valid(s, n))
+            return false;
+        write_string(b, s, n);
+        return true;
+    }
+    case json_type_array: {
+        if (depth >= ING_JSON_MAX_DEPTH)
+            return false;
+        size_t n = json_object_array_length(v);
+        buf_putc(b, '[');
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                buf_putc(b, ',');
+            if (!write_value(b, json_object_array_get_idx(v, i), depth + 1))
+                return false;
+        }
+        buf_putc(b, ']');
+        return true;
+    }
+    case json_type_object:
+        if (depth >= ING_JSON_MAX_DEPTH)
+            return false;
+        return write_object(b, v, depth);
+    }
+    return false;
+}
+
+char *jcs_serialize(json_object *value, size_t *len)
+{
+    struct buf b = { NULL, 0, 0, false };
+    if (!buf_reserve(&b, 64)) /* so that even "" has a buffer */
+        return NULL;
+    b.data[0] = '\0';
+    bool ok = write_value(&b, value, 0);
+    if (!ok || b.failed) {
+        mem_free(b.data);
+        return NULL;
+    }
+    if (len)
+        *len = b.len;
+    return b.data;
+}
+
+/* ---- reader ------------------------------------------------------------ */
+
+struct reader {
+    const char *p, *end;
+    int depth;
+    /* true (jcs_parse_exact): an integer token becomes an exact int64 and one
+     * outside int64's range is refused; false (canonicalization): every number
+     * is a double, as the signers read it. */
+    bool exact_integers;
+    struct buf scratch; /* decoded string being read */
+};
+
+static void skip_ws(struct reader *r)
+{
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+        r->p++;
+}
+
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9' ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Reads a string at r->p (the opening quote) into r->scratch. */
+static bool read_string(struct reader *r)
+{
+    struct buf *b = &r->scratch;
+    b->len = 0;
+    if (!buf_reserve(b, 0))
+        return false;
+    b->data[0] = '\0';
+    r->p++;
+    for (;;) {
+        if (r->p >= r->end)
+            return false;
+        unsigned char c = (unsigned char)*r->p;
+        if (c == '"') {
+            r->p++;
+            return !b->failed;
+        }
+        if (c < 0x20)
+            return false;
+        if (c != '\\') {
+            /* a run of plain bytes, validated as UTF-8 as it is copied */
+            const char *start = r->p;
+            while (r->p < r->end) {
+                unsigned char d = (unsigned char)*r->p;
+                if (d == '"' || d == '\\' || d < 0x20)
+                    break;
+                uint32_t cp;
+                size_t k = utf8_decode((const unsigned char *)r->p, (size_t)(r->end - r->p), &cp);
+                if (k == 0)
+                    return false;
+                r->p += k;
+            }
+            buf_put(b, start, (size_t)(r->p - start));
+            continue;
+        }
+        if (r->end - r->p < 2)
+            return false;
+        char e = r->p[1];
+        r->p += 2;
+        switch (e) {
+        case '"': buf_putc(b, '"'); break;
+        case '\\': buf_putc(b, '\\'); break;
+        case '/': buf_putc(b, '/'); break;
+        case 'b': buf_putc(b, '\b'); break;
+        case 'f': buf_putc(b, '\f'); break;
+        case 'n': buf_putc(b, '\n'); break;
+        case 'r': buf_putc(b, '\r'); break;
+        case 't': buf_putc(b, '\t'); break;
+        case 'u': {
+            if (r->end - r->p < 4)
+                return false;
+            int u = hex4(r->p);
+            if (u < 0)
+                return false;
+            r->p += 4;
+            uint32_t cp = (uint32_t)u;
+            if (cp >= 0xdc00 && cp <= 0xdfff)
+                return false; /* lone low surrogate */
+            if (cp >= 0xd800 && cp <= 0xdbff) {
+                if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u')
+                    return false; /* lone high surrogate */
+                int lo = hex4(r->p + 2);
+                if (lo < 0xdc00 || lo > 0xdfff)
+                    return false;
+                r->p += 6;
+                cp = 0x10000 + ((cp - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
+            }
+            utf8_encode(b, cp);
+            break;
+        }
+        default:
+            return false;
+        }
+    }
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static bool read_number(struct reader *r, json_object **out)
+{
+    const char *s = r->p, *p = r->p, *e = r->end;
+    if (p < e && *p == '-')
+        p++;
+    if (p >= e || !is_digit(*p))
+        return false;
+    if (*p == '0')
+        p++;
+    else
+        while (p < e && is_digit(*p))
+            p++;
+    if (p < e && *p == '.') {
+        p++;
+        if (p >= e || !is_digit(*p))
+            return false;
+        while (p < e && is_digit(*p))
+            p++;
+    }
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < e && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= e || !is_digit(*p))
+            return false;
+        while (p < e && is_digit(*p))
+            p++;
+    }
+    size_t n = (size_t)(p - s);
+    bool integer = !memchr(s, '.', n) && !memchr(s, 'e', n) && !memchr(s, 'E', n);
+    char small[64];
+    char *text = n < sizeof(small) ? small : mem_malloc(n + 1);
+    if (!text)
+        return false;
+    memcpy(text, s, n);
+    text[n] = '\0';
+    if (r->exact_integers && integer) {
+        errno = 0;
+        long long i = strtoll(text, NULL, 10);
+        bool in_range = errno == 0;
+        if (text != small)
+            mem_free(text);
+        if (!in_range)
+            return false; /* json-c would clamp it: refuse rather than change it */
+        r->p = p;
+        *out = json_object_new_int64((int64_t)i);
+        return *out != NULL;
+    }
+    double d = strtod(text, NULL);
+    if (text != small)
+        mem_free(text);
+    if (!isfinite(d))
+        return false; /* the signers could not have rendered it either */
+    r->p = p;
+    *out = json_object_new_double(d);
+    return *out != NULL;
+}
+
+static bool read_literal(struct reader *r, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
+        return false;
+    r->p += n;
+    return true;
+}
+
+static bool read_value(struct reader *r, json_object **out);
+
+static bool read_array(struct reader *r, json_object **out)
+{
+    json_object *arr = json_object_new_array();
+    if (!arr)
+        return false;
+    r->p++;
+    skip_ws(r);
+    if (r->p < r->end && *r->p == ']') {
+        r->p++;
+        *out = arr;
+        return true;
+    }
+    for (;;) {
+        json_object *item = NULL;
+        if (!read_value(r, &item) || json_object_array_add(arr, item) != 0) {
+            json_object_put(item);
+            json_object_put(arr);
+            return false;
+        }
+        skip_ws(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            continue;
+        }
+        if (r->p < r->end && *r->p == ']') {
+            r->p++;
+            *out = arr;
+            return true;
+        }
+        json_object_put(arr);
+        return false;
+    }
+}
+
+static bool read_object(struct reader *r, json_object **out)
+{
+    json_object *obj = json_object_new_object();
+    if (!obj)
+        return false;
+    r->p++;
+    skip_ws(r);
+    if (r->p < r->end && *r->p == '}') {
+        r->p++;
+        *out = obj;
+        return true;
+    }
+    for (;;) {
+        skip_ws(r);
+        if (r->p >= r->end || *r->p != '"' || !read_string(r))
+            goto fail;
+        /* json-c keys are C strings: a NUL would silently shorten the key */
+        if (memchr(r->scratch.data, '\0', r->scratch.len))
+            goto fail;
+        char *key = mem_malloc(r->scratch.len + 1);
+        if (!key)
+            goto fail;
+        memcpy(key, r->scratch.data, r->scratch.len + 1);
+        skip_ws(r);
+        json_object *val = NULL;
+        bool ok = r->p < r->end && *r->p == ':';
+        if (ok) {
+            r->p++;
+            ok = read_value(r, &val);
+        }
+        /* a repeated key keeps the last value, as JSON.parse does */
+        if (ok)
+            ok = json_object_object_add(obj, key, val) == 0;
+        mem_free(key);
+        if (!ok) {
+            json_object_put(val);
+            goto fail;
+        }
+        skip_ws(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            continue;
+        }
+        if (r->p < r->end && *r->p == '}') {
+            r->p++;
+            *out = obj;
+            return true;
+        }
+        goto fail;
+    }
+fail:
+    json_object_put(obj);
+    return false;
+}
+
+static bool read_value(struct reader *r, json_object **out)
+{
+    *out = NULL;
+    skip_ws(r);
+    if (r->p >= r->end)
+        return false;
+    switch (*r->p) {
+    case '{':
+    case '[': {
+        if (r->depth >= ING_JSON_MAX_DEPTH)
+            return false;
+        r->depth++;
+        bool ok = *r->p == '{' ? read_object(r, out) : read_array(r, out);
+        r->depth--;
+        return ok;
+    }
+    case '"':
+        if (!read_string(r))
+            return false;
+        *out = json_object_new_string_len(r->scratch.data, (int)r->scratch.len);
+        return *out != NULL;
+    case 't':
+        if (!read_literal(r, "true"))
+            return false;
+        *out = json_object_new_boolean(1);
+        return *out != NULL;
+    case 'f':
+        if (!read_literal(r, "false"))
+            return false;
+        *out = json_object_new_boolean(0);
+        return *out != NULL;
+    case 'n':
+        return read_literal(r, "null"); /* json-c's null is NULL */
+    default:
+        return read_number(r, out);
+    }
+}
+
+/* The whole of text as one value plus optional whitespace; false when it is
+ * not that (*root is then NULL).  A true with *root NULL is JSON null. */
+static bool read_document(const char *text, size_t text_len, bool exact_integers, json_object **root)
+{
+    *root = NULL;
+    /* json-c string lengths are int */
+    if (!text || text_len > (size_t)INT32_MAX)
+        return false;
+    struct reader r = { text, text + text_len, 0, exact_integers, { NULL, 0, 0, false } };
+    bool ok = read_value(&r, root);
+    mem_free(r.scratch.data);
+    if (ok) {
+        skip_ws(&r);
+        ok = r.p == r.end;
+    }
+    if (!ok) {
+        json_object_put(*root);
+        *root = NULL;
+    }
+    return ok;
+}
+
+char *jcs_canonicalize(const char *text, size_t text_len, size_t *len)
+{
+    json_object *root = NULL;
+    char *out = read_document(text, text_len, false, &root) ? jcs_serialize(root, len) : NULL;
+    json_object_put(root);
+    return out;
+}
+
+bool jcs_parse_exact(const char *text, size_t text_len, json_object **out)
+{
+    return read_document(text, text_len, true, out);
+}

@@ -1,0 +1,95 @@
+/*
+ * response.c — filling struct response.  Never allocates outside the arena.
+ */
+#include "core/response.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "base/arena.h"
+#include "base/json_take.h"
+
+void response_header(struct response *r, const char *name, const char *value)
+{
+    for (int i = 0; i < r->header_count; i++) {
+        if (strcasecmp(r->headers[i].name, name) == 0) {
+            r->headers[i].value = value;
+            return;
+        }
+    }
+    if (r->header_count < ING_MAX_RESPONSE_HEADERS) {
+        r->headers[r->header_count].name = name;
+        r->headers[r->header_count].value = value;
+        r->header_count++;
+    }
+}
+
+const char *response_get_header(const struct response *r, const char *name)
+{
+    for (int i = 0; i < r->header_count; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+void response_json_text(struct response *r, int status, const char *text, size_t len)
+{
+    r->status = status;
+    response_header(r, "Content-Type", "application/json");
+    r->body = text;
+    r->body_len = len;
+}
+
+static const char oom_body[] = "{\"message\":\"out of memory\"}";
+
+void response_json(struct response *r, int status, json_object *body)
+{
+    size_t len = 0;
+    const char *text = body ? json_object_to_json_string_length(body, ING_JSON_FLAGS, &len) : NULL;
+    if (!text && body) {
+        /* json-c could not render it: never answer a status with "null" for it */
+        response_json_text(r, 500, oom_body, sizeof(oom_body) - 1);
+        return;
+    }
+    if (!text) {
+        text = "null";
+        len = 4;
+    }
+    response_json_text(r, status, text, len);
+}
+
+void response_message(struct response *r, struct arena *a, int status, const char *text)
+{
+    json_object *o = text ? arena_keep_json(a, json_object_new_object()) : NULL;
+    if (o && json_take_set(o, "message", json_object_new_string(text))) {
+        response_json(r, status, o);
+        return;
+    }
+    /* the status stands (a 401 stays a 401); the message says what went wrong */
+    response_json_text(r, status, oom_body, sizeof(oom_body) - 1);
+}
+
+const char *response_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}

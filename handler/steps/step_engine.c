@@ -1,0 +1,639 @@
+/*
+ * step_engine.c — the steps a function calls, and how a step ends a request.
+ *
+ * A function runs from the top on every call request.  Each step hashes its id,
+ * looks for its memoized result and returns it.  A step without a result is
+ * new: in a discovery request it is either run at once (one run step, immediate
+ * execution allowed) or reported for the executor to schedule; in a targeted
+ * request only the requested step runs.  Either way the engine records the op
+ * and unwinds the user's function with longjmp to the dispatcher, which owns
+ * the response — except when checkpointing (checkpoint.c) has persisted a run
+ * step through the API: then the step returns its value and the function
+ * carries on in the same request.  Memoized results are read from the body
+ * one at a time (call_body.c) or from a steps object (use_api).  Nothing here
+ * allocates outside the request arena, so the unwind cannot leak.  Must never
+ * run user code for a step other than the one a targeted request names.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/arena.h"
+#include "steps/call_body.h"
+#include "outbound/checkpoint.h"
+#include "core/context.h"
+#include "core/crash_note.h"
+#include "base/duration.h"
+#include "base/iso_time.h"
+#include "base/json_take.h"
+#include "base/limits.h"
+#include "core/response.h"
+#include "core/server.h"
+#include "steps/step_crypto.h"
+#include "steps/step_id.h"
+
+static _Noreturn void bad_step_option(struct ing_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+struct step_site {
+    const char *id;      /* user id */
+    const char *hash;
+    int index;           /* repeat index, 0 for the first use */
+};
+
+static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site)
+{
+    if (!c->ids)
+        ctx_sdk_error(c, "step \"%s\" called outside a function run", id ? id : "");
+    if (c->in_step)
+        ctx_sdk_error(c, "step \"%s\" called inside another step's body; steps cannot nest",
+                      id ? id : "");
+    if (!id || !*id)
+        bad_step_option(c, "a step needs a non-empty id");
+    if (++c->found_steps > ING_MAX_STEPS_PER_REQUEST)
+        ctx_sdk_error(c, "more than %d steps in one run", ING_MAX_STEPS_PER_REQUEST);
+    const char *display = NULL;
+    unsigned long index = 0;
+    site->id = id;
+    site->hash = step_id_assign(c->ids, id, &display, &index);
+    if (!site->hash)
+        ctx_sdk_error(c, "out of memory");
+    /* at most one past the hashes taken so far, so below ING_MAX_STEPS_PER_REQUEST + 2 */
+    site->index = (int)index;
+}
+
+/* Decides a memoized value by its shape (PROTOCOL.md §8.2), from the body's
+ * unparsed steps or from a steps object (use_api, or a body json-c read). */
+static enum memo_kind memo_lookup(struct ing_ctx *c, const char *hash, json_object **value)
+{
+    *value = NULL;
+    enum memo_kind kind = MEMO_NONE;
+    if (c->memo) {
+        if (!call_body_memo(c->memo, hash, &kind, value))
+            ctx_sdk_error(c, "out of memory");
+    } else {
+        json_object *v = NULL;
+        if (!c->steps || !json_object_object_get_ex(c->steps, hash, &v))
+            return MEMO_NONE;
+        kind = memo_classify(v, value);
+    }
+    /* user code sees plain values, whichever way the data came */
+    if (kind == MEMO_DATA)
+        *value = step_crypto_incoming(c, *value);
+    return kind;
+}
+
+static void error_from_memo(struct ing_ctx *c, json_object *raw, struct ing_error *err)
+{
+    const char *name = ing_json_get_string(raw, "name");
+    const char *message = ing_json_get_string(raw, "message");
+    if (!message && raw && json_object_is_type(raw, json_type_string))
+        message = json_object_get_string(raw);
+    err->name = name ? name : "Error";
+    err->message = message ? message : "step failed";
+    err->raw = raw;
+    (void)c;
+}
+
+/* A memoized failure that the function did not catch ends the run without
+ * retry: retrying the function cannot change a stored step result. */
+static _Noreturn void raise_uncaught(struct ing_ctx *c, json_object *raw)
+{
+    struct ing_error e;
+    error_from_memo(c, raw, &e);
+    c->error = (struct pending_error){.kind = FAIL_NON_RETRIABLE, .name = e.name,
+                                      .message = e.message, .raw = raw};
+    ctx_unwind(c, CALL_FN_ERROR);
+}
+
+/* Appends a new op to the request's ops, taking ownership of `opts` before
+ * anything can unwind, so that nothing is left unowned.  NULL opts are sent
+ * as JSON null: the executor reads null and {} alike, but Inngest's
+ * conformance runner compares a run step's opts with null (as the Go SDK
+ * sends them) and rejects {}. */
+static json_object *op_new(struct ing_ctx *c, const char *opcode, const struct step_site *site,
+                           const char *name, json_object *opts)
+{
+    json_object *op = json_object_new_object();
+    if (!op) {
+        json_object_put(opts);
+        ctx_sdk_error(c, "out of memory");
+    }
+    if (!(opts ? json_take_set(op, "opts", opts) : json_take_set_null(op, "opts")) ||
+        json_object_array_add(c->ops, op) != 0) {
+        json_object_put(op);
+        ctx_sdk_error(c, "out of memory");
+    }
+    if (json_object_array_length(c->ops) > ING_MAX_OPS_PER_RESPONSE)
+        ctx_sdk_error(c, "more than %d steps planned at once", ING_MAX_OPS_PER_RESPONSE);
+    /* op is owned by c->ops now: a failure below only has to unwind */
+    json_object *userland = json_object_new_object();
+    bool ok = json_take_set(userland, "id", json_object_new_string(site->id)) &&
+              (site->index <= 0 || json_take_set(userland, "index", json_object_new_int(site->index)));
+    if (!ok) {
+        json_object_put(userland);
+        userland = NULL;
+    }
+    ok = json_take_set(op, "id", json_object_new_string(site->hash)) &&
+         json_take_set(op, "op", json_object_new_string(opcode)) &&
+         json_take_set(op, "name", json_object_new_string(name ? name : site->id)) &&
+         json_take_set(op, "displayName", json_object_new_string(site->id));
+    if (!ok)
+        json_object_put(userland);
+    /* every op carries "data" (null unless a StepRun fills it), as the
+     * official SDKs send it and the conformance runner expects */
+    if (!ok || !json_take_set(op, "userland", userland) || !json_take_set_null(op, "data"))
+        ctx_sdk_error(c, "out of memory");
+    return op;
+}
+
+/* op[key] = value, or the request ends with an SDK error (op is owned by
+ * c->ops, value is taken either way). */
+static void op_set(struct ing_ctx *c, json_object *op, const char *key, json_object *value)
+{
+    if (!(value ? json_take_set(op, key, value) : json_take_set_null(op, key)))
+        ctx_sdk_error(c, "out of memory");
+}
+
+/* opts built for a new op: NULL (and opts released) when one member could
+ * not be stored, so the caller ends the request instead of sending less. */
+static json_object *opts_or_null(json_object *opts, bool ok)
+{
+    if (ok)
+        return opts;
+    json_object_put(opts);
+    return NULL;
+}
+
+struct run_step {
+    const char *name;        /* op name: the id, or "sendEvent" */
+    const char *type;        /* opts.type, NULL for plain step.run */
+    ing_step_fn fn;
+    void *arg;
+};
+
+/* Runs a step body with its own landing point, so that ing_fail() inside it
+ * ends the step rather than the function. */
+static bool run_body(struct ing_ctx *c, const struct step_site *site, const struct run_step *rs,
+                     json_object **out)
+{
+    jmp_buf landing;
+    jmp_buf *outer = c->step_catch;
+    c->step_catch = &landing;
+    c->in_step = true;
+    crash_note_step(c->server->crash_note, site->id);
+    if (setjmp(landing) == 0) {
+        json_object *v = rs->fn(c, rs->arg);
+        c->step_catch = outer;
+        c->in_step = false;
+        crash_note_step(c->server->crash_note, NULL);
+        *out = v;
+        return true;
+    }
+    c->step_catch = outer;
+    c->in_step = false;
+    crash_note_step(c->server->crash_note, NULL);
+    return false;
+}
+
+static json_object *error_object(const struct pending_error *e)
+{
+    json_object *o = json_object_new_object();
+    bool ok = json_take_set(o, "name", json_object_new_string(e->name ? e->name : "Error")) &&
+              json_take_set(o, "message", json_object_new_string(e->message ? e->message : "")) &&
+              json_take_set(o, "stack", json_object_new_string(""));
+    return opts_or_null(o, ok);
+}
+
+/* Only typed run steps (step.sendEvent) have options; a plain step.run has
+ * none, so its opts are null. */
+static json_object *run_opts(struct ing_ctx *c, const struct run_step *rs)
+{
+    if (!rs->type)
+        return NULL;
+    json_object *opts = json_object_new_object();
+    if (!json_take_set(opts, "type", json_object_new_string(rs->type))) {
+        json_object_put(opts);
+        ctx_sdk_error(c, "out of memory");
+    }
+    return opts;
+}
+
+/* Runs a step body and reports it: a StepRun (or StepError/StepFailed) op
+ * ends the request, unless checkpointing persisted the StepRun, in which
+ * case the step's value is returned and the function carries on. */
+static json_object *execute_step(struct ing_ctx *c, const struct step_site *site,
+                                 const struct run_step *rs)
+{
+    bool checkpointing = checkpoint_active(c);
+    int64_t started = checkpointing ? checkpoint_now_ns() : 0;
+    json_object *value = NULL, *sent = NULL;
+    bool ok = run_body(c, site, rs, &value);
+    if (ok) {
+        /* what Inngest stores (and limits): the envelope when encryption is on */
+        sent = step_crypto_outgoing(c, value);
+        size_t len = 0;
+        if (sent)
+            json_object_to_json_string_length(sent, ING_JSON_FLAGS, &len);
+        if (len > ING_MAX_STEP_OUTPUT) {
+            ok = false;
+            c->error = (struct pending_error){
+                .kind = FAIL_NON_RETRIABLE, .name = "StepOutputTooLarge",
+                .message = arena_printf(c->arena,
+                                        "step \"%s\" returned %zu bytes; Inngest stores at most %u",
+                                        site->id, len, ING_MAX_STEP_OUTPUT)};
+        }
+    }
+    if (ok) {
+        json_object *op = op_new(c, "StepRun", site, rs->name, run_opts(c, rs));
+        op_set(c, op, "data", sent ? json_object_get(sent) : NULL);
+        if (checkpointing) {
+            switch (checkpoint_step(c, op, started)) {
+            case CHECKPOINT_SAVED:
+                /* persisted: the executor must not see it again */
+                json_object_array_del_idx(c->ops, json_object_array_length(c->ops) - 1, 1);
+                return value;
+            case CHECKPOINT_STALE:
+                c->error = (struct pending_error){
+                    .kind = FAIL_NON_RETRIABLE, .name = "StaleDispatchError",
+                    .message = "the checkpoint API answered 409: the executor has requeued "
+                               "this call, which carries the run on"};
+                ctx_unwind(c, CALL_FN_ERROR);
+            case CHECKPOINT_FALLBACK:
+                break;
+            }
+        }
+        ctx_unwind(c, CALL_OPS);
+    }
+    /* no attempts left, or an error that says retrying cannot help */
+    bool final = c->error.kind == FAIL_NON_RETRIABLE || c->attempt + 1 >= c->max_attempts;
+    json_object *op = op_new(c, final ? "StepFailed" : "StepError", site, rs->name, run_opts(c, rs));
+    json_object *error = error_object(&c->error);
+    if (!error)
+        ctx_sdk_error(c, "out of memory");
+    op_set(c, op, "error", error);
+    c->error.kind = final ? FAIL_NON_RETRIABLE : c->error.kind;
+    ctx_unwind(c, CALL_OPS);
+}
+
+static void remember_unreached(struct ing_ctx *c, const struct step_site *site)
+{
+    json_object *f = json_object_new_object();
+    bool ok = json_take_set(f, "id", json_object_new_string(site->hash)) &&
+              json_take_set(f, "name", json_object_new_string(site->id)) &&
+              json_take_set(f, "displayName", json_object_new_string(site->id));
+    if (!ok || !json_take_push(c->found_new, f)) {
+        if (!ok)
+            json_object_put(f);
+        ctx_sdk_error(c, "out of memory");
+    }
+}
+
+/* A new step: run it now, plan it, or (targeted, not the target) skip it. */
+static json_object *new_run_step(struct ing_ctx *c, const struct step_site *site,
+                                 const struct run_step *rs)
+{
+    if (c->target_step) {
+        if (strcmp(c->target_step, site->hash) == 0)
+            execute_step(c, site, rs); /* never returns: a targeted call does not checkpoint */
+        remember_unreached(c, site);
+        if (c->in_parallel) {
+            c->planned_in_group++;
+            return NULL;
+        }
+        ctx_unwind(c, CALL_STEP_NOT_FOUND);
+    }
+    if (!c->in_parallel && !c->disable_immediate)
+        return execute_step(c, site, rs);
+    op_new(c, "StepPlanned", site, rs->name, run_opts(c, rs));
+    if (c->in_parallel) {
+        c->planned_in_group++;
+        return NULL;
+    }
+    ctx_unwind(c, CALL_OPS);
+}
+
+/* A new asynchronous step (sleep, wait, invoke): the executor does the work. */
+static void new_async_step(struct ing_ctx *c, const struct step_site *site, const char *opcode,
+                           const char *name, json_object *opts)
+{
+    if (c->target_step) {
+        json_object_put(opts);
+        remember_unreached(c, site);
+        if (c->in_parallel) {
+            c->planned_in_group++;
+            return;
+        }
+        ctx_unwind(c, CALL_STEP_NOT_FOUND);
+    }
+    op_new(c, opcode, site, name, opts);
+    if (c->in_parallel) {
+        c->planned_in_group++;
+        return;
+    }
+    ctx_unwind(c, CALL_OPS);
+}
+
+/* Begins a step that may have failed (run, invoke) and looks up its result.
+ * true when it has one: *value is the value, or NULL with *catch_err filled
+ * for a failure the caller catches (an uncaught one unwinds from here). */
+static bool stored_result(struct ing_ctx *c, const char *id, struct step_site *site,
+                          struct ing_error *catch_err, json_object **value)
+{
+    step_begin(c, id, site);
+    switch (memo_lookup(c, site->hash, value)) {
+    case MEMO_DATA:
+        return true;
+    case MEMO_ERROR:
+        if (!catch_err)
+            raise_uncaught(c, *value);
+        error_from_memo(c, *value, catch_err);
+        *value = NULL;
+        return true;
+    case MEMO_NONE:
+        break;
+    }
+    return false;
+}
+
+static json_object *run_common(struct ing_ctx *c, const char *id, const struct run_step *rs,
+                               struct ing_error *catch_err)
+{
+    struct step_site site;
+    json_object *v;
+    if (stored_result(c, id, &site, catch_err, &v))
+        return v;
+    struct run_step named = *rs;
+    if (!named.name)
+        named.name = id;
+    return new_run_step(c, &site, &named);
+}
+
+json_object *ing_step_run(struct ing_ctx *c, const char *id, ing_step_fn fn, void *arg)
+{
+    struct run_step rs = {.fn = fn, .arg = arg};
+    return run_common(c, id, &rs, NULL);
+}
+
+json_object *ing_step_run_catch(struct ing_ctx *c, const char *id, ing_step_fn fn, void *arg,
+                                struct ing_error *err)
+{
+    struct run_step rs = {.fn = fn, .arg = arg};
+    if (err)
+        memset(err, 0, sizeof(*err));
+    struct ing_error scratch;
+    return run_common(c, id, &rs, err ? err : &scratch);
+}
+
+/* Events refused as they are (by us, or by the Event API with a 4xx other
+ * than 408/429) would be refused again on every retry: the step fails for
+ * good, carrying the reason.  Only what may pass later is retried. */
+static json_object *send_body(struct ing_ctx *c, void *arg)
+{
+    json_object *ids = NULL;
+    struct ing_error err;
+    int status = 0;
+    if (!ing_send_events(c, arg, &ids, &err, &status)) {
+        bool refused = (err.name && strcmp(err.name, "InvalidEventError") == 0) ||
+                       (status >= 400 && status < 500 && status != 408 && status != 429);
+        if (refused)
+            ing_fail_nonretriable(c, "%s", err.message);
+        ing_fail(c, "%s", err.message);
+    }
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "ids", ids);
+    return out;
+}
+
+json_object *ing_step_send_event(struct ing_ctx *c, const char *id, json_object *events)
+{
+    struct run_step rs = {.name = "sendEvent", .type = "step.sendEvent", .fn = send_body,
+                          .arg = events};
+    json_object *v = run_common(c, id, &rs, NULL);
+    return v ? ing_json_get(v, "ids") : NULL;
+}
+
+/* A step's options that no retry can make valid (a bad duration, a missing
+ * event name): the run fails at once, without retry, naming the step and the
+ * value, rather than sending the op for the server to refuse (which it does
+ * only in its own log, while the run is retried without end). */
+static _Noreturn void bad_step_option(struct ing_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = arena_vprintf(c->arena, fmt, ap);
+    va_end(ap);
+    c->error = (struct pending_error){.kind = FAIL_NON_RETRIABLE, .name = "NonRetriableError",
+                                      .message = msg ? msg : "out of memory"};
+    ctx_unwind(c, CALL_FN_ERROR);
+}
+
+#define DURATION_HINT "an Inngest duration such as \"30s\", \"5m\", \"2h30m\" or \"1d\""
+
+static void check_duration(struct ing_ctx *c, const char *step, const char *id, const char *what,
+                           const char *value)
+{
+    if (!duration_parse(value, NULL))
+        bad_step_option(c, "%s \"%s\": %s \"%s\" is not %s", step, id, what, value,
+                        DURATION_HINT);
+}
+
+/* `duration` is an Inngest duration, or (sleep_until) a UTC time already
+ * formatted by us. */
+static void sleep_step(struct ing_ctx *c, const char *id, const char *duration, bool is_time)
+{
+    struct step_site site;
+    step_begin(c, id, &site);
+    json_object *v;
+    if (memo_lookup(c, site.hash, &v) != MEMO_NONE)
+        return;
+    if (!duration || !*duration)
+        bad_step_option(c, "step.sleep \"%s\" needs a duration (%s)", id, DURATION_HINT);
+    if (!is_time)
+        check_duration(c, "step.sleep", id, "duration", duration);
+    json_object *opts = json_object_new_object();
+    opts = opts_or_null(opts, json_take_set(opts, "duration", json_object_new_string(duration)));
+    if (!opts)
+        ctx_sdk_error(c, "out of memory");
+    new_async_step(c, &site, "Sleep", duration, opts);
+}
+
+void ing_step_sleep(struct ing_ctx *c, const char *id, const char *duration)
+{
+    sleep_step(c, id, duration, false);
+}
+
+void ing_step_sleep_until(struct ing_ctx *c, const char *id, time_t when)
+{
+    char iso[ISO_TIME_SIZE];
+    iso_time_format(when, 0, iso);
+    sleep_step(c, id, arena_strdup(c->arena, iso), true);
+}
+
+json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const struct ing_wait *w)
+{
+    struct step_site site;
+    step_begin(c, id, &site);
+    json_object *v;
+    enum memo_kind m = memo_lookup(c, site.hash, &v);
+    if (m == MEMO_DATA) {
+        if (v && !json_object_is_type(v, json_type_null))
+            step_crypto_open_event(c, v); /* the matched event's sealed data members */
+        return v && !json_object_is_type(v, json_type_null) ? v : NULL;
+    }
+    if (m == MEMO_ERROR)
+        raise_uncaught(c, v);
+    if (!w || !w->event || !*w->event)
+        bad_step_option(c, "step.waitForEvent \"%s\" needs an event name", id);
+    if (!w->timeout || !*w->timeout)
+        bad_step_option(c, "step.waitForEvent \"%s\" needs a timeout (%s)", id, DURATION_HINT);
+    check_duration(c, "step.waitForEvent", id, "timeout", w->timeout);
+    json_object *opts = json_object_new_object();
+    opts = opts_or_null(opts, json_take_set(opts, "event", json_object_new_string(w->event)) &&
+                                  json_take_set(opts, "timeout", json_object_new_string(w->timeout)) &&
+                                  (!w->if_expr ||
+                                   json_take_set(opts, "if", json_object_new_string(w->if_expr))));
+    if (!opts)
+        ctx_sdk_error(c, "out of memory");
+    /* The executor reads the event from opts.event (name is only its fallback
+     * for old SDKs), so name carries the step id, as the Go SDK and Inngest's
+     * conformance runner have it; JS 4.24 puts the event name there. */
+    new_async_step(c, &site, "WaitForEvent", id, opts);
+    return NULL;
+}
+
+static json_object *invoke_common(struct ing_ctx *c, const char *id, const char *function_id,
+                                  json_object *payload, const char *timeout,
+                                  struct ing_error *catch_err)
+{
+    struct step_site site;
+    json_object *v;
+    if (stored_result(c, id, &site, catch_err, &v))
+        return v;
+    if (!function_id || !*function_id)
+        bad_step_option(c, "step.invoke \"%s\" needs a function id", id);
+    if (payload && !json_object_is_type(payload, json_type_object))
+        bad_step_option(c, "step.invoke \"%s\": the payload must be an object like {\"data\":{}}", id);
+    if (timeout)
+        check_duration(c, "step.invoke", id, "timeout", timeout);
+    json_object *p;
+    if (payload) {
+        p = json_object_get(payload);
+    } else {
+        p = json_object_new_object();
+        p = opts_or_null(p, json_take_set(p, "data", json_object_new_object()));
+    }
+    p = step_crypto_invoke_payload(c, p); /* data.encrypted, as for an event */
+    json_object *opts = json_object_new_object();
+    bool ok = json_take_set(opts, "function_id", json_object_new_string(function_id));
+    if (!ok)
+        json_object_put(p);
+    opts = opts_or_null(opts, ok && json_take_set(opts, "payload", p) &&
+                                  (!timeout ||
+                                   json_take_set(opts, "timeout", json_object_new_string(timeout))));
+    if (!opts)
+        ctx_sdk_error(c, "out of memory");
+    new_async_step(c, &site, "InvokeFunction", id, opts);
+    return NULL;
+}
+
+json_object *ing_step_invoke(struct ing_ctx *c, const char *id, const char *function_id,
+                             json_object *payload, const char *timeout)
+{
+    return invoke_common(c, id, function_id, payload, timeout, NULL);
+}
+
+json_object *ing_step_invoke_catch(struct ing_ctx *c, const char *id, const char *function_id,
+                                   json_object *payload, const char *timeout,
+                                   struct ing_error *err)
+{
+    struct ing_error scratch;
+    if (err)
+        memset(err, 0, sizeof(*err));
+    return invoke_common(c, id, function_id, payload, timeout, err ? err : &scratch);
+}
+
+void ing_parallel_begin(struct ing_ctx *c)
+{
+    if (c->in_parallel)
+        ctx_sdk_error(c, "parallel groups cannot nest");
+    if (c->in_step)
+        ctx_sdk_error(c, "a parallel group cannot start inside a step's body");
+    c->in_parallel = true;
+    c->planned_in_group = 0;
+}
+
+void ing_parallel_end(struct ing_ctx *c)
+{
+    if (!c->in_parallel)
+        ctx_sdk_error(c, "ing_parallel_end without ing_parallel_begin");
+    c->in_parallel = false;
+    if (c->planned_in_group == 0)
+        return;
+    ctx_unwind(c, c->target_step ? CALL_STEP_NOT_FOUND : CALL_OPS);
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static _Noreturn void raise_error(struct ing_ctx *c, enum fail_kind kind, const char *name,
+                                  const char *retry_after, const char *fmt, va_list ap)
+{
+    char *msg = arena_vprintf(c->arena, fmt, ap);
+    if (!msg || (kind == FAIL_RETRY_AFTER && !retry_after)) {
+        /* we could not write the error down: say so, and let it be retried
+         * rather than fail the run for good with a message it never had */
+        kind = FAIL_RETRIABLE;
+        name = "Error";
+        msg = "out of memory";
+        retry_after = NULL;
+    }
+    c->error = (struct pending_error){.kind = kind, .name = name, .message = msg,
+                                      .retry_after = retry_after};
+    if (c->step_catch)
+        longjmp(*c->step_catch, 1);
+    ctx_unwind(c, CALL_FN_ERROR);
+}
+
+void ing_fail(struct ing_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    raise_error(c, FAIL_RETRIABLE, "Error", NULL, fmt, ap);
+}
+
+void ing_fail_nonretriable(struct ing_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    raise_error(c, FAIL_NON_RETRIABLE, "NonRetriableError", NULL, fmt, ap);
+}
+
+void ing_fail_retry_after(struct ing_ctx *c, long seconds, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (seconds < 1)
+        seconds = 1;
+    raise_error(c, FAIL_RETRY_AFTER, "RetryAfterError", arena_printf(c->arena, "%ld", seconds),
+                fmt, ap);
+}
+
+void ing_fail_retry_at(struct ing_ctx *c, time_t when, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char iso[ISO_TIME_SIZE];
+    iso_time_format(when, 0, iso);
+    raise_error(c, FAIL_RETRY_AFTER, "RetryAfterError", arena_strdup(c->arena, iso), fmt, ap);
+}
+
+void ing_fail_with(struct ing_ctx *c, const struct ing_error *err, bool retriable)
+{
+    c->error = (struct pending_error){.kind = retriable ? FAIL_RETRIABLE : FAIL_NON_RETRIABLE,
+                                      .name = err && err->name ? err->name : "Error",
+                                      .message = err && err->message ? err->message : "failed"};
+    if (c->step_catch)
+        longjmp(*c->step_catch, 1);
+    ctx_unwind(c, CALL_FN_ERROR);
+}
