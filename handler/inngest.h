@@ -267,6 +267,28 @@ ING_API const char *ing_function_ref(struct ing_ctx *c, const char *fn_id);
  * error and in the log line; a network error or a 5xx is retried. */
 ING_API json_object *ing_step_send_event(struct ing_ctx *c, const char *id, json_object *events);
 
+/* An HTTP request made for the app: by this worker (ing_http_fetch, the
+ * outbound layer's timeouts, limits and retry rule) or by the Inngest server
+ * as a step (ing_step_fetch, so a slow call holds no worker).  The same
+ * description serves both, so switching is one word.  Headers are
+ * "Name: value" lines; a line with CR or LF is refused. */
+#define ING_FETCH_MAX_HEADERS 16
+#define ING_FETCH_DEFAULT_TIMEOUT_MS 30000
+struct ing_fetch_request {
+    const char *method;                          /* NULL → "GET" */
+    const char *url;                             /* absolute http:// or https:// URL */
+    const char *headers[ING_FETCH_MAX_HEADERS];  /* unused slots NULL */
+    const char *body;                            /* NULL → no body */
+    size_t body_len;                             /* 0 with a body → strlen(body) */
+    int timeout_ms;                              /* 0 → ING_FETCH_DEFAULT_TIMEOUT_MS */
+};
+struct ing_fetch_response {
+    int status;                 /* the HTTP status */
+    const char *body;           /* NUL-terminated, in the request's memory; never NULL */
+    size_t body_len;
+    json_object *headers;       /* {lower-case name: value}, in the request's memory */
+};
+
 /* Parallel steps: steps called between begin and end are planned together (as
  * Promise.all does).  Inside the group, a step that has no result yet returns
  * NULL instead of unwinding; ing_parallel_end() unwinds if any of them was new,
