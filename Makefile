@@ -264,10 +264,14 @@ $(FUZZ_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_DEFS) -MMD -MP -c $< -o $@
 
-$(FUZZ_DIR)/fuzz_product_%: $(FUZZ_DIR)/tests/fuzz/fuzz_product_%.o $(FUZZ_SUPPORT_OBJ) $(FUZZ_PRODUCT_OBJ) $(FUZZ_SDK_OBJ)
+# Static pattern rules: each binary's rule is chosen by its name alone, never
+# by which objects a build directory already holds.
+FUZZ_PRODUCT_BIN := $(filter $(FUZZ_DIR)/fuzz_product_%,$(FUZZ_BIN))
+FUZZ_VECTORS_BIN := $(filter-out $(FUZZ_PRODUCT_BIN),$(FUZZ_BIN))
+$(FUZZ_PRODUCT_BIN): $(FUZZ_DIR)/fuzz_product_%: $(FUZZ_DIR)/tests/fuzz/fuzz_product_%.o $(FUZZ_SUPPORT_OBJ) $(FUZZ_PRODUCT_OBJ) $(FUZZ_SDK_OBJ)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_SUPPORT_OBJ) $(FUZZ_VECTORS_OBJ) $(FUZZ_SDK_OBJ)
+$(FUZZ_VECTORS_BIN): $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_SUPPORT_OBJ) $(FUZZ_VECTORS_OBJ) $(FUZZ_SDK_OBJ)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- install / uninstall: the programs, the deployment files, the SDK as a library --
