@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sodium.h>
 
 struct buf {
     char *p;
@@ -110,7 +111,62 @@ struct memo {
     char hash[41];
     long long value;     /* loop steps return their index */
     const char *text;    /* conf-steps return strings; NULL for loop steps */
+    char *sealed;        /* the encrypted scenarios: the value's envelope, malloc'd */
 };
+
+/* An envelope of the official encryption middleware (handler/PROTOCOL.md
+ * §18), made here with libsodium directly rather than with the SDK's code,
+ * so the SDK is checked rather than trusted: the key is the generic hash of
+ * the secret; data is base64(nonce || secretbox(JSON text)). */
+static char *seal_json(const char *secret, const char *json)
+{
+    unsigned char key[crypto_secretbox_KEYBYTES];
+    crypto_generichash(key, sizeof(key), (const unsigned char *)secret, strlen(secret), NULL, 0);
+    size_t n = strlen(json);
+    size_t boxed = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
+    unsigned char *raw = malloc(boxed);
+    size_t b64_len = sodium_base64_ENCODED_LEN(boxed, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc(b64_len);
+    char *out = malloc(b64_len + 96);
+    if (!raw || !b64 || !out) {
+        free(raw), free(b64), free(out);
+        return NULL;
+    }
+    randombytes_buf(raw, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(raw + crypto_secretbox_NONCEBYTES, (const unsigned char *)json, n, raw,
+                          key);
+    sodium_bin2base64(b64, b64_len, raw, boxed, sodium_base64_VARIANT_ORIGINAL);
+    snprintf(out, b64_len + 96,
+             "{\"__ENCRYPTED__\":true,\"__STRATEGY__\":\"inngest/libsodium\",\"data\":\"%s\"}", b64);
+    free(raw);
+    free(b64);
+    return out;
+}
+
+/* Seals every memo's value; false when out of memory. */
+static bool seal_memo(struct memo *memo, int n, const char *secret)
+{
+    if (sodium_init() < 0)
+        return false;
+    for (int i = 0; i < n; i++) {
+        char json[64];
+        if (memo[i].text)
+            snprintf(json, sizeof(json), "\"%s\"", memo[i].text);
+        else
+            snprintf(json, sizeof(json), "%lld", memo[i].value);
+        if (!(memo[i].sealed = seal_json(secret, json)))
+            return false;
+    }
+    return true;
+}
+
+static void unseal_memo(struct memo *memo, int n)
+{
+    for (int i = 0; i < n && memo; i++) {
+        free(memo[i].sealed);
+        memo[i].sealed = NULL;
+    }
+}
 
 static int by_hash(const void *a, const void *b)
 {
@@ -139,7 +195,9 @@ static void call_body(struct buf *b, const char *event_name, const char *event_d
     put(b, "],\"steps\":{");
     qsort(memo, (size_t)n, sizeof(*memo), by_hash); /* canonical order of the keys */
     for (int i = 0; i < n; i++) {
-        if (memo[i].text)
+        if (memo[i].sealed)
+            put(b, "%s\"%s\":{\"data\":%s}", i ? "," : "", memo[i].hash, memo[i].sealed);
+        else if (memo[i].text)
             put(b, "%s\"%s\":{\"data\":\"%s\"}", i ? "," : "", memo[i].hash, memo[i].text);
         else
             put(b, "%s\"%s\":{\"data\":%lld}", i ? "," : "", memo[i].hash, memo[i].value);
@@ -154,6 +212,11 @@ bool bench_call_build(struct bench_call *out, const char *scenario, const char *
     struct buf b = {0};
     struct memo *memo = NULL;
     int loop = 0;
+    /* "S3e", "S5e": the same calls with every memoized value sealed with
+     * BENCH_ENCRYPTION_KEY, as the executor holds them for an app with
+     * INNGEST_ENCRYPTION_KEY set; the answer's result is sealed too. */
+    bool sealed = scenario[0] && scenario[1] && scenario[2] == 'e' && !scenario[3] &&
+                  (scenario[1] == '3' || scenario[1] == '5');
     if (strcmp(scenario, "S1") == 0) {
         out->scenario = "S1";
         out->what = "signed GET introspection";
@@ -162,25 +225,38 @@ bool bench_call_build(struct bench_call *out, const char *scenario, const char *
         out->expect_status = 200;
         snprintf(out->expect, sizeof(out->expect), "\"authentication_succeeded\":true");
         put(&b, "%s", "");
-    } else if (strcmp(scenario, "S2") == 0 || strcmp(scenario, "S3") == 0) {
+    } else if (strcmp(scenario, "S2") == 0 || strcmp(scenario, "S3") == 0 ||
+               strcmp(scenario, "S3e") == 0) {
         bool final = scenario[1] == '3';
-        out->scenario = final ? "S3" : "S2";
-        out->what = final ? "conf-steps final call (2 memoized)" : "conf-steps first call (runs a)";
+        out->scenario = sealed ? "S3e" : final ? "S3" : "S2";
+        out->what = sealed  ? "conf-steps final call (2 memoized, encrypted)"
+                    : final ? "conf-steps final call (2 memoized)"
+                            : "conf-steps first call (runs a)";
         out->method = "POST";
         snprintf(out->path, sizeof(out->path), "/api/inngest?fnId=%s-conf-steps&stepId=step",
                  app_id);
         struct memo steps[2] = {{.text = "A"}, {.text = "AB"}};
         step_hash("a", 0, steps[0].hash);
         step_hash("b", 0, steps[1].hash);
+        if (sealed && !seal_memo(steps, 2, BENCH_ENCRYPTION_KEY)) {
+            unseal_memo(steps, 2);
+            return false;
+        }
         call_body(&b, "conf/steps", "{}", steps, final ? 2 : 0, final ? 2 : -1);
+        unseal_memo(steps, 2);
         out->expect_status = final ? 200 : 206;
         snprintf(out->expect, sizeof(out->expect), "%s",
-                 final ? "\"result\":\"AB\"" : "\"op\":\"StepRun\"");
-    } else if (strcmp(scenario, "S4") == 0 || strcmp(scenario, "S5") == 0) {
+                 sealed  ? "\"__STRATEGY__\":\"inngest/libsodium\""
+                 : final ? "\"result\":\"AB\""
+                         : "\"op\":\"StepRun\"");
+    } else if (strcmp(scenario, "S4") == 0 || strcmp(scenario, "S5") == 0 ||
+               strcmp(scenario, "S5e") == 0) {
         bool big = scenario[1] == '5';
         loop = big ? 1000 : 100;
-        out->scenario = big ? "S5" : "S4";
-        out->what = big ? "conf-loop n=1000 final call" : "conf-loop n=100 final call";
+        out->scenario = sealed ? "S5e" : big ? "S5" : "S4";
+        out->what = sealed ? "conf-loop n=1000 final call (encrypted)"
+                    : big  ? "conf-loop n=1000 final call"
+                           : "conf-loop n=100 final call";
         out->method = "POST";
         snprintf(out->path, sizeof(out->path), "/api/inngest?fnId=%s-conf-loop&stepId=step",
                  app_id);
@@ -191,14 +267,23 @@ bool bench_call_build(struct bench_call *out, const char *scenario, const char *
             step_hash("item", i, memo[i].hash);
             memo[i].value = i;
         }
+        if (sealed && !seal_memo(memo, loop, BENCH_ENCRYPTION_KEY)) {
+            unseal_memo(memo, loop);
+            free(memo);
+            return false;
+        }
         char data[32];
         snprintf(data, sizeof(data), "{\"n\":%d}", loop);
         call_body(&b, "conf/loop", data, memo, loop, 2);
+        unseal_memo(memo, loop);
         out->expect_status = 200;
-        snprintf(out->expect, sizeof(out->expect), "\"sum\":%lld",
-                 (long long)loop * (loop - 1) / 2);
+        if (sealed)
+            snprintf(out->expect, sizeof(out->expect), "\"__STRATEGY__\":\"inngest/libsodium\"");
+        else
+            snprintf(out->expect, sizeof(out->expect), "\"sum\":%lld",
+                     (long long)loop * (loop - 1) / 2);
     } else {
-        fprintf(stderr, "unknown scenario %s (S1 … S5)\n", scenario);
+        fprintf(stderr, "unknown scenario %s (S1 … S5, S3e, S5e)\n", scenario);
         return false;
     }
     free(memo);

@@ -13,8 +13,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The secret the encrypted scenarios (S3e, S5e) seal memoized values with;
+ * the program must run with INNGEST_ENCRYPTION_KEY set to it. */
+#define BENCH_ENCRYPTION_KEY "bench-encryption-secret-0123456789abcdef0123"
+
 struct bench_call {
-    const char *scenario;     /* "S1" … "S5" */
+    const char *scenario;     /* "S1" … "S5", "S3e", "S5e" */
     const char *what;         /* one line for the table */
     const char *method;       /* GET or POST */
     char path[256];           /* path and query */
@@ -25,7 +29,7 @@ struct bench_call {
     char expect[64];          /* a substring every correct answer contains */
 };
 
-/* Builds scenario S1…S5 for `app_id`, signed with `signing_key` at unix time
+/* Builds scenario S1…S5 (S3e, S5e: S3 and S5 with encrypted memos) for `app_id`, signed with `signing_key` at unix time
  * `now`.  false (with a message on stderr) for an unknown scenario or no memory. */
 bool bench_call_build(struct bench_call *out, const char *scenario, const char *app_id,
                       const char *signing_key, long long now);

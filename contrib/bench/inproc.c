@@ -7,6 +7,10 @@
  *   inproc [SECONDS_PER_FIGURE [SCENARIO …]] > inproc.json
  *   inproc --count N SCENARIO     serves it N times, no timing (for callgrind)
  *
+ * S3e and S5e are S3 and S5 with end-to-end encryption on: every memoized
+ * value arrives sealed and the result leaves sealed (the cost per step of
+ * INNGEST_ENCRYPTION_KEY).
+ *
  * Two floors: with json-c (a tree of the whole body, as any SDK builds one)
  * and with the SDK's own one-pass reader (call_body.c: the body checked and
  * indexed, the memoized steps left as text).
@@ -36,6 +40,16 @@
 #define BATCHES 5
 static const char bench_key[] =
     "signkey-test-8b3c1f9e2d4a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e";
+
+static const char *bench_env(const char *name);
+
+/* The same settings with end-to-end encryption on (scenarios S3e, S5e). */
+static const char *bench_env_encrypted(const char *name)
+{
+    if (strcmp(name, "INNGEST_ENCRYPTION_KEY") == 0)
+        return BENCH_ENCRYPTION_KEY;
+    return bench_env(name);
+}
 
 static const char *bench_env(const char *name)
 {
@@ -219,7 +233,10 @@ static int count_mode(long n, const char *scenario)
 {
     struct server srv;
     char err[512];
-    if (n <= 0 || !server_init(&srv, &ing_app_definition, bench_env, err, sizeof(err)) ||
+    bool encrypted = strlen(scenario) == 3 && scenario[2] == 'e';
+    if (n <= 0 ||
+        !server_init(&srv, &ing_app_definition, encrypted ? bench_env_encrypted : bench_env, err,
+                     sizeof(err)) ||
         !server_init_worker(&srv)) {
         fprintf(stderr, "inproc: bad count or %s\n", err);
         return 1;
@@ -249,14 +266,16 @@ int main(int argc, char **argv)
     double seconds = argc > 1 ? atof(argv[1]) : 2.0;
     if (seconds <= 0)
         seconds = 2.0;
-    struct server srv;
+    struct server plain_srv, sealed_srv;
     char err[512];
-    if (!server_init(&srv, &ing_app_definition, bench_env, err, sizeof(err)) ||
-        !server_init_worker(&srv)) {
+    if (!server_init(&plain_srv, &ing_app_definition, bench_env, err, sizeof(err)) ||
+        !server_init_worker(&plain_srv) ||
+        !server_init(&sealed_srv, &ing_app_definition, bench_env_encrypted, err, sizeof(err)) ||
+        !server_init_worker(&sealed_srv)) {
         fprintf(stderr, "inproc: %s\n", err);
         return 1;
     }
-    static const char *const scenarios[] = {"S1", "S2", "S3", "S4", "S5"};
+    static const char *const scenarios[] = {"S1", "S2", "S3", "S4", "S5", "S3e", "S5e"};
     printf("{\"seconds_per_figure\":%.2f,\"scenarios\":{", seconds);
     bool first = true;
     for (size_t i = 0; i < sizeof(scenarios) / sizeof(*scenarios); i++) {
@@ -265,28 +284,29 @@ int main(int argc, char **argv)
             wanted |= strcmp(argv[a], scenarios[i]) == 0;
         if (!wanted)
             continue;
+        struct server *srv = scenarios[i][2] == 'e' ? &sealed_srv : &plain_srv;
         struct bench_call call;
-        if (!bench_call_build(&call, scenarios[i], srv.settings.app_id, bench_key,
+        if (!bench_call_build(&call, scenarios[i], srv->settings.app_id, bench_key,
                               (long long)time(NULL)))
             return 1;
         struct prepared p;
         prepare(&p, &call);
         bool matched = false;
-        int status = serve_once(&srv, &p, &matched);
+        int status = serve_once(srv, &p, &matched);
         if (status != call.expect_status || !matched) {
             fprintf(stderr, "inproc: %s answered %d (want %d with %s)\n", call.scenario, status,
                     call.expect_status, call.expect);
             return 1;
         }
-        struct figure f = run_batches(&srv, &p, seconds, measure_serve, NULL);
+        struct figure f = run_batches(srv, &p, seconds, measure_serve, NULL);
         printf("%s\"%s\":{\"what\":\"%s\",\"body_bytes\":%zu,\"cpu_us\":%.2f,\"cpu_us_min\":%.2f,"
                "\"cpu_us_max\":%.2f,\"iterations\":%ld",
                first ? "" : ",", call.scenario, call.what, call.body_len, f.median_us, f.min_us,
                f.max_us, f.iterations);
         if (call.body_len && !getenv("INPROC_NO_FLOOR")) {
             struct figure freeing;
-            struct figure fl = run_batches(&srv, &p, seconds, measure_floor, &freeing);
-            struct figure rf = run_batches(&srv, &p, seconds, measure_reader_floor, NULL);
+            struct figure fl = run_batches(srv, &p, seconds, measure_floor, &freeing);
+            struct figure rf = run_batches(srv, &p, seconds, measure_reader_floor, NULL);
             printf(",\"floor_verify_parse_us\":%.2f,\"floor_free_tree_us\":%.2f,"
                    "\"ratio_to_floor\":%.3f,\"ratio_to_floor_with_free\":%.3f,"
                    "\"floor_verify_own_reader_us\":%.2f,\"ratio_to_own_reader_floor\":%.3f",
@@ -300,6 +320,7 @@ int main(int argc, char **argv)
         bench_call_free(&call);
     }
     printf("}}\n");
-    server_close_worker(&srv);
+    server_close_worker(&plain_srv);
+    server_close_worker(&sealed_srv);
     return 0;
 }

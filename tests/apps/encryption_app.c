@@ -3,7 +3,9 @@
  * (tests/e2e/test_encryption_node.sh), outside functions/: one function that
  * reads an event the official Node middleware encrypted, keeps what it read
  * as a step output (encrypted again by us) and sends a reply event whose
- * data.encrypted the Node middleware must open.  Its ids belong to that test.
+ * data.encrypted the Node middleware must open; and one whose step output
+ * must survive a key rotation while the run sleeps
+ * (tests/e2e/test_encryption_python.sh).  Its ids belong to those tests.
  */
 #include "inngest.h"
 
@@ -34,9 +36,33 @@ static json_object *echo(struct ing_ctx *c)
     return out;
 }
 
+/* enc-rotate: keeps data.secret as a step output (sealed with the key of the
+ * moment), sleeps data.pause, then returns what it kept: the memo is opened
+ * by whatever keys the program has when the run wakes up. */
+static json_object *remember(struct ing_ctx *c, void *arg)
+{
+    (void)arg;
+    json_object *secret = ing_json_get(ing_event_data(c), "secret");
+    if (!secret)
+        ing_fail_nonretriable(c, "data.secret is missing");
+    return secret;
+}
+
+static json_object *rotate(struct ing_ctx *c)
+{
+    json_object *kept = ing_step_run(c, "remember", remember, NULL);
+    const char *pause = ing_json_get_string(ing_event_data(c), "pause");
+    ing_step_sleep(c, "pause", pause ? pause : "5s");
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "kept", kept);
+    return out;
+}
+
 static const struct ing_function functions[] = {
     {.id = "enc-echo", .name = "Encryption echo", .triggers = {ING_EVENT("enc/echo")},
      .retries = ING_RETRIES(0), .handler = echo},
+    {.id = "enc-rotate", .name = "Encryption across a key rotation",
+     .triggers = {ING_EVENT("enc/rotate")}, .retries = ING_RETRIES(0), .handler = rotate},
 };
 
 const struct ing_app ing_app_definition = {

@@ -49,7 +49,7 @@ app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_
 SERVER_PORT=$api_port dev_server_start "$dev" -u "$endpoint" || abort "inngest dev starts"
 http PUT "$endpoint"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's function" wait_synced "$base" "$app" 1 20
+expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 2 20
 
 # ---- Node → C -----------------------------------------------------------------
 ref=ref-$RANDOM$RANDOM
