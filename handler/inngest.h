@@ -336,6 +336,22 @@ ING_API bool ing_http_transient(int status);
  * HTTP date in GMT); -1 when absent or unreadable. */
 ING_API long ing_http_retry_after(const struct ing_fetch_response *res);
 
+/* A URL split by the SDK's URL parser (libcurl's, RFC 3986), for apps that
+ * read URLs from their settings (a database URL, a service's base URL): any
+ * scheme.  Parts are malloc'd (free()-compatible), NULL when absent: user and
+ * password percent-decoded (a stray '%' or an encoded control byte is
+ * refused), host decoded and without IPv6 brackets, port as written, path
+ * ("/" at least), query and fragment raw.  Usable outside a request. */
+struct ing_url {
+    char *scheme, *user, *password, *host, *port, *path, *query, *fragment;
+};
+/* false: *out is empty and err (when given) says why in a few words that
+ * never quote the URL (it may hold a password): "no host", "the port must
+ * be …", "the password is malformed …", "not a URL (…)". */
+ING_API bool ing_url_parse(const char *url, struct ing_url *out, char *err, size_t err_size);
+/* Frees the parts, wiping user and password first; NULL is fine. */
+ING_API void ing_url_free(struct ing_url *u);
+
 /* Parallel steps: steps called between begin and end are planned together (as
  * Promise.all does).  Inside the group, a step that has no result yet returns
  * NULL instead of unwinding; ing_parallel_end() unwinds if any of them was new,

@@ -2,7 +2,8 @@
  * test_http_fetch.c — the outbound layer as apps see it (ing_http_fetch,
  * ing_http_transient, ing_http_retry_after) and the pieces under it: the
  * bounded buffer (base/dynbuf.h), the retry rule and loop (outbound/retry.h)
- * and the transport seam (outbound_set_transport).
+ * and the transport seam (outbound_set_transport); and ing_url_parse, the
+ * URL parser apps use instead of including libcurl.
  *
  * Requests go to the scripted server of fake_http.h on 127.0.0.1 through the
  * real libcurl transport, or to a transport installed for one test; the
@@ -437,6 +438,50 @@ static void test_dynbuf(void **s)
     dynbuf_free(&b);
 }
 
+static void test_url_parse(void **s)
+{
+    (void)s;
+    struct ing_url u;
+    char err[160];
+    assert_true(ing_url_parse("redis://us%40er:p%3Aw@[::1]:6380/2?x=1#f", &u, err, sizeof err));
+    assert_string_equal(u.scheme, "redis");
+    assert_string_equal(u.user, "us@er");
+    assert_string_equal(u.password, "p:w");
+    assert_string_equal(u.host, "::1");
+    assert_string_equal(u.port, "6380");
+    assert_string_equal(u.path, "/2");
+    assert_string_equal(u.query, "x=1");
+    assert_string_equal(u.fragment, "f");
+    ing_url_free(&u);
+    assert_null(u.host);
+    assert_true(ing_url_parse("https://example.com", &u, err, sizeof err));
+    assert_null(u.user);
+    assert_null(u.password);
+    assert_null(u.port);
+    assert_string_equal(u.path, "/");
+    ing_url_free(&u);
+    static const struct {
+        const char *url, *why;
+    } bad[] = {
+        {"redis://:pw-secret@", "no host"},
+        {"redis://:pw-secret@h:99999", "port"},
+        {"redis://:pw-secret@[::1:6379", "closing ]"},
+        {"redis://:pw%zzsecret@h", "password is malformed"},
+        {"redis://:pw%00secret@h", "password is malformed"},
+        {"redis://us%0aer-secret:pw@h", "user name is malformed"},
+        {"", "empty"},
+    };
+    for (size_t i = 0; i < ING_COUNT(bad); i++) {
+        err[0] = '\0';
+        assert_false(ing_url_parse(bad[i].url, &u, err, sizeof err));
+        if (!strstr(err, bad[i].why) || strstr(err, "secret"))
+            fail_msg("%s: \"%s\" (want \"%s\", no secret)", bad[i].url, err, bad[i].why);
+        assert_null(u.host);
+    }
+    assert_false(ing_url_parse(NULL, &u, NULL, 0));
+    ing_url_free(NULL);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* the stand-in writes past a client that stopped reading */
@@ -452,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_transport_seam),
         cmocka_unit_test(test_transient_rule),
         cmocka_unit_test(test_dynbuf),
+        cmocka_unit_test(test_url_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
