@@ -217,12 +217,11 @@ check-fresh:
 # ---- fuzzing, soak (tests/fuzz/, contrib/soak/) ------------------------------
 # Each tests/fuzz/fuzz_*.c is one libFuzzer target, built with Debian's clang
 # (-fsanitize=fuzzer,address,undefined) into build/fuzz/: fuzz_product_* link
-# the product app, the others the protocol vectors' app.  The SDK is compiled
-# again for them with http_perform renamed (tests/fuzz/support/fuzz_http.c
-# answers every outbound call from the input; fuzz_third_party.c stands in for
-# the product app's functions/product/services/third_party_transfer.c) and
-# nanosleep replaced (the
-# Event API's retry pauses would cap a target at a few runs per second).
+# the product app, the others the protocol vectors' app.  Every outbound call
+# (the SDK's and the apps' ing_http_fetch) is answered from the input by
+# tests/fuzz/support/fuzz_http.c, the transport fuzz_server() installs with
+# outbound_set_transport(); the SDK is compiled again for them with nanosleep
+# replaced (the retry pauses would cap a target at a few runs per second).
 # clang counts vprintf(fmt, ap) in a printf-like wrapper as a non-literal
 # format (gcc does not); the gcc builds keep that check.
 #   make fuzz FUZZ_SECONDS=N   every target N s from its seeds (build/fuzz/seeds,
@@ -241,7 +240,7 @@ FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SDK_OBJ := $(SDK_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_SUPPORT_OBJ := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(wildcard tests/fuzz/support/*.c))
-FUZZ_PRODUCT_OBJ := $(filter-out %/third_party_transfer.o,$(PRODUCT_SRC:%.c=$(FUZZ_DIR)/%.o))
+FUZZ_PRODUCT_OBJ := $(PRODUCT_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_VECTORS_OBJ := $(FUZZ_DIR)/tests/unit/support/vectors_app.o
 
 .PHONY: fuzz fuzz-build soak
@@ -258,7 +257,6 @@ soak:
 	@SOAK_SECONDS=$(SOAK_SECONDS) BUILD_DIR=build/release contrib/soak/soak.sh
 
 $(FUZZ_SDK_OBJ): FUZZ_DEFS = -Dnanosleep=fuzz_nanosleep
-$(FUZZ_DIR)/handler/outbound/http_client.o: FUZZ_DEFS = -Dnanosleep=fuzz_nanosleep -Dhttp_perform=http_perform_curl
 
 $(FUZZ_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)

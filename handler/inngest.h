@@ -289,6 +289,69 @@ struct ing_fetch_response {
     json_object *headers;       /* {lower-case name: value}, in the request's memory */
 };
 
+/* ing_http_fetch: the request, made now by this worker through the SDK's own
+ * HTTP client (the one that talks to Inngest), and its answer.
+ *
+ * true: an answer arrived, whatever its status: res->status is the HTTP
+ *   status (a 404 or a 503 is true too: the caller decides what it means;
+ *   ing_http_transient() says what the SDK would do), res->body the body
+ *   (NUL-terminated, "" when empty), res->headers every response header
+ *   ({lower-case name: value}, repeated names joined with ", ").
+ * false: no answer.  Either the request was refused before anything was
+ *   sent (the method is not one of GET HEAD OPTIONS PUT DELETE POST PATCH;
+ *   the URL is not an absolute http:// or https:// URL with a host, or holds
+ *   a space or control byte, or is over 8 KiB; a header line is not
+ *   "Name: value", holds CR or LF, or sets Content-Length or
+ *   Transfer-Encoding; a GET or HEAD has a body; timeout_ms < 0), or the
+ *   transport failed after the retries below (DNS, connect, TLS, timeout,
+ *   an answer over ING_FETCH_MAX_RESPONSE bytes).  Then res->status is 0,
+ *   res->headers NULL and res->body the reason, one line that names at most
+ *   the URL's scheme, host and port (never its path, query, credentials or
+ *   a header value).  No exception is raised: nothing unwinds.
+ *
+ * Timeouts: timeout_ms (0: ING_FETCH_DEFAULT_TIMEOUT_MS) bounds the whole
+ *   call, retries and pauses included; connecting gets at most 3 s of it.
+ * Body: at most ING_FETCH_MAX_RESPONSE bytes are read (the executor's limit
+ *   on a step's output); a larger answer is a failure, not a truncation.
+ * Retries, the SDK's one rule: only idempotent methods (GET HEAD OPTIONS PUT
+ *   DELETE) are retried, up to ING_FETCH_ATTEMPTS tries in all, when no
+ *   answer arrived (other than too large) or the status is 408, 429 or 5xx;
+ *   100 ms then 200 ms apart, or after the answer's Retry-After when it is at
+ *   most 1 s.  A longer Retry-After ends the retries at once and the answer
+ *   is returned (ing_http_retry_after() reads it: fail the step with
+ *   ing_fail_retry_after so the executor waits, not the worker).  POST and
+ *   PATCH go exactly once.  Redirects are not followed.
+ * Called inside a step body, the step's own retries (the executor's) come on
+ * top; outside one, the call is made again on every call request.  Headers
+ * are sent as given (keys included) and never logged; User-Agent defaults to
+ * "inngest-fcgi:v<version>".  Memory is the request's: nothing to free. */
+#define ING_FETCH_MAX_RESPONSE (4u * 1024u * 1024u)
+#define ING_FETCH_ATTEMPTS 3
+ING_API bool ing_http_fetch(struct ing_ctx *c, const struct ing_fetch_request *req,
+                            struct ing_fetch_response *res);
+/* The SDK's rule for "may this succeed if sent again?": status 0 (no answer),
+ * 408, 429 and 5xx are transient; anything else will be answered the same. */
+ING_API bool ing_http_transient(int status);
+/* The answer's Retry-After in seconds from now (a number of seconds or an
+ * HTTP date in GMT); -1 when absent or unreadable. */
+ING_API long ing_http_retry_after(const struct ing_fetch_response *res);
+
+/* A URL split by the SDK's URL parser (libcurl's, RFC 3986), for apps that
+ * read URLs from their settings (a database URL, a service's base URL): any
+ * scheme.  Parts are malloc'd (free()-compatible), NULL when absent: user and
+ * password percent-decoded (a stray '%' or an encoded control byte is
+ * refused), host decoded and without IPv6 brackets, port as written, path
+ * ("/" at least), query and fragment raw.  Usable outside a request. */
+struct ing_url {
+    char *scheme, *user, *password, *host, *port, *path, *query, *fragment;
+};
+/* false: *out is empty and err (when given) says why in a few words that
+ * never quote the URL (it may hold a password): "no host", "the port must
+ * be …", "the password is malformed …", "not a URL (…)". */
+ING_API bool ing_url_parse(const char *url, struct ing_url *out, char *err, size_t err_size);
+/* Frees the parts, wiping user and password first; NULL is fine. */
+ING_API void ing_url_free(struct ing_url *u);
+
 /* Parallel steps: steps called between begin and end are planned together (as
  * Promise.all does).  Inside the group, a step that has no result yet returns
  * NULL instead of unwinding; ing_parallel_end() unwinds if any of them was new,

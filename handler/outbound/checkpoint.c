@@ -6,9 +6,9 @@
  * and the queue item, whether we have fallen back) and the one API call.  It
  * never decides how the request is answered: the step engine does, from the
  * outcome.  Nothing here outlives the request (arena), and no key is ever
- * logged: only statuses.  The retry pauses (50 and 100 ms) happen inside the
- * request, which is why there are only two of them: a failing API costs the
- * run at most ~150 ms before it goes the classic way.
+ * logged: only statuses.  The retry pauses (50 and 100 ms, retry.h's loop)
+ * happen inside the request, which is why there are only two of them: a
+ * failing API costs the run at most ~150 ms before it goes the classic way.
  */
 #include "outbound/checkpoint.h"
 
@@ -19,11 +19,12 @@
 #include "base/arena.h"
 #include "core/context.h"
 #include "outbound/http_client.h"
+#include "outbound/inngest_auth.h"
+#include "outbound/retry.h"
 #include "inngest.h"
 #include "base/limits.h"
 #include "core/response.h"
 #include "core/server.h"
-#include "core/signature.h"
 #include "base/url_encode.h"
 
 /* The official SDK's default runtime budget: past it, remaining steps are
@@ -106,52 +107,9 @@ static const char *request_body(struct ing_ctx *c, const struct checkpoint *k, j
     return json_object_to_json_string_length(b, ING_JSON_FLAGS, len);
 }
 
-/* Headers for the API, authenticated with `key` (none in dev mode without one). */
-static const char *const *headers(struct ing_ctx *c, const char *key)
-{
-    const struct settings *s = &c->server->settings;
-    const char **h = arena_alloc(c->arena, 8 * sizeof(*h));
-    if (!h)
-        return NULL;
-    int n = 0;
-    h[n++] = "Content-Type: application/json";
-    h[n++] = "X-Inngest-SDK: " ING_SDK_NAME ":v" ING_SDK_VERSION;
-    h[n++] = "User-Agent: " ING_SDK_NAME ":v" ING_SDK_VERSION;
-    if (s->env)
-        h[n++] = arena_printf(c->arena, "X-Inngest-Env: %s", s->env);
-    char token[160];
-    if (key && sig_bearer_token(key, token, sizeof(token)))
-        h[n++] = arena_printf(c->arena, "Authorization: Bearer %s", token);
-    h[n] = NULL;
-    return h;
-}
-
-/* One POST, with the fallback key after a 401/403.  The HTTP status, or 0
- * when no answer came. */
-static long post_once(struct ing_ctx *c, struct http_call *call)
-{
-    const struct settings *s = &c->server->settings;
-    struct http_result res;
-    call->headers = headers(c, s->signing_key);
-    if (!call->headers || !http_perform(c->server->http, c->arena, call, &res))
-        return 0;
-    if ((res.status == 401 || res.status == 403) && s->signing_key_fallback) {
-        call->headers = headers(c, s->signing_key_fallback);
-        if (!call->headers || !http_perform(c->server->http, c->arena, call, &res))
-            return 0;
-    }
-    return res.status;
-}
-
-/* No answer, 429 and 5xx may pass; anything else will not change on a retry. */
-static bool transient(long status) { return status == 0 || status == 429 || status >= 500; }
-
-static void pause_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = ms * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
+/* Two retries of a transient failure, 50 then 100 ms apart (retry.h). */
+static const struct outbound_policy checkpoint_policy = {.attempts = CHECKPOINT_TRIES,
+                                                         .first_pause_ms = 50};
 
 enum checkpoint_outcome checkpoint_step(struct ing_ctx *c, json_object *op, int64_t started_ns)
 {
@@ -175,13 +133,9 @@ enum checkpoint_outcome checkpoint_step(struct ing_ctx *c, json_object *op, int6
         struct http_call call = {.method = "POST", .url = url, .body = body, .body_len = len,
                                  .timeout_ms = ING_API_TIMEOUT_MS,
                                  .max_response = ING_MAX_SMALL_RESPONSE};
-        for (int i = 0; i < CHECKPOINT_TRIES; i++) {
-            if (i)
-                pause_ms(50L << (i - 1));
-            status = post_once(c, &call);
-            if (!transient(status))
-                break;
-        }
+        struct http_result res;
+        if (inngest_send(c, &call, NULL, &checkpoint_policy, &res))
+            status = res.status;
     }
     if (status >= 200 && status < 300) {
         k->saved++;

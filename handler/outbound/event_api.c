@@ -3,8 +3,8 @@
  *
  * One id seed per logical send, reused on every retry, so that a retried send
  * yields the same event ids and the server de-duplicates it instead of
- * starting a second run.  Retries only what may succeed later (network errors
- * and 5xx) and stays inside a small time bound, because routes wait for it.
+ * starting a second run.  Retries only what may succeed later (retry.h's
+ * rule) and stays inside a small time bound, because routes wait for it.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -21,13 +21,16 @@
 #include "core/context.h"
 #include "core/encryption.h"
 #include "outbound/http_client.h"
+#include "outbound/inngest_auth.h"
+#include "outbound/retry.h"
 #include "base/json_parse.h"
 #include "base/json_take.h"
 #include "base/limits.h"
 #include "core/server.h"
 #include "base/url_encode.h"
 
-#define SEND_ATTEMPTS 3
+/* Three tries, 100 then 200 ms apart (retry.h): the same seed makes them one send. */
+static const struct outbound_policy send_policy = {.attempts = 3, .first_pause_ms = 100};
 
 static long long now_ms(void)
 {
@@ -175,44 +178,25 @@ bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
     size_t body_len = 0;
     const char *body = json_object_to_json_string_length(
         batch, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &body_len);
-    const char *headers[8] = {"Content-Type: application/json",
-                              "X-Inngest-SDK: " ING_SDK_NAME ":v" ING_SDK_VERSION,
-                              "User-Agent: " ING_SDK_NAME ":v" ING_SDK_VERSION};
-    int h = 3;
     const char *seed = id_seed(c, ms);
-    if (seed)
-        headers[h++] = seed;
-    if (s->env)
-        headers[h++] = arena_printf(c->arena, "X-Inngest-Env: %s", s->env);
-    headers[h] = NULL;
+    const char *const extra[] = {seed, NULL};
+    const char *const *headers = inngest_headers(c, NULL, seed ? extra : NULL);
     const char *escaped_key = url_encode_arena(c->arena, key);
     const char *url = escaped_key ? arena_printf(c->arena, "%s/e/%s", s->event_api_origin,
                                                  escaped_key)
                                   : NULL;
     /* without any of these the events would go out other than asked (no
      * body, to another environment or URL): send nothing */
-    if (!body || (s->env && !headers[h - 1]) || !url)
+    if (!body || !headers || !url)
         return fail(err, http_status, 0, "out of memory");
     struct http_call call = {.method = "POST", .url = url, .headers = headers, .body = body,
                              .body_len = body_len, .timeout_ms = ING_EVENT_API_TIMEOUT_MS,
                              .max_response = ING_MAX_SMALL_RESPONSE};
     struct http_result res;
-    for (int attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
-        if (attempt > 0) {
-            struct timespec pause = {0, 100000000L << (attempt - 1)};
-            nanosleep(&pause, NULL);
-        }
-        if (!http_perform(c->server->http, c->arena, &call, &res)) {
-            if (attempt + 1 < SEND_ATTEMPTS)
-                continue;
-            return fail(err, http_status, 0,
-                        arena_printf(c->arena, "the Event API at %s could not be reached: %s",
-                                     s->event_api_origin, res.error));
-        }
-        if (res.status >= 500 && attempt + 1 < SEND_ATTEMPTS)
-            continue;
-        break;
-    }
+    if (!outbound_send(c->server->http, c->arena, &call, &send_policy, &res))
+        return fail(err, http_status, 0,
+                    arena_printf(c->arena, "the Event API at %s could not be reached: %s",
+                                 s->event_api_origin, res.error));
 
     struct json_parse_outcome how;
     json_object *parsed = json_parse_bounded(res.body, res.body_len, &how);

@@ -1,9 +1,10 @@
 /*
- * http_client.c — libcurl easy handle reuse with bounded, arena-backed answers.
+ * http_client.c — the client, the one perform, and libcurl's transport.
  *
- * The handle is reset between calls (curl_easy_reset keeps the connection
- * cache) so that no option leaks from one call into the next.  The response
- * grows in a malloc'd buffer registered on the arena, capped at max_response.
+ * The easy handle is reset between calls (curl_easy_reset keeps the
+ * connection cache) so that no option leaks from one call into the next.
+ * Body and header block grow in bounded buffers (base/dynbuf.h) and are
+ * handed to the arena once the transfer ends.
  */
 #include "outbound/http_client.h"
 
@@ -14,18 +15,18 @@
 #include <curl/curl.h>
 
 #include "base/arena.h"
+#include "base/dynbuf.h"
+#include "base/json_take.h"
 #include "base/mem_alloc.h"
 
 struct http_client {
     CURL *curl;
 };
 
-struct sink {
-    char *data;
-    size_t len, cap, max;
-    bool too_large;
-    struct http_result *out;
-};
+/* Set at start-up only (outbound_set_transport), read by every request. */
+static http_transport_fn transport = http_transport_curl;
+
+void outbound_set_transport(http_transport_fn fn) { transport = fn ? fn : http_transport_curl; }
 
 bool http_client_global_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT) == 0; }
 void http_client_global_cleanup(void) { curl_global_cleanup(); }
@@ -51,37 +52,15 @@ void http_client_free(struct http_client *h)
     mem_free(h);
 }
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct sink *s = userdata;
-    size_t n = size * nmemb;
-    if (s->len + n > s->max) {
-        s->too_large = true;
-        return 0; /* makes curl stop with CURLE_WRITE_ERROR */
-    }
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        char *grown = mem_realloc(s->data, cap);
-        if (!grown)
-            return 0;
-        s->data = grown;
-        s->cap = cap;
-    }
-    memcpy(s->data + s->len, ptr, n);
-    s->len += n;
-    s->data[s->len] = '\0';
-    return n;
-}
+/* ---- the one perform ------------------------------------------------------ */
 
-static void copy_header_value(char *dst, size_t dst_size, const char *v, size_t n)
+static void copy_value(char *dst, size_t dst_size, const char *v, size_t n)
 {
     while (n && (*v == ' ' || *v == '\t')) {
         v++;
         n--;
     }
-    while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+    while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ' || v[n - 1] == '\t'))
         n--;
     if (n >= dst_size)
         n = dst_size - 1;
@@ -89,29 +68,150 @@ static void copy_header_value(char *dst, size_t dst_size, const char *v, size_t 
     dst[n] = '\0';
 }
 
-static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
+/* Calls fn for each "Name: value" line of the block (the status line and
+ * anything without a colon are skipped), at most HTTP_MAX_HEADER_LINES. */
+static bool each_header(const char *block, size_t len,
+                        bool (*fn)(const char *name, size_t name_len, const char *value,
+                                   size_t value_len, void *arg),
+                        void *arg)
 {
-    struct sink *s = userdata;
-    size_t n = size * nitems;
-    static const char ra[] = "retry-after:", ct[] = "content-type:";
-    if (n > sizeof(ra) - 1 && strncasecmp(line, ra, sizeof(ra) - 1) == 0)
-        copy_header_value(s->out->retry_after, sizeof(s->out->retry_after), line + sizeof(ra) - 1,
-                          n - (sizeof(ra) - 1));
-    else if (n > sizeof(ct) - 1 && strncasecmp(line, ct, sizeof(ct) - 1) == 0)
-        copy_header_value(s->out->content_type, sizeof(s->out->content_type),
-                          line + sizeof(ct) - 1, n - (sizeof(ct) - 1));
-    return n;
+    const char *p = block, *end = block + len;
+    for (int lines = 0; p < end && lines < HTTP_MAX_HEADER_LINES; lines++) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = eol ? eol : end;
+        const char *colon = memchr(p, ':', (size_t)(line_end - p));
+        if (colon && colon > p && strncmp(p, "HTTP/", 5) != 0 &&
+            !fn(p, (size_t)(colon - p), colon + 1, (size_t)(line_end - colon - 1), arg))
+            return false;
+        p = eol ? eol + 1 : end;
+    }
+    return true;
 }
 
-static void free_buffer(void *p) { mem_free(p); }
-static void free_slist(void *p) { curl_slist_free_all(p); }
+static bool note_header(const char *name, size_t name_len, const char *value, size_t value_len,
+                        void *arg)
+{
+    struct http_result *out = arg;
+    if (name_len == 11 && strncasecmp(name, "retry-after", 11) == 0)
+        copy_value(out->retry_after, sizeof(out->retry_after), value, value_len);
+    else if (name_len == 12 && strncasecmp(name, "content-type", 12) == 0)
+        copy_value(out->content_type, sizeof(out->content_type), value, value_len);
+    return true;
+}
 
 bool http_perform(struct http_client *h, struct arena *a, const struct http_call *call,
                   struct http_result *out)
 {
     memset(out, 0, sizeof(*out));
     out->body = "";
-    struct sink sink = {.max = call->max_response, .out = out};
+    out->headers = "";
+    bool answered = transport(h, a, call, out);
+    if (!answered) {
+        out->status = 0;
+        if (!out->error[0])
+            snprintf(out->error, sizeof(out->error), "no answer");
+        return false;
+    }
+    if (!out->body)
+        out->body = "", out->body_len = 0;
+    if (!out->headers)
+        out->headers = "", out->headers_len = 0;
+    each_header(out->headers, out->headers_len, note_header, out);
+    return true;
+}
+
+struct headers_json {
+    struct arena *a;
+    json_object *obj;
+};
+
+static bool add_header(const char *name, size_t name_len, const char *value, size_t value_len,
+                       void *arg)
+{
+    struct headers_json *hj = arg;
+    char *key = arena_strndup(hj->a, name, name_len);
+    char *val = arena_alloc(hj->a, value_len + 1);
+    if (!key || !val)
+        return false;
+    for (char *k = key; *k; k++)
+        if (*k >= 'A' && *k <= 'Z')
+            *k = (char)(*k - 'A' + 'a');
+    copy_value(val, value_len + 1, value, value_len);
+    json_object *before = json_object_object_get(hj->obj, key);
+    const char *joined = before ? arena_printf(hj->a, "%s, %s", json_object_get_string(before), val)
+                                : val;
+    return joined && json_take_set(hj->obj, key, json_object_new_string(joined));
+}
+
+json_object *http_headers_json(struct arena *a, const struct http_result *r)
+{
+    struct headers_json hj = {.a = a, .obj = arena_keep_json(a, json_object_new_object())};
+    if (!hj.obj || !each_header(r->headers, r->headers_len, add_header, &hj))
+        return NULL;
+    return hj.obj;
+}
+
+/* ---- libcurl's transport ---------------------------------------------------- */
+
+struct sink {
+    struct dynbuf body, headers;
+    bool too_large;
+};
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct sink *s = userdata;
+    size_t n = size * nmemb;
+    enum dynbuf_status st = dynbuf_add(&s->body, ptr, n);
+    if (st == DYNBUF_TOO_LARGE)
+        s->too_large = true;
+    return st == DYNBUF_OK ? n : 0; /* 0 makes curl stop with CURLE_WRITE_ERROR */
+}
+
+static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
+{
+    struct sink *s = userdata;
+    size_t n = size * nitems;
+    /* a status line starts the block of another response (after a 1xx) */
+    if (n >= 5 && strncmp(line, "HTTP/", 5) == 0)
+        dynbuf_free(&s->headers);
+    /* past the bound the rest is dropped: headers are read, never needed whole */
+    if (n <= s->headers.max - s->headers.len)
+        dynbuf_add(&s->headers, line, n);
+    return n;
+}
+
+static void free_buffer(void *p) { mem_free(p); }
+static void free_slist(void *p) { curl_slist_free_all(p); }
+
+/* Moves a buffer's bytes onto the arena; false on allocation failure. */
+static bool hand_over(struct arena *a, struct dynbuf *b, char **data, size_t *len)
+{
+    char *bytes = dynbuf_take(b, len);
+    if (!bytes)
+        return true;
+    /* a failed arena_defer frees the bytes at once */
+    if (!arena_defer(a, free_buffer, bytes))
+        return false;
+    *data = bytes;
+    return true;
+}
+
+static bool has_body(const char *method)
+{
+    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+}
+
+bool http_transport_curl(struct http_client *h, struct arena *a, const struct http_call *call,
+                         struct http_result *out)
+{
+    if (!h) { /* a process without a client (ing_test_call names no server) */
+        snprintf(out->error, sizeof(out->error), "no HTTP client in this process");
+        return false;
+    }
+    struct sink sink = {.too_large = false};
+    dynbuf_init(&sink.body, call->max_response);
+    dynbuf_init(&sink.headers, HTTP_MAX_HEADER_BYTES);
     struct curl_slist *list = NULL;
     for (const char *const *hd = call->headers; hd && *hd; hd++) {
         struct curl_slist *next = curl_slist_append(list, *hd);
@@ -154,34 +254,32 @@ bool http_perform(struct http_client *h, struct arena *a, const struct http_call
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     if (strcmp(call->method, "GET") == 0) {
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    } else if (call->body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, call->body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
-    } else {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+    } else if (strcmp(call->method, "HEAD") == 0) {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (call->body || has_body(call->method)) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, call->body ? call->body : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(call->body ? call->body_len : 0));
     }
 
     CURLcode rc = curl_easy_perform(c);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    /* a failed arena_defer frees the body at once */
-    if (sink.data && !arena_defer(a, free_buffer, sink.data)) {
+    bool kept = hand_over(a, &sink.body, &out->body, &out->body_len) &&
+                hand_over(a, &sink.headers, &out->headers, &out->headers_len);
+    dynbuf_free(&sink.body);
+    dynbuf_free(&sink.headers);
+    if (!kept) {
         snprintf(out->error, sizeof(out->error), "out of memory");
         return false;
     }
     if (rc != CURLE_OK) {
+        out->too_large = sink.too_large;
         if (sink.too_large)
             snprintf(out->error, sizeof(out->error), "response larger than %zu bytes",
                      call->max_response);
         else
             snprintf(out->error, sizeof(out->error), "%s", curl_easy_strerror(rc));
-        out->status = 0;
         return false;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    if (sink.data) {
-        out->body = sink.data;
-        out->body_len = sink.len;
-    }
     return true;
 }

@@ -10,51 +10,20 @@
 #include "core/settings.h"
 #include "core/context.h"
 #include "outbound/http_client.h"
+#include "outbound/inngest_auth.h"
 #include "base/json_parse.h"
 #include "base/limits.h"
 #include "core/server.h"
-#include "core/signature.h"
 #include "base/url_encode.h"
 
-#define SDK_HEADER "X-Inngest-SDK: " ING_SDK_NAME ":v" ING_SDK_VERSION
+/* Register and load-state answer the request that waits for them (a sync,
+ * a call): one try each, the fallback key aside; the caller's caller retries. */
+static const struct outbound_policy once = {.attempts = 1};
 
-/* Headers for a call authenticated with `key` (NULL → no Authorization). */
-static const char **api_headers(struct ing_ctx *c, const char *key, const char *const *extra)
-{
-    const struct settings *s = &c->server->settings;
-    const char **h = arena_alloc(c->arena, 12 * sizeof(*h));
-    if (!h)
-        return NULL;
-    int n = 0;
-    h[n++] = "Content-Type: application/json";
-    h[n++] = SDK_HEADER;
-    h[n++] = "User-Agent: " ING_SDK_NAME ":v" ING_SDK_VERSION;
-    h[n++] = "X-Inngest-Framework: fastcgi";
-    if (s->env)
-        h[n++] = arena_printf(c->arena, "X-Inngest-Env: %s", s->env);
-    if (key) {
-        char token[160];
-        if (sig_bearer_token(key, token, sizeof(token)))
-            h[n++] = arena_printf(c->arena, "Authorization: Bearer %s", token);
-    }
-    for (const char *const *e = extra; e && *e && n < 11; e++)
-        h[n++] = *e;
-    h[n] = NULL;
-    return h;
-}
-
-/* Performs the call with the primary key, then once with the fallback on 401/403. */
 static bool api_call(struct ing_ctx *c, struct http_call *call, const char *const *extra,
                      struct http_result *res)
 {
-    const struct settings *s = &c->server->settings;
-    call->headers = api_headers(c, s->signing_key, extra);
-    bool ok = http_perform(c->server->http, c->arena, call, res);
-    if (ok && (res->status == 401 || res->status == 403) && s->signing_key_fallback) {
-        call->headers = api_headers(c, s->signing_key_fallback, extra);
-        ok = http_perform(c->server->http, c->arena, call, res);
-    }
-    return ok;
+    return inngest_send(c, call, extra, &once, res);
 }
 
 /* The register endpoint answers JSON {"error": …} or, for auth, text/plain. */

@@ -22,6 +22,7 @@
 #include "base/arena.h"
 #include "steps/call_body.h"
 #include "outbound/checkpoint.h"
+#include "outbound/retry.h"
 #include "core/context.h"
 #include "core/crash_note.h"
 #include "base/duration.h"
@@ -386,9 +387,10 @@ json_object *ing_step_run_catch(struct ing_ctx *c, const char *id, ing_step_fn f
     return run_common(c, id, &rs, err ? err : &scratch);
 }
 
-/* Events refused as they are (by us, or by the Event API with a 4xx other
- * than 408/429) would be refused again on every retry: the step fails for
- * good, carrying the reason.  Only what may pass later is retried. */
+/* Events refused as they are (by us, or by the Event API with a status the
+ * outbound rule calls permanent) would be refused again on every retry: the
+ * step fails for good, carrying the reason.  Only what may pass later is
+ * retried. */
 static json_object *send_body(struct ing_ctx *c, void *arg)
 {
     json_object *ids = NULL;
@@ -396,7 +398,7 @@ static json_object *send_body(struct ing_ctx *c, void *arg)
     int status = 0;
     if (!ing_send_events(c, arg, &ids, &err, &status)) {
         bool refused = (err.name && strcmp(err.name, "InvalidEventError") == 0) ||
-                       (status >= 400 && status < 500 && status != 408 && status != 429);
+                       (status >= 400 && !outbound_transient(status));
         if (refused)
             ing_fail_nonretriable(c, "%s", err.message);
         ing_fail(c, "%s", err.message);

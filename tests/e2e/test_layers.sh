@@ -2,7 +2,9 @@
 # test_layers.sh — the include rule of handler/'s layers (handler/README.md):
 # a file may include headers of its own layer and of the layers below it,
 # never of a layer above; only transport/ includes <fcgiapp.h> and only
-# outbound/ includes <curl/curl.h>.  Shown failing on a planted bad include.
+# outbound/ includes <curl/curl.h>.  The apps (functions/) include neither:
+# they reach HTTP through inngest.h (ing_http_fetch) and are served by the
+# SDK.  Shown failing on planted bad includes.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -59,6 +61,28 @@ printf '#include <fcgiapp.h>\n' >> "$tmp/handler/protocol/router.c"
 printf '#include "arena.h"\n' >> "$tmp/handler/core/log.c"
 out=$(cd "$tmp" && check_tree handler); rc=$?
 if [[ $rc -eq 4 ]]; then ok; else bad "planted faults: expected 4 reports, got $rc:"; echo "$out"; fi
+
+# 4. the apps include neither library header (they use inngest.h's API)
+# check_apps DIR: prints one line per broken rule, returns the count
+check_apps() {
+	local dir=$1 n=0 f
+	while IFS= read -r f; do
+		if grep -q '^[[:space:]]*#[[:space:]]*include[[:space:]]*<curl/curl.h>' "$f"; then
+			echo "$f: an app does not include <curl/curl.h> (ing_http_fetch is the SDK's client)"; n=$((n + 1)); fi
+		if grep -q '^[[:space:]]*#[[:space:]]*include[[:space:]]*<fcgiapp.h>' "$f"; then
+			echo "$f: an app does not include <fcgiapp.h> (the SDK serves it)"; n=$((n + 1)); fi
+	done < <(find "$dir" -name '*.[ch]' | sort)
+	return $((n > 255 ? 255 : n))
+}
+out=$(check_apps functions); rc=$?
+if [[ $rc -eq 0 ]]; then ok; else bad "functions/ includes a library header it must not:"; echo "$out"; fi
+c=$(find functions -name '*.[ch]' | wc -l)
+if [[ $c -gt 20 ]]; then ok; else bad "functions/ has only $c source files: the check read too few"; fi
+cp -r functions "$tmp/functions"
+printf '#include <curl/curl.h>\n' >> "$tmp/functions/product/registry.c"
+printf '#include <fcgiapp.h>\n' >> "$tmp/functions/conformance/$(ls functions/conformance | grep '\.c$' | head -1)"
+out=$(cd "$tmp" && check_apps functions); rc=$?
+if [[ $rc -eq 2 ]]; then ok; else bad "planted faults in functions/: expected 2 reports, got $rc:"; echo "$out"; fi
 
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

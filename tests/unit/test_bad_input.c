@@ -331,6 +331,29 @@ static json_object *sends(struct ing_ctx *c)
     return a;
 }
 
+/* An app's own HTTP call (ing_http_fetch, a POST: one try, no retry pauses
+ * to slow the sweep down) to the sweep's stand-in. */
+static json_object *fetch_body(struct ing_ctx *c, void *arg)
+{
+    (void)arg;
+    struct ing_fetch_request rq = {.method = "POST", .url = ing_sprintf(c, "%s/hook", api_base),
+                                   .headers = {"Content-Type: application/json"}, .body = "{\"a\":1}"};
+    struct ing_fetch_response res;
+    if (!ing_http_fetch(c, &rq, &res))
+        ing_fail(c, "fetch: %s", res.body);
+    /* one string: every part of the answer, built by calls that fail the
+     * step when memory runs out (ing_json_set would drop a key instead) */
+    return ing_json_string(c, ing_sprintf(c, "%d %s %s", res.status,
+                                          ing_json_get_string(res.headers, "content-type"), res.body));
+}
+
+static json_object *fetches(struct ing_ctx *c)
+{
+    json_object *a = ing_step_run(c, "a", count_body, NULL);
+    ing_step_run(c, "b", fetch_body, NULL);
+    return a;
+}
+
 /* Three async steps planned together: their ops carry opts json-c builds. */
 static json_object *plans(struct ing_ctx *c)
 {
@@ -356,6 +379,7 @@ static const struct ing_function sweep_fns[] = {
     {.id = "refuses", .name = "refuses", .triggers = {ING_EVENT("t/refuses")}, .handler = refuses},
     {.id = "plans", .name = "plans", .triggers = {ING_EVENT("t/plans")}, .handler = plans},
     {.id = "send", .name = "send", .triggers = {ING_EVENT("t/send")}, .handler = sends},
+    {.id = "fetch", .name = "fetch", .triggers = {ING_EVENT("t/fetch")}, .handler = fetches},
     {.id = "two", .name = "two", .triggers = {ING_EVENT("t/two"), ING_CRON("*/5 * * * *")},
      .handler = two_steps},
 };
@@ -560,6 +584,26 @@ static void test_every_allocation_point_of_a_call(void **s)
     swept_total += n;
 }
 
+static void test_every_allocation_point_of_a_fetch(void **s)
+{
+    (void)s;
+    char ha[41], hb[41];
+    ing_test_step_hash("a", 0, ha);
+    ing_test_step_hash("b", 0, hb);
+    static char query[128], body[1024];
+    snprintf(query, sizeof(query), "fnId=sweep-fetch&stepId=%s", hb);
+    snprintf(body, sizeof(body),
+             "{\"ctx\":{\"attempt\":0,\"max_attempts\":3,\"run_id\":\"r5\","
+             "\"disable_immediate_execution\":true},\"event\":{\"name\":\"t/fetch\",\"data\":{}},"
+             "\"events\":[],\"steps\":{\"%s\":{\"data\":\"ran\"}},\"version\":2}",
+             ha);
+    const struct scenario sc = {"signed call (step calls ing_http_fetch)", true, "POST", query, body,
+                                "{\"received\":true}", NULL, 206};
+    unsigned long n = sweep(&sc);
+    assert_true(n >= 100); /* libcurl and json-c are in */
+    swept_total += n;
+}
+
 static void test_every_allocation_point_of_planned_steps(void **s)
 {
     (void)s;
@@ -655,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_nested_steps_are_an_error),
         cmocka_unit_test(test_bad_signatures_in_cloud_mode),
         cmocka_unit_test(test_every_allocation_point_of_a_call),
+        cmocka_unit_test(test_every_allocation_point_of_a_fetch),
         cmocka_unit_test(test_every_allocation_point_of_planned_steps),
         cmocka_unit_test(test_every_allocation_point_of_error_answers),
         cmocka_unit_test(test_every_allocation_point_of_a_sync),

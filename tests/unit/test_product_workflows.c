@@ -272,44 +272,8 @@ static int teardown(void **state)
     return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* ---- the classifier ------------------------------------------------------ */
-
-static void test_classifier(void **s)
-{
-    (void)s;
-    assert_int_equal(tp_classify(200), TP_OK);
-    assert_int_equal(tp_classify(204), TP_OK);
-    assert_int_equal(tp_classify(400), TP_NON_RETRIABLE);
-    assert_int_equal(tp_classify(401), TP_NON_RETRIABLE);
-    assert_int_equal(tp_classify(404), TP_NON_RETRIABLE);
-    assert_int_equal(tp_classify(422), TP_NON_RETRIABLE);
-    assert_int_equal(tp_classify(408), TP_RETRIABLE);
-    assert_int_equal(tp_classify(429), TP_RETRY_AFTER);
-    assert_int_equal(tp_classify(500), TP_RETRIABLE);
-    assert_int_equal(tp_classify(503), TP_RETRIABLE);
-    assert_int_equal(tp_classify(0), TP_RETRIABLE);
-    assert_int_equal(tp_classify(302), TP_NON_RETRIABLE);
-
-    time_t when = 0;
-    assert_true(tp_parse_retry_after("120", 1000, &when));
-    assert_int_equal(when, 1120);
-    /* Sun, 06 Nov 1994 08:49:37 GMT is 784111777 */
-    assert_true(tp_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 0, &when));
-    assert_int_equal(when, 784111777);
-    assert_false(tp_parse_retry_after("", 0, &when));
-    assert_false(tp_parse_retry_after(NULL, 0, &when));
-    assert_false(tp_parse_retry_after("30s", 0, &when));
-    assert_false(tp_parse_retry_after("-5", 0, &when));
-    assert_false(tp_parse_retry_after("99999999999", 0, &when));
-    assert_false(tp_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT trailing", 0, &when));
-    /* the obsolete forms RFC 9110 asks recipients to read; GMT only */
-    when = 0;
-    assert_true(tp_parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", 0, &when));
-    assert_int_equal(when, 784111777);
-    assert_false(tp_parse_retry_after("Sun, 06 Nov 1994 08:49:37 +0100", 0, &when));
-    assert_false(tp_parse_retry_after("Sun, 06 Nov 1994 08:49:37", 0, &when));
-    assert_false(tp_parse_retry_after("GMT", 0, &when));
-}
+/* The failure rule itself (ing_http_transient, ing_http_retry_after) is
+ * tests/unit/test_http_fetch.c's; here, what each service makes of it. */
 
 /* ---- contact-form-submitted ---------------------------------------------- */
 
@@ -1390,7 +1354,6 @@ static void test_hello_world_still_there(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classifier),
         cmocka_unit_test(test_contact_retry_sends_two_emails),
         cmocka_unit_test(test_contact_422_is_final),
         cmocka_unit_test(test_contact_409_in_flight_is_retried),

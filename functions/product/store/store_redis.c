@@ -43,7 +43,6 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include <curl/curl.h>
 #include <hiredis/hiredis.h>
 
 #include "product/store/store_backend.h"
@@ -71,48 +70,6 @@ struct store_conn {
 /* REDIS_URL                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* A copy of a part of a URL that curl_url_get gave, in malloc'd memory (the
- * connection frees it with free()); the curl copy is wiped, it may be a
- * password.  NULL when out of memory. */
-static char *keep_part(char *part)
-{
-    char *copy = strdup(part);
-    memset(part, 0, strlen(part));
-    curl_free(part);
-    return copy;
-}
-
-/* Each '%' of a raw (still encoded) user or password starts %XX: libcurl
- * leaves a stray '%' in place where a mistyped password should be refused. */
-static bool percent_encoding_ok(const char *raw)
-{
-    for (const char *p = strchr(raw, '%'); p; p = strchr(p + 1, '%'))
-        if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
-            return false;
-    return true;
-}
-
-/* The user or password part, decoded: STORE_OK with *out (NULL when the URL
- * has none), STORE_FAILED when it is malformed or contains a control byte. */
-static enum store_result url_secret(CURLU *u, CURLUPart part, char **out)
-{
-    char *raw = NULL, *decoded = NULL;
-    *out = NULL;
-    CURLUcode rc = curl_url_get(u, part, &raw, 0);
-    if (rc == CURLUE_NO_USER || rc == CURLUE_NO_PASSWORD)
-        return STORE_OK;
-    bool ok = rc == CURLUE_OK && percent_encoding_ok(raw) &&
-              curl_url_get(u, part, &decoded, CURLU_URLDECODE) == CURLUE_OK;
-    if (raw) {
-        memset(raw, 0, strlen(raw));
-        curl_free(raw);
-    }
-    if (!ok)
-        return STORE_FAILED;
-    *out = keep_part(decoded);
-    return *out ? STORE_OK : STORE_FAILED;
-}
-
 static bool parse_number(const char *p, const char *end, long max, long *out)
 {
     long v = 0;
@@ -129,8 +86,8 @@ static bool parse_number(const char *p, const char *end, long max, long *out)
     return true;
 }
 
-/* Reads redis://[[user]:password@]host[:port][/db] with libcurl's URL parser.
- * Messages never quote the URL: it may hold a password. */
+/* Reads redis://[[user]:password@]host[:port][/db] with the SDK's URL parser
+ * (ing_url_parse).  Messages never quote the URL: it may hold a password. */
 static enum store_result parse_url(const char *url, struct store_conn *c, char *err)
 {
     if (strncmp(url, "rediss://", 9) == 0) {
@@ -145,79 +102,42 @@ static enum store_result parse_url(const char *url, struct store_conn *c, char *
         store_msg(err, "REDIS_URL: query parameters are not supported");
         return STORE_FAILED;
     }
-    CURLU *u = curl_url();
-    if (!u) {
-        store_msg(err, "REDIS_URL: out of memory");
+    struct ing_url u;
+    char why[160];
+    if (!ing_url_parse(url, &u, why, sizeof why)) {
+        store_msg(err, "REDIS_URL: %s", why);
         return STORE_FAILED;
     }
     enum store_result r = STORE_FAILED;
-    char *host = NULL, *port_text = NULL, *path = NULL;
-    CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
-    if (rc == CURLUE_NO_HOST) {
-        store_msg(err, "REDIS_URL has no host");
-        goto done;
-    }
-    if (rc == CURLUE_BAD_PORT_NUMBER) {
-        store_msg(err, "REDIS_URL: the port must be a number from 1 to 65535");
-        goto done;
-    }
-    if (rc == CURLUE_BAD_IPV6) {
-        store_msg(err, "REDIS_URL: the IPv6 address has no closing ] or is malformed");
-        goto done;
-    }
-    if (rc != CURLUE_OK) {
-        store_msg(err, "REDIS_URL is not a URL (%s)", curl_url_strerror(rc));
-        goto done;
-    }
-    if (url_secret(u, CURLUPART_USER, &c->user) != STORE_OK) {
-        store_msg(err, "REDIS_URL: the user name is malformed");
-        goto done;
-    }
-    if (url_secret(u, CURLUPART_PASSWORD, &c->password) != STORE_OK) {
-        store_msg(err, "REDIS_URL: the password is malformed (percent-encode special characters)");
-        goto done;
-    }
-    if (c->user && !c->password) {
+    if (u.user && !u.password) {
         store_msg(err, "REDIS_URL: write the password as redis://:password@host");
         goto done;
     }
-    if (c->user && !*c->user) { /* redis://:password@host: AUTH <password> */
-        free(c->user);
-        c->user = NULL;
-    }
-    if (curl_url_get(u, CURLUPART_HOST, &host, CURLU_URLDECODE) != CURLUE_OK || !*host) {
-        store_msg(err, "REDIS_URL has no host");
-        goto done;
-    }
-    size_t hn = strlen(host);
-    if (host[0] == '[' && hn > 2 && host[hn - 1] == ']') { /* hiredis takes ::1, not [::1] */
-        memmove(host, host + 1, hn - 2);
-        host[hn - 2] = '\0';
-    }
     long port = 6379, db = 0;
-    if (curl_url_get(u, CURLUPART_PORT, &port_text, 0) == CURLUE_OK &&
-        (!parse_number(port_text, port_text + strlen(port_text), 65535, &port) || port == 0)) {
+    if (u.port && (!parse_number(u.port, u.port + strlen(u.port), 65535, &port) || port == 0)) {
         store_msg(err, "REDIS_URL: the port must be a number from 1 to 65535");
         goto done;
     }
-    if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path[0] == '/' && path[1] &&
-        !parse_number(path + 1, path + strlen(path), 100000, &db)) {
+    if (u.path && u.path[0] == '/' && u.path[1] &&
+        !parse_number(u.path + 1, u.path + strlen(u.path), 100000, &db)) {
         store_msg(err, "REDIS_URL: the database after / must be a number");
         goto done;
     }
-    if (!(c->host = strdup(host))) {
-        store_msg(err, "REDIS_URL: out of memory");
-        goto done;
+    /* the parts are malloc'd: the connection takes them over */
+    c->host = u.host;
+    u.host = NULL;
+    if (u.user && *u.user) { /* redis://:password@host (no user): AUTH <password> */
+        c->user = u.user;
+        u.user = NULL;
     }
+    c->password = u.password;
+    u.password = NULL;
     c->port = (int)port;
     c->db = (int)db;
     snprintf(c->where, sizeof c->where, "Redis at %s:%d/%d", c->host, c->port, c->db);
     r = STORE_OK;
 done:
-    curl_free(host);
-    curl_free(port_text);
-    curl_free(path);
-    curl_url_cleanup(u);
+    ing_url_free(&u);
     return r;
 }
 

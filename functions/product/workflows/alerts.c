@@ -15,9 +15,8 @@
 #include <string.h>
 
 #include "product/product.h"
-#include "product/services/third_party.h"
+#include "product/services/resend.h"
 
-#define RESEND_DEFAULT_BASE "https://api.resend.com"
 #define ALERT_MAX_ERROR 1000
 
 struct failure {
@@ -32,42 +31,26 @@ static json_object *send_alert(struct ing_ctx *c, void *arg)
     if (!key || !to || !from)
         ing_fail_nonretriable(c, "RESEND_API_KEY, CONTACT_TO_EMAIL and CONTACT_FROM_EMAIL are needed to "
                                  "send failure alerts");
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "from", ing_json_string(c, from));
-    json_object *list = ing_json_array(c);
-    ing_json_push(list, ing_json_string(c, to));
-    ing_json_set(body, "to", list);
-    ing_json_set(body, "subject", ing_json_string(c, ing_sprintf(c, "app/function.failed: %s", f->function_id)));
-    ing_json_set(body, "text",
-                 ing_json_string(c, ing_sprintf(c,
-                                                "A function of %s ended in failure (app/function.failed).\n\n"
-                                                "Function: %s\nRun: %s\nError: %.*s\n\n"
-                                                "Further failures of this function within the hour are not "
-                                                "emailed.\n",
-                                                ing_app_id(c), f->function_id, f->run_id, ALERT_MAX_ERROR,
-                                                f->error)));
     /* header-safe: run ids are ULIDs, but this one comes from an event */
     char *run = ing_strdup(c, f->run_id);
     for (char *p = run; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-'))
             *p = '_';
-    const char *headers[] = {
-        ing_sprintf(c, "Authorization: Bearer %s", key),
-        "Content-Type: application/json",
-        ing_sprintf(c, "Idempotency-Key: function-failed-%.200s", run),
-        NULL,
+    struct resend_email mail = {
+        .label = "Resend (send-alert)",
+        .api_key = key,
+        .from = from,
+        .to = to,
+        .subject = ing_sprintf(c, "app/function.failed: %s", f->function_id),
+        .text = ing_sprintf(c,
+                            "A function of %s ended in failure (app/function.failed).\n\n"
+                            "Function: %s\nRun: %s\nError: %.*s\n\n"
+                            "Further failures of this function within the hour are not emailed.\n",
+                            ing_app_id(c), f->function_id, f->run_id, ALERT_MAX_ERROR, f->error),
+        .idempotency_key = ing_sprintf(c, "function-failed-%.200s", run),
     };
-    struct tp_request rq = {
-        .service = "Resend (send-alert)",
-        .method = "POST",
-        .url = ing_sprintf(c, "%s/emails", tp_base_url(c, "RESEND_API_BASE_URL", RESEND_DEFAULT_BASE)),
-        .headers = headers,
-        .body = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
-    };
-    struct tp_response res;
-    tp_call(c, &rq, &res);
+    const char *id = resend_send(c, &mail);
     json_object *out = ing_json_object(c);
-    const char *id = ing_json_get_string(res.json, "id");
     ing_json_set(out, "messageId", id ? ing_json_string(c, id) : NULL);
     return out;
 }

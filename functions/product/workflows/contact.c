@@ -22,9 +22,7 @@
 
 #include "product/fault_hook.h"
 #include "product/product.h"
-#include "product/services/third_party.h"
-
-#define RESEND_DEFAULT_BASE "https://api.resend.com"
+#include "product/services/resend.h"
 
 struct contact_form {
     const char *name;
@@ -57,35 +55,20 @@ static json_object *send_email(struct ing_ctx *c, const struct email *e)
 {
     const char *key = required_env(c, "RESEND_API_KEY");
     const char *from = required_env(c, "CONTACT_FROM_EMAIL");
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "from", ing_json_string(c, from));
-    json_object *to = ing_json_array(c);
-    ing_json_push(to, ing_json_string(c, e->to));
-    ing_json_set(body, "to", to);
-    if (e->reply_to)
-        ing_json_set(body, "reply_to", ing_json_string(c, e->reply_to));
-    ing_json_set(body, "subject", ing_json_string(c, e->subject));
-    ing_json_set(body, "text", ing_json_string(c, e->text));
-
-    const char *headers[] = {
-        ing_sprintf(c, "Authorization: Bearer %s", key),
-        "Content-Type: application/json",
-        ing_sprintf(c, "Idempotency-Key: contact-%s-%s", e->form->key_base, e->step),
-        NULL,
+    struct resend_email mail = {
+        /* the step in the label: a failure message (and the failure
+         * handler's contact/email.failed) says which email it was */
+        .label = ing_sprintf(c, "Resend (%s)", e->step),
+        .api_key = key,
+        .from = from,
+        .to = e->to,
+        .reply_to = e->reply_to,
+        .subject = e->subject,
+        .text = e->text,
+        .idempotency_key = ing_sprintf(c, "contact-%s-%s", e->form->key_base, e->step),
     };
-    struct tp_request rq = {
-        /* the step in the service's name: a failure message (and the
-         * failure handler's contact/email.failed) says which email it was */
-        .service = ing_sprintf(c, "Resend (%s)", e->step),
-        .method = "POST",
-        .url = ing_sprintf(c, "%s/emails", tp_base_url(c, "RESEND_API_BASE_URL", RESEND_DEFAULT_BASE)),
-        .headers = headers,
-        .body = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
-    };
-    struct tp_response res;
-    tp_call(c, &rq, &res);
+    const char *id = resend_send(c, &mail);
     json_object *out = ing_json_object(c);
-    const char *id = ing_json_get_string(res.json, "id");
     ing_json_set(out, "id", id ? ing_json_string(c, id) : NULL);
     return out;
 }

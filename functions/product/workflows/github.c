@@ -42,7 +42,7 @@ static void check_graphql_errors(struct ing_ctx *c, json_object *answer)
     if (!message)
         message = "no message";
     if (type && strcmp(type, "RATE_LIMITED") == 0)
-        tp_fail(c, "GitHub", 429, NULL, message);
+        tp_fail(c, "GitHub", 429, -1, message);
     if (type)
         ing_fail_nonretriable(c, "GitHub GraphQL error %s: %.200s", type, message);
     ing_fail(c, "GitHub GraphQL error: %.200s", message);

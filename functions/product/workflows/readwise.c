@@ -111,7 +111,7 @@ static json_object *fetch_books(struct ing_ctx *c, void *arg)
         if (pages == READWISE_MAX_PAGES)
             ing_fail_nonretriable(c, "Readwise has more than %d pages of books", READWISE_MAX_PAGES);
         struct tp_request rq = {.service = "Readwise", .method = "GET", .url = url,
-                                .headers = headers, .max_response = TP_MAX_READWISE_PAGE};
+                                .headers = headers};
         struct tp_response res;
         tp_call(c, &rq, &res);
         pages++;

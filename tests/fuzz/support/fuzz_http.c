@@ -1,8 +1,8 @@
 /*
- * fuzz_http.c — http_perform() for the fuzz targets: the scripted answer,
- * (fuzz_third_party.c answers the product app's own calls from the same script)
- * copied with its NUL into heap the request arena frees, as the real client
- * leaves it.
+ * fuzz_http.c — the fuzz targets' transport: the scripted answer, copied
+ * with its NUL into heap the request arena frees, as libcurl's transport
+ * leaves it, and its Retry-After and Content-Type as a header block that
+ * http_perform reads as it reads a real one.
  * Holds the script in file-scope state: a fuzz target is one thread serving
  * one input at a time.
  */
@@ -56,36 +56,42 @@ int fuzz_nanosleep(const struct timespec *req, struct timespec *rem)
     return 0;
 }
 
-bool http_perform(struct http_client *h, struct arena *a, const struct http_call *call,
-                  struct http_result *out)
+static bool copy_out(struct arena *a, const char *bytes, size_t len, char **out, size_t *out_len)
+{
+    /* Exactly len + 1 bytes of heap, so AddressSanitizer sees a read past the end. */
+    char *b = malloc(len + 1);
+    if (!b || !arena_defer(a, free, b))
+        return false;
+    memcpy(b, bytes, len);
+    b[len] = '\0';
+    *out = b;
+    *out_len = len;
+    return true;
+}
+
+bool fuzz_http_transport(struct http_client *h, struct arena *a, const struct http_call *call,
+                         struct http_result *out)
 {
     (void)h;
-    memset(out, 0, sizeof(*out));
-    out->body = "";
     const struct fuzz_answer *ans = fuzz_http_next();
     if (!ans) {
         snprintf(out->error, sizeof(out->error), "Could not connect to server");
         return false;
     }
     if (ans->body_len > call->max_response) {
+        out->too_large = true;
         snprintf(out->error, sizeof(out->error), "response larger than %zu bytes", call->max_response);
         return false;
     }
     out->status = ans->status;
-    snprintf(out->content_type, sizeof(out->content_type), "application/json");
-    if (ans->retry_after)
-        snprintf(out->retry_after, sizeof(out->retry_after), "%s", ans->retry_after);
-    if (ans->body_len) {
-        /* Exactly len + 1 bytes of heap, so AddressSanitizer sees a read past the end. */
-        char *b = malloc(ans->body_len + 1);
-        if (!b || !arena_defer(a, free, b)) {
-            snprintf(out->error, sizeof(out->error), "out of memory");
-            return false;
-        }
-        memcpy(b, ans->body, ans->body_len);
-        b[ans->body_len] = '\0';
-        out->body = b;
-        out->body_len = ans->body_len;
+    char head[256];
+    int n = snprintf(head, sizeof(head), "HTTP/1.1 %ld X\r\nContent-Type: application/json\r\n%s%.64s%s\r\n",
+                     ans->status, ans->retry_after ? "Retry-After: " : "",
+                     ans->retry_after ? ans->retry_after : "", ans->retry_after ? "\r\n" : "");
+    if (!copy_out(a, head, (size_t)n, &out->headers, &out->headers_len) ||
+        (ans->body_len && !copy_out(a, ans->body, ans->body_len, &out->body, &out->body_len))) {
+        snprintf(out->error, sizeof(out->error), "out of memory");
+        return false;
     }
     return true;
 }

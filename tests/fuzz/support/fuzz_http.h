@@ -1,14 +1,14 @@
 /*
- * fuzz_http.h — the fuzz targets' stand-in for http_perform(): answers every
- * outbound call (register, use_api, Event API, third parties) from a script
- * the target sets from its input, without a network.
+ * fuzz_http.h — the fuzz targets' transport: answers every outbound call
+ * (register, use_api, Event API, checkpoints, the apps' ing_http_fetch:
+ * Resend, GitHub, Readwise) from a script the target sets from its input,
+ * without a network.
  *
- * The fuzz build compiles handler/outbound/http_client.c with http_perform renamed, so
- * everything else (client creation, URL escaping) is the real code; only the
- * transfer is replaced.  The product app's third-party calls (Resend, GitHub,
- * Readwise) are answered from the same script by fuzz_third_party.c, which
- * stands in for tp_transfer the same way.  The answer honours the call's max_response exactly as
- * the real client does (false + error past it), so the parsers see what they
+ * fuzz_server() installs it with outbound_set_transport() at start-up, the
+ * seam the SDK offers for this: everything above the transport (http_perform
+ * reading the headers, the retry loop, the services' parsers) is the real
+ * code.  The answer honours the call's max_response exactly as libcurl's
+ * transport does (false + too_large past it), so the parsers see what they
  * would see from a real server.  Never used outside tests/fuzz.
  */
 #ifndef FUZZ_HTTP_H
@@ -44,5 +44,13 @@ int fuzz_http_calls(void);
 /* Counts one call and returns its answer; NULL when the script says that the
  * server could not be reached (status 0) or there is no script. */
 const struct fuzz_answer *fuzz_http_next(void);
+
+/* The transport (an http_transport_fn of outbound/http_client.h). */
+struct http_client;
+struct arena;
+struct http_call;
+struct http_result;
+bool fuzz_http_transport(struct http_client *h, struct arena *a, const struct http_call *call,
+                         struct http_result *out);
 
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/context.h"
+#include "outbound/http_client.h"
 #include "core/request.h"
 #include "protocol/router.h"
 #include "core/signature.h"
@@ -40,6 +41,7 @@ struct server *fuzz_server(const struct ing_app *app, const char *const *env)
         setenv(name, eq + 1, 1);
         free(name);
     }
+    outbound_set_transport(fuzz_http_transport); /* every outbound call: the script */
     char err[512];
     if (!server_init(&server, app, env_lookup, err, sizeof(err))) {
         fprintf(stderr, "fuzz: server_init: %s\n", err);
