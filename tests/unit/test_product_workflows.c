@@ -4,12 +4,12 @@
  * DATABASE_PATH and scripted local stand-ins for Resend, GitHub and Readwise
  * (fake_http.h, reached through the base-URL variables the code reads).
  *
- * The drive loop plays the executor as test_conformance_app.c does: it
+ * ing_test_run plays the executor, as in test_conformance_app.c: it
  * memoizes each StepRun and StepFailed, retries a StepError with the next
  * attempt, and answers step.invoke with a given result.  ing_test_call has no
- * Event API, so a step.sendEvent ends in a retriable StepError; the loop
- * records that the step was reached (its id) and memoizes ids for it, as the
- * executor would after a successful send.  What the events carry is checked
+ * Event API, so a step.sendEvent ends in a retriable StepError; the drive's
+ * supply callback records that the step was reached (its id) and memoizes
+ * ids for it, as the executor would after a successful send.  What the events carry is checked
  * end to end elsewhere; here the decision to send (and its inputs, memoized by
  * earlier steps) is.
  */
@@ -39,111 +39,52 @@ static int db_counter;
 /* ---- the executor stand-in ----------------------------------------------- */
 
 struct drive {
-    json_object *steps;      /* memoized state, as the executor keeps it */
-    json_object *ops;        /* every op of every answer, in order */
+    struct ing_test_run_result run; /* the SDK's executor stand-in's record */
+    json_object *ops;        /* every op of every answer, in order (run.ops) */
     json_object *sent;       /* ids of the sendEvent steps reached */
-    char *transcript;        /* every answer body, for secret scans */
-    size_t transcript_len;
+    const char *transcript;  /* every answer, as JSON text, for secret scans */
     int calls;
     int status;              /* of the final answer */
     json_object *result;     /* its body */
     bool no_retry;
-    json_object *invoke_result; /* what a step.invoke returns (borrowed) */
 };
-
-static void transcribe(struct drive *d, const char *body)
-{
-    size_t n = strlen(body);
-    d->transcript = realloc(d->transcript, d->transcript_len + n + 2);
-    memcpy(d->transcript + d->transcript_len, body, n);
-    d->transcript_len += n;
-    d->transcript[d->transcript_len++] = '\n';
-    d->transcript[d->transcript_len] = '\0';
-}
-
-static json_object *wrap(const char *key, json_object *v)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, key, v);
-    return o;
-}
-
-static void call(struct drive *d, const char *fn, const char *event, const char *step_id, int attempt,
-                 bool die, struct ing_test_result *out)
-{
-    struct ing_test_options o = {.event = event,
-                                 .steps = json_object_to_json_string_ext(d->steps, JSON_C_TO_STRING_PLAIN),
-                                 .step_id = step_id, .attempt = attempt,
-                                 .disable_immediate_execution = die};
-    assert_int_equal(ing_test_call(&ing_app_definition, fn, &o, out), 0);
-    d->calls++;
-    transcribe(d, out->body);
-}
 
 /* step.sendEvent, or a step of the app's own that sends events (contact.c's
  * email-delivered): in this process no Event API is named, so sending fails
  * with the SDK's "no Event API in this process" error, and the driver plays
- * the Event API accepting them. */
-static bool is_send_event(json_object *op)
+ * the Event API accepting them: it records the step and memoizes ids. */
+static const char *accept_sent_events(void *arg, json_object *op)
 {
+    struct drive *d = arg;
+    const char *code = ing_json_get_string(op, "op");
     const char *type = ing_json_get_string(ing_json_get(op, "opts"), "type");
     const char *message = ing_json_get_string(ing_json_get(op, "error"), "message");
-    return (type && strcmp(type, "step.sendEvent") == 0) ||
-           (message && strstr(message, "no Event API in this process"));
+    bool send = (type && strcmp(type, "step.sendEvent") == 0) ||
+                (message && strstr(message, "no Event API in this process"));
+    if (!code || strcmp(code, "StepError") != 0 || !send)
+        return NULL;
+    json_object_array_add(d->sent, json_object_new_string(ing_json_get_string(op, "displayName")));
+    return "{\"data\":{\"ids\":[\"01SENT\"]}}";
 }
 
 /* Plays the executor until the run ends (200, or an error answer the
- * executor would not retry). */
+ * executor would not retry), with ing_test_run; a step.invoke returns
+ * invoke_result. */
 static void drive_with(struct drive *d, const char *fn, const char *event, json_object *invoke_result)
 {
     memset(d, 0, sizeof(*d));
-    d->steps = json_object_new_object();
-    d->ops = json_object_new_array();
     d->sent = json_object_new_array();
-    d->invoke_result = invoke_result;
-    int attempt = 0;
-    for (int round = 0; round < 100; round++) {
-        struct ing_test_result r;
-        call(d, fn, event, NULL, attempt, false, &r);
-        if (r.status != 206) {
-            d->status = r.status;
-            d->result = json_object_get(r.json);
-            d->no_retry = r.no_retry;
-            ing_test_result_free(&r);
-            if (d->status >= 500 && !d->no_retry && attempt < 5) {
-                attempt++;
-                json_object_put(d->result);
-                d->result = NULL;
-                continue;
-            }
-            return;
-        }
-        bool retry = false;
-        for (size_t i = 0; i < json_object_array_length(r.json); i++) {
-            json_object *op = json_object_array_get_idx(r.json, i);
-            json_object_array_add(d->ops, json_object_get(op));
-            const char *code = ing_json_get_string(op, "op");
-            const char *id = ing_json_get_string(op, "id");
-            if (strcmp(code, "StepRun") == 0) {
-                json_object_object_add(d->steps, id, wrap("data", json_object_get(ing_json_get(op, "data"))));
-            } else if (strcmp(code, "StepError") == 0 && is_send_event(op)) {
-                json_object_array_add(d->sent, json_object_new_string(ing_json_get_string(op, "displayName")));
-                json_object_object_add(d->steps, id,
-                                       wrap("data", json_tokener_parse("{\"ids\":[\"01SENT\"]}")));
-            } else if (strcmp(code, "StepError") == 0) {
-                retry = true;
-            } else if (strcmp(code, "StepFailed") == 0) {
-                json_object_object_add(d->steps, id, wrap("error", json_object_get(ing_json_get(op, "error"))));
-            } else if (strcmp(code, "InvokeFunction") == 0) {
-                json_object_object_add(d->steps, id, wrap("data", json_object_get(d->invoke_result)));
-            } else {
-                fail_msg("%s: unexpected op %s", fn, code);
-            }
-        }
-        attempt = retry ? attempt + 1 : 0;
-        ing_test_result_free(&r);
-    }
-    fail_msg("%s did not finish in 100 rounds", fn);
+    struct ing_test_run_options o = {
+        .event = event, .supply = accept_sent_events, .supply_arg = d, .max_calls = 100,
+        .invoke_result = invoke_result ? json_object_to_json_string_ext(invoke_result, JSON_C_TO_STRING_PLAIN) : NULL};
+    if (ing_test_run(&ing_app_definition, fn, &o, &d->run) != 0)
+        fail_msg("%s: the run did not end (see stderr)", fn);
+    d->ops = d->run.ops;
+    d->calls = d->run.calls;
+    d->status = d->run.status;
+    d->result = d->run.output;
+    d->no_retry = d->run.no_retry;
+    d->transcript = json_object_to_json_string_ext(d->run.answers, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 static void drive(struct drive *d, const char *fn, const char *event)
@@ -153,11 +94,8 @@ static void drive(struct drive *d, const char *fn, const char *event)
 
 static void drive_free(struct drive *d)
 {
-    json_object_put(d->steps);
-    json_object_put(d->ops);
     json_object_put(d->sent);
-    json_object_put(d->result);
-    free(d->transcript);
+    ing_test_run_free(&d->run);
 }
 
 /* The n-th op (0-based) named `step` with opcode `code`, or NULL. */
