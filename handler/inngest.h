@@ -27,9 +27,11 @@
  *     another with ing_json_set() / ing_json_push() / ing_json_pack's `o`,
  *     which take a reference of their own.  json-c's own
  *     json_object_object_add()/array_add() STEAL a reference instead: using
- *     them on a request-owned value releases it twice.  App code (functions/)
- *     uses only the SDK's calls; json-c's adding functions are for values you
- *     own and release yourself outside the SDK.
+ *     them on a request-owned value releases it twice.  Code outside any
+ *     request (a per-worker cache, a store) may own json-c values of its own;
+ *     it hands each one to a request with ing_keep(), and from then on the
+ *     rule above applies.  (The repo's apps keep to this:
+ *     tests/e2e/test_json_ownership.sh.)
  * Strings returned by the SDK (const char *) are borrowed the same way.
  */
 #ifndef INNGEST_H

@@ -160,9 +160,7 @@ void route_queue(const struct ing_http_request *req, struct ing_http_response *r
                  const char *name, json_object *data, bool with_id)
 {
     struct ing_ctx *c = req->ctx;
-    json_object *event = ing_json_object(c);
-    ing_json_set(event, "name", ing_json_string(c, name));
-    ing_json_set(event, "data", data);
+    json_object *event = ing_event_new(c, name, data);
     json_object *ids = NULL;
     if (!route_send(req, res, event, &ids, false))
         return;

@@ -156,19 +156,13 @@ json_object *track_post_view(struct ing_ctx *c)
 
     int64_t m = 0;
     if (ing_json_get_int(check, "milestone", &m) && m > 0) {
-        json_object *mdata = ing_json_object(c);
-        ing_json_set(mdata, "slug", ing_json_string(c, v.slug));
-        ing_json_set(mdata, "title", ing_json_string(c, v.title));
-        ing_json_set(mdata, "milestone", ing_json_get(check, "milestone"));
-        ing_json_set(mdata, "totalViews", ing_json_get(check, "totalViews"));
-        ing_json_set(mdata, "reachedAt", ing_json_get(check, "reachedAt"));
-        json_object *event = ing_json_object(c);
-        ing_json_set(event, "name", ing_json_string(c, "blog/milestone.reached"));
+        json_object *mdata = ing_json_pack(c, "{s:s, s:s?, s:o, s:o, s:o}", "slug", v.slug, "title", v.title,
+                                           "milestone", ing_json_get(check, "milestone"),
+                                           "totalViews", ing_json_get(check, "totalViews"),
+                                           "reachedAt", ing_json_get(check, "reachedAt"));
         /* one id per (slug, milestone): Inngest drops a second send */
-        ing_json_set(event, "id", ing_json_string(c, ing_sprintf(c, "milestone-%s-%lld", v.slug,
-                                                                  (long long)m)));
-        ing_json_set(event, "data", mdata);
-        ing_step_send_event(c, "send-milestone", event);
+        ing_step_send_event(c, "send-milestone", ing_event_new_id(c, "blog/milestone.reached", mdata,
+                                                                  "milestone-%s-%lld", v.slug, (long long)m));
     }
     json_object *out = ing_json_object(c);
     ing_json_set(out, "slug", ing_json_string(c, v.slug));
@@ -311,12 +305,8 @@ json_object *generate_analytics_summary(struct ing_ctx *c)
 /* step.invoke generate-analytics-summary for [start, end]; its summary. */
 static json_object *invoke_summary(struct ing_ctx *c, const char *period, const char *start, const char *end)
 {
-    json_object *data = ing_json_object(c);
-    ing_json_set(data, "period", ing_json_string(c, period));
-    ing_json_set(data, "startDate", ing_json_string(c, start));
-    ing_json_set(data, "endDate", ing_json_string(c, end));
-    json_object *payload = ing_json_object(c);
-    ing_json_set(payload, "data", data);
+    json_object *payload = ing_json_pack(c, "{s:{s:s, s:s, s:s}}", "data", "period", period, "startDate", start,
+                                         "endDate", end);
     return ing_step_invoke(c, "generate-analytics-summary", ing_function_ref(c, "generate-analytics-summary"),
                            payload, NULL);
 }

@@ -152,15 +152,9 @@ static void read_form(struct ing_ctx *c, struct contact_form *f)
 static json_object *delivered_event(struct ing_ctx *c, const struct contact_form *f, const char *type,
                                     json_object *sent)
 {
-    json_object *data = ing_json_object(c);
-    ing_json_set(data, "type", ing_json_string(c, type));
-    ing_json_set(data, "messageId", ing_json_get(sent, "id"));
-    ing_json_set(data, "email", ing_json_string(c, f->email));
-    json_object *event = ing_json_object(c);
-    ing_json_set(event, "id", ing_json_string(c, ing_sprintf(c, "%s-email-delivered-%s", ing_run_id(c), type)));
-    ing_json_set(event, "name", ing_json_string(c, "contact/email.delivered"));
-    ing_json_set(event, "data", data);
-    return event;
+    json_object *data = ing_json_pack(c, "{s:s, s:o, s:s}", "type", type, "messageId", ing_json_get(sent, "id"),
+                                      "email", f->email);
+    return ing_event_new_id(c, "contact/email.delivered", data, "%s-email-delivered-%s", ing_run_id(c), type);
 }
 
 struct step_send {
@@ -223,26 +217,16 @@ json_object *contact_form_failed(struct ing_ctx *c)
     const char *message = ing_json_get_string(ing_json_get(failed, "error"), "message");
     const char *run_id = ing_json_get_string(failed, "run_id");
 
-    json_object *data = ing_json_object(c);
     const char *email = ing_json_get_string(form, "email");
-    const char *name = ing_json_get_string(form, "name");
-    const char *type = failed_email_type(message);
-    ing_json_set(data, "type", type ? ing_json_string(c, type) : NULL);
-    ing_json_set(data, "messageId", NULL); /* nothing was sent */
-    ing_json_set(data, "email", email ? ing_json_string(c, email) : NULL);
-    ing_json_set(data, "name", name ? ing_json_string(c, name) : NULL);
-    ing_json_set(data, "error", ing_json_string(c, message ? message : "the contact form run failed"));
-    ing_json_set(data, "runId", run_id ? ing_json_string(c, run_id) : NULL);
-    json_object *event = ing_json_object(c);
+    /* messageId null: nothing was sent */
+    json_object *data = ing_json_pack(c, "{s:s?, s:n, s:s?, s:s?, s:s, s:s?}", "type", failed_email_type(message),
+                                      "messageId", "email", email, "name", ing_json_get_string(form, "name"),
+                                      "error", message ? message : "the contact form run failed", "runId", run_id);
     /* one per failed run, whichever try of this handler sends it */
-    ing_json_set(event, "id", ing_json_string(c, ing_sprintf(c, "%s-email-failed", run_id ? run_id : ing_run_id(c))));
-    ing_json_set(event, "name", ing_json_string(c, "contact/email.failed"));
-    ing_json_set(event, "data", data);
+    json_object *event = ing_event_new_id(c, "contact/email.failed", data, "%s-email-failed",
+                                          run_id ? run_id : ing_run_id(c));
     struct step_send send = {.step = "email-failed", .fault_key = email, .events = event};
     ing_step_run(c, "email-failed", send_events_step, &send);
 
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "notified", ing_json_bool(c, true));
-    ing_json_set(out, "runId", run_id ? ing_json_string(c, run_id) : NULL);
-    return out;
+    return ing_json_pack(c, "{s:b, s:s?}", "notified", true, "runId", run_id);
 }
