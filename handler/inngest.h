@@ -26,7 +26,7 @@
  *     ing_event_new() (the request owns them) and put one value inside
  *     another with ing_json_set() / ing_json_push() / ing_json_pack's `o`,
  *     which take a reference of their own.  json-c's own
- *     json_object_object_add()/array_add() STEAL a reference instead: using
+ *     json_object_object_add()/json_object_array_add() STEAL a reference instead: using
  *     them on a request-owned value releases it twice.  Code outside any
  *     request (a per-worker cache, a store) may own json-c values of its own;
  *     it hands each one to a request with ing_keep(), and from then on the
@@ -417,6 +417,20 @@ ING_API json_object *ing_event_new_id(struct ing_ctx *c, const char *name, json_
  * them again cannot help), "EventSendError" otherwise. */
 ING_API bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
                              struct ing_error *err, int *http_status);
+
+/* End-to-end encryption (INNGEST_ENCRYPTION_KEY, the official middleware's
+ * format): the SDK seals data.encrypted of every event it sends, step
+ * outputs and the function's result, and opens them on the way in, so user
+ * code sees plain values.  Put what Inngest must not read under
+ * data.encrypted when ing_encrypting() says it is on.  One value stays
+ * sealed: the original event inside an inngest/function.failed event
+ * (data.event.data.encrypted), which ing_decrypt() opens. */
+ING_API bool ing_encrypting(const struct ing_ctx *c);
+/* value opened when it is a sealed envelope (request-owned), else value
+ * itself.  An envelope no configured key opens (or any envelope when
+ * INNGEST_ENCRYPTION_KEY is unset) fails the run without retry
+ * (DecryptionError naming the strategy; inside a step's body, that step). */
+ING_API json_object *ing_decrypt(struct ing_ctx *c, json_object *value);
 
 /* ------------------------------------------------------------------------ */
 /* Logging (to stderr; never pass a secret)                                   */

@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "core/encryption.h"
 #include "fake_http.h"
 #include "inngest.h"
 #include "product/store/store.h"
@@ -199,6 +200,8 @@ static int setup(void **state)
         return -1;
     unsetenv("REDIS_URL");
     unsetenv("INNGEST_APP_ID");
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+    unsetenv("INNGEST_EVENT_API_BASE_URL");
     /* every call opens the store: never let one fall back to the default path */
     fresh_db();
     return 0;
@@ -481,6 +484,163 @@ static void test_contact_failure_handler(void **s)
     assert_true(json_object_get_boolean(ing_json_get(d.result, "notified")));
     assert_string_equal(ing_json_get_string(d.result, "runId"), "01RUN");
     drive_free(&d);
+}
+
+/* ---- contact with end-to-end encryption on (issue 17, the product app) --- */
+
+#define ENC_SECRET "contact-form-test-secret-0123456789abcdef"
+
+/* printf into a new malloc'd string. */
+static char *text_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *text_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0);
+    char *out = malloc((size_t)n + 1);
+    assert_non_null(out);
+    va_start(ap, fmt);
+    vsnprintf(out, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return out;
+}
+
+/* The form's event as the route sends it with encryption on: the visitor's
+ * fields sealed under data.encrypted (with `secret`), submittedAt readable. */
+static char *sealed_form_event(const char *secret)
+{
+    struct enc_keys k;
+    char err[256];
+    assert_true(enc_keys_load(&k, secret, NULL, err, sizeof(err)));
+    json_object *personal = json_tokener_parse("{\"name\":\"Ada\",\"email\":\"ada@example.com\","
+                                               "\"message\":\"Hello there, a private message\",\"ip\":\"192.0.2.7\"}");
+    json_object *envelope = enc_seal(&k, personal);
+    assert_non_null(envelope);
+    char *text = text_printf("{\"name\":\"contact/form.submitted\",\"id\":\"01CONTACTENC\",\"data\":"
+                                "{\"encrypted\":%s,\"submittedAt\":\"2024-05-01T12:00:00Z\"}}",
+                             json_object_to_json_string_ext(envelope, JSON_C_TO_STRING_PLAIN));
+    json_object_put(personal);
+    json_object_put(envelope);
+    return text;
+}
+
+/* data.encrypted of an event the Event API received, opened with ENC_SECRET;
+ * asserts it was an envelope.  A new reference. */
+static json_object *opened_field(json_object *event)
+{
+    json_object *field = ing_json_get(ing_json_get(event, "data"), "encrypted");
+    assert_true(enc_is_envelope(field));
+    struct enc_keys k;
+    char err[256];
+    assert_true(enc_keys_load(&k, ENC_SECRET, NULL, err, sizeof(err)));
+    json_object *plain = NULL;
+    assert_true(enc_open(&k, field, &plain, err, sizeof(err)));
+    return plain;
+}
+
+static void test_contact_encrypted_in_flight(void **s)
+{
+    (void)s;
+    static const struct fake_reply resend[] = {
+        {.status = 200, .body = "{\"id\":\"email-notify\"}"},
+        {.status = 200, .body = "{\"id\":\"email-confirm\"}"},
+    };
+    static const struct fake_reply accepted = {.status = 200, .body = "{\"ids\":[\"01A\",\"01B\"],\"status\":200}"};
+    struct fake_http *f = fake_http_start(resend, 2), *events = fake_http_start(&accepted, 1);
+    assert_non_null(f);
+    assert_non_null(events);
+    contact_env(f);
+    point("INNGEST_EVENT_API_BASE_URL", events);
+    setenv("INNGEST_ENCRYPTION_KEY", ENC_SECRET, 1);
+    char *event = sealed_form_event(ENC_SECRET);
+    assert_null(strstr(event, "ada@example.com"));
+
+    struct drive d;
+    drive(&d, "contact-form-submitted", event);
+    expect_ok(&d, "contact-form-submitted");
+    fake_http_stop(f);
+    fake_http_stop(events);
+    /* the function read the plain fields: both emails went out as before */
+    assert_int_equal(fake_http_count(f), 2);
+    json_object *notify = request_json(f, 0), *confirm = request_json(f, 1);
+    assert_string_equal(ing_json_get_string(notify, "reply_to"), "ada@example.com");
+    assert_non_null(strstr(ing_json_get_string(notify, "text"), "Hello there, a private message"));
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(ing_json_get(confirm, "to"), 0)),
+                        "ada@example.com");
+    json_object_put(notify);
+    json_object_put(confirm);
+    /* contact/email.delivered: the email sealed, type and messageId readable */
+    assert_int_equal(fake_http_count(events), 1);
+    const struct fake_request *sent = fake_http_request(events, 0);
+    assert_null(strstr(sent->body, "ada@example.com"));
+    json_object *batch = json_tokener_parse(sent->body);
+    assert_int_equal(json_object_array_length(batch), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_object *ev = json_object_array_get_idx(batch, i);
+        assert_string_equal(ing_json_get_string(ev, "name"), "contact/email.delivered");
+        assert_string_equal(ing_json_get_string(ing_json_get(ev, "data"), "type"), i ? "confirmation" : "notification");
+        assert_null(ing_json_get(ing_json_get(ev, "data"), "email"));
+        json_object *plain = opened_field(ev);
+        assert_string_equal(ing_json_get_string(plain, "email"), "ada@example.com");
+        json_object_put(plain);
+    }
+    json_object_put(batch);
+    /* nothing the SDK answered Inngest holds a personal field in plain */
+    assert_null(strstr(d.transcript, "ada@example.com"));
+    assert_null(strstr(d.transcript, "private message"));
+    drive_free(&d);
+    fake_http_free(f);
+    fake_http_free(events);
+
+    /* the failure handler: the form inside inngest/function.failed is still
+     * sealed (the executor copies the event as stored); it opens it
+     * (ing_decrypt) and seals the email and name of contact/email.failed */
+    events = fake_http_start(&accepted, 1);
+    point("INNGEST_EVENT_API_BASE_URL", events);
+    const char *form = strchr(event, '{') + 1; /* the form event's members */
+    char *failed = text_printf("{\"name\":\"inngest/function.failed\",\"id\":\"01RUNX\",\"data\":{"
+                                  "\"function_id\":\"inngest-fcgi-contact-form-submitted\",\"run_id\":\"01RUNX\","
+                                  "\"error\":{\"name\":\"Error\",\"message\":\"Resend (send-notification-email) "
+                                  "answered 422\"},\"event\":{%s}}", form);
+    drive(&d, "contact-form-submitted-failure", failed);
+    expect_ok(&d, "contact-form-submitted-failure");
+    fake_http_stop(events);
+    assert_int_equal(fake_http_count(events), 1);
+    sent = fake_http_request(events, 0);
+    assert_null(strstr(sent->body, "ada@example.com"));
+    batch = json_tokener_parse(sent->body);
+    json_object *ev = json_object_is_type(batch, json_type_array) ? json_object_array_get_idx(batch, 0) : batch;
+    assert_string_equal(ing_json_get_string(ev, "name"), "contact/email.failed");
+    assert_string_equal(ing_json_get_string(ing_json_get(ev, "data"), "type"), "notification");
+    json_object *plain = opened_field(ev);
+    assert_string_equal(ing_json_get_string(plain, "email"), "ada@example.com");
+    assert_string_equal(ing_json_get_string(plain, "name"), "Ada");
+    json_object_put(plain);
+    json_object_put(batch);
+    drive_free(&d);
+    fake_http_free(events);
+
+    /* a form sealed with a key we do not have fails the run for good,
+     * naming the strategy, and sends no email */
+    char *foreign = sealed_form_event("another-secret-nobody-configured-0123456789");
+    f = fake_http_start(resend, 2);
+    contact_env(f);
+    drive(&d, "contact-form-submitted", foreign);
+    fake_http_stop(f);
+    assert_int_equal(d.status, 400);
+    assert_true(d.no_retry);
+    assert_non_null(strstr(ing_json_get_string(d.result, "message"), "inngest/libsodium"));
+    assert_int_equal(fake_http_count(f), 0);
+    drive_free(&d);
+    fake_http_free(f);
+
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+    unsetenv("INNGEST_EVENT_API_BASE_URL");
+    free(foreign);
+    free(failed);
+    free(event);
 }
 
 /* ---- alert-function-failed ----------------------------------------------- */
@@ -1335,6 +1495,7 @@ int main(void)
         cmocka_unit_test(test_contact_429_retry_after),
         cmocka_unit_test(test_contact_network_error_and_missing_settings),
         cmocka_unit_test(test_contact_failure_handler),
+        cmocka_unit_test(test_contact_encrypted_in_flight),
         cmocka_unit_test(test_failure_alert),
         cmocka_unit_test(test_views_and_milestone_once),
         cmocka_unit_test(test_milestone_once_with_concurrent_views),
