@@ -10,6 +10,7 @@
  * Values are built with json-c and kept by the request only once the whole
  * value is built, so a failure halfway leaves nothing behind.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -187,9 +188,13 @@ static bool pack_value(struct packer *k, json_object **out)
     case 'I':
         k->arg++;
         return made(k, json_object_new_int64(va_arg(k->ap, int64_t)), out);
-    case 'f':
+    case 'f': {
         k->arg++;
-        return made(k, json_object_new_double(va_arg(k->ap, double)), out);
+        double d = va_arg(k->ap, double);
+        if (!isfinite(d)) /* JSON has no NaN or Infinity: json-c would write text no parser reads */
+            return problem(k, "argument %d, a number ('f'), is not finite", k->arg);
+        return made(k, json_object_new_double(d), out);
+    }
     case 'b':
         k->arg++;
         return made(k, json_object_new_boolean(va_arg(k->ap, int) != 0), out);

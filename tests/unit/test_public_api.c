@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <math.h>
 
 #include "inngest.h"
 
@@ -64,6 +65,11 @@ static json_object *pack_null_string(struct ing_ctx *c)
     return ing_json_pack(c, "{s:s, s:s}", "name", "Ada", "email", ing_json_get_string(ing_event_data(c), "email"));
 }
 
+static json_object *pack_not_finite(struct ing_ctx *c)
+{
+    return ing_json_pack(c, "[f, f]", 1.0, HUGE_VAL);
+}
+
 static json_object *pack_null_key(struct ing_ctx *c)
 {
     return ing_json_pack(c, "{s:i}", (const char *)NULL, 1);
@@ -103,6 +109,7 @@ static const struct ing_function fns[] = {
     {.id = "pack-bad", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = pack_bad},
     {.id = "pack-null-string", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = pack_null_string},
     {.id = "pack-null-key", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = pack_null_key},
+    {.id = "pack-not-finite", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = pack_not_finite},
     {.id = "pack-in-step", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = pack_in_step},
     {.id = "events", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = events},
     {.id = "event-without-name", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = event_without_name},
@@ -171,6 +178,7 @@ static void pack_refuses_bad_formats(void **s)
     expect_output("pack-null-string", "{\"name\":\"t/p\",\"data\":{\"email\":\"a@example.com\"}}",
                   "{\"name\":\"Ada\",\"email\":\"a@example.com\"}");
     expect_nonretriable("pack-null-key", NULL, "argument 1, a key, is NULL");
+    expect_nonretriable("pack-not-finite", NULL, "argument 2, a number ('f'), is not finite");
 }
 
 /* Inside a step body a bad format fails that step for good (StepFailed),
