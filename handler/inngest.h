@@ -384,10 +384,10 @@ ING_API bool ing_json_get_int(json_object *obj, const char *key, int64_t *out); 
  * it.  The arguments must match the format as printf's do (an int64_t for I,
  * a double for f: write 1.0, not 1).  The value belongs to the request.
  * A bad format (an unknown letter, a missing ':' or ',', unbalanced brackets,
- * text after the value), a NULL format, key or `s` string, a NaN or infinite
- * `f` fails the run (or
- * the step it is called in) as a NonRetriableError naming the format and the
- * argument, after an error line in the log; in a route it answers 500.
+ * text after the value), a NULL format, key or `s` string, or a NaN or
+ * infinite `f` fails the run (or the step it is called in) as a
+ * NonRetriableError naming the format and the argument, after an error line
+ * in the log; in a route it answers 500.
  *
  *     json_object *out = ing_json_pack(c, "{s:s, s:i, s:b, s:[s, s], s:o}",
  *                                      "email", email, "count", n, "vip", is_vip,
