@@ -60,98 +60,62 @@ static bool made(struct packer *k, json_object *v, json_object **out)
     return v ? true : problem(k, "out of memory");
 }
 
-static bool pack_object(struct packer *k, json_object **out)
+/* One member of an object: `s` (the key's argument), ':', a value; *key
+ * names it for the caller.  false (the reason in k) on a mistake. */
+static bool pack_member(struct packer *k, const char **key, json_object **v)
 {
-    json_object *obj = json_object_new_object();
-    if (!obj)
-        return problem(k, "out of memory");
+    *v = NULL;
     skip_space(k);
-    if (*k->p == '}') {
-        k->p++;
-        *out = obj;
+    if (*k->p != 's')
+        return problem(k, "a key must be 's' at offset %zu, not '%.1s'", at(k), *k->p ? k->p : "end");
+    k->p++;
+    k->arg++;
+    *key = va_arg(k->ap, const char *);
+    if (!*key)
+        return problem(k, "argument %d, a key, is NULL", k->arg);
+    skip_space(k);
+    if (*k->p != ':')
+        return problem(k, "':' expected after the key \"%.40s\" at offset %zu", *key, at(k));
+    k->p++;
+    if (pack_value(k, v))
         return true;
-    }
-    for (;;) {
-        skip_space(k);
-        if (*k->p != 's') {
-            json_object_put(obj);
-            return problem(k, "a key must be 's' at offset %zu, not '%.1s'", at(k), *k->p ? k->p : "end");
-        }
-        k->p++;
-        k->arg++;
-        const char *key = va_arg(k->ap, const char *);
-        if (!key) {
-            json_object_put(obj);
-            return problem(k, "argument %d, a key, is NULL", k->arg);
-        }
-        skip_space(k);
-        if (*k->p != ':') {
-            json_object_put(obj);
-            return problem(k, "':' expected after the key \"%.40s\" at offset %zu", key, at(k));
-        }
-        k->p++;
-        json_object *v = NULL;
-        if (!pack_value(k, &v)) {
-            json_object_put(obj);
-            if (strstr(k->why, "is NULL") && !strstr(k->why, "(key"))
-                snprintf(k->why + strlen(k->why), sizeof(k->why) - strlen(k->why), " (key \"%.40s\")", key);
-            return false;
-        }
-        if (json_object_object_add(obj, key, v) != 0) {
-            json_object_put(v);
-            json_object_put(obj);
-            return problem(k, "out of memory");
-        }
-        skip_space(k);
-        if (*k->p == ',') {
-            k->p++;
-            continue;
-        }
-        if (*k->p == '}') {
-            k->p++;
-            *out = obj;
-            return true;
-        }
-        json_object_put(obj);
-        return problem(k, "',' or '}' expected at offset %zu", at(k));
-    }
+    if (strstr(k->why, "is NULL") && !strstr(k->why, "(key"))
+        snprintf(k->why + strlen(k->why), sizeof(k->why) - strlen(k->why), " (key \"%.40s\")", *key);
+    return false;
 }
 
-static bool pack_array(struct packer *k, json_object **out)
+/* An object ('{' read, up to its '}') or an array ('[', up to ']'). */
+static bool pack_container(struct packer *k, bool object, json_object **out)
 {
-    json_object *arr = json_object_new_array();
-    if (!arr)
+    const char close = object ? '}' : ']';
+    json_object *c = object ? json_object_new_object() : json_object_new_array();
+    if (!c)
         return problem(k, "out of memory");
     skip_space(k);
-    if (*k->p == ']') {
+    bool more = *k->p != close;
+    if (!more)
         k->p++;
-        *out = arr;
-        return true;
-    }
-    for (;;) {
+    while (more) {
+        const char *key = NULL;
         json_object *v = NULL;
-        if (!pack_value(k, &v)) {
-            json_object_put(arr);
+        if (!(object ? pack_member(k, &key, &v) : pack_value(k, &v))) {
+            json_object_put(c);
             return false;
         }
-        if (json_object_array_add(arr, v) != 0) {
+        if ((object ? json_object_object_add(c, key, v) : json_object_array_add(c, v)) != 0) {
             json_object_put(v);
-            json_object_put(arr);
+            json_object_put(c);
             return problem(k, "out of memory");
         }
         skip_space(k);
-        if (*k->p == ',') {
-            k->p++;
-            continue;
+        if (*k->p != ',' && *k->p != close) {
+            json_object_put(c);
+            return problem(k, "',' or '%c' expected at offset %zu", close, at(k));
         }
-        if (*k->p == ']') {
-            k->p++;
-            *out = arr;
-            return true;
-        }
-        json_object_put(arr);
-        return problem(k, "',' or ']' expected at offset %zu", at(k));
+        more = *k->p++ == ',';
     }
+    *out = c;
+    return true;
 }
 
 static bool pack_value(struct packer *k, json_object **out)
@@ -167,7 +131,7 @@ static bool pack_value(struct packer *k, json_object **out)
     case '[': {
         if (++k->depth > PACK_MAX_DEPTH)
             return problem(k, "nested deeper than %d", PACK_MAX_DEPTH);
-        bool ok = ch == '{' ? pack_object(k, out) : pack_array(k, out);
+        bool ok = pack_container(k, ch == '{', out);
         k->depth--;
         return ok;
     }
