@@ -2,14 +2,15 @@
  * test_public_api.c — the conveniences of inngest.h's edge, called as user
  * code calls them: ing_json_pack (every specifier, and each kind of bad
  * format failing the run with a message instead of crashing), the event
- * builders, and ing_http_add_header's refusals (CR/LF, not a header line,
- * full).  Functions run in-process through ing_test_call, as a user's test.
+ * builders, ing_decrypt/ing_encrypting without a key, and
+ * ing_http_add_header's refusals (CR/LF, not a header line, full).  Functions run in-process through ing_test_call, as a user's test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -103,6 +104,15 @@ static json_object *event_with_array_data(struct ing_ctx *c)
     return ing_event_new(c, "shop/x", ing_json_array(c));
 }
 
+/* data.plain comes back as it is; data.sealed is opened (or fails the run). */
+static json_object *decrypting(struct ing_ctx *c)
+{
+    json_object *data = ing_event_data(c);
+    json_object *plain = ing_decrypt(c, ing_json_get(data, "plain"));
+    return ing_json_pack(c, "{s:b, s:o, s:o}", "on", ing_encrypting(c), "plain", plain, "sealed",
+                         ing_decrypt(c, ing_json_get(data, "sealed")));
+}
+
 static const struct ing_function fns[] = {
     {.id = "pack-everything", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = pack_everything},
     {.id = "pack-scalars", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = pack_scalars},
@@ -111,6 +121,7 @@ static const struct ing_function fns[] = {
     {.id = "pack-null-key", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = pack_null_key},
     {.id = "pack-not-finite", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = pack_not_finite},
     {.id = "pack-in-step", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = pack_in_step},
+    {.id = "decrypting", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = decrypting},
     {.id = "events", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = events},
     {.id = "event-without-name", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = event_without_name},
     {.id = "event-array-data", .name = "p", .triggers = {ING_EVENT("t/p")}, .handler = event_with_array_data},
@@ -207,6 +218,27 @@ static void events_are_built_in_one_call(void **s)
     expect_nonretriable("event-array-data", NULL, "data must be a JSON object, not array");
 }
 
+/* Without INNGEST_ENCRYPTION_KEY: ing_encrypting is false, a plain value
+ * passes ing_decrypt unchanged, and an envelope fails the run for good,
+ * saying why (never handed on as if it were data). */
+static void decrypt_without_a_key(void **s)
+{
+    (void)s;
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+    expect_output("decrypting", "{\"name\":\"t/p\",\"data\":{\"plain\":{\"a\":1}}}",
+                  "{\"on\":false,\"plain\":{\"a\":1},\"sealed\":null}");
+    struct ing_test_result r;
+    struct ing_test_options o = {
+        .event = "{\"name\":\"t/p\",\"data\":{\"sealed\":{\"__ENCRYPTED__\":true,"
+                 "\"__STRATEGY__\":\"inngest/libsodium\",\"data\":\"AAAA\"}}}"};
+    assert_int_equal(ing_test_call(&app, "decrypting", &o, &r), 0);
+    assert_int_equal(r.status, 400);
+    assert_true(r.no_retry);
+    assert_string_equal(ing_json_get_string(r.json, "name"), "DecryptionError");
+    assert_non_null(strstr(ing_json_get_string(r.json, "message"), "INNGEST_ENCRYPTION_KEY is not set"));
+    ing_test_result_free(&r);
+}
+
 static void add_header_refuses_bad_lines_and_says_when_full(void **s)
 {
     (void)s;
@@ -234,6 +266,7 @@ int main(void)
         cmocka_unit_test(pack_refuses_bad_formats),
         cmocka_unit_test(pack_failure_in_a_step_fails_the_step),
         cmocka_unit_test(events_are_built_in_one_call),
+        cmocka_unit_test(decrypt_without_a_key),
         cmocka_unit_test(add_header_refuses_bad_lines_and_says_when_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
