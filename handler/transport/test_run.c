@@ -26,22 +26,27 @@ struct player {
     int max_attempts;
 };
 
-static json_object *parse_text(const char *what, const char *text)
-{
-    json_object *v = NULL;
-    if (!text)
-        return NULL;
-    v = json_parse_bounded(text, strlen(text), NULL);
-    if (!v && strcmp(text, "null") != 0)
-        fprintf(stderr, "ing_test_run: %s is not valid JSON: %.80s\n", what, text);
-    return v;
-}
-
-/* Whether `text` is JSON (null included). */
+/* Whether `text` is one JSON value (null included) and nothing after it but
+ * white space: true with *out (the caller's reference; NULL for null or a
+ * NULL text), or false with the reason on stderr. */
 static bool parses(const char *what, const char *text, json_object **out)
 {
-    *out = parse_text(what, text);
-    return !text || *out || strcmp(text, "null") == 0;
+    *out = NULL;
+    if (!text)
+        return true;
+    size_t len = strlen(text);
+    struct json_parse_outcome how;
+    json_object *v = json_parse_bounded(text, len, &how);
+    size_t end = how.end;
+    while (end < len && strchr(" \t\r\n", text[end]))
+        end++;
+    if (how.no_tokener || how.error != json_tokener_success || end != len) {
+        json_object_put(v);
+        fprintf(stderr, "ing_test_run: %s is not valid JSON: %.80s\n", what, text);
+        return false;
+    }
+    *out = v;
+    return true;
 }
 
 /* Attempts the executor gives the function: its .retries + 1, or for the

@@ -235,6 +235,15 @@ static void test_run_records_every_call(void **s)
     o = (struct ing_test_run_options){.wait_result = "{not json"};
     assert_int_equal(ing_test_run(&ing_app_definition, "conf-wait", &o, &d), -1);
     ing_test_run_free(&d);
+    o = (struct ing_test_run_options){.wait_result = "{} {}"}; /* text after the value */
+    assert_int_equal(ing_test_run(&ing_app_definition, "conf-wait", &o, &d), -1);
+    ing_test_run_free(&d);
+    o = (struct ing_test_run_options){.wait_result = " null\n"}; /* null is the timeout */
+    assert_int_equal(ing_test_run(&ing_app_definition, "conf-wait", &o, &d), 0);
+    assert_int_equal(d.status, 200);
+    assert_true(json_object_is_type(ing_json_get(d.output, "approved"), json_type_null));
+    assert_int_equal(json_object_object_length(d.output), 1);
+    ing_test_run_free(&d);
     assert_int_equal(ing_test_run(&ing_app_definition, "no-such-function", NULL, &d), 0);
     assert_true(d.status >= 400); /* the SDK's own answer for an unknown function */
     ing_test_run_free(&d);
