@@ -32,20 +32,13 @@ static json_object *send_alert(struct ing_ctx *c, void *arg)
     if (!key || !to || !from)
         ing_fail_nonretriable(c, "RESEND_API_KEY, CONTACT_TO_EMAIL and CONTACT_FROM_EMAIL are needed to "
                                  "send failure alerts");
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "from", ing_json_string(c, from));
-    json_object *list = ing_json_array(c);
-    ing_json_push(list, ing_json_string(c, to));
-    ing_json_set(body, "to", list);
-    ing_json_set(body, "subject", ing_json_string(c, ing_sprintf(c, "app/function.failed: %s", f->function_id)));
-    ing_json_set(body, "text",
-                 ing_json_string(c, ing_sprintf(c,
-                                                "A function of %s ended in failure (app/function.failed).\n\n"
-                                                "Function: %s\nRun: %s\nError: %.*s\n\n"
-                                                "Further failures of this function within the hour are not "
-                                                "emailed.\n",
-                                                ing_app_id(c), f->function_id, f->run_id, ALERT_MAX_ERROR,
-                                                f->error)));
+    const char *text = ing_sprintf(c,
+                                   "A function of %s ended in failure (app/function.failed).\n\n"
+                                   "Function: %s\nRun: %s\nError: %.*s\n\n"
+                                   "Further failures of this function within the hour are not emailed.\n",
+                                   ing_app_id(c), f->function_id, f->run_id, ALERT_MAX_ERROR, f->error);
+    json_object *body = ing_json_pack(c, "{s:s, s:[s], s:s, s:s}", "from", from, "to", to, "subject",
+                                      ing_sprintf(c, "app/function.failed: %s", f->function_id), "text", text);
     /* header-safe: run ids are ULIDs, but this one comes from an event */
     char *run = ing_strdup(c, f->run_id);
     for (char *p = run; *p; p++)
@@ -66,10 +59,7 @@ static json_object *send_alert(struct ing_ctx *c, void *arg)
     };
     struct tp_response res;
     tp_call(c, &rq, &res);
-    json_object *out = ing_json_object(c);
-    const char *id = ing_json_get_string(res.json, "id");
-    ing_json_set(out, "messageId", id ? ing_json_string(c, id) : NULL);
-    return out;
+    return ing_json_pack(c, "{s:s?}", "messageId", ing_json_get_string(res.json, "id"));
 }
 
 json_object *alert_function_failed(struct ing_ctx *c)
@@ -80,20 +70,13 @@ json_object *alert_function_failed(struct ing_ctx *c)
                         .error = ing_json_get_string(ing_json_get(data, "error"), "message")};
     const char *prefix = ing_sprintf(c, "%s-", ing_app_id(c));
     const char *self = ing_function_ref(c, "alert-function-failed");
-    json_object *out = ing_json_object(c);
-    if (!f.function_id || strncmp(f.function_id, prefix, strlen(prefix)) != 0 || strcmp(f.function_id, self) == 0) {
-        ing_json_set(out, "alerted", ing_json_bool(c, false));
-        ing_json_set(out, "reason", ing_json_string(c, "not a failure of this app's functions"));
-        return out;
-    }
+    if (!f.function_id || strncmp(f.function_id, prefix, strlen(prefix)) != 0 || strcmp(f.function_id, self) == 0)
+        return ing_json_pack(c, "{s:b, s:s}", "alerted", false, "reason", "not a failure of this app's functions");
     if (!f.run_id || !*f.run_id)
         f.run_id = "(unknown)";
     if (!f.error)
         f.error = "(no message)";
     json_object *sent = ing_step_run(c, "send-alert-email", send_alert, &f);
-    ing_json_set(out, "alerted", ing_json_bool(c, true));
-    ing_json_set(out, "functionId", ing_json_string(c, f.function_id));
-    ing_json_set(out, "runId", ing_json_string(c, f.run_id));
-    ing_json_set(out, "messageId", ing_json_get(sent, "messageId"));
-    return out;
+    return ing_json_pack(c, "{s:b, s:s, s:s, s:o}", "alerted", true, "functionId", f.function_id, "runId", f.run_id,
+                         "messageId", ing_json_get(sent, "messageId"));
 }

@@ -57,11 +57,7 @@ static json_object *send_email(struct ing_ctx *c, const struct email *e)
 {
     const char *key = required_env(c, "RESEND_API_KEY");
     const char *from = required_env(c, "CONTACT_FROM_EMAIL");
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "from", ing_json_string(c, from));
-    json_object *to = ing_json_array(c);
-    ing_json_push(to, ing_json_string(c, e->to));
-    ing_json_set(body, "to", to);
+    json_object *body = ing_json_pack(c, "{s:s, s:[s]}", "from", from, "to", e->to);
     if (e->reply_to)
         ing_json_set(body, "reply_to", ing_json_string(c, e->reply_to));
     ing_json_set(body, "subject", ing_json_string(c, e->subject));
@@ -84,10 +80,7 @@ static json_object *send_email(struct ing_ctx *c, const struct email *e)
     };
     struct tp_response res;
     tp_call(c, &rq, &res);
-    json_object *out = ing_json_object(c);
-    const char *id = ing_json_get_string(res.json, "id");
-    ing_json_set(out, "id", id ? ing_json_string(c, id) : NULL);
-    return out;
+    return ing_json_pack(c, "{s:s?}", "id", ing_json_get_string(res.json, "id"));
 }
 
 static json_object *send_notification(struct ing_ctx *c, void *arg)
@@ -217,10 +210,8 @@ json_object *contact_form_submitted(struct ing_ctx *c)
     struct step_send send = {.step = "email-delivered", .fault_key = form.email, .events = events};
     ing_step_run(c, "email-delivered", send_events_step, &send);
 
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "notificationId", ing_json_get(notification, "id"));
-    ing_json_set(out, "confirmationId", ing_json_get(confirmation, "id"));
-    return out;
+    return ing_json_pack(c, "{s:o, s:o}", "notificationId", ing_json_get(notification, "id"),
+                         "confirmationId", ing_json_get(confirmation, "id"));
 }
 
 /* The email a failed run's error names, from the step ids in our messages;
