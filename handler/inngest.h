@@ -21,9 +21,17 @@
  *   - So a value you create must be released by someone: create it with the
  *     ing_json_*() helpers below (or pass it through ing_keep()) and the request
  *     arena releases it when the request ends, even if a step unwinds first.
- *   - json_object_object_add()/array_add() steal a reference as usual in json-c:
- *     to put a kept or borrowed value inside another, use ing_json_set() /
- *     ing_json_push(), which take their own reference.
+ *   - THE RULE, in one line: the SDK never takes your reference and never
+ *     gives you one.  Build values with ing_json_*() / ing_json_pack() /
+ *     ing_event_new() (the request owns them) and put one value inside
+ *     another with ing_json_set() / ing_json_push() / ing_json_pack's `o`,
+ *     which take a reference of their own.  json-c's own
+ *     json_object_object_add()/json_object_array_add() STEAL a reference instead: using
+ *     them on a request-owned value releases it twice.  Code outside any
+ *     request (a per-worker cache, a store) may own json-c values of its own;
+ *     it hands each one to a request with ing_keep(), and from then on the
+ *     rule above applies.  (The repo's apps keep to this:
+ *     tests/e2e/test_json_ownership.sh.)
  * Strings returned by the SDK (const char *) are borrowed the same way.
  */
 #ifndef INNGEST_H
@@ -145,7 +153,7 @@ struct ing_http_request {
 ING_API const char *ing_http_header(const struct ing_http_request *req, const char *name);
 /* The client's address as nginx reports it (REMOTE_ADDR). */
 ING_API const char *ing_http_remote_addr(const struct ing_http_request *req);
-#define ING_HTTP_MAX_HEADERS 8
+#define ING_HTTP_MAX_HEADERS 16
 /* The client's address: REMOTE_ADDR, or, with INNGEST_TRUST_FORWARDED=1 and a
  * REMOTE_ADDR in INNGEST_TRUSTED_PROXIES (default loopback), the right-most
  * X-Forwarded-For entry that is not a trusted proxy.  NULL when unknown. */
@@ -154,12 +162,19 @@ struct ing_http_response {
     int status;
     json_object *body;         /* borrowed; NULL → no body */
     const char *content_type;  /* NULL → application/json */
-    const char *extra_header;  /* one "Name: value" line, or NULL */
-    /* more "Name: value" lines (unused slots NULL); a line with a CR or LF
-     * is dropped */
+    /* The answer's other headers, "Name: value" lines (unused slots NULL),
+     * in the order given; add them with ing_http_add_header.  The router
+     * writes each line that has the shape "Name: value" and no CR or LF,
+     * and drops (and logs) any other. */
     const char *headers[ING_HTTP_MAX_HEADERS];
 };
-/* Adds a "Name: value" line to res->headers; false when they are full. */
+/* Adds a "Name: value" line to res->headers (the line must live until the
+ * answer is written: a literal or request memory such as ing_sprintf's).
+ * Refuses, with false and a warning in the log naming the reason, a line that
+ * is NULL, has no "Name:" (a name of token characters before the colon), or
+ * holds a CR, LF or other control character (which could split the header
+ * block); and, with false and a warning, a line that does not fit because
+ * ING_HTTP_MAX_HEADERS lines are already there. */
 ING_API bool ing_http_add_header(struct ing_http_response *res, const char *line);
 typedef void (*ing_route_fn)(const struct ing_http_request *req, struct ing_http_response *res);
 struct ing_route {
@@ -416,6 +431,43 @@ ING_API json_object *ing_json_get(json_object *obj, const char *key);
 ING_API const char *ing_json_get_string(json_object *obj, const char *key); /* NULL unless a string */
 ING_API bool ing_json_get_int(json_object *obj, const char *key, int64_t *out); /* false unless an integer */
 
+/* ing_json_pack: a whole value in one call, from a format and its arguments
+ * (in the manner of jansson's json_pack).  The format:
+ *   {s:V, s:V, …}   an object; each key is a `s` argument (const char *, not NULL)
+ *   [V, V, …]       an array
+ *   s    const char *   a string; NULL fails (see below)
+ *   s?   const char *   a string, or JSON null when the argument is NULL
+ *   i    int            an integer          I   int64_t   an integer
+ *   f    double         a number            b   int/bool  true or false
+ *   n    (no argument)  null
+ *   o    json_object *  a value you have (borrowed, like ing_json_set: the
+ *                       SDK takes its own reference; NULL is JSON null)
+ * Spaces may stand between tokens; ':' after each key and ',' between members
+ * are required, so a typo is caught instead of shifting the arguments after
+ * it.  The arguments must match the format as printf's do (an int64_t for I,
+ * a double for f: write 1.0, not 1).  The value belongs to the request.
+ * A bad format (an unknown letter, a missing ':' or ',', unbalanced brackets,
+ * text after the value), a NULL format, key or `s` string, or a NaN or
+ * infinite `f` fails the run (or the step it is called in) as a
+ * NonRetriableError naming the format and the argument, after an error line
+ * in the log; in a route it answers 500.
+ *
+ *     json_object *out = ing_json_pack(c, "{s:s, s:i, s:b, s:[s, s], s:o}",
+ *                                      "email", email, "count", n, "vip", is_vip,
+ *                                      "tags", "new", "web", "receipt", receipt);
+ */
+ING_API json_object *ing_json_pack(struct ing_ctx *c, const char *fmt, ...);
+
+/* An event to send (ing_step_send_event, ing_send_events):
+ * {"name": name, "data": data}.  data is borrowed (NULL → {}) and must be a
+ * JSON object; a NULL or empty name or a data that is not an object fails the
+ * run as a NonRetriableError.  ing_event_new_id adds an "id" formatted like
+ * printf: Inngest keeps one event per id (24 h), so a send retried after its
+ * answer was lost is not doubled. */
+ING_API json_object *ing_event_new(struct ing_ctx *c, const char *name, json_object *data);
+ING_API json_object *ing_event_new_id(struct ing_ctx *c, const char *name, json_object *data,
+                                      const char *id_fmt, ...) ING_PRINTF(4, 5);
+
 /* ------------------------------------------------------------------------ */
 /* Sending events from anywhere (routes, steps, background code)              */
 /* ------------------------------------------------------------------------ */
@@ -429,6 +481,20 @@ ING_API bool ing_json_get_int(json_object *obj, const char *key, int64_t *out); 
  * them again cannot help), "EventSendError" otherwise. */
 ING_API bool ing_send_events(struct ing_ctx *c, json_object *events, json_object **ids,
                              struct ing_error *err, int *http_status);
+
+/* End-to-end encryption (INNGEST_ENCRYPTION_KEY, the official middleware's
+ * format): the SDK seals data.encrypted of every event it sends, step
+ * outputs and the function's result, and opens them on the way in, so user
+ * code sees plain values.  Put what Inngest must not read under
+ * data.encrypted when ing_encrypting() says it is on.  One value stays
+ * sealed: the original event inside an inngest/function.failed event
+ * (data.event.data.encrypted), which ing_decrypt() opens. */
+ING_API bool ing_encrypting(const struct ing_ctx *c);
+/* value opened when it is a sealed envelope (request-owned), else value
+ * itself.  An envelope no configured key opens (or any envelope when
+ * INNGEST_ENCRYPTION_KEY is unset) fails the run without retry
+ * (DecryptionError naming the strategy; inside a step's body, that step). */
+ING_API json_object *ing_decrypt(struct ing_ctx *c, json_object *value);
 
 /* ------------------------------------------------------------------------ */
 /* Logging (to stderr; never pass a secret)                                   */
@@ -545,6 +611,71 @@ ING_API int ing_test_call(const struct ing_app *app, const char *fn_id,
 ING_API void ing_test_result_free(struct ing_test_result *r);
 /* hash of a step id as the protocol defines it (id, or "id:n" for the n-th repeat) */
 ING_API void ing_test_step_hash(const char *id, int repeat, char out[41]);
+
+/*
+ * ing_test_run() plays the executor for a whole run: it makes the discovery
+ * call, memoizes what the answer reports, and calls again until the function
+ * ends, as Inngest would (one ing_test_call per request).  For each op of a
+ * 206 answer:
+ *   StepRun          memoized as {"data": its value}
+ *   StepFailed       memoized as {"error": …} (the step failed for good)
+ *   StepError        the next call retries it with attempt + 1
+ *   StepPlanned      a parallel step: called on its own (its hash as step_id,
+ *                    immediate execution off) before the next discovery call
+ *   Sleep            resumed at once ({"data": null})
+ *   WaitForEvent     given opts->wait_result, or null (the wait timed out)
+ *   InvokeFunction   given opts->invoke_result, or null
+ * and an op of another kind needs opts->supply.  An answer other than 206 ends
+ * the run, unless it is a 5xx the SDK did not mark no-retry and the function
+ * has attempts left (its .retries + 1; 5 by default), which is retried with
+ * the next attempt.  Everything else is as in ing_test_call (the environment
+ * read, events sent to a stand-in Event API only).
+ *
+ * The "greet" test above, as one call:
+ *
+ *     struct ing_test_run_result r;
+ *     struct ing_test_run_options o = {
+ *         .event = "{\"name\":\"app/user.signup\",\"data\":{\"name\":\"Ada\"}}"};
+ *     assert_int_equal(ing_test_run(&ing_app_definition, "greet", &o, &r), 0);
+ *     assert_int_equal(r.status, 200);
+ *     assert_int_equal(r.calls, 2);  // the step ran, then the function returned
+ *     assert_string_equal(ing_json_get_string(r.output, "text"), "Hi Ada");
+ *     ing_test_run_free(&r);
+ */
+/* Supplies a step's result in the executor's place: called with each op of
+ * each 206 answer (borrowed), before the default handling above.  Return the
+ * memoized entry as JSON text ({"data": value} or {"error": {"name": …,
+ * "message": …}}), read before the next call, or NULL to leave the op to the
+ * default handling. */
+typedef const char *(*ing_test_supply_fn)(void *arg, json_object *op);
+struct ing_test_run_options {
+    const char *event;          /* the triggering event, JSON text; NULL → {"name":"test","data":{}} */
+    const char *wait_result;    /* JSON text: the event every step.waitForEvent receives; NULL → null */
+    const char *invoke_result;  /* JSON text: what every step.invoke returns; NULL → null */
+    ing_test_supply_fn supply;  /* optional, see above */
+    void *supply_arg;
+    int max_calls;              /* a bound on the calls; 0 → 200 */
+};
+struct ing_test_run_result {
+    int status;                 /* the last answer's: 200 returned, 400 failed for good, 500 out of attempts */
+    json_object *output;        /* its body: the function's value (200) or its error */
+    bool no_retry;              /* its X-Inngest-No-Retry */
+    char retry_after[64];       /* its Retry-After, "" if none */
+    int calls;                  /* how many call requests were made */
+    /* every call's answer, in order: {"status", "step_id" (null for a
+     * discovery call, else the targeted step's hash), "attempt", "body" (the
+     * parsed answer), "no_retry", "retry_after"} */
+    json_object *answers;
+    json_object *ops;           /* every op of every 206 answer, in order */
+    json_object *steps;         /* the memoized steps at the end, by step hash */
+};
+/* Runs function fn_id of `app` to its end.  0 with *out filled (free it with
+ * ing_test_run_free, also after -1), or -1 with the reason on stderr: a call
+ * could not be made, an option or a supplied result is not JSON, an op had
+ * no result to give, or the run did not end within max_calls. */
+ING_API int ing_test_run(const struct ing_app *app, const char *fn_id,
+                         const struct ing_test_run_options *opts, struct ing_test_run_result *out);
+ING_API void ing_test_run_free(struct ing_test_run_result *r);
 
 #ifdef __cplusplus
 }

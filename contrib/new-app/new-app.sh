@@ -48,7 +48,8 @@ cat >"$app/$name.c" <<EOF
  * memoized by Inngest: when a step has run, the function runs again from the
  * top and the step returns its stored value at once.  So no error checks
  * after a step, and nothing held across one but what the SDK gives you.
- * Memory: values from ing_json_*() and ing_sprintf() belong to the request.
+ * Memory: values from ing_json_*(), ing_json_pack() and ing_sprintf() belong
+ * to the request; the SDK never takes your reference nor gives you one.
  */
 #include <inngest.h>
 
@@ -56,9 +57,7 @@ cat >"$app/$name.c" <<EOF
 static json_object *compose(struct ing_ctx *c, void *arg)
 {
     const char *who = arg;
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "text", ing_json_string(c, ing_sprintf(c, "Hello, %s!", who)));
-    return out;
+    return ing_json_pack(c, "{s:s}", "text", ing_sprintf(c, "Hello, %s!", who));
 }
 
 /* The function: triggered by the event "$name/hello" {"data": {"name": "…"}}. */
@@ -66,9 +65,7 @@ static json_object *hello(struct ing_ctx *c)
 {
     const char *who = ing_json_get_string(ing_event_data(c), "name");
     json_object *message = ing_step_run(c, "compose", compose, (void *)(who ? who : "world"));
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "greeting", ing_json_get(message, "text"));
-    return out;
+    return ing_json_pack(c, "{s:o}", "greeting", ing_json_get(message, "text"));
 }
 
 static const struct ing_function functions[] = {
@@ -86,8 +83,9 @@ EOF
 cat >"$app/test_$name.c" <<EOF
 /*
  * test_$name.c — the unit test of $name.c, in-process: ing_test_call() runs a
- * function as Inngest would call it, once per call, and returns the answer
- * (inngest.h, "Testing a function without a server").
+ * function as Inngest would call it, once per call, and returns the answer;
+ * ing_test_run() plays Inngest for the whole run (inngest.h, "Testing a
+ * function without a server").
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -124,10 +122,25 @@ static void hello_runs_its_step_then_returns_the_greeting(void **state)
     ing_test_result_free(&r);
 }
 
+/* The same run in one call: ing_test_run memoizes each step and calls again
+ * until the function returns. */
+static void hello_runs_to_its_end(void **state)
+{
+    (void)state;
+    struct ing_test_run_result run;
+    struct ing_test_run_options o = {.event = "{\"name\":\"$name/hello\",\"data\":{\"name\":\"Ada\"}}"};
+    assert_int_equal(ing_test_run(&ing_app_definition, "hello", &o, &run), 0);
+    assert_int_equal(run.status, 200);
+    assert_int_equal(run.calls, 2);
+    assert_string_equal(ing_json_get_string(run.output, "greeting"), "Hello, Ada!");
+    ing_test_run_free(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hello_runs_its_step_then_returns_the_greeting),
+        cmocka_unit_test(hello_runs_to_its_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,7 @@
 
 #include <json-c/json.h>
 
-#define ING_MAX_RESPONSE_HEADERS 16
+#define ING_MAX_RESPONSE_HEADERS 24 /* a route's ING_HTTP_MAX_HEADERS lines, Content-Type and room to spare */
 
 struct arena;
 

@@ -4,7 +4,7 @@
  *
  * Owns mode resolution (dev vs cloud), the API and Event API origins and the
  * boolean switches.  Must never print a key: server_report_settings()
- * (server.c) says only whether each secret is set.
+ * (transport/server_setup.c) says only whether each secret is set.
  */
 #ifndef ING_SETTINGS_H
 #define ING_SETTINGS_H

@@ -39,27 +39,62 @@ const struct ing_route *router_find_route(const struct server *srv, const char *
 
 #define find_route router_find_route
 
+/* Why a route's header line cannot be written, or NULL when it can: a
+ * "Name: value" line whose name is an HTTP token and whose value has no
+ * control character but tab (a CR or LF would split the header block). */
+static const char *header_line_problem(const char *line)
+{
+    if (!line)
+        return "the line is NULL";
+    const char *colon = strchr(line, ':');
+    if (!colon || colon == line)
+        return "it is not a \"Name: value\" line";
+    for (const char *p = line; p < colon; p++)
+        if (!strchr("!#$%&'*+-.^_`|~", *p) && !(*p >= '0' && *p <= '9') &&
+            !(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z'))
+            return "its name has a character HTTP does not allow in a header name";
+    for (const char *p = colon + 1; *p; p++)
+        if ((unsigned char)*p < 0x20 ? *p != '\t' : *p == 0x7f)
+            return "it holds a CR, LF or other control character";
+    return NULL;
+}
+
 bool ing_http_add_header(struct ing_http_response *res, const char *line)
 {
+    const char *problem = header_line_problem(line);
+    if (problem) {
+        ing_log(ING_LOG_WARN, "ing_http_add_header: line refused: %s", problem);
+        return false;
+    }
     for (size_t i = 0; i < ING_HTTP_MAX_HEADERS; i++) {
         if (!res->headers[i]) {
             res->headers[i] = line;
             return true;
         }
     }
+    ing_log(ING_LOG_WARN, "ing_http_add_header: the answer already has %d header lines "
+            "(ING_HTTP_MAX_HEADERS); \"%.*s\" is dropped", ING_HTTP_MAX_HEADERS,
+            (int)(strchr(line, ':') - line), line);
     return false;
 }
 
-/* One "Name: value" line of a route's answer; lines that could split the
- * header block are dropped. */
+/* One "Name: value" line of a route's answer (set through ing_http_add_header
+ * or straight into res->headers); a line that could split the header block or
+ * is not a header is dropped, and said. */
 static void route_header(struct ing_ctx *c, struct response *res, const char *line)
 {
-    const char *colon = line ? strchr(line, ':') : NULL;
-    if (!colon || colon == line || strpbrk(line, "\r\n"))
+    if (!line)
         return;
+    const char *problem = header_line_problem(line);
+    if (problem) {
+        ing_log(ING_LOG_WARN, "route %s: a header line of the answer is dropped: %s",
+                res->log_target ? res->log_target : "?", problem);
+        return;
+    }
+    const char *colon = strchr(line, ':');
     const char *name = arena_strndup(c->arena, line, (size_t)(colon - line));
     const char *value = colon + 1;
-    while (*value == ' ')
+    while (*value == ' ' || *value == '\t')
         value++;
     response_header(res, name, value);
 }
@@ -135,7 +170,6 @@ static void serve_route(struct ing_ctx *c, const struct ing_route *route, struct
         res->body = "";
         res->body_len = 0;
     }
-    route_header(c, res, hres.extra_header);
     for (size_t i = 0; i < ING_HTTP_MAX_HEADERS; i++)
         route_header(c, res, hres.headers[i]);
 }

@@ -105,3 +105,26 @@ json_object *step_crypto_invoke_payload(struct ing_ctx *c, json_object *payload)
     }
     return copy;
 }
+
+bool ing_encrypting(const struct ing_ctx *c)
+{
+    return c && c->server && c->server->settings.encryption.count > 0;
+}
+
+json_object *ing_decrypt(struct ing_ctx *c, json_object *value)
+{
+    if (!enc_is_envelope(value))
+        return value;
+    const struct enc_keys *k = &c->server->settings.encryption;
+    json_object *plain = NULL;
+    char err[512];
+    if (!k->count)
+        snprintf(err, sizeof(err), "it is sealed (strategy %s) and INNGEST_ENCRYPTION_KEY is not set",
+                 ENC_STRATEGY);
+    if (!k->count || !enc_open(k, value, &plain, err, sizeof(err))) {
+        if (c->step_catch) /* inside a step's body: that step fails, for good */
+            ing_fail_nonretriable(c, "DecryptionError: an encrypted value: %s", err);
+        decryption_failed(c, "an encrypted value", err);
+    }
+    return owned_by_request(c, plain);
+}

@@ -19,18 +19,11 @@ source "$(dirname "$0")/../lib/nginx.sh"
 source "$(dirname "$0")/../lib/product.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
+e2e_program bin inngest-fcgi
 fcgi() { python3 "$E2E_ROOT/tests/lib/fcgi_client.py" "$@"; }
 key=signkey-test-0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de
 
-reg=$E2E_DIR/register
-mkdir -p "$reg"
-echo 'POST /fn/register 200 {"ok":true,"modified":true}' >"$reg/script"
-reg_port=$(free_port)
-standin_start "$reg" "$reg_port" || abort "the register stand-in starts"
+register_standin_start
 trap 'standin_stop "$reg"; e2e_cleanup' EXIT
 
 dir=$E2E_DIR/app

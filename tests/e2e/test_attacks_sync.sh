@@ -24,20 +24,13 @@ source "$(dirname "$0")/../lib/nginx.sh"
 source "$(dirname "$0")/../lib/product.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
+e2e_program bin inngest-fcgi
 
 key=signkey-test-5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b
 event_key=sync-attack-event-key-0123
 
 # ---- the register endpoint (records every call) and a hung one ------------------
-reg=$E2E_DIR/register
-mkdir -p "$reg"
-echo 'POST /fn/register 200 {"ok":true,"modified":true}' >"$reg/script"
-reg_port=$(free_port)
-standin_start "$reg" "$reg_port" || abort "the register stand-in starts"
+register_standin_start
 hung_port=$(free_port)
 # Accepts (the kernel completes the handshake) and never reads or answers.
 python3 -c 'import socket, sys, time

@@ -23,16 +23,7 @@ e2e_init
 dev_app_preamble e2e-dev
 
 # ---- nginx, the program, the dev server ------------------------------------
-read -r ngx_port app_port api_port < <(free_ports 3)
-endpoint=http://127.0.0.1:$ngx_port/api/inngest
-base=http://127.0.0.1:$api_port
-mkdir -p "$srv"
-start_app() {
-	app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base"
-}
-nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
-start_app || abort "the conformance program starts"
-SERVER_PORT=$api_port dev_server_start "$dev" -u "$endpoint" || abort "inngest dev starts"
+dev_app_up
 CONF_BASE=$base CONF_KEY=any-key CONF_AUTH='' CONF_APP=$app CONF_LOG=$log
 pass "inngest dev answers /health at $SERVER_URL"
 
@@ -76,7 +67,7 @@ else
 	fail "SIGKILL stopped the master and its workers: left $(pgrep -g "$pgid" | tr '\n' ' ')"
 fi
 lines_at_kill=$(wc -l <"$log")
-start_app || abort "the program starts again after SIGKILL"
+dev_app_program_start || abort "the program starts again after SIGKILL"
 pass "the program restarted after SIGKILL $items_before steps into a $loop_n-step run"
 
 # ---- every conformance function at once ------------------------------------

@@ -23,14 +23,7 @@ enc_node_install
 # A run's output as the official middleware opens it (the result is sealed).
 opened_output() { jq -c .output "$E2E_DIR/run.json" | node_client step "$enc_key" | jq -c . 2>/dev/null || true; }
 
-read -r ngx_port app_port api_port < <(free_ports 3)
-endpoint=http://127.0.0.1:$ngx_port/api/inngest
-base=http://127.0.0.1:$api_port
-mkdir -p "$srv"
-nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
-app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base" \
-	INNGEST_ENCRYPTION_KEY="$enc_key" || abort "the conformance program starts with encryption on"
-SERVER_PORT=$api_port dev_server_start "$dev" -u "$endpoint" || abort "inngest dev starts"
+dev_app_up INNGEST_ENCRYPTION_KEY="$enc_key"
 expect_match "the program says encryption is on, without the key" \
 	"end-to-end encryption on \(strategy inngest/libsodium" "$(grep -v -F "$enc_key" "$log" | grep encryption || true)"
 

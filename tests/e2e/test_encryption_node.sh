@@ -20,33 +20,11 @@ source "$(dirname "$0")/../lib/inngest.sh"
 source "$(dirname "$0")/../lib/encryption_node.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/tests/apps/encryption_app
-dev=$E2E_DIR/dev
-srv=$E2E_DIR/app
-log=$srv/app.log
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	server_stop "$dev" || true
-	e2e_cleanup
-}
-trap cleanup EXIT
-
-[[ -x $bin ]] || abort "$bin exists (make)"
-inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
+dev_app_preamble enc-interop tests/apps/encryption_app
 enc_node_install
 
 key=e2e-node-interop-secret-0123456789abcdef
-app=enc-interop
-read -r ngx_port app_port api_port < <(free_ports 3)
-endpoint=http://127.0.0.1:$ngx_port/api/inngest
-base=http://127.0.0.1:$api_port
-mkdir -p "$srv"
-nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
-app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base" \
-	INNGEST_ENCRYPTION_KEY="$key" || abort "the app starts with encryption on"
-SERVER_PORT=$api_port dev_server_start "$dev" -u "$endpoint" || abort "inngest dev starts"
+dev_app_up INNGEST_ENCRYPTION_KEY="$key"
 http PUT "$endpoint"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 2 20

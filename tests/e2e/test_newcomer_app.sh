@@ -61,7 +61,7 @@ expect_match "the app is linked with the static library from the prefix" "-L$sdk
 expect_eq "the app needs no libinngest-fcgi at run time" "" "$(ldd "$src/shop/shop" | grep libinngest || true)"
 expect_eq "shop --version" "shop 0.1.0 (inngest-fcgi 0.1.0)" "$("$src/shop/shop" --version)"
 out=$(make -C "$src/shop" test 2>&1) && rc=0 || rc=$?
-expect_eq "make -C shop test: its unit test passes" "0 1" "$rc $(grep -c '^\[       OK \]' <<<"$out")"
+expect_eq "make -C shop test: its unit tests pass" "0 2" "$rc $(grep -c '^\[       OK \]' <<<"$out")"
 
 # ---- 4. make run APP=<the program> ---------------------------------------------------
 read -r port dev_port < <(free_ports 2)

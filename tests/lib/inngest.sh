@@ -23,6 +23,8 @@
 #   wait_run_id BASE RUN_ID SECS [AUTH]  the same for a run id
 #   wait_synced BASE APP_ID COUNT SECS [AUTH]   until the app has COUNT functions in the server
 #   api_get BASE PATH [AUTH]             GET through the server's response cache (see below)
+#   dev_app_preamble APP [PROGRAM], dev_app_up [N=V…], dev_app_program_start [N=V…]
+#                                        e2e: a program behind nginx under a private `inngest dev`
 #
 # AUTH is a whole header line, e.g. "Authorization: Bearer <signing key>" for
 # `inngest start`; the dev server needs none.  SERVER_PORT, when set by the
@@ -256,15 +258,14 @@ wait_synced() {
 	}
 }
 
-# dev_app_preamble APP: what the scripts that run the conformance program
-# under a private `inngest dev` share.  Sets bin (from BUILD_DIR, build/asan
-# by default), app, dev and srv (the server's and the program's prefixes
-# under E2E_DIR) and log; stops the dev server on exit; aborts when the
-# program or the Inngest CLI is missing.
+# dev_app_preamble APP [PROGRAM]: what the scripts that run a program (the
+# conformance program unless PROGRAM, a path under the build directory, says
+# otherwise) under a private `inngest dev` share.  Sets bin (from BUILD_DIR,
+# build/asan by default), app, dev and srv (the server's and the program's
+# prefixes under E2E_DIR) and log; stops the dev server on exit; aborts when
+# the program or the Inngest CLI is missing.
 dev_app_preamble() {
-	local build_dir=${BUILD_DIR:-build/asan}
-	[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-	bin=$build_dir/inngest-fcgi-conformance
+	e2e_program bin "${2:-inngest-fcgi-conformance}"
 	app=$1
 	dev=$E2E_DIR/dev
 	srv=$E2E_DIR/app
@@ -276,6 +277,27 @@ dev_app_preamble() {
 		e2e_cleanup
 	}
 	trap dev_app_cleanup EXIT
-	[[ -x $bin ]] || abort "$bin exists (build it with make)"
 	inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
+}
+
+# dev_app_program_start [NAME=VALUE…]: the program of dev_app_preamble on
+# app_port in dev mode, its app id $app, its Inngest server $base, with the
+# extra environment given.  Its status is app_start's.
+dev_app_program_start() {
+	app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base" "$@"
+}
+
+# dev_app_up [NAME=VALUE…]: after dev_app_preamble, three free ports and, on
+# them, nginx, the program (dev_app_program_start with the environment
+# given) and `inngest dev` pointed at the endpoint.  Sets ngx_port, app_port,
+# api_port, endpoint and base.  Aborts naming what did not start (never a
+# value of the environment given: it may hold a key).
+dev_app_up() {
+	read -r ngx_port app_port api_port < <(free_ports 3)
+	endpoint=http://127.0.0.1:$ngx_port/api/inngest
+	base=http://127.0.0.1:$api_port
+	mkdir -p "$srv"
+	nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
+	dev_app_program_start "$@" || abort "the program starts${1:+ (with ${*%%=*})}"
+	SERVER_PORT=$api_port dev_server_start "$dev" -u "$endpoint" || abort "inngest dev starts"
 }

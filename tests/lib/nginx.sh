@@ -7,6 +7,8 @@
 #   e2e_init                             temp dir $E2E_DIR, cleanup trap, clean env,
 #                                        the tools every e2e script runs are there
 #   e2e_require_tools TOOL…              fails the script, naming each missing tool's package
+#   e2e_program VAR NAME                 VAR=the program NAME of the build under test
+#                                        (BUILD_DIR, build/asan by default); aborts if missing
 #   free_port                            prints a free loopback TCP port
 #   app_start PREFIX BINARY PORT [N=V…]  program on 127.0.0.1:PORT, log PREFIX/app.log
 #   app_stop PREFIX                      SIGTERM; fails if it did not exit with 0
@@ -283,6 +285,16 @@ abort() {
 	fail "$1"
 	summary
 	exit 1
+}
+
+# e2e_program VAR NAME: sets VAR to the path of the program NAME ("inngest-fcgi",
+# "tests/apps/encryption_app") in the build under test: BUILD_DIR (relative to
+# the tree or absolute), build/asan by default.  Aborts when it is not built.
+e2e_program() {
+	local build_dir=${BUILD_DIR:-build/asan}
+	[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
+	[[ -x $build_dir/$2 ]] || abort "$build_dir/$2 exists (build it with make)"
+	printf -v "$1" '%s' "$build_dir/$2"
 }
 
 # Every prefix under $E2E_DIR is stopped on exit, even after a failed step.

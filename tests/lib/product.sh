@@ -11,6 +11,8 @@
 #   standin_start PREFIX PORT            serves PREFIX/script, logs PREFIX/requests.jsonl
 #   standin_stop PREFIX
 #   standin_requests PREFIX [JQ_FILTER]  one JSON line per recorded request (jq -c)
+#   register_standin_start               the Inngest API's /fn/register answering 200 and
+#                                        recording each call: sets reg (its prefix), reg_port
 #   redis_start PREFIX PORT / redis_stop PREFIX
 #   gql BASE QUERY [VARS_JSON]           POST BASE/v0/gql; prints the answer
 #   invoke_fn BASE SLUG DATA_JSON        runs any function now (the dev UI's "Invoke")
@@ -73,6 +75,18 @@ standin_requests() {
 	local prefix=$1 filter=${2:-.}
 	[[ -s $prefix/requests.jsonl ]] || return 0
 	jq -c "$filter" "$prefix/requests.jsonl"
+}
+
+# register_standin_start: a stand-in for the Inngest API's POST /fn/register
+# that accepts every registration ({"ok":true,"modified":true}) and records
+# it (standin_requests "$reg"); sets reg (its prefix under E2E_DIR) and
+# reg_port.  Aborts when it does not start.  Stop it with standin_stop "$reg".
+register_standin_start() {
+	reg=$E2E_DIR/register
+	mkdir -p "$reg"
+	echo 'POST /fn/register 200 {"ok":true,"modified":true}' >"$reg/script"
+	reg_port=$(free_port)
+	standin_start "$reg" "$reg_port" || abort "the register stand-in starts"
 }
 
 # ---- redis ----------------------------------------------------------------------

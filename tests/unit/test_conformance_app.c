@@ -1,10 +1,10 @@
 /*
  * test_conformance_app.c — every conformance function (functions/README.md §1)
- * driven to its end in-process with ing_test_call(), by a small loop that
- * plays the executor: it memoizes each StepRun, answers planned steps with
- * targeted calls, resumes sleeps with null and waits with an event or null,
- * and retries a StepError with the next attempt.  The outputs asserted here
- * are the ones other test suites depend on.
+ * driven to its end in-process with ing_test_run(), the SDK's executor
+ * stand-in: it memoizes each StepRun, answers planned steps with targeted
+ * calls, resumes sleeps with null and waits with an event or null, and
+ * retries a StepError with the next attempt.  The outputs asserted here are
+ * the ones other test suites depend on.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,117 +17,31 @@
 
 #include "inngest.h"
 
-struct drive {
-    json_object *steps;        /* memoized state, as the executor keeps it */
-    int calls;
-    int status;                /* of the final answer */
-    json_object *result;       /* final body (owned) */
-    bool no_retry;
-    char retry_after[64];
-};
-
-static void memoize(struct drive *d, const char *id, json_object *value)
+/* The run, played by the SDK's own executor stand-in (ing_test_run): every
+ * waitForEvent gets wait_match (or times out), every invoke returns
+ * {"result":"AB"}. */
+static void drive(struct ing_test_run_result *d, const char *fn, const char *event, json_object *wait_match)
 {
-    json_object_object_add(d->steps, id, value);
-}
-
-static json_object *wrap(const char *key, json_object *v)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, key, v);
-    return o;
-}
-
-/* One call; returns the parsed answer (owned by the caller). */
-static json_object *call(struct drive *d, const char *fn, const char *event, const char *step_id,
-                         int attempt, bool die, struct ing_test_result *out)
-{
-    struct ing_test_options o = {.event = event,
-                                 .steps = json_object_to_json_string_ext(d->steps, JSON_C_TO_STRING_PLAIN),
-                                 .step_id = step_id, .attempt = attempt,
-                                 .disable_immediate_execution = die};
-    assert_int_equal(ing_test_call(&ing_app_definition, fn, &o, out), 0);
-    d->calls++;
-    return out->json;
-}
-
-/* Plays the executor until the run ends (200 or an error answer). */
-static void drive(struct drive *d, const char *fn, const char *event, json_object *wait_match)
-{
-    memset(d, 0, sizeof(*d));
-    d->steps = json_object_new_object();
-    int attempt = 0;
-    for (int round = 0; round < 200; round++) {
-        struct ing_test_result r;
-        json_object *body = call(d, fn, event, NULL, attempt, false, &r);
-        if (r.status != 206) {
-            d->status = r.status;
-            d->result = json_object_get(body);
-            d->no_retry = r.no_retry;
-            snprintf(d->retry_after, sizeof(d->retry_after), "%s", r.retry_after);
-            ing_test_result_free(&r);
-            if (d->status >= 500 && !d->no_retry && attempt < 5) {
-                attempt++;
-                json_object_put(d->result);
-                continue;
-            }
-            return;
-        }
-        size_t n = json_object_array_length(body);
-        bool retry = false;
-        for (size_t i = 0; i < n; i++) {
-            json_object *op = json_object_array_get_idx(body, i);
-            const char *code = ing_json_get_string(op, "op");
-            const char *id = ing_json_get_string(op, "id");
-            if (strcmp(code, "StepRun") == 0) {
-                memoize(d, id, wrap("data", json_object_get(ing_json_get(op, "data"))));
-                attempt = 0;
-            } else if (strcmp(code, "StepError") == 0) {
-                retry = true;
-            } else if (strcmp(code, "StepFailed") == 0) {
-                memoize(d, id, wrap("error", json_object_get(ing_json_get(op, "error"))));
-                attempt = 0;
-            } else if (strcmp(code, "Sleep") == 0) {
-                memoize(d, id, NULL);
-            } else if (strcmp(code, "WaitForEvent") == 0) {
-                memoize(d, id, json_object_get(wait_match));
-            } else if (strcmp(code, "InvokeFunction") == 0) {
-                memoize(d, id, wrap("data", json_tokener_parse("{\"result\":\"AB\"}")));
-            } else if (strcmp(code, "StepPlanned") == 0) {
-                struct ing_test_result t;
-                json_object *tb = call(d, fn, event, id, 0, true, &t);
-                assert_int_equal(t.status, 206);
-                json_object *top = json_object_array_get_idx(tb, 0);
-                assert_string_equal(ing_json_get_string(top, "id"), id);
-                memoize(d, id, wrap("data", json_object_get(ing_json_get(top, "data"))));
-                ing_test_result_free(&t);
-            }
-        }
-        attempt = retry ? attempt + 1 : 0;
-        ing_test_result_free(&r);
-    }
-    fail_msg("%s did not finish in 200 rounds", fn);
-}
-
-static void drive_free(struct drive *d)
-{
-    json_object_put(d->steps);
-    json_object_put(d->result);
+    struct ing_test_run_options o = {.event = event,
+                                     .wait_result = wait_match ? json_object_to_json_string(wait_match) : NULL,
+                                     .invoke_result = "{\"result\":\"AB\"}"};
+    if (ing_test_run(&ing_app_definition, fn, &o, d) != 0)
+        fail_msg("%s: the run did not end (see stderr)", fn);
 }
 
 static void expect_result(const char *fn, const char *event, json_object *wait_match,
                           const char *want, int want_calls)
 {
-    struct drive d;
+    struct ing_test_run_result d;
     drive(&d, fn, event, wait_match);
     assert_int_equal(d.status, 200);
     json_object *w = json_tokener_parse(want);
-    if (!json_object_equal(w, d.result))
-        fail_msg("%s: want %s, got %s", fn, want, json_object_to_json_string(d.result));
+    if (!json_object_equal(w, d.output))
+        fail_msg("%s: want %s, got %s", fn, want, json_object_to_json_string(d.output));
     if (want_calls)
         assert_int_equal(d.calls, want_calls);
     json_object_put(w);
-    drive_free(&d);
+    ing_test_run_free(&d);
 }
 
 static void test_steps(void **s)
@@ -210,12 +124,12 @@ static void test_retry(void **s)
 static void test_nonretriable(void **s)
 {
     (void)s;
-    struct drive d;
+    struct ing_test_run_result d;
     drive(&d, "conf-nonretriable", NULL, NULL);
     assert_int_equal(d.status, 400);
     assert_true(d.no_retry);
-    assert_string_equal(ing_json_get_string(d.result, "message"), "bad input");
-    drive_free(&d);
+    assert_string_equal(ing_json_get_string(d.output, "message"), "bad input");
+    ing_test_run_free(&d);
 }
 
 static void test_retry_after(void **s)
@@ -244,12 +158,12 @@ static void test_step_error(void **s)
 static void test_failure_and_handler(void **s)
 {
     (void)s;
-    struct drive d;
+    struct ing_test_run_result d;
     drive(&d, "conf-failure", NULL, NULL);
     assert_int_equal(d.status, 400); /* retried once, then final */
     assert_true(d.no_retry);
     assert_int_equal(d.calls, 2);
-    drive_free(&d);
+    ing_test_run_free(&d);
 
     struct ing_test_result r;
     struct ing_test_options o = {.attempt = 1};
@@ -281,6 +195,87 @@ static void test_send_without_event_api_fails_retriably(void **s)
     ing_test_result_free(&r);
 }
 
+/* ing_test_run's record of the run: each call's answer with the step it
+ * targeted, every op, the memoized state; and its refusals. */
+static void test_run_records_every_call(void **s)
+{
+    (void)s;
+    struct ing_test_run_result d;
+    drive(&d, "conf-parallel", NULL, NULL);
+    assert_int_equal(d.status, 200);
+    assert_int_equal(d.calls, 4); /* discovery (2 planned), each planned step, the return */
+    assert_int_equal(json_object_array_length(d.answers), 4);
+    json_object *first = json_object_array_get_idx(d.answers, 0);
+    assert_int_equal(json_object_get_int(ing_json_get(first, "status")), 206);
+    assert_null(ing_json_get(first, "step_id"));
+    for (int i = 1; i <= 2; i++) {
+        json_object *targeted = json_object_array_get_idx(d.answers, (size_t)i);
+        const char *planned = ing_json_get_string(json_object_array_get_idx(ing_json_get(first, "body"), (size_t)i - 1), "id");
+        assert_non_null(planned);
+        assert_string_equal(ing_json_get_string(targeted, "step_id"), planned);
+        assert_non_null(ing_json_get(d.steps, planned));
+    }
+    assert_int_equal(json_object_array_length(d.ops), 4); /* 2 StepPlanned, 2 StepRun */
+    ing_test_run_free(&d);
+
+    /* a StepError retried: the attempt each call carried */
+    drive(&d, "conf-retry", NULL, NULL);
+    assert_int_equal(d.status, 200);
+    int attempts_seen = 0;
+    for (size_t i = 0; i < json_object_array_length(d.answers); i++)
+        attempts_seen += json_object_get_int(ing_json_get(json_object_array_get_idx(d.answers, i), "attempt")) > 0;
+    assert_true(attempts_seen > 0);
+    ing_test_run_free(&d);
+
+    struct ing_test_run_options o = {.event = "{\"name\":\"conf/loop\",\"data\":{\"n\":5}}", .max_calls = 2};
+    assert_int_equal(ing_test_run(&ing_app_definition, "conf-loop", &o, &d), -1); /* did not end */
+    assert_int_equal(d.calls, 2);
+    ing_test_run_free(&d);
+
+    o = (struct ing_test_run_options){.wait_result = "{not json"};
+    assert_int_equal(ing_test_run(&ing_app_definition, "conf-wait", &o, &d), -1);
+    ing_test_run_free(&d);
+    o = (struct ing_test_run_options){.wait_result = "{} {}"}; /* text after the value */
+    assert_int_equal(ing_test_run(&ing_app_definition, "conf-wait", &o, &d), -1);
+    ing_test_run_free(&d);
+    o = (struct ing_test_run_options){.wait_result = " null\n"}; /* null is the timeout */
+    assert_int_equal(ing_test_run(&ing_app_definition, "conf-wait", &o, &d), 0);
+    assert_int_equal(d.status, 200);
+    assert_true(json_object_is_type(ing_json_get(d.output, "approved"), json_type_null));
+    assert_int_equal(json_object_object_length(d.output), 1);
+    ing_test_run_free(&d);
+    assert_int_equal(ing_test_run(&ing_app_definition, "no-such-function", NULL, &d), 0);
+    assert_true(d.status >= 400); /* the SDK's own answer for an unknown function */
+    ing_test_run_free(&d);
+    assert_int_equal(ing_test_run(&ing_app_definition, NULL, NULL, &d), -1);
+    ing_test_run_free(&d);
+}
+
+/* A result the test supplies wins over the default (here: a wait that
+ * matched, given per step). */
+static const char *approve(void *arg, json_object *op)
+{
+    int *seen = arg;
+    if (strcmp(ing_json_get_string(op, "op"), "WaitForEvent") != 0)
+        return NULL;
+    (*seen)++;
+    return "{\"data\":{\"name\":\"conf/approve\",\"data\":{\"id\":\"y\"}}}";
+}
+
+static void test_run_supply(void **s)
+{
+    (void)s;
+    int seen = 0;
+    struct ing_test_run_result d;
+    struct ing_test_run_options o = {.event = "{\"name\":\"conf/wait\",\"data\":{\"id\":\"y\"}}",
+                                     .supply = approve, .supply_arg = &seen};
+    assert_int_equal(ing_test_run(&ing_app_definition, "conf-wait", &o, &d), 0);
+    assert_int_equal(d.status, 200);
+    assert_int_equal(seen, 1);
+    assert_string_equal(ing_json_get_string(ing_json_get(ing_json_get(d.output, "approved"), "data"), "id"), "y");
+    ing_test_run_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_nonretriable), cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_step_error),   cmocka_unit_test(test_failure_and_handler),
         cmocka_unit_test(test_send_without_event_api_fails_retriably),
+        cmocka_unit_test(test_run_records_every_call), cmocka_unit_test(test_run_supply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,7 @@
 #include <openssl/hmac.h>
 
 #include "core/context.h"
+#include "core/encryption.h"
 #include "fake_http.h"
 #include "inngest.h"
 #include "core/request.h"
@@ -156,6 +157,7 @@ static void clear_route_env(void)
     unsetenv("CONTACT_RATE_LIMIT_CLIENT");
     unsetenv("CONTACT_RATE_LIMIT_RECIPIENT");
     unsetenv("VIEWS_RATE_LIMIT");
+    unsetenv("INNGEST_ENCRYPTION_KEY");
 }
 
 static void harness_stop(struct harness *h)
@@ -441,6 +443,48 @@ static void test_contact_queues_the_form(void **s)
     assert_string_equal(str_at(ev, "data.ip"), "192.0.2.7");
     expect_recent_iso8601(str_at(ev, "data.submittedAt"));
     assert_null(ing_json_get(ing_json_get(ev, "data"), "website"));
+    json_object_put(events);
+    harness_stop(&h);
+}
+
+/* With INNGEST_ENCRYPTION_KEY set (issue 17, the product app), the visitor's
+ * fields travel under data.encrypted, sealed as the official middleware
+ * seals it: the Event API (and so Inngest) never sees them in plain. */
+static void test_contact_seals_the_visitor_when_encryption_is_on(void **s)
+{
+    (void)s;
+    static const char secret[] = "routes-test-encryption-secret-0123456789";
+    setenv("INNGEST_ENCRYPTION_KEY", secret, 1);
+    struct harness h;
+    harness_start(&h, &ok_one);
+    struct answer a;
+    serve(&h, "/api/contact",
+          "{\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\",\"message\":\"a private note\"}", NULL, &a);
+    assert_int_equal(a.status, 202);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    const char *body = fake_http_request(h.api, 0)->body;
+    assert_null(strstr(body, "ada@example.org"));
+    assert_null(strstr(body, "Ada Lovelace"));
+    assert_null(strstr(body, "private note"));
+    assert_null(strstr(body, "192.0.2.7"));
+    json_object *events = sent_events(&h, 0);
+    json_object *ev = json_object_array_get_idx(events, 0);
+    assert_string_equal(str_at(ev, "name"), "contact/form.submitted");
+    expect_recent_iso8601(str_at(ev, "data.submittedAt")); /* not personal: readable */
+    json_object *field = ing_json_get(ing_json_get(ev, "data"), "encrypted");
+    assert_true(enc_is_envelope(field));
+    assert_string_equal(ing_json_get_string(field, "__STRATEGY__"), "inngest/libsodium");
+    struct enc_keys k;
+    char err[256];
+    assert_true(enc_keys_load(&k, secret, NULL, err, sizeof(err)));
+    json_object *plain = NULL;
+    assert_true(enc_open(&k, field, &plain, err, sizeof(err)));
+    assert_string_equal(ing_json_get_string(plain, "name"), "Ada Lovelace");
+    assert_string_equal(ing_json_get_string(plain, "email"), "ada@example.org");
+    assert_string_equal(ing_json_get_string(plain, "message"), "a private note");
+    assert_string_equal(ing_json_get_string(plain, "ip"), "192.0.2.7");
+    json_object_put(plain);
     json_object_put(events);
     harness_stop(&h);
 }
@@ -2099,6 +2143,7 @@ int main(void)
         cmocka_unit_test_teardown(test_body_bounds_per_route, teardown),
         cmocka_unit_test_teardown(test_bad_bodies_are_400_and_send_nothing, teardown),
         cmocka_unit_test_teardown(test_contact_queues_the_form, teardown),
+        cmocka_unit_test_teardown(test_contact_seals_the_visitor_when_encryption_is_on, teardown),
         cmocka_unit_test_teardown(test_contact_ip_from_forwarded_only_when_trusted, teardown),
         cmocka_unit_test_teardown(test_contact_lists_every_bad_field, teardown),
         cmocka_unit_test_teardown(test_contact_email_plausibility, teardown),

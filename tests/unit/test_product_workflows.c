@@ -4,12 +4,12 @@
  * DATABASE_PATH and scripted local stand-ins for Resend, GitHub and Readwise
  * (fake_http.h, reached through the base-URL variables the code reads).
  *
- * The drive loop plays the executor as test_conformance_app.c does: it
+ * ing_test_run plays the executor, as in test_conformance_app.c: it
  * memoizes each StepRun and StepFailed, retries a StepError with the next
  * attempt, and answers step.invoke with a given result.  ing_test_call has no
- * Event API, so a step.sendEvent ends in a retriable StepError; the loop
- * records that the step was reached (its id) and memoizes ids for it, as the
- * executor would after a successful send.  What the events carry is checked
+ * Event API, so a step.sendEvent ends in a retriable StepError; the drive's
+ * supply callback records that the step was reached (its id) and memoizes
+ * ids for it, as the executor would after a successful send.  What the events carry is checked
  * end to end elsewhere; here the decision to send (and its inputs, memoized by
  * earlier steps) is.
  */
@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "core/encryption.h"
 #include "fake_http.h"
 #include "inngest.h"
 #include "product/store/store.h"
@@ -39,111 +40,52 @@ static int db_counter;
 /* ---- the executor stand-in ----------------------------------------------- */
 
 struct drive {
-    json_object *steps;      /* memoized state, as the executor keeps it */
-    json_object *ops;        /* every op of every answer, in order */
+    struct ing_test_run_result run; /* the SDK's executor stand-in's record */
+    json_object *ops;        /* every op of every answer, in order (run.ops) */
     json_object *sent;       /* ids of the sendEvent steps reached */
-    char *transcript;        /* every answer body, for secret scans */
-    size_t transcript_len;
+    const char *transcript;  /* every answer, as JSON text, for secret scans */
     int calls;
     int status;              /* of the final answer */
     json_object *result;     /* its body */
     bool no_retry;
-    json_object *invoke_result; /* what a step.invoke returns (borrowed) */
 };
-
-static void transcribe(struct drive *d, const char *body)
-{
-    size_t n = strlen(body);
-    d->transcript = realloc(d->transcript, d->transcript_len + n + 2);
-    memcpy(d->transcript + d->transcript_len, body, n);
-    d->transcript_len += n;
-    d->transcript[d->transcript_len++] = '\n';
-    d->transcript[d->transcript_len] = '\0';
-}
-
-static json_object *wrap(const char *key, json_object *v)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, key, v);
-    return o;
-}
-
-static void call(struct drive *d, const char *fn, const char *event, const char *step_id, int attempt,
-                 bool die, struct ing_test_result *out)
-{
-    struct ing_test_options o = {.event = event,
-                                 .steps = json_object_to_json_string_ext(d->steps, JSON_C_TO_STRING_PLAIN),
-                                 .step_id = step_id, .attempt = attempt,
-                                 .disable_immediate_execution = die};
-    assert_int_equal(ing_test_call(&ing_app_definition, fn, &o, out), 0);
-    d->calls++;
-    transcribe(d, out->body);
-}
 
 /* step.sendEvent, or a step of the app's own that sends events (contact.c's
  * email-delivered): in this process no Event API is named, so sending fails
  * with the SDK's "no Event API in this process" error, and the driver plays
- * the Event API accepting them. */
-static bool is_send_event(json_object *op)
+ * the Event API accepting them: it records the step and memoizes ids. */
+static const char *accept_sent_events(void *arg, json_object *op)
 {
+    struct drive *d = arg;
+    const char *code = ing_json_get_string(op, "op");
     const char *type = ing_json_get_string(ing_json_get(op, "opts"), "type");
     const char *message = ing_json_get_string(ing_json_get(op, "error"), "message");
-    return (type && strcmp(type, "step.sendEvent") == 0) ||
-           (message && strstr(message, "no Event API in this process"));
+    bool send = (type && strcmp(type, "step.sendEvent") == 0) ||
+                (message && strstr(message, "no Event API in this process"));
+    if (!code || strcmp(code, "StepError") != 0 || !send)
+        return NULL;
+    json_object_array_add(d->sent, json_object_new_string(ing_json_get_string(op, "displayName")));
+    return "{\"data\":{\"ids\":[\"01SENT\"]}}";
 }
 
 /* Plays the executor until the run ends (200, or an error answer the
- * executor would not retry). */
+ * executor would not retry), with ing_test_run; a step.invoke returns
+ * invoke_result. */
 static void drive_with(struct drive *d, const char *fn, const char *event, json_object *invoke_result)
 {
     memset(d, 0, sizeof(*d));
-    d->steps = json_object_new_object();
-    d->ops = json_object_new_array();
     d->sent = json_object_new_array();
-    d->invoke_result = invoke_result;
-    int attempt = 0;
-    for (int round = 0; round < 100; round++) {
-        struct ing_test_result r;
-        call(d, fn, event, NULL, attempt, false, &r);
-        if (r.status != 206) {
-            d->status = r.status;
-            d->result = json_object_get(r.json);
-            d->no_retry = r.no_retry;
-            ing_test_result_free(&r);
-            if (d->status >= 500 && !d->no_retry && attempt < 5) {
-                attempt++;
-                json_object_put(d->result);
-                d->result = NULL;
-                continue;
-            }
-            return;
-        }
-        bool retry = false;
-        for (size_t i = 0; i < json_object_array_length(r.json); i++) {
-            json_object *op = json_object_array_get_idx(r.json, i);
-            json_object_array_add(d->ops, json_object_get(op));
-            const char *code = ing_json_get_string(op, "op");
-            const char *id = ing_json_get_string(op, "id");
-            if (strcmp(code, "StepRun") == 0) {
-                json_object_object_add(d->steps, id, wrap("data", json_object_get(ing_json_get(op, "data"))));
-            } else if (strcmp(code, "StepError") == 0 && is_send_event(op)) {
-                json_object_array_add(d->sent, json_object_new_string(ing_json_get_string(op, "displayName")));
-                json_object_object_add(d->steps, id,
-                                       wrap("data", json_tokener_parse("{\"ids\":[\"01SENT\"]}")));
-            } else if (strcmp(code, "StepError") == 0) {
-                retry = true;
-            } else if (strcmp(code, "StepFailed") == 0) {
-                json_object_object_add(d->steps, id, wrap("error", json_object_get(ing_json_get(op, "error"))));
-            } else if (strcmp(code, "InvokeFunction") == 0) {
-                json_object_object_add(d->steps, id, wrap("data", json_object_get(d->invoke_result)));
-            } else {
-                fail_msg("%s: unexpected op %s", fn, code);
-            }
-        }
-        attempt = retry ? attempt + 1 : 0;
-        ing_test_result_free(&r);
-    }
-    fail_msg("%s did not finish in 100 rounds", fn);
+    struct ing_test_run_options o = {
+        .event = event, .supply = accept_sent_events, .supply_arg = d, .max_calls = 100,
+        .invoke_result = invoke_result ? json_object_to_json_string_ext(invoke_result, JSON_C_TO_STRING_PLAIN) : NULL};
+    if (ing_test_run(&ing_app_definition, fn, &o, &d->run) != 0)
+        fail_msg("%s: the run did not end (see stderr)", fn);
+    d->ops = d->run.ops;
+    d->calls = d->run.calls;
+    d->status = d->run.status;
+    d->result = d->run.output;
+    d->no_retry = d->run.no_retry;
+    d->transcript = json_object_to_json_string_ext(d->run.answers, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 static void drive(struct drive *d, const char *fn, const char *event)
@@ -153,11 +95,8 @@ static void drive(struct drive *d, const char *fn, const char *event)
 
 static void drive_free(struct drive *d)
 {
-    json_object_put(d->steps);
-    json_object_put(d->ops);
     json_object_put(d->sent);
-    json_object_put(d->result);
-    free(d->transcript);
+    ing_test_run_free(&d->run);
 }
 
 /* The n-th op (0-based) named `step` with opcode `code`, or NULL. */
@@ -261,6 +200,8 @@ static int setup(void **state)
         return -1;
     unsetenv("REDIS_URL");
     unsetenv("INNGEST_APP_ID");
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+    unsetenv("INNGEST_EVENT_API_BASE_URL");
     /* every call opens the store: never let one fall back to the default path */
     fresh_db();
     return 0;
@@ -507,6 +448,163 @@ static void test_contact_failure_handler(void **s)
     assert_true(json_object_get_boolean(ing_json_get(d.result, "notified")));
     assert_string_equal(ing_json_get_string(d.result, "runId"), "01RUN");
     drive_free(&d);
+}
+
+/* ---- contact with end-to-end encryption on (issue 17, the product app) --- */
+
+#define ENC_SECRET "contact-form-test-secret-0123456789abcdef"
+
+/* printf into a new malloc'd string. */
+static char *text_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *text_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0);
+    char *out = malloc((size_t)n + 1);
+    assert_non_null(out);
+    va_start(ap, fmt);
+    vsnprintf(out, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return out;
+}
+
+/* The form's event as the route sends it with encryption on: the visitor's
+ * fields sealed under data.encrypted (with `secret`), submittedAt readable. */
+static char *sealed_form_event(const char *secret)
+{
+    struct enc_keys k;
+    char err[256];
+    assert_true(enc_keys_load(&k, secret, NULL, err, sizeof(err)));
+    json_object *personal = json_tokener_parse("{\"name\":\"Ada\",\"email\":\"ada@example.com\","
+                                               "\"message\":\"Hello there, a private message\",\"ip\":\"192.0.2.7\"}");
+    json_object *envelope = enc_seal(&k, personal);
+    assert_non_null(envelope);
+    char *text = text_printf("{\"name\":\"contact/form.submitted\",\"id\":\"01CONTACTENC\",\"data\":"
+                                "{\"encrypted\":%s,\"submittedAt\":\"2024-05-01T12:00:00Z\"}}",
+                             json_object_to_json_string_ext(envelope, JSON_C_TO_STRING_PLAIN));
+    json_object_put(personal);
+    json_object_put(envelope);
+    return text;
+}
+
+/* data.encrypted of an event the Event API received, opened with ENC_SECRET;
+ * asserts it was an envelope.  A new reference. */
+static json_object *opened_field(json_object *event)
+{
+    json_object *field = ing_json_get(ing_json_get(event, "data"), "encrypted");
+    assert_true(enc_is_envelope(field));
+    struct enc_keys k;
+    char err[256];
+    assert_true(enc_keys_load(&k, ENC_SECRET, NULL, err, sizeof(err)));
+    json_object *plain = NULL;
+    assert_true(enc_open(&k, field, &plain, err, sizeof(err)));
+    return plain;
+}
+
+static void test_contact_encrypted_in_flight(void **s)
+{
+    (void)s;
+    static const struct fake_reply resend[] = {
+        {.status = 200, .body = "{\"id\":\"email-notify\"}"},
+        {.status = 200, .body = "{\"id\":\"email-confirm\"}"},
+    };
+    static const struct fake_reply accepted = {.status = 200, .body = "{\"ids\":[\"01A\",\"01B\"],\"status\":200}"};
+    struct fake_http *f = fake_http_start(resend, 2), *events = fake_http_start(&accepted, 1);
+    assert_non_null(f);
+    assert_non_null(events);
+    contact_env(f);
+    point("INNGEST_EVENT_API_BASE_URL", events);
+    setenv("INNGEST_ENCRYPTION_KEY", ENC_SECRET, 1);
+    char *event = sealed_form_event(ENC_SECRET);
+    assert_null(strstr(event, "ada@example.com"));
+
+    struct drive d;
+    drive(&d, "contact-form-submitted", event);
+    expect_ok(&d, "contact-form-submitted");
+    fake_http_stop(f);
+    fake_http_stop(events);
+    /* the function read the plain fields: both emails went out as before */
+    assert_int_equal(fake_http_count(f), 2);
+    json_object *notify = request_json(f, 0), *confirm = request_json(f, 1);
+    assert_string_equal(ing_json_get_string(notify, "reply_to"), "ada@example.com");
+    assert_non_null(strstr(ing_json_get_string(notify, "text"), "Hello there, a private message"));
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(ing_json_get(confirm, "to"), 0)),
+                        "ada@example.com");
+    json_object_put(notify);
+    json_object_put(confirm);
+    /* contact/email.delivered: the email sealed, type and messageId readable */
+    assert_int_equal(fake_http_count(events), 1);
+    const struct fake_request *sent = fake_http_request(events, 0);
+    assert_null(strstr(sent->body, "ada@example.com"));
+    json_object *batch = json_tokener_parse(sent->body);
+    assert_int_equal(json_object_array_length(batch), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_object *ev = json_object_array_get_idx(batch, i);
+        assert_string_equal(ing_json_get_string(ev, "name"), "contact/email.delivered");
+        assert_string_equal(ing_json_get_string(ing_json_get(ev, "data"), "type"), i ? "confirmation" : "notification");
+        assert_null(ing_json_get(ing_json_get(ev, "data"), "email"));
+        json_object *plain = opened_field(ev);
+        assert_string_equal(ing_json_get_string(plain, "email"), "ada@example.com");
+        json_object_put(plain);
+    }
+    json_object_put(batch);
+    /* nothing the SDK answered Inngest holds a personal field in plain */
+    assert_null(strstr(d.transcript, "ada@example.com"));
+    assert_null(strstr(d.transcript, "private message"));
+    drive_free(&d);
+    fake_http_free(f);
+    fake_http_free(events);
+
+    /* the failure handler: the form inside inngest/function.failed is still
+     * sealed (the executor copies the event as stored); it opens it
+     * (ing_decrypt) and seals the email and name of contact/email.failed */
+    events = fake_http_start(&accepted, 1);
+    point("INNGEST_EVENT_API_BASE_URL", events);
+    const char *form = strchr(event, '{') + 1; /* the form event's members */
+    char *failed = text_printf("{\"name\":\"inngest/function.failed\",\"id\":\"01RUNX\",\"data\":{"
+                                  "\"function_id\":\"inngest-fcgi-contact-form-submitted\",\"run_id\":\"01RUNX\","
+                                  "\"error\":{\"name\":\"Error\",\"message\":\"Resend (send-notification-email) "
+                                  "answered 422\"},\"event\":{%s}}", form);
+    drive(&d, "contact-form-submitted-failure", failed);
+    expect_ok(&d, "contact-form-submitted-failure");
+    fake_http_stop(events);
+    assert_int_equal(fake_http_count(events), 1);
+    sent = fake_http_request(events, 0);
+    assert_null(strstr(sent->body, "ada@example.com"));
+    batch = json_tokener_parse(sent->body);
+    json_object *ev = json_object_is_type(batch, json_type_array) ? json_object_array_get_idx(batch, 0) : batch;
+    assert_string_equal(ing_json_get_string(ev, "name"), "contact/email.failed");
+    assert_string_equal(ing_json_get_string(ing_json_get(ev, "data"), "type"), "notification");
+    json_object *plain = opened_field(ev);
+    assert_string_equal(ing_json_get_string(plain, "email"), "ada@example.com");
+    assert_string_equal(ing_json_get_string(plain, "name"), "Ada");
+    json_object_put(plain);
+    json_object_put(batch);
+    drive_free(&d);
+    fake_http_free(events);
+
+    /* a form sealed with a key we do not have fails the run for good,
+     * naming the strategy, and sends no email */
+    char *foreign = sealed_form_event("another-secret-nobody-configured-0123456789");
+    f = fake_http_start(resend, 2);
+    contact_env(f);
+    drive(&d, "contact-form-submitted", foreign);
+    fake_http_stop(f);
+    assert_int_equal(d.status, 400);
+    assert_true(d.no_retry);
+    assert_non_null(strstr(ing_json_get_string(d.result, "message"), "inngest/libsodium"));
+    assert_int_equal(fake_http_count(f), 0);
+    drive_free(&d);
+    fake_http_free(f);
+
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+    unsetenv("INNGEST_EVENT_API_BASE_URL");
+    free(foreign);
+    free(failed);
+    free(event);
 }
 
 /* ---- alert-function-failed ----------------------------------------------- */
@@ -1360,6 +1458,7 @@ int main(void)
         cmocka_unit_test(test_contact_429_retry_after),
         cmocka_unit_test(test_contact_network_error_and_missing_settings),
         cmocka_unit_test(test_contact_failure_handler),
+        cmocka_unit_test(test_contact_encrypted_in_flight),
         cmocka_unit_test(test_failure_alert),
         cmocka_unit_test(test_views_and_milestone_once),
         cmocka_unit_test(test_milestone_once_with_concurrent_views),

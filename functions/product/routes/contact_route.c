@@ -58,13 +58,14 @@ void contact_route(const struct ing_http_request *req, struct ing_http_response 
         !rate_limit_allow(req, res, &rate_contact_recipient, to))
         return;
 
-    json_object *data = ing_json_object(c);
-    ing_json_set(data, "name", ing_json_string(c, name));
-    ing_json_set(data, "email", ing_json_string(c, email));
-    ing_json_set(data, "message", ing_json_string(c, message));
+    /* The visitor's fields: with end-to-end encryption on, under
+     * data.encrypted, which the SDK seals as it sends the event (the
+     * official middleware's field), so Inngest stores only ciphertext. */
+    json_object *personal = ing_json_pack(c, "{s:s, s:s, s:s}", "name", name, "email", email, "message", message);
+    json_object *data = ing_encrypting(c) ? ing_json_pack(c, "{s:o}", "encrypted", personal) : personal;
     ing_json_set(data, "submittedAt", ing_json_string(c, route_now_iso8601(c)));
     const char *ip = route_client_ip(req);
     if (ip)
-        ing_json_set(data, "ip", ing_json_string(c, ip));
+        ing_json_set(personal, "ip", ing_json_string(c, ip));
     route_queue(req, res, "contact/form.submitted", data, true);
 }

@@ -110,9 +110,7 @@ static const char *check_item(struct ing_ctx *c, json_object *item, json_object 
         return "\"ts\" must be an integer of milliseconds since the epoch, from 2000-01-01 to a day "
                "from now";
 
-    json_object *event = ing_json_object(c);
-    ing_json_set(event, "name", ing_json_string(c, name));
-    ing_json_set(event, "data", data ? data : ing_json_object(c));
+    json_object *event = ing_event_new(c, name, data);
     if (id)
         ing_json_set(event, "id", ing_json_string(c, ing_sprintf(c, RELAY_ID_PREFIX "%s", id)));
     if (ts)

@@ -139,7 +139,7 @@ bool rate_limit_allow(const struct ing_http_request *req, struct ing_http_respon
     if (hits <= limit)
         return true;
     route_fail(req, res, 429, rule->refusal);
-    res->extra_header = ing_sprintf(req->ctx, "Retry-After: %lld", (long long)retry_after);
+    ing_http_add_header(res, ing_sprintf(req->ctx, "Retry-After: %lld", (long long)retry_after));
     return false;
 }
 

@@ -52,7 +52,7 @@ bool route_is_post(const struct ing_http_request *req, struct ing_http_response 
     if (req->method && strcmp(req->method, "POST") == 0)
         return true;
     route_fail(req, res, 405, "method not allowed: use POST");
-    res->extra_header = "Allow: POST";
+    ing_http_add_header(res, "Allow: POST");
     return false;
 }
 
@@ -133,7 +133,7 @@ bool route_authorized(const struct ing_http_request *req, struct ing_http_respon
     if (!ok) {
         route_fail(req, res, 401, given ? "the bearer token is not valid"
                                         : "this route needs an Authorization: Bearer <token> header");
-        res->extra_header = "WWW-Authenticate: Bearer";
+        ing_http_add_header(res, "WWW-Authenticate: Bearer");
     }
     return ok;
 }
@@ -160,9 +160,7 @@ void route_queue(const struct ing_http_request *req, struct ing_http_response *r
                  const char *name, json_object *data, bool with_id)
 {
     struct ing_ctx *c = req->ctx;
-    json_object *event = ing_json_object(c);
-    ing_json_set(event, "name", ing_json_string(c, name));
-    ing_json_set(event, "data", data);
+    json_object *event = ing_event_new(c, name, data);
     json_object *ids = NULL;
     if (!route_send(req, res, event, &ids, false))
         return;
@@ -195,7 +193,7 @@ bool route_is_get(const struct ing_http_request *req, struct ing_http_response *
     if (req->method && (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0))
         return true;
     route_fail(req, res, 405, "method not allowed: use GET");
-    res->extra_header = "Allow: GET";
+    ing_http_add_header(res, "Allow: GET");
     return false;
 }
 
@@ -313,7 +311,7 @@ void route_public(const struct ing_http_request *req, struct ing_http_response *
     if (preflight) {
         res->status = 204;
         res->body = NULL;
-        res->extra_header = "Allow: GET, HEAD, POST, OPTIONS";
+        ing_http_add_header(res, "Allow: GET, HEAD, POST, OPTIONS");
         if (origin) {
             ing_http_add_header(res, "Access-Control-Allow-Methods: GET, HEAD, POST, OPTIONS");
             ing_http_add_header(res, "Access-Control-Allow-Headers: Content-Type");

@@ -89,6 +89,6 @@ void sessions_route(const struct ing_http_request *req, struct ing_http_response
         clear_sessions(req, res);
     } else {
         route_fail(req, res, 405, "method not allowed: use POST or DELETE");
-        res->extra_header = "Allow: POST, DELETE";
+        ing_http_add_header(res, "Allow: POST, DELETE");
     }
 }

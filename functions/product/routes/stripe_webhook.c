@@ -82,11 +82,7 @@ static json_object *event_for(const struct ing_http_request *req, struct ing_htt
     int64_t created = 0;
     if (ing_json_get_int(stripe_event, "created", &created) && created > 0)
         ing_json_set(data, "created", ing_json_int(c, created));
-    json_object *event = ing_json_object(c);
-    ing_json_set(event, "id", ing_json_string(c, id));
-    ing_json_set(event, "name", ing_json_string(c, ing_sprintf(c, "stripe/%s", type)));
-    ing_json_set(event, "data", data);
-    return event;
+    return ing_event_new_id(c, ing_sprintf(c, "stripe/%s", type), data, "%s", id);
 }
 
 void stripe_webhook_route(const struct ing_http_request *req, struct ing_http_response *res)

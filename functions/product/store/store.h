@@ -38,8 +38,12 @@
  * Ownership.
  *   - Every const char * and json_object * argument is BORROWED: the store
  *     copies or serializes what it keeps and never takes a reference.
- *   - Every json_object ** result is a NEW reference the caller owns: release it
- *     with json_object_put(), or hand it to the request with ing_keep(c, …).
+ *   - Every json_object ** result is a NEW reference the caller owns: the
+ *     store is the app's one place outside a request that owns json-c values
+ *     (inngest.h's ownership rule), so a caller in a request hands it to the
+ *     request with ing_keep(c, …) where it receives it, and from then on
+ *     treats it like any request value (tests/e2e/test_json_ownership.sh
+ *     checks that nothing else in functions/ calls json-c's reference calls).
  *     On any result other than STORE_OK, *out is set to NULL.
  *   - Result pointers: json_object ** results, bool *found and
  *     store_views_total()'s *total are required; every other result pointer

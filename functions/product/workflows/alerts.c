@@ -50,9 +50,7 @@ static json_object *send_alert(struct ing_ctx *c, void *arg)
         .idempotency_key = ing_sprintf(c, "function-failed-%.200s", run),
     };
     const char *id = resend_send(c, &mail);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "messageId", id ? ing_json_string(c, id) : NULL);
-    return out;
+    return ing_json_pack(c, "{s:s?}", "messageId", id);
 }
 
 json_object *alert_function_failed(struct ing_ctx *c)
@@ -63,20 +61,13 @@ json_object *alert_function_failed(struct ing_ctx *c)
                         .error = ing_json_get_string(ing_json_get(data, "error"), "message")};
     const char *prefix = ing_sprintf(c, "%s-", ing_app_id(c));
     const char *self = ing_function_ref(c, "alert-function-failed");
-    json_object *out = ing_json_object(c);
-    if (!f.function_id || strncmp(f.function_id, prefix, strlen(prefix)) != 0 || strcmp(f.function_id, self) == 0) {
-        ing_json_set(out, "alerted", ing_json_bool(c, false));
-        ing_json_set(out, "reason", ing_json_string(c, "not a failure of this app's functions"));
-        return out;
-    }
+    if (!f.function_id || strncmp(f.function_id, prefix, strlen(prefix)) != 0 || strcmp(f.function_id, self) == 0)
+        return ing_json_pack(c, "{s:b, s:s}", "alerted", false, "reason", "not a failure of this app's functions");
     if (!f.run_id || !*f.run_id)
         f.run_id = "(unknown)";
     if (!f.error)
         f.error = "(no message)";
     json_object *sent = ing_step_run(c, "send-alert-email", send_alert, &f);
-    ing_json_set(out, "alerted", ing_json_bool(c, true));
-    ing_json_set(out, "functionId", ing_json_string(c, f.function_id));
-    ing_json_set(out, "runId", ing_json_string(c, f.run_id));
-    ing_json_set(out, "messageId", ing_json_get(sent, "messageId"));
-    return out;
+    return ing_json_pack(c, "{s:b, s:s, s:s, s:o}", "alerted", true, "functionId", f.function_id, "runId", f.run_id,
+                         "messageId", ing_json_get(sent, "messageId"));
 }

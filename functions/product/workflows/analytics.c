@@ -102,15 +102,11 @@ static json_object *increment_views(struct ing_ctx *c, void *arg)
     store_check(c, s, store_record_view(s, v->slug, v->title, v->event_id, v->day, &total, &counted),
                 "increment-views");
     fault_drop_answer_point(c, "increment-views", v->slug);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "slug", ing_json_string(c, v->slug));
-    ing_json_set(out, "total", ing_json_int(c, total));
     /* total is what this event brought the post to, also when an earlier
      * try of this step counted it and its answer was lost: the crossing is
      * computed the same way on every try */
-    ing_json_set(out, "previousTotal", ing_json_int(c, total > 0 ? total - 1 : 0));
-    ing_json_set(out, "counted", ing_json_bool(c, counted));
-    return out;
+    return ing_json_pack(c, "{s:s, s:I, s:I, s:b}", "slug", v->slug, "total", total, "previousTotal",
+                         total > 0 ? total - 1 : (int64_t)0, "counted", counted);
 }
 
 /* The milestone in (previous, total], if any.  A repeated event id answers
@@ -156,26 +152,16 @@ json_object *track_post_view(struct ing_ctx *c)
 
     int64_t m = 0;
     if (ing_json_get_int(check, "milestone", &m) && m > 0) {
-        json_object *mdata = ing_json_object(c);
-        ing_json_set(mdata, "slug", ing_json_string(c, v.slug));
-        ing_json_set(mdata, "title", ing_json_string(c, v.title));
-        ing_json_set(mdata, "milestone", ing_json_get(check, "milestone"));
-        ing_json_set(mdata, "totalViews", ing_json_get(check, "totalViews"));
-        ing_json_set(mdata, "reachedAt", ing_json_get(check, "reachedAt"));
-        json_object *event = ing_json_object(c);
-        ing_json_set(event, "name", ing_json_string(c, "blog/milestone.reached"));
+        json_object *mdata = ing_json_pack(c, "{s:s, s:s?, s:o, s:o, s:o}", "slug", v.slug, "title", v.title,
+                                           "milestone", ing_json_get(check, "milestone"),
+                                           "totalViews", ing_json_get(check, "totalViews"),
+                                           "reachedAt", ing_json_get(check, "reachedAt"));
         /* one id per (slug, milestone): Inngest drops a second send */
-        ing_json_set(event, "id", ing_json_string(c, ing_sprintf(c, "milestone-%s-%lld", v.slug,
-                                                                  (long long)m)));
-        ing_json_set(event, "data", mdata);
-        ing_step_send_event(c, "send-milestone", event);
+        ing_step_send_event(c, "send-milestone", ing_event_new_id(c, "blog/milestone.reached", mdata,
+                                                                  "milestone-%s-%lld", v.slug, (long long)m));
     }
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "slug", ing_json_string(c, v.slug));
-    ing_json_set(out, "totalViews", ing_json_get(v.counted, "total"));
-    ing_json_set(out, "counted", ing_json_get(v.counted, "counted"));
-    ing_json_set(out, "milestone", ing_json_get(check, "milestone"));
-    return out;
+    return ing_json_pack(c, "{s:s, s:o, s:o, s:o}", "slug", v.slug, "totalViews", ing_json_get(v.counted, "total"),
+                         "counted", ing_json_get(v.counted, "counted"), "milestone", ing_json_get(check, "milestone"));
 }
 
 /* ---- handle-milestone --------------------------------------------------- */
@@ -194,9 +180,7 @@ static json_object *record_milestone(struct ing_ctx *c, void *arg)
                 store_record_milestone(s, m->slug, m->title, m->milestone, m->total_views,
                                        m->reached_at, &is_new),
                 "record-milestone");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "isNew", ing_json_bool(c, is_new));
-    return out;
+    return ing_json_pack(c, "{s:b}", "isNew", is_new);
 }
 
 json_object *handle_milestone(struct ing_ctx *c)
@@ -213,11 +197,8 @@ json_object *handle_milestone(struct ing_ctx *c)
     m.reached_at = event_time(c, "reachedAt");
 
     json_object *rec = ing_step_run(c, "record-milestone", record_milestone, &m);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "slug", ing_json_string(c, m.slug));
-    ing_json_set(out, "milestone", ing_json_int(c, m.milestone));
-    ing_json_set(out, "isNew", ing_json_get(rec, "isNew"));
-    return out;
+    return ing_json_pack(c, "{s:s, s:I, s:o}", "slug", m.slug, "milestone", m.milestone, "isNew",
+                         ing_json_get(rec, "isNew"));
 }
 
 /* ---- calculate-trending ------------------------------------------------- */
@@ -231,11 +212,8 @@ static json_object *compute_trending(struct ing_ctx *c, void *arg)
     json_object *posts = NULL;
     store_check(c, s, store_top_posts(s, since, TRENDING_LIMIT, &posts), "calculate-trending");
     ing_keep(c, posts);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "since", ing_json_string(c, since));
-    ing_json_set(out, "computedAt", ing_json_string(c, iso_of(c, now)));
-    ing_json_set(out, "posts", posts ? posts : ing_json_array(c));
-    return out;
+    return ing_json_pack(c, "{s:s, s:s, s:o}", "since", since, "computedAt", iso_of(c, now), "posts",
+                         posts ? posts : ing_json_array(c));
 }
 
 static json_object *store_trending(struct ing_ctx *c, void *arg)
@@ -248,9 +226,7 @@ static json_object *store_trending(struct ing_ctx *c, void *arg)
     json_object *posts = ing_json_get(trending, "posts");
     struct store *s = product_store(c);
     store_check(c, s, store_put_trending(s, posts, at), "store-trending");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "stored", ing_json_int(c, (int64_t)json_object_array_length(posts)));
-    return out;
+    return ing_json_pack(c, "{s:I}", "stored", (int64_t)json_object_array_length(posts));
 }
 
 json_object *calculate_trending(struct ing_ctx *c)
@@ -282,9 +258,7 @@ static json_object *store_summary(struct ing_ctx *c, void *arg)
     const struct summary_request *r = arg;
     struct store *s = product_store(c);
     store_check(c, s, store_put_summary(s, r->period, r->start, r->summary), "store-summary");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "stored", ing_json_bool(c, true));
-    return out;
+    return ing_json_pack(c, "{s:b}", "stored", true);
 }
 
 json_object *generate_analytics_summary(struct ing_ctx *c)
@@ -311,12 +285,8 @@ json_object *generate_analytics_summary(struct ing_ctx *c)
 /* step.invoke generate-analytics-summary for [start, end]; its summary. */
 static json_object *invoke_summary(struct ing_ctx *c, const char *period, const char *start, const char *end)
 {
-    json_object *data = ing_json_object(c);
-    ing_json_set(data, "period", ing_json_string(c, period));
-    ing_json_set(data, "startDate", ing_json_string(c, start));
-    ing_json_set(data, "endDate", ing_json_string(c, end));
-    json_object *payload = ing_json_object(c);
-    ing_json_set(payload, "data", data);
+    json_object *payload = ing_json_pack(c, "{s:{s:s, s:s, s:s}}", "data", "period", period, "startDate", start,
+                                         "endDate", end);
     return ing_step_invoke(c, "generate-analytics-summary", ing_function_ref(c, "generate-analytics-summary"),
                            payload, NULL);
 }
@@ -327,21 +297,14 @@ json_object *daily_analytics_summary(struct ing_ctx *c)
      * summarizes the day it was meant for */
     const char *day = day_of(c, event_time(c, "scheduledAt") - 86400);
     json_object *summary = invoke_summary(c, "daily", day, day);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "date", ing_json_string(c, day));
-    ing_json_set(out, "summary", summary);
-    return out;
+    return ing_json_pack(c, "{s:s, s:o}", "date", day, "summary", summary);
 }
 
 static json_object *rollup_output(struct ing_ctx *c, const char *period, const char *start, const char *end)
 {
     json_object *summary = invoke_summary(c, period, start, end);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "period", ing_json_string(c, period));
-    ing_json_set(out, "startDate", ing_json_string(c, start));
-    ing_json_set(out, "endDate", ing_json_string(c, end));
-    ing_json_set(out, "summary", summary);
-    return out;
+    return ing_json_pack(c, "{s:s, s:s, s:s, s:o}", "period", period, "startDate", start, "endDate", end,
+                         "summary", summary);
 }
 
 /* The last complete week (Monday to Sunday, UTC) before the scheduled time:

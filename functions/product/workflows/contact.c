@@ -68,9 +68,7 @@ static json_object *send_email(struct ing_ctx *c, const struct email *e)
         .idempotency_key = ing_sprintf(c, "contact-%s-%s", e->form->key_base, e->step),
     };
     const char *id = resend_send(c, &mail);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "id", id ? ing_json_string(c, id) : NULL);
-    return out;
+    return ing_json_pack(c, "{s:s?}", "id", id);
 }
 
 static json_object *send_notification(struct ing_ctx *c, void *arg)
@@ -114,15 +112,40 @@ static const char *key_token(struct ing_ctx *c, const char *id)
     return out;
 }
 
+/* The visitor's fields of a form event's data: data.encrypted when the route
+ * put them there (end-to-end encryption on; the SDK opens a sealed one before
+ * the function runs, ing_decrypt does for the copy inside
+ * inngest/function.failed), else data itself (encryption off, or an event
+ * queued before it was turned on). */
+static json_object *personal_fields(struct ing_ctx *c, json_object *data)
+{
+    json_object *inner = ing_decrypt(c, ing_json_get(data, "encrypted"));
+    return inner && json_object_is_type(inner, json_type_object) ? inner : data;
+}
+
+/* Adds the visitor's fields to the data of an event we send: under
+ * data.encrypted when encryption is on (the SDK seals it as it sends), else
+ * beside the others. */
+static void set_personal_fields(struct ing_ctx *c, json_object *data, json_object *personal)
+{
+    if (ing_encrypting(c)) {
+        ing_json_set(data, "encrypted", personal);
+        return;
+    }
+    json_object_object_foreach(personal, key, value)
+        ing_json_set(data, key, value);
+}
+
 /* The form as the route validated it; a malformed event cannot succeed later. */
 static void read_form(struct ing_ctx *c, struct contact_form *f)
 {
     json_object *data = ing_event_data(c);
-    f->name = ing_json_get_string(data, "name");
-    f->email = ing_json_get_string(data, "email");
-    f->message = ing_json_get_string(data, "message");
+    json_object *personal = personal_fields(c, data);
+    f->name = ing_json_get_string(personal, "name");
+    f->email = ing_json_get_string(personal, "email");
+    f->message = ing_json_get_string(personal, "message");
     f->submitted_at = ing_json_get_string(data, "submittedAt");
-    f->ip = ing_json_get_string(data, "ip");
+    f->ip = ing_json_get_string(personal, "ip");
     if (!f->name || !*f->name || !f->email || !strchr(f->email, '@') || !f->message || !*f->message)
         ing_fail_nonretriable(c, "contact/form.submitted needs data.name, data.email and data.message");
     const char *id = ing_json_get_string(ing_event(c), "id");
@@ -135,15 +158,9 @@ static void read_form(struct ing_ctx *c, struct contact_form *f)
 static json_object *delivered_event(struct ing_ctx *c, const struct contact_form *f, const char *type,
                                     json_object *sent)
 {
-    json_object *data = ing_json_object(c);
-    ing_json_set(data, "type", ing_json_string(c, type));
-    ing_json_set(data, "messageId", ing_json_get(sent, "id"));
-    ing_json_set(data, "email", ing_json_string(c, f->email));
-    json_object *event = ing_json_object(c);
-    ing_json_set(event, "id", ing_json_string(c, ing_sprintf(c, "%s-email-delivered-%s", ing_run_id(c), type)));
-    ing_json_set(event, "name", ing_json_string(c, "contact/email.delivered"));
-    ing_json_set(event, "data", data);
-    return event;
+    json_object *data = ing_json_pack(c, "{s:s, s:o}", "type", type, "messageId", ing_json_get(sent, "id"));
+    set_personal_fields(c, data, ing_json_pack(c, "{s:s}", "email", f->email));
+    return ing_event_new_id(c, "contact/email.delivered", data, "%s-email-delivered-%s", ing_run_id(c), type);
 }
 
 struct step_send {
@@ -181,10 +198,8 @@ json_object *contact_form_submitted(struct ing_ctx *c)
     struct step_send send = {.step = "email-delivered", .fault_key = form.email, .events = events};
     ing_step_run(c, "email-delivered", send_events_step, &send);
 
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "notificationId", ing_json_get(notification, "id"));
-    ing_json_set(out, "confirmationId", ing_json_get(confirmation, "id"));
-    return out;
+    return ing_json_pack(c, "{s:o, s:o}", "notificationId", ing_json_get(notification, "id"),
+                         "confirmationId", ing_json_get(confirmation, "id"));
 }
 
 /* The email a failed run's error names, from the step ids in our messages;
@@ -202,30 +217,22 @@ static const char *failed_email_type(const char *message)
 json_object *contact_form_failed(struct ing_ctx *c)
 {
     json_object *failed = ing_event_data(c);
-    json_object *form = ing_json_get(ing_json_get(failed, "event"), "data");
+    json_object *form = personal_fields(c, ing_json_get(ing_json_get(failed, "event"), "data"));
     const char *message = ing_json_get_string(ing_json_get(failed, "error"), "message");
     const char *run_id = ing_json_get_string(failed, "run_id");
 
-    json_object *data = ing_json_object(c);
     const char *email = ing_json_get_string(form, "email");
-    const char *name = ing_json_get_string(form, "name");
-    const char *type = failed_email_type(message);
-    ing_json_set(data, "type", type ? ing_json_string(c, type) : NULL);
-    ing_json_set(data, "messageId", NULL); /* nothing was sent */
-    ing_json_set(data, "email", email ? ing_json_string(c, email) : NULL);
-    ing_json_set(data, "name", name ? ing_json_string(c, name) : NULL);
+    /* messageId null: nothing was sent */
+    json_object *data = ing_json_pack(c, "{s:s?, s:n}", "type", failed_email_type(message), "messageId");
+    set_personal_fields(c, data, ing_json_pack(c, "{s:s?, s:s?}", "email", email,
+                                               "name", ing_json_get_string(form, "name")));
     ing_json_set(data, "error", ing_json_string(c, message ? message : "the contact form run failed"));
     ing_json_set(data, "runId", run_id ? ing_json_string(c, run_id) : NULL);
-    json_object *event = ing_json_object(c);
     /* one per failed run, whichever try of this handler sends it */
-    ing_json_set(event, "id", ing_json_string(c, ing_sprintf(c, "%s-email-failed", run_id ? run_id : ing_run_id(c))));
-    ing_json_set(event, "name", ing_json_string(c, "contact/email.failed"));
-    ing_json_set(event, "data", data);
+    json_object *event = ing_event_new_id(c, "contact/email.failed", data, "%s-email-failed",
+                                          run_id ? run_id : ing_run_id(c));
     struct step_send send = {.step = "email-failed", .fault_key = email, .events = event};
     ing_step_run(c, "email-failed", send_events_step, &send);
 
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "notified", ing_json_bool(c, true));
-    ing_json_set(out, "runId", run_id ? ing_json_string(c, run_id) : NULL);
-    return out;
+    return ing_json_pack(c, "{s:b, s:s?}", "notified", true, "runId", run_id);
 }

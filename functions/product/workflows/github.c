@@ -70,34 +70,26 @@ static json_object *summarize(struct ing_ctx *c, const char *username, json_obje
             const char *date = ing_json_get_string(day, "date");
             if (!date)
                 continue;
-            json_object *o = ing_json_object(c);
-            ing_json_set(o, "date", ing_json_string(c, date));
-            ing_json_set(o, "count", ing_json_int(c, get_int(day, "contributionCount")));
-            ing_json_push(days, o);
+            ing_json_push(days, ing_json_pack(c, "{s:s, s:I}", "date", date, "count",
+                                              get_int(day, "contributionCount")));
         }
     }
     char fetched_at[32];
     store_format_time((int64_t)time(NULL), fetched_at);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "username", ing_json_string(c, username));
-    ing_json_set(out, "totalContributions", ing_json_int(c, get_int(cal, "totalContributions")));
-    ing_json_set(out, "commits", ing_json_int(c, get_int(coll, "totalCommitContributions")));
-    ing_json_set(out, "pullRequests", ing_json_int(c, get_int(coll, "totalPullRequestContributions")));
-    ing_json_set(out, "issues", ing_json_int(c, get_int(coll, "totalIssueContributions")));
-    ing_json_set(out, "reviews", ing_json_int(c, get_int(coll, "totalPullRequestReviewContributions")));
-    ing_json_set(out, "days", days);
-    ing_json_set(out, "fetchedAt", ing_json_string(c, fetched_at));
-    return out;
+    return ing_json_pack(c, "{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:s}", "username", username,
+                         "totalContributions", get_int(cal, "totalContributions"),
+                         "commits", get_int(coll, "totalCommitContributions"),
+                         "pullRequests", get_int(coll, "totalPullRequestContributions"),
+                         "issues", get_int(coll, "totalIssueContributions"),
+                         "reviews", get_int(coll, "totalPullRequestReviewContributions"), "days", days,
+                         "fetchedAt", fetched_at);
 }
 
 static json_object *fetch_contributions(struct ing_ctx *c, void *arg)
 {
     const struct github_job *job = arg;
-    json_object *vars = ing_json_object(c);
-    ing_json_set(vars, "login", ing_json_string(c, job->username));
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "query", ing_json_string(c, contributions_query));
-    ing_json_set(body, "variables", vars);
+    json_object *body = ing_json_pack(c, "{s:s, s:{s:s}}", "query", contributions_query, "variables", "login",
+                                      job->username);
     const char *headers[] = {
         ing_sprintf(c, "Authorization: Bearer %s", job->token),
         "Content-Type: application/json",
@@ -131,17 +123,12 @@ static json_object *store_cache(struct ing_ctx *c, void *arg)
         at = (int64_t)time(NULL);
     struct store *s = product_store(c);
     store_check(c, s, store_put_github_cache(s, job->username, job->fetched, at), "store-cache");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "stored", ing_json_bool(c, true));
-    return out;
+    return ing_json_pack(c, "{s:b}", "stored", true);
 }
 
 static json_object *skipped(struct ing_ctx *c, const char *reason)
 {
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "skipped", ing_json_bool(c, true));
-    ing_json_set(out, "reason", ing_json_string(c, reason));
-    return out;
+    return ing_json_pack(c, "{s:b, s:s}", "skipped", true, "reason", reason);
 }
 
 static json_object *refresh(struct ing_ctx *c)
@@ -156,11 +143,9 @@ static json_object *refresh(struct ing_ctx *c)
         ing_fail_nonretriable(c, "GITHUB_USERNAME is longer than %d characters", STORE_MAX_ID);
     job.fetched = ing_step_run(c, "fetch-contributions", fetch_contributions, &job);
     ing_step_run(c, "store-cache", store_cache, &job);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "username", ing_json_get(job.fetched, "username"));
-    ing_json_set(out, "totalContributions", ing_json_get(job.fetched, "totalContributions"));
-    ing_json_set(out, "fetchedAt", ing_json_get(job.fetched, "fetchedAt"));
-    return out;
+    return ing_json_pack(c, "{s:o, s:o, s:o}", "username", ing_json_get(job.fetched, "username"),
+                         "totalContributions", ing_json_get(job.fetched, "totalContributions"),
+                         "fetchedAt", ing_json_get(job.fetched, "fetchedAt"));
 }
 
 json_object *refresh_github_data(struct ing_ctx *c)

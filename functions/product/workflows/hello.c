@@ -17,9 +17,7 @@ json_object *hello_world(struct ing_ctx *c)
 {
     const char *email = ing_json_get_string(ing_event_data(c), "email");
     json_object *greeting = ing_step_run(c, "say-hello", say_hello, (void *)email);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "message", greeting);
-    return out;
+    return ing_json_pack(c, "{s:o}", "message", greeting);
 }
 
 /* POST /api/hello {"email"?} → sends test/hello.world; the smallest route,

@@ -183,15 +183,10 @@ json_object *readwise_daily_sync(struct ing_ctx *c)
         json_object *events = ing_json_array(c);
         for (size_t i = from; i < n && i < from + READWISE_FANOUT_CHUNK; i++) {
             json_object *user = json_object_array_get_idx(ids, i);
-            json_object *data = ing_json_object(c);
-            ing_json_set(data, "userId", user);
-            json_object *event = ing_json_object(c);
-            ing_json_set(event, "name", ing_json_string(c, "readwise/fetch-books"));
             /* a send retried after a lost answer is de-duplicated by Inngest */
-            ing_json_set(event, "id", ing_json_string(c, ing_sprintf(c, "readwise-%s-%s", ing_run_id(c),
-                                                                      json_object_get_string(user))));
-            ing_json_set(event, "data", data);
-            ing_json_push(events, event);
+            ing_json_push(events, ing_event_new_id(c, "readwise/fetch-books",
+                                                   ing_json_pack(c, "{s:o}", "userId", user), "readwise-%s-%s",
+                                                   ing_run_id(c), json_object_get_string(user)));
         }
         ing_step_send_event(c, "fan-out", events);
     }
