@@ -92,7 +92,7 @@ http PUT "$endpoint"
 expect_eq "PUT sync (signkey-test-<hex>): 200" 200 "$HTTP_STATUS"
 expect_eq "PUT sync: the server authenticated and registered us" "Successfully registered" \
 	"$(jq -r .message <<<"$HTTP_BODY" 2>/dev/null)"
-expect_ok "the server has the app's 13 functions" wait_synced "$base" "$app" 13 20 "$auth"
+expect_ok "the server has the app's 17 functions" wait_synced "$base" "$app" 17 20 "$auth"
 
 # ---- every conformance function at once, signed calls -----------------------
 conf_send_all || abort "send the conformance events"
