@@ -356,8 +356,11 @@ ING_API void ing_parallel_end(struct ing_ctx *c);
  * of the one that finished first (by the order the server recorded, so every
  * later request agrees) with its value in *value (may be NULL).  The others
  * are not planned again; their results, when they come, are ignored by the
- * race (the step calls still return them).  A winner that failed fails the
- * run as an uncaught step error, unless its call was a _catch variant. */
+ * race (the step calls still return them).  While they still run, the steps
+ * after the race say "race" too, so the executor carries on at once instead
+ * of waiting for them (a race against a 1-hour sleep does not hold the run
+ * for the hour).  A winner that failed fails the run as an uncaught step
+ * error, unless its call was a _catch variant. */
 ING_API void ing_parallel_begin_race(struct ing_ctx *c);
 ING_API const char *ing_parallel_end_race(struct ing_ctx *c, json_object **value);
 

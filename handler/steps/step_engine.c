@@ -44,6 +44,7 @@ static void race_saw_result(struct ing_ctx *c, const char *hash, enum memo_kind 
                             json_object *value);
 static void race_uncaught(struct ing_ctx *c, const char *hash);
 static json_object *race_mark_opts(struct ing_ctx *c, json_object *opts);
+static bool race_open(const struct ing_ctx *c);
 
 struct step_site {
     const char *id;      /* user id */
@@ -371,7 +372,7 @@ static bool stored_result(struct ing_ctx *c, const char *id, struct step_site *s
     case MEMO_DATA:
         return true;
     case MEMO_ERROR:
-        if (!catch_err && c->race) {
+        if (!catch_err && race_open(c)) {
             /* raised by the race's end, only if this step won it */
             race_uncaught(c, site->hash);
             *value = NULL;
@@ -599,7 +600,7 @@ void ing_parallel_end(struct ing_ctx *c)
 {
     if (!c->in_parallel)
         ctx_sdk_error(c, "ing_parallel_end without ing_parallel_begin");
-    if (c->race)
+    if (race_open(c))
         ctx_sdk_error(c, "a race group ends with ing_parallel_end_race");
     c->in_parallel = false;
     if (c->planned_in_group == 0)
@@ -755,9 +756,16 @@ json_object *ing_step_ai_wrap(struct ing_ctx *c, const char *id, json_object *in
  * finished first by ctx.stack (the order the executor saved results in);
  * when that is unknown, the first memoized member in call order.  Once there
  * is a winner, members without a result are not planned again: they are
- * running already and their results change nothing. */
+ * running already and their results change nothing.  But the executor
+ * holds back the discovery after a step while other steps of the run are
+ * pending, unless that step's op says "race": so while losers are still
+ * running, the ops after the race (outside any group) say "race" too, or a
+ * race against a one-hour sleep would keep the rest of the run waiting for
+ * that hour. */
 
 struct race {
+    bool open;                /* between begin and end */
+    bool losers_pending;      /* decided while members had no result yet */
     size_t ops_at_begin;      /* ops planned before the group */
     const char *step_id;      /* the member being looked up */
     const char *winner_id;
@@ -784,16 +792,24 @@ static size_t done_rank(const struct ing_ctx *c, const char *hash, size_t fallba
     return (SIZE_MAX / 2) + fallback;
 }
 
+static bool race_open(const struct ing_ctx *c)
+{
+    return c->race && c->race->open;
+}
+
 static void race_at_step(struct ing_ctx *c, const char *id, const char *hash)
 {
     (void)hash;
-    c->race->step_id = id;
+    if (race_open(c))
+        c->race->step_id = id;
 }
 
 static void race_saw_result(struct ing_ctx *c, const char *hash, enum memo_kind kind,
                             json_object *value)
 {
     struct race *r = c->race;
+    if (!r->open)
+        return;
     size_t rank = done_rank(c, hash, r->memoized++);
     if (r->winner_hash && rank >= r->winner_rank)
         return;
@@ -808,13 +824,15 @@ static void race_saw_result(struct ing_ctx *c, const char *hash, enum memo_kind 
 static void race_uncaught(struct ing_ctx *c, const char *hash)
 {
     struct race *r = c->race;
-    if (r->winner_hash && strcmp(r->winner_hash, hash) == 0)
+    if (r->open && r->winner_hash && strcmp(r->winner_hash, hash) == 0)
         r->winner_uncaught = true;
 }
 
 /* opts + {"parallelMode":"race"} (opts taken; NULL opts become an object). */
 static json_object *race_mark_opts(struct ing_ctx *c, json_object *opts)
 {
+    if (!c->race->open && (!c->race->losers_pending || c->in_parallel))
+        return opts;
     if (!opts)
         opts = json_object_new_object();
     if (!opts || !json_object_is_type(opts, json_type_object) ||
@@ -831,6 +849,8 @@ void ing_parallel_begin_race(struct ing_ctx *c)
     struct race *r = arena_alloc(c->arena, sizeof(*r));
     if (!r)
         ctx_sdk_error(c, "out of memory");
+    r->open = true;
+    r->losers_pending = c->race && c->race->losers_pending; /* an earlier race's */
     r->ops_at_begin = c->ops ? json_object_array_length(c->ops) : 0;
     c->race = r;
 }
@@ -839,15 +859,16 @@ const char *ing_parallel_end_race(struct ing_ctx *c, json_object **value)
 {
     if (value)
         *value = NULL;
-    if (!c->race)
+    if (!race_open(c))
         ctx_sdk_error(c, "ing_parallel_end_race without ing_parallel_begin_race");
     struct race *r = c->race;
-    c->race = NULL;
+    r->open = false;
     c->in_parallel = false;
     if (r->winner_hash) {
         size_t planned = json_object_array_length(c->ops);
         if (planned > r->ops_at_begin)
             json_object_array_del_idx(c->ops, r->ops_at_begin, planned - r->ops_at_begin);
+        r->losers_pending = r->losers_pending || c->planned_in_group > 0;
         c->planned_in_group = 0;
         if (r->winner_failed && r->winner_uncaught)
             raise_uncaught(c, r->winner_value);
