@@ -314,7 +314,7 @@ ING_API bool ing_step_fetch(struct ing_ctx *c, const char *id, const struct ing_
  * (bedrock).  A provider status above 299 or no answer is retried like a
  * failed step; when the retries are spent the stored AIGatewayError fails
  * the run (ing_step_ai_infer_catch returns NULL and fills *err instead, the
- * provider's answer text in err->raw's "data").  The key goes only into the
+ * provider's answer in err->raw's "data").  The key goes only into the
  * op for the server; the SDK never logs it. */
 enum ing_ai_format {
     ING_AI_OPENAI_CHAT, /* "openai-chat": OpenAI and OpenAI-compatible chat completions */

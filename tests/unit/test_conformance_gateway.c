@@ -212,6 +212,27 @@ static json_object *race_two_runs(struct ing_ctx *c)
     return out;
 }
 
+static json_object *race_caught(struct ing_ctx *c)
+{
+    struct ing_error err;
+    ing_parallel_begin_race(c);
+    ing_step_run_catch(c, "a", constant, "A", &err);
+    ing_step_run(c, "b", constant, "B");
+    json_object *value = ing_json_string(c, "unset");
+    const char *winner = ing_parallel_end_race(c, &value);
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "winner", ing_json_string(c, winner));
+    ing_json_set(out, "value", value);
+    ing_json_set(out, "error", ing_json_string(c, err.message));
+    return out;
+}
+
+static json_object *fetch_null_request(struct ing_ctx *c)
+{
+    ing_step_fetch(c, "call", NULL, NULL);
+    return NULL;
+}
+
 static json_object *race_ended_by_plain_end(struct ing_ctx *c)
 {
     ing_parallel_begin_race(c);
@@ -226,6 +247,8 @@ static const struct ing_function own_functions[] = {
     {.id = "infer-catch", .name = "infer-catch", .triggers = {ING_EVENT("t/x")}, .handler = infer_catch},
     {.id = "infer-array", .name = "infer-array", .triggers = {ING_EVENT("t/x")}, .handler = infer_array_body},
     {.id = "race", .name = "race", .triggers = {ING_EVENT("t/x")}, .handler = race_two_runs},
+    {.id = "race-caught", .name = "race-caught", .triggers = {ING_EVENT("t/x")}, .handler = race_caught},
+    {.id = "fetch-null", .name = "fetch-null", .triggers = {ING_EVENT("t/x")}, .handler = fetch_null_request},
     {.id = "race-plain-end", .name = "race-plain-end", .triggers = {ING_EVENT("t/x")},
      .handler = race_ended_by_plain_end},
 };
@@ -514,6 +537,26 @@ static void race_failed_winner_fails_the_run_a_failed_loser_does_not(void **stat
     ing_test_result_free(&r);
 }
 
+static void race_caught_failed_winner_is_handed_over(void **state)
+{
+    (void)state;
+    char ha[41], hb[41], steps[256];
+    hash_of("a", ha);
+    hash_of("b", hb);
+    snprintf(steps, sizeof(steps),
+             "{\"%s\":{\"error\":{\"name\":\"Error\",\"message\":\"a broke\"}},\"%s\":{\"data\":\"B\"}}", ha, hb);
+    struct ing_test_result r;
+    own("race-caught", steps, NULL, false, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_object_to_json_string_ext(r.json, JSON_C_TO_STRING_PLAIN),
+                        "{\"winner\":\"a\",\"value\":null,\"error\":\"a broke\"}");
+    ing_test_result_free(&r);
+    own("fetch-null", NULL, NULL, false, &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(ing_json_get_string(r.json, "message"), "needs a request"));
+    ing_test_result_free(&r);
+}
+
 static void race_needs_its_own_end(void **state)
 {
     (void)state;
@@ -582,6 +625,7 @@ int main(void)
         cmocka_unit_test(race_targeted_run_carries_race_mode),
         cmocka_unit_test(race_winner_is_the_first_to_finish),
         cmocka_unit_test(race_failed_winner_fails_the_run_a_failed_loser_does_not),
+        cmocka_unit_test(race_caught_failed_winner_is_handed_over),
         cmocka_unit_test(race_needs_its_own_end),
         cmocka_unit_test(conf_race_fast_step_beats_the_sleep),
     };
