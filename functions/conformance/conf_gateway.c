@@ -111,7 +111,7 @@ json_object *conf_ai_wrap(struct ing_ctx *c)
     return out;
 }
 
-/* ---- conf-race: a quick step against a 30-second sleep ------------------------- */
+/* ---- conf-race: a quick step against a 5-minute sleep -------------------------- */
 
 static json_object *quick(struct ing_ctx *c, void *arg)
 {
@@ -128,7 +128,7 @@ json_object *conf_race(struct ing_ctx *c)
 {
     ing_parallel_begin_race(c);
     ing_step_run(c, "fast", quick, NULL);
-    ing_step_sleep(c, "slow", "30s");
+    ing_step_sleep(c, "slow", "5m");
     json_object *value = NULL;
     const char *winner = ing_parallel_end_race(c, &value);
     json_object *after = ing_step_run(c, "after", name_winner, (void *)winner);

@@ -187,7 +187,8 @@ struct run_step {
     const char *type;        /* opts.type, NULL for plain step.run */
     ing_step_fn fn;
     void *arg;
-    json_object *input;      /* opts.input[0] (step.ai.wrap), NULL for none */
+    bool has_input;          /* opts.input = [input] (step.ai.wrap) */
+    json_object *input;      /* NULL is JSON null */
 };
 
 /* Runs a step body with its own landing point, so that ing_fail() inside it
@@ -230,13 +231,16 @@ static json_object *run_opts(struct ing_ctx *c, const struct run_step *rs)
     if (!rs->type)
         return NULL;
     json_object *opts = json_object_new_object();
-    json_object *input = rs->input ? json_object_new_array() : NULL;
+    json_object *input = rs->has_input ? json_object_new_array() : NULL;
     bool ok = json_take_set(opts, "type", json_object_new_string(rs->type));
     /* the executor reads opts.input as the step's arguments: an array */
-    if (ok && input) {
-        ok = json_take_push(input, json_object_get(rs->input));
+    if (ok && rs->has_input) {
+        json_object *item = json_object_get(rs->input);
+        ok = input && json_object_array_add(input, item) == 0;
+        if (!ok)
+            json_object_put(item);
         ok = ok ? json_take_set(opts, "input", input) : (json_object_put(input), false);
-    } else if (input) {
+    } else {
         json_object_put(input);
     }
     if (!ok) {
@@ -743,9 +747,9 @@ json_object *ing_step_ai_infer_catch(struct ing_ctx *c, const char *id,
 json_object *ing_step_ai_wrap(struct ing_ctx *c, const char *id, json_object *input,
                               ing_step_fn fn, void *arg)
 {
-    /* a JSON null input is still an input: recorded as [null] */
-    json_object *recorded = input ? input : ing_keep(c, json_object_new_null());
-    struct run_step rs = {.type = "step.ai.wrap", .fn = fn, .arg = arg, .input = recorded};
+    /* a NULL input is JSON null, still an input: recorded as [null] */
+    struct run_step rs = {.type = "step.ai.wrap", .fn = fn, .arg = arg, .has_input = true,
+                          .input = input};
     return run_common(c, id, &rs, NULL);
 }
 

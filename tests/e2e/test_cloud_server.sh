@@ -145,7 +145,7 @@ conf_check_slow
 http_401s=$(grep -c 'status=401' "$log" || true)
 expect_eq "every call request the server made was signed and verified: no 401 in our log" 0 "$http_401s"
 expect_match "and the program was in cloud mode (it verifies every call request)" \
-	'app "e2e-cloud", 13 function\(s\), cloud mode' "$(head -n 5 "$log")"
+	'app "e2e-cloud", 17 function\(s\), cloud mode' "$(head -n 5 "$log")"
 
 # ---- a call signed with another key ----------------------------------------
 call="$E2E_DIR/call.json"

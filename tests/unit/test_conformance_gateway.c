@@ -227,6 +227,11 @@ static json_object *race_caught(struct ing_ctx *c)
     return out;
 }
 
+static json_object *wrap_null_input(struct ing_ctx *c)
+{
+    return ing_step_ai_wrap(c, "ask", NULL, constant, "ok");
+}
+
 static json_object *fetch_null_request(struct ing_ctx *c)
 {
     ing_step_fetch(c, "call", NULL, NULL);
@@ -248,6 +253,7 @@ static const struct ing_function own_functions[] = {
     {.id = "infer-array", .name = "infer-array", .triggers = {ING_EVENT("t/x")}, .handler = infer_array_body},
     {.id = "race", .name = "race", .triggers = {ING_EVENT("t/x")}, .handler = race_two_runs},
     {.id = "race-caught", .name = "race-caught", .triggers = {ING_EVENT("t/x")}, .handler = race_caught},
+    {.id = "wrap-null", .name = "wrap-null", .triggers = {ING_EVENT("t/x")}, .handler = wrap_null_input},
     {.id = "fetch-null", .name = "fetch-null", .triggers = {ING_EVENT("t/x")}, .handler = fetch_null_request},
     {.id = "race-plain-end", .name = "race-plain-end", .triggers = {ING_EVENT("t/x")},
      .handler = race_ended_by_plain_end},
@@ -458,6 +464,18 @@ static void conf_ai_wrap_records_its_input(void **state)
     ing_test_result_free(&r);
 }
 
+static void wrap_records_a_null_input_as_null(void **state)
+{
+    (void)state;
+    struct ing_test_result r;
+    own("wrap-null", NULL, NULL, false, &r);
+    json_object *op = only_op(&r);
+    assert_string_equal(json_object_to_json_string_ext(ing_json_get(op, "opts"), JSON_C_TO_STRING_PLAIN),
+                        "{\"type\":\"step.ai.wrap\",\"input\":[null]}");
+    assert_string_equal(ing_json_get_string(op, "data"), "ok");
+    ing_test_result_free(&r);
+}
+
 /* ---- races ------------------------------------------------------------------------- */
 
 static void race_plans_every_member_with_race_mode(void **state)
@@ -577,7 +595,7 @@ static void conf_race_fast_step_beats_the_sleep(void **state)
     json_object *sleep = json_object_array_get_idx(r.json, 1);
     assert_string_equal(ing_json_get_string(sleep, "op"), "Sleep");
     assert_string_equal(json_object_to_json_string_ext(ing_json_get(sleep, "opts"), JSON_C_TO_STRING_PLAIN),
-                        "{\"duration\":\"30s\",\"parallelMode\":\"race\"}");
+                        "{\"duration\":\"5m\",\"parallelMode\":\"race\"}");
     ing_test_result_free(&r);
     char hf[41], ha[41], steps[256];
     snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":\"fast\"}}", hash_of("fast", hf));
@@ -621,6 +639,7 @@ int main(void)
         cmocka_unit_test(infer_memoized_answer_and_failure),
         cmocka_unit_test(conf_ai_infer_round_trip),
         cmocka_unit_test(conf_ai_wrap_records_its_input),
+        cmocka_unit_test(wrap_records_a_null_input_as_null),
         cmocka_unit_test(race_plans_every_member_with_race_mode),
         cmocka_unit_test(race_targeted_run_carries_race_mode),
         cmocka_unit_test(race_winner_is_the_first_to_finish),
