@@ -367,6 +367,59 @@ ING_API bool ing_url_parse(const char *url, struct ing_url *out, char *err, size
 /* Frees the parts, wiping user and password first; NULL is fine. */
 ING_API void ing_url_free(struct ing_url *u);
 
+/* step.fetch: the Inngest server makes the request (the Gateway opcode) and
+ * stores the answer, so no worker waits for it.  New: the step is reported
+ * and the request ends.  Memoized: true with *res filled (status, headers,
+ * body; any status, 4xx and 5xx included, is an answer), or false when the
+ * server could not get an answer at all (refused, unreachable, timed out)
+ * after the function's retries: then res->status is 0 and res->body holds
+ * the server's message.  The request is checked before it leaves: an
+ * http(s) URL, a method that is an HTTP token, header lines "Name: value"
+ * without CR, LF or a repeated name, a body of UTF-8 text without NUL bytes
+ * (the op carries it as a JSON string); anything else fails the run at once
+ * (NonRetriableError).  A body that is itself valid JSON is sent as is; the
+ * executor sends any other body as a JSON string ("hello" arrives as
+ * "\"hello\"").  timeout_ms does not travel: the server applies its own
+ * bound (2 h).  res may be NULL when only the side effect matters. */
+ING_API bool ing_step_fetch(struct ing_ctx *c, const char *id, const struct ing_fetch_request *req,
+                            struct ing_fetch_response *res);
+
+/* step.ai.infer: the Inngest server calls a model provider (the AIGateway
+ * opcode) with `body` (the provider's own request JSON) and stores the
+ * provider's JSON answer, which the step returns (borrowed).  The format
+ * decides how the server passes the key: Bearer token (openai-chat),
+ * x-api-key (anthropic), ?key= (gemini), the Authorization header as given
+ * (bedrock).  A provider status above 299 or no answer is retried like a
+ * failed step; when the retries are spent the stored AIGatewayError fails
+ * the run (ing_step_ai_infer_catch returns NULL and fills *err instead, the
+ * provider's answer in err->raw's "data").  The key goes only into the
+ * op for the server; the SDK never logs it. */
+enum ing_ai_format {
+    ING_AI_OPENAI_CHAT, /* "openai-chat": OpenAI and OpenAI-compatible chat completions */
+    ING_AI_ANTHROPIC,   /* "anthropic": the Messages API */
+    ING_AI_GEMINI,      /* "gemini": generateContent */
+    ING_AI_BEDROCK,     /* "bedrock": Converse, with a ready Authorization value */
+};
+struct ing_ai_model {
+    enum ing_ai_format format;
+    /* the endpoint; NULL → https://api.openai.com/v1/chat/completions
+     * (openai-chat) or https://api.anthropic.com/v1/messages (anthropic);
+     * gemini and bedrock need one */
+    const char *url;
+    const char *auth_key;                        /* may be NULL (a keyless local server) */
+    const char *headers[ING_FETCH_MAX_HEADERS];  /* extra "Name: value" lines */
+};
+ING_API json_object *ing_step_ai_infer(struct ing_ctx *c, const char *id,
+                                       const struct ing_ai_model *model, json_object *body);
+ING_API json_object *ing_step_ai_infer_catch(struct ing_ctx *c, const char *id,
+                                             const struct ing_ai_model *model, json_object *body,
+                                             struct ing_error *err);
+/* step.ai.wrap: a run step for a model call the function makes itself;
+ * `input` (what was asked, any JSON) is recorded with the step, so the
+ * dashboard shows it as the step's input.  fn and arg as for ing_step_run. */
+ING_API json_object *ing_step_ai_wrap(struct ing_ctx *c, const char *id, json_object *input,
+                                      ing_step_fn fn, void *arg);
+
 /* Parallel steps: steps called between begin and end are planned together (as
  * Promise.all does).  Inside the group, a step that has no result yet returns
  * NULL instead of unwinding; ing_parallel_end() unwinds if any of them was new,
@@ -375,6 +428,19 @@ ING_API void ing_url_free(struct ing_url *u);
  * (NonRetriableError "ing_parallel_begin without ing_parallel_end"). */
 ING_API void ing_parallel_begin(struct ing_ctx *c);
 ING_API void ing_parallel_end(struct ing_ctx *c);
+/* A race: the group ends when its first step finishes ("parallelMode":
+ * "race").  Steps are planned as above; the executor asks again as soon as
+ * any one of them finishes, and ing_parallel_end_race() then returns the id
+ * of the one that finished first (by the order the server recorded, so every
+ * later request agrees) with its value in *value (may be NULL).  The others
+ * are not planned again; their results, when they come, are ignored by the
+ * race (the step calls still return them).  While they still run, the steps
+ * after the race say "race" too, so the executor carries on at once instead
+ * of waiting for them (a race against a 1-hour sleep does not hold the run
+ * for the hour).  A winner that failed fails the run as an uncaught step
+ * error, unless its call was a _catch variant. */
+ING_API void ing_parallel_begin_race(struct ing_ctx *c);
+ING_API const char *ing_parallel_end_race(struct ing_ctx *c, json_object **value);
 
 /* Errors: each one ends the current step (inside a step body) or the function
  * (outside any step).  They never return. */
@@ -522,11 +588,13 @@ ING_API void ing_log(enum ing_log_level level, const char *fmt, ...) ING_PRINTF(
  *        ran: its value is in "data"), "StepError" (its body failed and will
  *        be retried), "StepFailed" (failed for good), "StepPlanned" (found in
  *        a parallel group, not run yet), "Sleep", "WaitForEvent",
- *        "InvokeFunction".
+ *        "InvokeFunction", "Gateway" (ing_step_fetch), "AIGateway"
+ *        (ing_step_ai_infer).
  *   400  the function failed for good (no_retry true); 500: it will be retried.
  *        json is {"name", "message", …}.
  * Memoized steps are a JSON object keyed by the step's hash
- * (ing_test_step_hash, or the "id" of the op that planned it):
+ * (ing_test_step_hash, or the "id" of the op that planned it), listed in the
+ * order the steps finished (it becomes ctx.stack, which decides a race):
  *   {"<hash>": {"data": <its value>}}   a finished step (for a sleep: null;
  *                                       for waitForEvent: the event or null)
  *   {"<hash>": {"error": {"name": "Error", "message": "…"}}}   a failed one

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "inngest.h"
+#include "conformance/conf_gateway.h"
 
 /* ---- conf-steps: a → "A", b → a + "B" ---------------------------------- */
 
@@ -220,6 +221,15 @@ static const struct ing_function conformance_functions[] = {
     {.id = "conf-failure", .name = "Conformance: failure",
      .triggers = {ING_EVENT("conf/failure")}, .retries = ING_RETRIES(1),
      .handler = conf_failure, .on_failure = conf_failure_handler},
+    /* the steps the server carries out, and races (conf_gateway.c) */
+    {.id = "conf-fetch", .name = "Conformance: step.fetch",
+     .triggers = {ING_EVENT("conf/fetch")}, .retries = ING_RETRIES(0), .handler = conf_fetch},
+    {.id = "conf-ai-infer", .name = "Conformance: step.ai.infer",
+     .triggers = {ING_EVENT("conf/ai-infer")}, .retries = ING_RETRIES(1), .handler = conf_ai_infer},
+    {.id = "conf-ai-wrap", .name = "Conformance: step.ai.wrap",
+     .triggers = {ING_EVENT("conf/ai-wrap")}, .handler = conf_ai_wrap},
+    {.id = "conf-race", .name = "Conformance: race",
+     .triggers = {ING_EVENT("conf/race")}, .handler = conf_race},
 };
 
 const struct ing_app ing_app_definition = {

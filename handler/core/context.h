@@ -20,6 +20,7 @@
 struct arena;
 struct call_body;
 struct checkpoint;
+struct race;
 struct server;
 struct step_id_table;
 
@@ -68,6 +69,9 @@ struct ing_ctx {
     bool in_step;             /* running a step body: steps may not nest */
     int found_steps;          /* steps met so far (memoized or not) */
     json_object *found_new;   /* new steps met in a targeted request, for the 500 body */
+    struct race *race;        /* the open race group (step_engine.c), NULL when none */
+    const char *done_order;   /* ctx.stack's text: step hashes in the order they finished */
+    size_t done_order_len;
 
     jmp_buf *unwind;          /* back to the dispatcher */
     jmp_buf *step_catch;      /* back to the step runner while a body runs */

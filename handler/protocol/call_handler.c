@@ -287,6 +287,13 @@ void call_handle(struct ing_ctx *c, const struct request *req, struct response *
     c->events = ing_json_get(body, "events");
     c->steps = ing_json_get(body, "steps");
     c->memo = lazy && call_body_has_steps(lazy) ? lazy : NULL;
+    if (lazy) {
+        c->done_order = call_body_stack_text(lazy, &c->done_order_len);
+    } else {
+        json_object *stack = ing_json_get(ctx_obj, "stack");
+        c->done_order = stack ? json_object_to_json_string_ext(stack, JSON_C_TO_STRING_PLAIN) : NULL;
+        c->done_order_len = c->done_order ? strlen(c->done_order) : 0;
+    }
     c->attempt = int_field(ctx_obj, "attempt", 0);
     c->max_attempts = int_field(ctx_obj, "max_attempts", 0);
     if (c->max_attempts <= 0)

@@ -57,6 +57,7 @@ struct call_body {
     json_object *owner;       /* holds every value parsed on demand */
     json_tokener *tok;
     bool has_steps;
+    struct span stack;        /* ctx.stack's text, left unparsed */
     struct entry *entries;
     size_t count, cap;
     uint32_t *slots;          /* open addressing over entries, index + 1 */
@@ -520,8 +521,10 @@ static json_object *build_ctx(struct call_body *b, const struct member *m, int c
         return NULL;
     }
     for (int i = 0; i < count; i++) {
-        if (key_is(m[i].key, "stack"))
+        if (key_is(m[i].key, "stack")) {
+            b->stack = m[i].value;
             continue;
+        }
         json_object *v = value_of(b, m[i].value, ok);
         if (!*ok || !add_member(ctx, b->arena, m[i].key, v)) {
             json_object_put(ctx);
@@ -661,4 +664,10 @@ bool call_body_memo(struct call_body *b, const char *hash, enum memo_kind *kind,
     *kind = e->kind;
     *value = e->parsed;
     return true;
+}
+
+const char *call_body_stack_text(const struct call_body *b, size_t *len)
+{
+    *len = b->stack.n;
+    return b->stack.p;
 }

@@ -40,6 +40,10 @@ struct call_body *call_body_read(struct arena *a, const char *body, size_t len);
  * ctx.stack).  Owned by the arena. */
 json_object *call_body_root(const struct call_body *b);
 
+/* ctx.stack as it came (the hashes of finished steps, in the order they
+ * finished; race groups read it), NULL with *len 0 when absent. */
+const char *call_body_stack_text(const struct call_body *b, size_t *len);
+
 /* Whether the body's `steps` member is an object (the last `steps` wins, as
  * in json-c). */
 bool call_body_has_steps(const struct call_body *b);

@@ -14,6 +14,7 @@
  * allocates outside the request arena, so the unwind cannot leak.  Must never
  * run user code for a step other than the one a targeted request names.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +32,20 @@
 #include "base/limits.h"
 #include "core/response.h"
 #include "core/server.h"
+#include "steps/gateway_request.h"
 #include "steps/step_crypto.h"
 #include "steps/step_id.h"
 
 static _Noreturn void bad_step_option(struct ing_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* race groups (below): what the engine tells them */
+static void race_at_step(struct ing_ctx *c, const char *id, const char *hash);
+static void race_saw_result(struct ing_ctx *c, const char *hash, enum memo_kind kind,
+                            json_object *value);
+static void race_uncaught(struct ing_ctx *c, const char *hash);
+static json_object *race_mark_opts(struct ing_ctx *c, json_object *opts);
+static bool race_open(const struct ing_ctx *c);
 
 struct step_site {
     const char *id;      /* user id */
@@ -62,6 +72,8 @@ static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site
         ctx_sdk_error(c, "out of memory");
     /* at most one past the hashes taken so far, so below ING_MAX_STEPS_PER_REQUEST + 2 */
     site->index = (int)index;
+    if (c->race)
+        race_at_step(c, id, site->hash);
 }
 
 /* Decides a memoized value by its shape (PROTOCOL.md §8.2), from the body's
@@ -82,6 +94,8 @@ static enum memo_kind memo_lookup(struct ing_ctx *c, const char *hash, json_obje
     /* user code sees plain values, whichever way the data came */
     if (kind == MEMO_DATA)
         *value = step_crypto_incoming(c, *value);
+    if (c->race && kind != MEMO_NONE)
+        race_saw_result(c, hash, kind, *value);
     return kind;
 }
 
@@ -116,6 +130,8 @@ static _Noreturn void raise_uncaught(struct ing_ctx *c, json_object *raw)
 static json_object *op_new(struct ing_ctx *c, const char *opcode, const struct step_site *site,
                            const char *name, json_object *opts)
 {
+    if (c->race)
+        opts = race_mark_opts(c, opts);
     json_object *op = json_object_new_object();
     if (!op) {
         json_object_put(opts);
@@ -172,6 +188,8 @@ struct run_step {
     const char *type;        /* opts.type, NULL for plain step.run */
     ing_step_fn fn;
     void *arg;
+    bool has_input;          /* opts.input = [input] (step.ai.wrap) */
+    json_object *input;      /* NULL is JSON null */
 };
 
 /* Runs a step body with its own landing point, so that ing_fail() inside it
@@ -214,7 +232,19 @@ static json_object *run_opts(struct ing_ctx *c, const struct run_step *rs)
     if (!rs->type)
         return NULL;
     json_object *opts = json_object_new_object();
-    if (!json_take_set(opts, "type", json_object_new_string(rs->type))) {
+    json_object *input = rs->has_input ? json_object_new_array() : NULL;
+    bool ok = json_take_set(opts, "type", json_object_new_string(rs->type));
+    /* the executor reads opts.input as the step's arguments: an array */
+    if (ok && rs->has_input) {
+        json_object *item = json_object_get(rs->input);
+        ok = input && json_object_array_add(input, item) == 0;
+        if (!ok)
+            json_object_put(item);
+        ok = ok ? json_take_set(opts, "input", input) : (json_object_put(input), false);
+    } else {
+        json_object_put(input);
+    }
+    if (!ok) {
         json_object_put(opts);
         ctx_sdk_error(c, "out of memory");
     }
@@ -347,6 +377,12 @@ static bool stored_result(struct ing_ctx *c, const char *id, struct step_site *s
     case MEMO_DATA:
         return true;
     case MEMO_ERROR:
+        if (!catch_err && race_open(c)) {
+            /* raised by the race's end, only if this step won it */
+            race_uncaught(c, site->hash);
+            *value = NULL;
+            return true;
+        }
         if (!catch_err)
             raise_uncaught(c, *value);
         error_from_memo(c, *value, catch_err);
@@ -570,6 +606,8 @@ void ing_parallel_end(struct ing_ctx *c)
 {
     if (!c->in_parallel)
         ctx_sdk_error(c, "ing_parallel_end without ing_parallel_begin");
+    if (race_open(c))
+        ctx_sdk_error(c, "a race group ends with ing_parallel_end_race");
     c->in_parallel = false;
     if (c->planned_in_group == 0)
         return;
@@ -638,4 +676,213 @@ void ing_fail_with(struct ing_ctx *c, const struct ing_error *err, bool retriabl
     if (c->step_catch)
         longjmp(*c->step_catch, 1);
     ctx_unwind(c, CALL_FN_ERROR);
+}
+
+/* ---- steps the Inngest server carries out: fetch, AI inference --------- */
+
+bool ing_step_fetch(struct ing_ctx *c, const char *id, const struct ing_fetch_request *req,
+                    struct ing_fetch_response *res)
+{
+    struct ing_fetch_response scratch;
+    if (!res)
+        res = &scratch;
+    memset(res, 0, sizeof(*res));
+    res->body = "";
+    struct step_site site;
+    struct ing_error err = {0};
+    json_object *v;
+    if (stored_result(c, id, &site, &err, &v)) {
+        /* a failure is the server's "no answer at all": the caller decides */
+        bool answered = !err.name;
+        bool ok = answered ? gateway_fetch_answer(c->arena, v, res)
+                           : gateway_fetch_failure(c->arena, err.raw, res);
+        if (!ok)
+            ctx_sdk_error(c, "out of memory");
+        return answered;
+    }
+    const char *why = NULL;
+    json_object *opts = gateway_fetch_opts(c->arena, req, &why);
+    if (!opts) {
+        if (why)
+            bad_step_option(c, "step.fetch \"%s\": %s", id, why);
+        ctx_sdk_error(c, "out of memory");
+    }
+    new_async_step(c, &site, "Gateway", id, opts);
+    return false; /* inside a parallel group: no result yet */
+}
+
+static json_object *ai_infer_common(struct ing_ctx *c, const char *id,
+                                    const struct ing_ai_model *model, json_object *body,
+                                    struct ing_error *catch_err)
+{
+    struct step_site site;
+    json_object *v;
+    if (stored_result(c, id, &site, catch_err, &v))
+        return v;
+    const char *why = NULL;
+    json_object *opts = gateway_ai_opts(c->arena, model, body, &why);
+    if (!opts) {
+        if (why)
+            bad_step_option(c, "step.ai.infer \"%s\": %s", id, why);
+        ctx_sdk_error(c, "out of memory");
+    }
+    new_async_step(c, &site, "AIGateway", id, opts);
+    return NULL;
+}
+
+json_object *ing_step_ai_infer(struct ing_ctx *c, const char *id, const struct ing_ai_model *model,
+                               json_object *body)
+{
+    return ai_infer_common(c, id, model, body, NULL);
+}
+
+json_object *ing_step_ai_infer_catch(struct ing_ctx *c, const char *id,
+                                     const struct ing_ai_model *model, json_object *body,
+                                     struct ing_error *err)
+{
+    struct ing_error scratch;
+    if (err)
+        memset(err, 0, sizeof(*err));
+    return ai_infer_common(c, id, model, body, err ? err : &scratch);
+}
+
+json_object *ing_step_ai_wrap(struct ing_ctx *c, const char *id, json_object *input,
+                              ing_step_fn fn, void *arg)
+{
+    /* a NULL input is JSON null, still an input: recorded as [null] */
+    struct run_step rs = {.type = "step.ai.wrap", .fn = fn, .arg = arg, .has_input = true,
+                          .input = input};
+    return run_common(c, id, &rs, NULL);
+}
+
+/* ---- race groups --------------------------------------------------------
+ * Every step met inside the group is planned with opts.parallelMode "race",
+ * so the executor asks for a discovery as soon as any one of them finishes
+ * instead of waiting for all.  The winner is the memoized member that
+ * finished first by ctx.stack (the order the executor saved results in);
+ * when that is unknown, the first memoized member in call order.  Once there
+ * is a winner, members without a result are not planned again: they are
+ * running already and their results change nothing.  But the executor
+ * holds back the discovery after a step while other steps of the run are
+ * pending, unless that step's op says "race": so while losers are still
+ * running, the ops after the race (outside any group) say "race" too, or a
+ * race against a one-hour sleep would keep the rest of the run waiting for
+ * that hour. */
+
+struct race {
+    bool open;                /* between begin and end */
+    bool losers_pending;      /* decided while members had no result yet */
+    size_t ops_at_begin;      /* ops planned before the group */
+    const char *step_id;      /* the member being looked up */
+    const char *winner_id;
+    const char *winner_hash;
+    size_t winner_rank;
+    json_object *winner_value;
+    bool winner_failed;
+    bool winner_uncaught;
+    size_t memoized;          /* members with a result, for the fallback rank */
+};
+
+/* Where hash stands in ctx.stack ("…","<hash>",…), or past every listed step. */
+static size_t done_rank(const struct ing_ctx *c, const char *hash, size_t fallback)
+{
+    size_t n = strlen(hash);
+    const char *text = c->done_order, *end = text ? text + c->done_order_len : NULL;
+    for (const char *p = text; p && p + n + 2 <= end; p++) {
+        p = memchr(p, '"', (size_t)(end - p));
+        if (!p || p + n + 2 > end)
+            break;
+        if (memcmp(p + 1, hash, n) == 0 && p[n + 1] == '"')
+            return (size_t)(p - text);
+    }
+    return (SIZE_MAX / 2) + fallback;
+}
+
+static bool race_open(const struct ing_ctx *c)
+{
+    return c->race && c->race->open;
+}
+
+static void race_at_step(struct ing_ctx *c, const char *id, const char *hash)
+{
+    (void)hash;
+    if (race_open(c))
+        c->race->step_id = id;
+}
+
+static void race_saw_result(struct ing_ctx *c, const char *hash, enum memo_kind kind,
+                            json_object *value)
+{
+    struct race *r = c->race;
+    if (!r->open)
+        return;
+    size_t rank = done_rank(c, hash, r->memoized++);
+    if (r->winner_hash && rank >= r->winner_rank)
+        return;
+    r->winner_id = r->step_id;
+    r->winner_hash = hash;
+    r->winner_rank = rank;
+    r->winner_value = value;
+    r->winner_failed = kind == MEMO_ERROR;
+    r->winner_uncaught = false;
+}
+
+static void race_uncaught(struct ing_ctx *c, const char *hash)
+{
+    struct race *r = c->race;
+    if (r->open && r->winner_hash && strcmp(r->winner_hash, hash) == 0)
+        r->winner_uncaught = true;
+}
+
+/* opts + {"parallelMode":"race"} (opts taken; NULL opts become an object). */
+static json_object *race_mark_opts(struct ing_ctx *c, json_object *opts)
+{
+    if (!c->race->open && (!c->race->losers_pending || c->in_parallel))
+        return opts;
+    if (!opts)
+        opts = json_object_new_object();
+    if (!opts || !json_object_is_type(opts, json_type_object) ||
+        !json_take_set(opts, "parallelMode", json_object_new_string("race"))) {
+        json_object_put(opts);
+        ctx_sdk_error(c, "out of memory");
+    }
+    return opts;
+}
+
+void ing_parallel_begin_race(struct ing_ctx *c)
+{
+    ing_parallel_begin(c);
+    struct race *r = arena_alloc(c->arena, sizeof(*r));
+    if (!r)
+        ctx_sdk_error(c, "out of memory");
+    r->open = true;
+    r->losers_pending = c->race && c->race->losers_pending; /* an earlier race's */
+    r->ops_at_begin = c->ops ? json_object_array_length(c->ops) : 0;
+    c->race = r;
+}
+
+const char *ing_parallel_end_race(struct ing_ctx *c, json_object **value)
+{
+    if (value)
+        *value = NULL;
+    if (!race_open(c))
+        ctx_sdk_error(c, "ing_parallel_end_race without ing_parallel_begin_race");
+    struct race *r = c->race;
+    r->open = false;
+    c->in_parallel = false;
+    if (r->winner_hash) {
+        size_t planned = json_object_array_length(c->ops);
+        if (planned > r->ops_at_begin)
+            json_object_array_del_idx(c->ops, r->ops_at_begin, planned - r->ops_at_begin);
+        r->losers_pending = r->losers_pending || c->planned_in_group > 0;
+        c->planned_in_group = 0;
+        if (r->winner_failed && r->winner_uncaught)
+            raise_uncaught(c, r->winner_value);
+        if (value)
+            *value = r->winner_failed ? NULL : r->winner_value;
+        return r->winner_id;
+    }
+    if (c->planned_in_group == 0)
+        return NULL; /* an empty group */
+    ctx_unwind(c, c->target_step ? CALL_STEP_NOT_FOUND : CALL_OPS);
 }

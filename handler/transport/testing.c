@@ -92,6 +92,20 @@ int ing_test_call(const struct ing_app *app, const char *fn_id,
                            json_object_new_boolean(opts && opts->disable_immediate_execution));
     json_object_object_add(ctx, "run_id", json_object_new_string("01TESTRUN0000000000000000"));
     json_object_object_add(ctx, "step_id", json_object_new_string("step"));
+    /* the executor lists finished steps in the order they finished
+     * (ctx.stack.stack): here, the order of the memoized steps' keys */
+    json_object *stack = json_object_new_object();
+    json_object *done = json_object_new_array();
+    if (json_object_is_type(steps, json_type_object)) {
+        json_object_object_foreach(steps, done_hash, done_value)
+        {
+            (void)done_value;
+            json_object_array_add(done, json_object_new_string(done_hash));
+        }
+    }
+    json_object_object_add(stack, "current", json_object_new_int((int)json_object_array_length(done)));
+    json_object_object_add(stack, "stack", done);
+    json_object_object_add(ctx, "stack", stack);
     json_object_object_add(body, "ctx", ctx);
     json_object *events = json_object_new_array();
     json_object_array_add(events, json_object_get(event));
