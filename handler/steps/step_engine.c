@@ -9,10 +9,11 @@
  * and unwinds the user's function with longjmp to the dispatcher, which owns
  * the response — except when checkpointing (checkpoint.c) has persisted a run
  * step through the API: then the step returns its value and the function
- * carries on in the same request.  Memoized results are read from the body
- * one at a time (call_body.c) or from a steps object (use_api).  Nothing here
- * allocates outside the request arena, so the unwind cannot leak.  Must never
- * run user code for a step other than the one a targeted request names.
+ * carries on in the same request.  What a memoized result means is memo.c's
+ * rule, read from the body one entry at a time (call_body.c) or from a steps
+ * object (use_api).  Nothing here allocates outside the request arena, so
+ * the unwind cannot leak.  Must never run user code for a step other than
+ * the one a targeted request names.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,6 @@
 #include <time.h>
 
 #include "base/arena.h"
-#include "steps/call_body.h"
 #include "outbound/checkpoint.h"
 #include "core/context.h"
 #include "core/crash_note.h"
@@ -30,6 +30,7 @@
 #include "base/limits.h"
 #include "core/response.h"
 #include "core/server.h"
+#include "steps/memo.h"
 #include "steps/step_crypto.h"
 #include "steps/step_id.h"
 
@@ -61,27 +62,6 @@ static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site
         ctx_sdk_error(c, "out of memory");
     /* at most one past the hashes taken so far, so below ING_MAX_STEPS_PER_REQUEST + 2 */
     site->index = (int)index;
-}
-
-/* Decides a memoized value by its shape (PROTOCOL.md §8.2), from the body's
- * unparsed steps or from a steps object (use_api, or a body json-c read). */
-static enum memo_kind memo_lookup(struct ing_ctx *c, const char *hash, json_object **value)
-{
-    *value = NULL;
-    enum memo_kind kind = MEMO_NONE;
-    if (c->memo) {
-        if (!call_body_memo(c->memo, hash, &kind, value))
-            ctx_sdk_error(c, "out of memory");
-    } else {
-        json_object *v = NULL;
-        if (!c->steps || !json_object_object_get_ex(c->steps, hash, &v))
-            return MEMO_NONE;
-        kind = memo_classify(v, value);
-    }
-    /* user code sees plain values, whichever way the data came */
-    if (kind == MEMO_DATA)
-        *value = step_crypto_incoming(c, *value);
-    return kind;
 }
 
 static void error_from_memo(struct ing_ctx *c, json_object *raw, struct ing_error *err)
