@@ -3,9 +3,9 @@
  * place for both ways they arrive.
  *
  * An entry is a one-member object {"data": v} (a result), {"error": e} (a
- * failure) or {"input": …} (a placeholder the executor sends for a step that
- * has not run: not memoized); anything else is data as it stands, as the
- * executor stores a result it could not wrap.  From the body's text the
+ * failure) or {"input": …} (a step with inputs that has not finished: not
+ * memoized); anything else (null, a matched event, an object with `data`
+ * beside other keys) is the value itself.  From the body's text the
  * one-member shapes are recognised on the spans the reader kept, so only
  * the value is parsed; every other shape (duplicate keys included) is
  * parsed whole and judged like a json-c value, so the two ways agree.

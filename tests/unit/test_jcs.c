@@ -377,8 +377,9 @@ static void test_call_bodies_are_canonical(void **state)
     json_object_put(root);
 }
 
-/* json_strict_parse with exact integers (ing_json_parse_strict): the same strictness, integers kept
- * exact within int64 and refused beyond it (json-c clamps them). */
+/* json_strict_parse with exact integers (ing_json_parse_strict): the same
+ * strictness, integers kept exact within int64 and refused beyond it (json-c
+ * clamps them). */
 static void test_parse_exact(void **state)
 {
     (void)state;
