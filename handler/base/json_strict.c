@@ -350,63 +350,60 @@ static bool read_number(struct reader *r, json_object **out)
 
 static bool read_value(struct reader *r, json_object **out);
 
-static bool read_array(struct reader *r, json_object **out)
+/* One element into arr (a JSON null is stored as json-c's NULL). */
+static bool read_element(struct reader *r, json_object *arr)
 {
-    bool empty, more = true;
-    json_object *arr = json_object_new_array();
-    if (!arr || !json_scan_open(&r->s, &empty)) {
-        json_object_put(arr);
+    json_object *item = NULL;
+    if (!read_value(r, &item))
+        return false;
+    if (json_object_array_add(arr, item) != 0) {
+        json_object_put(item);
         return false;
     }
-    while (!empty && more) {
-        json_object *item = NULL;
-        if (!read_value(r, &item) || json_object_array_add(arr, item) != 0) {
-            json_object_put(item);
-            json_object_put(arr);
-            return false;
-        }
-        if (!json_scan_next(&r->s, ']', &more)) {
-            json_object_put(arr);
-            return false;
-        }
-    }
-    *out = arr;
     return true;
 }
 
-static bool read_object(struct reader *r, json_object **out)
+/* One member into obj; a repeated key keeps the last value, as JSON.parse
+ * does. */
+static bool read_member(struct reader *r, json_object *obj)
 {
-    bool empty, more = true;
-    json_object *obj = json_object_new_object();
-    if (!obj || !json_scan_open(&r->s, &empty)) {
-        json_object_put(obj);
+    struct json_span key;
+    size_t key_len;
+    if (!json_scan_key(&r->s, &key, NULL) || !decode_string(r, key, &key_len) ||
+        /* json-c keys are C strings: a NUL would silently shorten the key */
+        memchr(r->scratch, '\0', key_len))
+        return false;
+    char *k = mem_malloc(key_len + 1);
+    if (!k)
+        return false;
+    memcpy(k, r->scratch, key_len + 1);
+    json_object *val = NULL;
+    bool ok = read_value(r, &val);
+    if (ok && json_object_object_add(obj, k, val) != 0) {
+        json_object_put(val);
+        ok = false;
+    }
+    mem_free(k);
+    return ok;
+}
+
+/* An object or an array, at its opening bracket. */
+static bool read_container(struct reader *r, json_object **out)
+{
+    bool object = *r->s.p == '{', empty, more = true;
+    json_object *c = object ? json_object_new_object() : json_object_new_array();
+    if (!c || !json_scan_open(&r->s, &empty)) {
+        json_object_put(c);
         return false;
     }
     while (!empty && more) {
-        struct json_span key;
-        size_t key_len;
-        char *k = NULL;
-        json_object *val = NULL;
-        bool ok = json_scan_key(&r->s, &key, NULL) && decode_string(r, key, &key_len) &&
-                  /* json-c keys are C strings: a NUL would silently shorten the key */
-                  !memchr(r->scratch, '\0', key_len) &&
-                  (k = mem_malloc(key_len + 1)) != NULL;
-        if (ok) {
-            memcpy(k, r->scratch, key_len + 1);
-            ok = read_value(r, &val);
-        }
-        /* a repeated key keeps the last value, as JSON.parse does */
-        if (ok)
-            ok = json_object_object_add(obj, k, val) == 0;
-        mem_free(k);
-        if (!ok || !json_scan_next(&r->s, '}', &more)) {
-            if (!ok)
-                json_object_put(val);
-            json_object_put(obj);
+        if (!(object ? read_member(r, c) : read_element(r, c)) ||
+            !json_scan_next(&r->s, object ? '}' : ']', &more)) {
+            json_object_put(c);
             return false;
         }
     }
-    *out = obj;
+    *out = c;
     return true;
 }
 
@@ -418,8 +415,8 @@ static bool read_value(struct reader *r, json_object **out)
         return false;
     size_t len;
     switch (*r->s.p) {
-    case '{': return read_object(r, out);
-    case '[': return read_array(r, out);
+    case '{':
+    case '[': return read_container(r, out);
     case '"':
         if (!read_string(r, &len))
             return false;
