@@ -1,31 +1,22 @@
 /*
- * jcs.c — RFC 8785 canonical JSON, the byte form Inngest's signers HMAC.
+ * jcs.c — RFC 8785 canonical JSON, the byte form Inngest's signers HMAC:
+ * the canonical writer for json-c trees.  The text is read by the strict
+ * reader (base/json_strict.c, numbers as doubles, as the signers read them).
  *
- * Owns two things: a strict RFC 8259 reader that builds a json-c tree, and the
- * canonical writer for json-c trees.  It exists only to reproduce, byte for
- * byte, what the Go executor's and the JS SDK's canonicalizers produce, so it
- * must never "repair" input: whatever it cannot reproduce exactly (invalid
- * UTF-8, lone surrogates, NUL inside a key, non-finite numbers, non-RFC number
- * syntax) makes it return NULL, and verification then simply fails this form.
- *
- * Why not json_tokener: json-c's reader is laxer and lossier than the signers'
- * in ways that change the canonical bytes — it clamps integers beyond 64 bits
- * (18446744073709551616 becomes 18446744073709551615), accepts NaN, Infinity,
- * "1." and "01" even in strict mode, turns lone surrogate escapes into U+FFFD,
- * cuts keys at an escaped NUL and lets raw control characters through.  The
- * reader below has the same depth bound (ING_JSON_MAX_DEPTH nested containers)
- * and requires the whole input to be one value plus optional whitespace.
+ * It exists only to reproduce, byte for byte, what the Go executor's and the
+ * JS SDK's canonicalizers produce, so it must never "repair" input: whatever
+ * it cannot reproduce exactly (invalid UTF-8, lone surrogates, NUL inside a
+ * key, non-finite numbers, non-RFC number syntax) makes it return NULL, and
+ * verification then simply fails this form.  json_tokener is no use here: it
+ * clamps integers beyond 64 bits, accepts NaN, Infinity, "1." and "01", turns
+ * lone surrogate escapes into U+FFFD and cuts keys at an escaped NUL, each of
+ * which changes the canonical bytes.
  *
  * Numbers follow the signers, which parse every number as an IEEE double:
  * integers beyond 2^53 are rounded like any other number, not kept as text.
- *
- * The reader also serves ing_json_parse_strict() (untrusted bodies the app
- * uses, such as its HTTP routes'): the same strictness, but integers kept
- * exact as int64 and refused beyond it, so no value is silently changed.
  */
 #include "base/jcs.h"
 
-#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -34,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_strict.h"
 #include "base/limits.h"
 #include "base/mem_alloc.h"
 #include "base/utf8.h"
@@ -96,31 +88,6 @@ static bool utf8_valid(const char *s, size_t n)
         n -= k;
     }
     return true;
-}
-
-static void utf8_encode(struct buf *b, uint32_t cp)
-{
-    char out[4];
-    size_t n;
-    if (cp < 0x80) {
-        out[0] = (char)cp, n = 1;
-    } else if (cp < 0x800) {
-        out[0] = (char)(0xc0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3f));
-        n = 2;
-    } else if (cp < 0x10000) {
-        out[0] = (char)(0xe0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (cp & 0x3f));
-        n = 3;
-    } else {
-        out[0] = (char)(0xf0 | (cp >> 18));
-        out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-        out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[3] = (char)(0x80 | (cp & 0x3f));
-        n = 4;
-    }
-    buf_put(b, out, n);
 }
 
 /* ---- key order --------------------------------------------------------- */
@@ -460,344 +427,10 @@ char *jcs_serialize(json_object *value, size_t *len)
     return b.data;
 }
 
-/* ---- reader ------------------------------------------------------------ */
-
-struct reader {
-    const char *p, *end;
-    int depth;
-    /* true (jcs_parse_exact): an integer token becomes an exact int64 and one
-     * outside int64's range is refused; false (canonicalization): every number
-     * is a double, as the signers read it. */
-    bool exact_integers;
-    struct buf scratch; /* decoded string being read */
-};
-
-static void skip_ws(struct reader *r)
-{
-    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
-        r->p++;
-}
-
-static int hex4(const char *p)
-{
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        int d = c >= '0' && c <= '9' ? c - '0'
-              : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/* Reads a string at r->p (the opening quote) into r->scratch. */
-static bool read_string(struct reader *r)
-{
-    struct buf *b = &r->scratch;
-    b->len = 0;
-    if (!buf_reserve(b, 0))
-        return false;
-    b->data[0] = '\0';
-    r->p++;
-    for (;;) {
-        if (r->p >= r->end)
-            return false;
-        unsigned char c = (unsigned char)*r->p;
-        if (c == '"') {
-            r->p++;
-            return !b->failed;
-        }
-        if (c < 0x20)
-            return false;
-        if (c != '\\') {
-            /* a run of plain bytes, validated as UTF-8 as it is copied */
-            const char *start = r->p;
-            while (r->p < r->end) {
-                unsigned char d = (unsigned char)*r->p;
-                if (d == '"' || d == '\\' || d < 0x20)
-                    break;
-                uint32_t cp;
-                size_t k = utf8_decode((const unsigned char *)r->p, (size_t)(r->end - r->p), &cp);
-                if (k == 0)
-                    return false;
-                r->p += k;
-            }
-            buf_put(b, start, (size_t)(r->p - start));
-            continue;
-        }
-        if (r->end - r->p < 2)
-            return false;
-        char e = r->p[1];
-        r->p += 2;
-        switch (e) {
-        case '"': buf_putc(b, '"'); break;
-        case '\\': buf_putc(b, '\\'); break;
-        case '/': buf_putc(b, '/'); break;
-        case 'b': buf_putc(b, '\b'); break;
-        case 'f': buf_putc(b, '\f'); break;
-        case 'n': buf_putc(b, '\n'); break;
-        case 'r': buf_putc(b, '\r'); break;
-        case 't': buf_putc(b, '\t'); break;
-        case 'u': {
-            if (r->end - r->p < 4)
-                return false;
-            int u = hex4(r->p);
-            if (u < 0)
-                return false;
-            r->p += 4;
-            uint32_t cp = (uint32_t)u;
-            if (cp >= 0xdc00 && cp <= 0xdfff)
-                return false; /* lone low surrogate */
-            if (cp >= 0xd800 && cp <= 0xdbff) {
-                if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u')
-                    return false; /* lone high surrogate */
-                int lo = hex4(r->p + 2);
-                if (lo < 0xdc00 || lo > 0xdfff)
-                    return false;
-                r->p += 6;
-                cp = 0x10000 + ((cp - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
-            }
-            utf8_encode(b, cp);
-            break;
-        }
-        default:
-            return false;
-        }
-    }
-}
-
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-static bool read_number(struct reader *r, json_object **out)
-{
-    const char *s = r->p, *p = r->p, *e = r->end;
-    if (p < e && *p == '-')
-        p++;
-    if (p >= e || !is_digit(*p))
-        return false;
-    if (*p == '0')
-        p++;
-    else
-        while (p < e && is_digit(*p))
-            p++;
-    if (p < e && *p == '.') {
-        p++;
-        if (p >= e || !is_digit(*p))
-            return false;
-        while (p < e && is_digit(*p))
-            p++;
-    }
-    if (p < e && (*p == 'e' || *p == 'E')) {
-        p++;
-        if (p < e && (*p == '+' || *p == '-'))
-            p++;
-        if (p >= e || !is_digit(*p))
-            return false;
-        while (p < e && is_digit(*p))
-            p++;
-    }
-    size_t n = (size_t)(p - s);
-    bool integer = !memchr(s, '.', n) && !memchr(s, 'e', n) && !memchr(s, 'E', n);
-    char small[64];
-    char *text = n < sizeof(small) ? small : mem_malloc(n + 1);
-    if (!text)
-        return false;
-    memcpy(text, s, n);
-    text[n] = '\0';
-    if (r->exact_integers && integer) {
-        errno = 0;
-        long long i = strtoll(text, NULL, 10);
-        bool in_range = errno == 0;
-        if (text != small)
-            mem_free(text);
-        if (!in_range)
-            return false; /* json-c would clamp it: refuse rather than change it */
-        r->p = p;
-        *out = json_object_new_int64((int64_t)i);
-        return *out != NULL;
-    }
-    double d = strtod(text, NULL);
-    if (text != small)
-        mem_free(text);
-    if (!isfinite(d))
-        return false; /* the signers could not have rendered it either */
-    r->p = p;
-    *out = json_object_new_double(d);
-    return *out != NULL;
-}
-
-static bool read_literal(struct reader *r, const char *word)
-{
-    size_t n = strlen(word);
-    if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
-        return false;
-    r->p += n;
-    return true;
-}
-
-static bool read_value(struct reader *r, json_object **out);
-
-static bool read_array(struct reader *r, json_object **out)
-{
-    json_object *arr = json_object_new_array();
-    if (!arr)
-        return false;
-    r->p++;
-    skip_ws(r);
-    if (r->p < r->end && *r->p == ']') {
-        r->p++;
-        *out = arr;
-        return true;
-    }
-    for (;;) {
-        json_object *item = NULL;
-        if (!read_value(r, &item) || json_object_array_add(arr, item) != 0) {
-            json_object_put(item);
-            json_object_put(arr);
-            return false;
-        }
-        skip_ws(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            continue;
-        }
-        if (r->p < r->end && *r->p == ']') {
-            r->p++;
-            *out = arr;
-            return true;
-        }
-        json_object_put(arr);
-        return false;
-    }
-}
-
-static bool read_object(struct reader *r, json_object **out)
-{
-    json_object *obj = json_object_new_object();
-    if (!obj)
-        return false;
-    r->p++;
-    skip_ws(r);
-    if (r->p < r->end && *r->p == '}') {
-        r->p++;
-        *out = obj;
-        return true;
-    }
-    for (;;) {
-        skip_ws(r);
-        if (r->p >= r->end || *r->p != '"' || !read_string(r))
-            goto fail;
-        /* json-c keys are C strings: a NUL would silently shorten the key */
-        if (memchr(r->scratch.data, '\0', r->scratch.len))
-            goto fail;
-        char *key = mem_malloc(r->scratch.len + 1);
-        if (!key)
-            goto fail;
-        memcpy(key, r->scratch.data, r->scratch.len + 1);
-        skip_ws(r);
-        json_object *val = NULL;
-        bool ok = r->p < r->end && *r->p == ':';
-        if (ok) {
-            r->p++;
-            ok = read_value(r, &val);
-        }
-        /* a repeated key keeps the last value, as JSON.parse does */
-        if (ok)
-            ok = json_object_object_add(obj, key, val) == 0;
-        mem_free(key);
-        if (!ok) {
-            json_object_put(val);
-            goto fail;
-        }
-        skip_ws(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            continue;
-        }
-        if (r->p < r->end && *r->p == '}') {
-            r->p++;
-            *out = obj;
-            return true;
-        }
-        goto fail;
-    }
-fail:
-    json_object_put(obj);
-    return false;
-}
-
-static bool read_value(struct reader *r, json_object **out)
-{
-    *out = NULL;
-    skip_ws(r);
-    if (r->p >= r->end)
-        return false;
-    switch (*r->p) {
-    case '{':
-    case '[': {
-        if (r->depth >= ING_JSON_MAX_DEPTH)
-            return false;
-        r->depth++;
-        bool ok = *r->p == '{' ? read_object(r, out) : read_array(r, out);
-        r->depth--;
-        return ok;
-    }
-    case '"':
-        if (!read_string(r))
-            return false;
-        *out = json_object_new_string_len(r->scratch.data, (int)r->scratch.len);
-        return *out != NULL;
-    case 't':
-        if (!read_literal(r, "true"))
-            return false;
-        *out = json_object_new_boolean(1);
-        return *out != NULL;
-    case 'f':
-        if (!read_literal(r, "false"))
-            return false;
-        *out = json_object_new_boolean(0);
-        return *out != NULL;
-    case 'n':
-        return read_literal(r, "null"); /* json-c's null is NULL */
-    default:
-        return read_number(r, out);
-    }
-}
-
-/* The whole of text as one value plus optional whitespace; false when it is
- * not that (*root is then NULL).  A true with *root NULL is JSON null. */
-static bool read_document(const char *text, size_t text_len, bool exact_integers, json_object **root)
-{
-    *root = NULL;
-    /* json-c string lengths are int */
-    if (!text || text_len > (size_t)INT32_MAX)
-        return false;
-    struct reader r = { text, text + text_len, 0, exact_integers, { NULL, 0, 0, false } };
-    bool ok = read_value(&r, root);
-    mem_free(r.scratch.data);
-    if (ok) {
-        skip_ws(&r);
-        ok = r.p == r.end;
-    }
-    if (!ok) {
-        json_object_put(*root);
-        *root = NULL;
-    }
-    return ok;
-}
-
 char *jcs_canonicalize(const char *text, size_t text_len, size_t *len)
 {
     json_object *root = NULL;
-    char *out = read_document(text, text_len, false, &root) ? jcs_serialize(root, len) : NULL;
+    char *out = json_strict_parse(text, text_len, false, &root) ? jcs_serialize(root, len) : NULL;
     json_object_put(root);
     return out;
-}
-
-bool jcs_parse_exact(const char *text, size_t text_len, json_object **out)
-{
-    return read_document(text, text_len, true, out);
 }

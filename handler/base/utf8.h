@@ -1,6 +1,7 @@
 /*
  * utf8.h — decoding one UTF-8 character: the one copy the SDK uses (the
- * strict JSON reader and the canonical writer in jcs.c, log escaping).
+ * strict JSON reader in json_strict.c, the canonical writer in jcs.c, log
+ * escaping).
  *
  * Inline on purpose: jcs.c calls it once per character of every string it
  * checks or canonicalizes.

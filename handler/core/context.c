@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "base/arena.h"
-#include "base/jcs.h"
 #include "base/json_parse.h"
+#include "base/json_strict.h"
 #include "base/mem_alloc.h"
 #include "core/server.h"
 
@@ -141,7 +141,7 @@ json_object *ing_json_parse(struct ing_ctx *c, const char *text)
 
 bool ing_json_parse_strict(struct ing_ctx *c, const char *text, size_t len, json_object **out)
 {
-    bool ok = jcs_parse_exact(text, len, out);
+    bool ok = json_strict_parse(text, len, true, out);
     if (*out)
         ing_keep(c, *out);
     return ok;

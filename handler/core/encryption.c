@@ -18,7 +18,7 @@
 
 #include <sodium.h>
 
-#include "base/json_valid.h"
+#include "base/json_strict.h"
 #include "base/limits.h"
 #include "core/response.h"
 

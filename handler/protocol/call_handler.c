@@ -24,7 +24,7 @@
 #include "outbound/inngest_api.h"
 #include "base/json_parse.h"
 #include "base/json_take.h"
-#include "base/json_valid.h"
+#include "base/json_strict.h"
 #include "base/limits.h"
 #include "core/request.h"
 #include "core/response.h"

@@ -5,7 +5,8 @@
  *
  * The table is static data owned by the app; this module only reads it.  A
  * function with on_failure counts as two functions for the server: the parent
- * and "<id>-failure".
+ * and "<id>-failure".  One file per job: function_table_validate.c,
+ * function_table.c (lookup), function_table_sync_json.c.
  */
 #ifndef ING_FUNCTION_TABLE_H
 #define ING_FUNCTION_TABLE_H
@@ -16,6 +17,18 @@
 #include <json-c/json.h>
 
 #include "inngest.h"
+
+/* A failure handler's id is its function's id with this suffix, and the
+ * event that triggers it is FN_FAILURE_EVENT. */
+#define FN_FAILURE_SUFFIX "-failure"
+#define FN_FAILURE_EVENT "inngest/function.failed"
+
+/* An optional string of the table counts as set only when non-empty: "" is a
+ * placeholder, and the server treats several empty keys as absent anyway. */
+static inline bool fn_set(const char *s)
+{
+    return s && *s;
+}
 
 /* Checks ids (non-empty, unique, [a-z0-9-_] and not clashing with a generated
  * "-failure" id), names, triggers (1..10, event xor cron, cron syntax, jitter),

@@ -14,7 +14,7 @@
 #include "protocol/introspection.h"
 #include "base/json_parse.h"
 #include "base/json_take.h"
-#include "base/json_valid.h"
+#include "base/json_strict.h"
 #include "base/ip_list.h"
 #include "core/log.h"
 #include "base/limits.h"

@@ -6,10 +6,10 @@
  * all of it (and of ctx.stack, which nobody reads) cost more than the rest
  * of the request.  call_body_read() checks the whole body, builds json-c
  * values for the small members (ctx without its stack, event, events, …),
- * and indexes `steps` by key; call_body_memo() turns one entry into a value
- * when its step runs.  It accepts only plain RFC 8259 JSON within the depth
- * bound; for anything else it declines and the caller parses the body with
- * json-c as before, so every error message and every edge case of json-c's
+ * and indexes `steps` by key; call_body_value() turns one entry into a
+ * value when its step runs (steps/memo.c).  It accepts only plain RFC 8259
+ * JSON within the depth bound; for anything else it declines and the caller
+ * parses the body with json-c as before, so every error message and every edge case of json-c's
  * reading stays exactly what it was.  Everything lives in the request arena
  * or is released by it.
  */
@@ -21,14 +21,26 @@
 
 #include <json-c/json.h>
 
+#include "base/json_strict.h"
+
 struct arena;
 struct call_body;
 
-/* What a memoized entry means (PROTOCOL.md §8.2). */
-enum memo_kind {
-    MEMO_NONE,   /* not memoized (absent, or an {"input": …} placeholder) */
-    MEMO_DATA,   /* a result: the value */
-    MEMO_ERROR,  /* a failure: the error object */
+/* One memoized entry of `steps`, as text.  What it means (data, error, an
+ * input placeholder) is decided by the step engine (steps/memo.h). */
+struct call_body_step {
+    struct json_span value;       /* the whole entry */
+    int members;                  /* for an object, how many members; -1 otherwise */
+    struct json_span first_key;   /* an object's first member: its key without quotes, */
+    bool first_key_escaped;       /* whether that key had an escape, */
+    struct json_span first_value; /* and its value */
+    /* the step engine's reading of the entry, kept so that a step looked up
+     * twice is parsed once (steps/memo.c) */
+    struct {
+        bool done;
+        int kind;
+        json_object *value;
+    } memo;
 };
 
 /* Reads `body` (which must stay valid for the request).  Returns the
@@ -48,13 +60,13 @@ const char *call_body_stack_text(const struct call_body *b, size_t *len);
  * in json-c). */
 bool call_body_has_steps(const struct call_body *b);
 
-/* Looks up the memoized entry `hash` and classifies it.  *value is borrowed
- * from the request (NULL for JSON null).  false only when memory ran out. */
-bool call_body_memo(struct call_body *b, const char *hash, enum memo_kind *kind,
-                    json_object **value);
+/* The entry of `steps` under key (the last one when the key repeats), or
+ * NULL when there is none. */
+struct call_body_step *call_body_step(struct call_body *b, const char *key);
 
-/* The same rules on an entry that is already a json-c value (steps loaded
- * through the API). */
-enum memo_kind memo_classify(json_object *entry, json_object **value);
+/* A span of the body (one the reader has checked, such as a step's value) as
+ * a json-c value owned by the request; NULL for JSON null.  *ok is false only
+ * when memory ran out. */
+json_object *call_body_value(struct call_body *b, struct json_span v, bool *ok);
 
 #endif

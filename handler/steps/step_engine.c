@@ -9,10 +9,11 @@
  * and unwinds the user's function with longjmp to the dispatcher, which owns
  * the response — except when checkpointing (checkpoint.c) has persisted a run
  * step through the API: then the step returns its value and the function
- * carries on in the same request.  Memoized results are read from the body
- * one at a time (call_body.c) or from a steps object (use_api).  Nothing here
- * allocates outside the request arena, so the unwind cannot leak.  Must never
- * run user code for a step other than the one a targeted request names.
+ * carries on in the same request.  What a memoized result means is memo.c's
+ * rule, read from the body one entry at a time (call_body.c) or from a steps
+ * object (use_api).  Nothing here allocates outside the request arena, so
+ * the unwind cannot leak.  Must never run user code for a step other than
+ * the one a targeted request names.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +22,6 @@
 #include <time.h>
 
 #include "base/arena.h"
-#include "steps/call_body.h"
 #include "outbound/checkpoint.h"
 #include "outbound/retry.h"
 #include "core/context.h"
@@ -33,6 +33,7 @@
 #include "core/response.h"
 #include "core/server.h"
 #include "steps/gateway_request.h"
+#include "steps/memo.h"
 #include "steps/step_crypto.h"
 #include "steps/step_id.h"
 
@@ -76,24 +77,10 @@ static void step_begin(struct ing_ctx *c, const char *id, struct step_site *site
         race_at_step(c, id, site->hash);
 }
 
-/* Decides a memoized value by its shape (PROTOCOL.md §8.2), from the body's
- * unparsed steps or from a steps object (use_api, or a body json-c read). */
-static enum memo_kind memo_lookup(struct ing_ctx *c, const char *hash, json_object **value)
+/* memo.c's lookup, plus what a race group must see of every result it meets. */
+static enum memo_kind step_memo(struct ing_ctx *c, const char *hash, json_object **value)
 {
-    *value = NULL;
-    enum memo_kind kind = MEMO_NONE;
-    if (c->memo) {
-        if (!call_body_memo(c->memo, hash, &kind, value))
-            ctx_sdk_error(c, "out of memory");
-    } else {
-        json_object *v = NULL;
-        if (!c->steps || !json_object_object_get_ex(c->steps, hash, &v))
-            return MEMO_NONE;
-        kind = memo_classify(v, value);
-    }
-    /* user code sees plain values, whichever way the data came */
-    if (kind == MEMO_DATA)
-        *value = step_crypto_incoming(c, *value);
+    enum memo_kind kind = memo_lookup(c, hash, value);
     if (c->race && kind != MEMO_NONE)
         race_saw_result(c, hash, kind, *value);
     return kind;
@@ -373,7 +360,7 @@ static bool stored_result(struct ing_ctx *c, const char *id, struct step_site *s
                           struct ing_error *catch_err, json_object **value)
 {
     step_begin(c, id, site);
-    switch (memo_lookup(c, site->hash, value)) {
+    switch (step_memo(c, site->hash, value)) {
     case MEMO_DATA:
         return true;
     case MEMO_ERROR:
@@ -484,7 +471,7 @@ static void sleep_step(struct ing_ctx *c, const char *id, const char *duration, 
     struct step_site site;
     step_begin(c, id, &site);
     json_object *v;
-    if (memo_lookup(c, site.hash, &v) != MEMO_NONE)
+    if (step_memo(c, site.hash, &v) != MEMO_NONE)
         return;
     if (!duration || !*duration)
         bad_step_option(c, "step.sleep \"%s\" needs a duration (%s)", id, DURATION_HINT);
@@ -514,7 +501,7 @@ json_object *ing_step_wait_for_event(struct ing_ctx *c, const char *id, const st
     struct step_site site;
     step_begin(c, id, &site);
     json_object *v;
-    enum memo_kind m = memo_lookup(c, site.hash, &v);
+    enum memo_kind m = step_memo(c, site.hash, &v);
     if (m == MEMO_DATA) {
         if (v && !json_object_is_type(v, json_type_null))
             step_crypto_open_event(c, v); /* the matched event's sealed data members */

@@ -19,6 +19,7 @@
 
 #include "base/arena.h"
 #include "steps/call_body.h"
+#include "steps/memo.h"
 #include "base/limits.h"
 #include "core/response.h"
 
@@ -71,7 +72,7 @@ static void expect_same_as_jsonc(const char *body, size_t len, struct call_body 
         {
             json_object *want_value, *got_value;
             enum memo_kind want_kind = memo_classify(entry, &want_value), got_kind;
-            assert_true(call_body_memo(b, key, &got_kind, &got_value));
+            assert_true(memo_from_body(b, key, &got_kind, &got_value));
             assert_int_equal(got_kind, want_kind);
             const char *w = want_value ? text(want_value) : "null";
             char *wcopy = strdup(w);
@@ -81,12 +82,12 @@ static void expect_same_as_jsonc(const char *body, size_t len, struct call_body 
             free(wcopy);
             /* a second lookup gives the same value */
             json_object *again;
-            assert_true(call_body_memo(b, key, &got_kind, &again));
+            assert_true(memo_from_body(b, key, &got_kind, &again));
             assert_ptr_equal(again, got_value);
         }
         enum memo_kind kind;
         json_object *value;
-        assert_true(call_body_memo(b, "0000000000000000000000000000000000000000", &kind, &value));
+        assert_true(memo_from_body(b, "0000000000000000000000000000000000000000", &kind, &value));
         assert_int_equal(kind, MEMO_NONE);
     }
     json_object_put(ref);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/jcs.h"
+#include "base/json_strict.h"
 #include "base/limits.h"
 #include "base/mem_alloc.h"
 #include "vectors.h"
@@ -376,8 +377,9 @@ static void test_call_bodies_are_canonical(void **state)
     json_object_put(root);
 }
 
-/* jcs_parse_exact (ing_json_parse_strict): the same strictness, integers kept
- * exact within int64 and refused beyond it (json-c clamps them). */
+/* json_strict_parse with exact integers (ing_json_parse_strict): the same
+ * strictness, integers kept exact within int64 and refused beyond it (json-c
+ * clamps them). */
 static void test_parse_exact(void **state)
 {
     (void)state;
@@ -388,14 +390,14 @@ static void test_parse_exact(void **state)
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         json_object *v = (json_object *)1;
-        if (jcs_parse_exact(refused[i], strlen(refused[i]), &v))
+        if (json_strict_parse(refused[i], strlen(refused[i]), true, &v))
             fail_msg("accepted %s", refused[i]);
         assert_null(v);
     }
     json_object *v = NULL;
     const char *text = "{\"big\":9007199254740993,\"max\":9223372036854775807,\"min\":-9223372036854775808,"
                        "\"d\":1.5,\"e\":1e3,\"z\":-0,\"s\":\"\\u00e9\",\"n\":null,\"a\":[true,false]}";
-    assert_true(jcs_parse_exact(text, strlen(text), &v));
+    assert_true(json_strict_parse(text, strlen(text), true, &v));
     json_object *m;
     assert_true(json_object_object_get_ex(v, "big", &m) && json_object_is_type(m, json_type_int));
     assert_true(json_object_get_int64(m) == 9007199254740993LL);
@@ -409,7 +411,7 @@ static void test_parse_exact(void **state)
     json_object_put(v);
     /* null is a value, not a failure */
     v = (json_object *)1;
-    assert_true(jcs_parse_exact(" null ", 6, &v));
+    assert_true(json_strict_parse(" null ", 6, true, &v));
     assert_null(v);
     /* canonicalization still reads integers as doubles, as the signers do */
     expect("9007199254740993", "9007199254740992");

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "base/json_valid.h"
+#include "base/json_strict.h"
 #include "base/limits.h"
 
 static bool valid(const char *s) { return json_text_valid(s, strlen(s), ING_JSON_MAX_DEPTH); }
