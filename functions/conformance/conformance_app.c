@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "inngest.h"
+#include "conformance/conf_signals.h"
 
 /* ---- conf-steps: a → "A", b → a + "B" ---------------------------------- */
 
@@ -220,11 +221,24 @@ static const struct ing_function conformance_functions[] = {
     {.id = "conf-failure", .name = "Conformance: failure",
      .triggers = {ING_EVENT("conf/failure")}, .retries = ING_RETRIES(1),
      .handler = conf_failure, .on_failure = conf_failure_handler},
+    {.id = "conf-signal", .name = "Conformance: wait for signal",
+     .triggers = {ING_EVENT("conf/signal")}, .retries = ING_RETRIES(0), .handler = conf_signal},
+    {.id = "conf-signal-send", .name = "Conformance: send signal",
+     .triggers = {ING_EVENT("conf/signal.send")}, .retries = ING_RETRIES(2),
+     .handler = conf_signal_send},
+    {.id = "conf-realtime", .name = "Conformance: realtime publish",
+     .triggers = {ING_EVENT("conf/realtime")}, .retries = ING_RETRIES(2), .handler = conf_realtime},
+};
+
+static const struct ing_route conformance_routes[] = {
+    {.path = "/api/conf/realtime-token", .handler = conf_realtime_token_route},
 };
 
 const struct ing_app ing_app_definition = {
     .default_app_id = "inngest-fcgi-conformance",
     .functions = conformance_functions,
     .function_count = ING_COUNT(conformance_functions),
+    .routes = conformance_routes,
+    .route_count = ING_COUNT(conformance_routes),
     .version = ING_SDK_VERSION,
 };
