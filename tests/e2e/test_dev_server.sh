@@ -41,10 +41,10 @@ http PUT "$endpoint"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 expect_eq "PUT sync: the dev server registered us" "Successfully registered" \
 	"$(jq -r .message <<<"$HTTP_BODY" 2>/dev/null)"
-expect_ok "the dev server has the app's 13 functions" wait_synced "$base" "$app" 13 20
-expect_eq "GET /dev lists the 13 functions by composite id" \
+expect_ok "the dev server has the app's 16 functions" wait_synced "$base" "$app" 16 20
+expect_eq "GET /dev lists the 16 functions by composite id" \
 	"$(printf '%s\n' conf-steps conf-loop conf-parallel conf-sleep conf-wait conf-invoke conf-send conf-retry \
-		conf-nonretriable conf-retry-after conf-step-error conf-failure conf-failure-failure | sed "s/^/$app-/" | sort | paste -sd" ")" \
+		conf-nonretriable conf-retry-after conf-step-error conf-failure conf-failure-failure conf-signal conf-signal-send conf-realtime | sed "s/^/$app-/" | sort | paste -sd" ")" \
 	"$(api_get "$base" /dev | jq -r '.functions[].slug' | sort | paste -sd' ' 2>/dev/null)"
 expect_eq "the registered step URL is our endpoint (127.0.0.1 is called back as localhost)" \
 	"http://localhost:$ngx_port/api/inngest?fnId=e2e-dev-conf-steps&stepId=step" \

@@ -14,7 +14,8 @@
 #   conf_send_all            one event per function, all at once; ids in CONF_EV[…]
 #   conf_wait_reported       until the matched conf-wait run has reported its WaitForEvent op
 #   conf_approve             sends the conf/approve that matches that wait
-#   conf_check_quick         steps, loop, parallel, sleep, invoke, send, step-error, nonretriable
+#   conf_check_quick         steps, loop, parallel, sleep, invoke, send, step-error, nonretriable,
+#                            signal (timeout), signal-send (to nobody), realtime
 #   conf_check_wait_matched  the wait resumed by conf_approve
 #   conf_check_slow          retry-after, failure and its onFailure run, the wait's timeout, retry
 #
@@ -56,6 +57,9 @@ conf_send_all() {
 		"retry_after conf/retry-after {}"
 		"step_error conf/step-error {}"
 		"failure conf/failure {}"
+		"signal_timeout conf/signal {\"signal\":\"conf-none-$RANDOM$RANDOM\",\"timeout\":\"2s\"}"
+		"signal_send conf/signal.send {\"signal\":\"conf-nobody-$RANDOM$RANDOM\"}"
+		"realtime conf/realtime {\"channel\":\"conf-realtime-$RANDOM$RANDOM\"}"
 	)
 	conf_cover_app "${sends[@]}" || return 1
 	for s in "${sends[@]}"; do
@@ -166,6 +170,19 @@ conf_check_quick() {
 	id=$(conf_field "$run" .run_id)
 	expect_eq "conf-nonretriable: called once (400, no retry)" "1 1" \
 		"$(conf_count "$id" .) $(conf_count "$id" 'status=400 .*NonRetriableError: bad input$')"
+
+	# signals and realtime: the calls to the server's API (its bearer token
+	# in cloud mode) from our steps; tests/e2e/test_signals_dev_server.sh
+	# drives the rest (a signal that arrives, conflicts, a subscriber)
+	run=$(conf_wait_run_for signal_timeout 30)
+	expect_eq "conf-signal without a signal: {\"data\":null,\"timed_out\":true} after its 2s timeout" \
+		'{"data":null,"timed_out":true}' "$(conf_out "$run")"
+	run=$(conf_wait_run_for signal_send 30)
+	expect_eq "conf-signal-send to nobody: POST /v1/signals accepted, no run resumed" '{"resumed_run":null}' \
+		"$(conf_out "$run")"
+	run=$(conf_wait_run_for realtime 30)
+	expect_eq "conf-realtime: three messages published through POST /v1/realtime/publish" \
+		'{"published":3,"work":"worked"}' "$(conf_out "$run")"
 }
 
 conf_check_wait_matched() {

@@ -89,7 +89,7 @@ static void drive(struct drive *d, const char *fn, const char *event, json_objec
                 attempt = 0;
             } else if (strcmp(code, "Sleep") == 0) {
                 memoize(d, id, NULL);
-            } else if (strcmp(code, "WaitForEvent") == 0) {
+            } else if (strcmp(code, "WaitForEvent") == 0 || strcmp(code, "WaitForSignal") == 0) {
                 memoize(d, id, json_object_get(wait_match));
             } else if (strcmp(code, "InvokeFunction") == 0) {
                 memoize(d, id, wrap("data", json_tokener_parse("{\"result\":\"AB\"}")));
@@ -195,6 +195,23 @@ static void test_wait(void **s)
                   "{\"approved\":null}", 0);
 }
 
+/* the executor stores a resumed signal wait as {"data":{"signal","data"}}, a timed-out one as null */
+static void test_signal(void **s)
+{
+    (void)s;
+    json_object *resumed = json_tokener_parse("{\"data\":{\"signal\":\"s1\",\"data\":{\"ok\":true}}}");
+    expect_result("conf-signal", "{\"name\":\"conf/signal\",\"data\":{\"signal\":\"s1\"}}", resumed,
+                  "{\"timed_out\":false,\"data\":{\"ok\":true}}", 0);
+    json_object_put(resumed);
+    expect_result("conf-signal", "{\"name\":\"conf/signal\",\"data\":{\"signal\":\"s1\",\"timeout\":\"2s\"}}",
+                  NULL, "{\"timed_out\":true,\"data\":null}", 0);
+    struct drive d;
+    drive(&d, "conf-signal", "{\"name\":\"conf/signal\",\"data\":{}}", NULL);
+    assert_int_equal(d.status, 400); /* no signal name: fails at once, for good */
+    assert_true(d.no_retry);
+    drive_free(&d);
+}
+
 static void test_invoke(void **s)
 {
     (void)s;
@@ -291,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_nonretriable), cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_step_error),   cmocka_unit_test(test_failure_and_handler),
         cmocka_unit_test(test_send_without_event_api_fails_retriably),
+        cmocka_unit_test(test_signal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
