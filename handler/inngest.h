@@ -436,9 +436,9 @@ ING_API const char *ing_realtime_token(struct ing_ctx *c, const char *channel,
                                        struct ing_error *err, int *http_status);
 
 /* A route helper: answers `res` with 200 {"key": <token>, "channel": …,
- * "topics": […]} (the shape the official @inngest/realtime subscribe() takes
- * as its token), or 502/503 {"error": …} when the server refused or could not
- * be reached.  The channel is the app's choice: derive it from what the
+ * "topics": […], "apiBaseUrl": <the Inngest API's origin>} (the arguments the
+ * official subscribe() of inngest/realtime takes), or 502/503 {"error": …}
+ * when the server refused or could not be reached.  The channel is the app's choice: derive it from what the
  * caller may see, never take it from the request unchecked. */
 ING_API bool ing_http_realtime_token(const struct ing_http_request *req, struct ing_http_response *res,
                                      const char *channel, const char *const *topics,

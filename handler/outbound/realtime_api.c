@@ -233,6 +233,8 @@ bool ing_http_realtime_token(const struct ing_http_request *req, struct ing_http
     ing_json_set(body, "key", ing_json_string(c, jwt));
     ing_json_set(body, "channel", ing_json_string(c, channel));
     ing_json_set(body, "topics", list);
+    /* where the browser connects: the API this program talks to */
+    ing_json_set(body, "apiBaseUrl", ing_json_string(c, c->server->settings.api_origin));
     res->status = 200;
     res->body = body;
     ing_http_add_header(res, "Cache-Control: no-store");
