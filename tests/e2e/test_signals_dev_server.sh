@@ -45,6 +45,9 @@ expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 expect_ok "the dev server has the app's 16 functions" wait_synced "$base" "$app" 16 20
 
 tag=$$-$RANDOM
+# Under valgrind (E2E_WAIT_SECS 120 instead of 20) each request is slower:
+# every wait, and the timeouts that must outlast a step, grow with it.
+slow=$((E2E_WAIT_SECS > 20 ? E2E_WAIT_SECS / 20 : 1))
 # POST /v1/signals with curl (a client we did not write).  The answer is
 # 404 until a run waits for the signal: so "send until 200" is also how the
 # test knows the wait has been registered.  Prints the resumed run's id.
@@ -56,9 +59,9 @@ signal_once() {
 }
 send_signal() { poll_until "$3" signal_once "$1" "$2"; }
 # The run of an event, once it exists.
-run_of() { event_run_id "$base" "$1" 20; }
+run_of() { event_run_id "$base" "$1" $((20 * slow)); }
 # The run's output (a JSON line) once it has ended, and its status.
-ended() { wait_run "$base" "$1" "${2:-60}" >"$E2E_DIR/run.json" && jq -cS '[.status, .output]' "$E2E_DIR/run.json"; }
+ended() { wait_run "$base" "$1" $((${2:-60} * slow)) >"$E2E_DIR/run.json" && jq -cS '[.status, .output]' "$E2E_DIR/run.json"; }
 # True once the program has answered the run's waitForSignal (the pause is
 # written right after): seen in our log as the 206 of that function.
 waiting_once() { grep -q " $app-conf-signal run=.* status=206" "$log" && [[ $(grep -c " $app-conf-signal run=.* status=206" "$log") -ge $1 ]]; }
@@ -83,7 +86,7 @@ expect_eq "no signal before the timeout: the step gives NULL" '["Completed",{"da
 # ---- two waiters, conflict "fail" -------------------------------------------------
 n206=$(grep -c " $app-conf-signal run=.* status=206" "$log" || true)
 ev1=$(send_event "$base" k "$(jq -cn --arg s "dup-$tag" '{name:"conf/signal",data:{signal:$s,timeout:"1m",conflict:"fail"}}')")
-poll_until 20 waiting_once $((n206 + 1)) || fail "the first waiter's WaitForSignal was answered"
+poll_until $((20 * slow)) waiting_once $((n206 + 1)) || fail "the first waiter's WaitForSignal was answered"
 sleep 1 # the executor writes the pause after our answer
 ev2=$(send_event "$base" k "$(jq -cn --arg s "dup-$tag" '{name:"conf/signal",data:{signal:$s,timeout:"1m",conflict:"fail"}}')")
 got=$(ended "$ev2" 40) || got=none
@@ -95,11 +98,11 @@ expect_eq "fail: the first waiter ends with the data" '["Completed",{"data":{"wi
 
 # ---- two waiters, conflict "replace" ----------------------------------------------
 n206=$(grep -c " $app-conf-signal run=.* status=206" "$log" || true)
-ev1=$(send_event "$base" k "$(jq -cn --arg s "rep-$tag" '{name:"conf/signal",data:{signal:$s,timeout:"8s",conflict:"replace"}}')")
-poll_until 20 waiting_once $((n206 + 1)) || fail "the first replace waiter's WaitForSignal was answered"
+ev1=$(send_event "$base" k "$(jq -cn --arg s "rep-$tag" --arg t "$((8 * slow))s" '{name:"conf/signal",data:{signal:$s,timeout:$t,conflict:"replace"}}')")
+poll_until $((20 * slow)) waiting_once $((n206 + 1)) || fail "the first replace waiter's WaitForSignal was answered"
 sleep 1
 ev2=$(send_event "$base" k "$(jq -cn --arg s "rep-$tag" '{name:"conf/signal",data:{signal:$s,timeout:"1m",conflict:"replace"}}')")
-poll_until 20 waiting_once $((n206 + 2)) || fail "the second replace waiter's WaitForSignal was answered"
+poll_until $((20 * slow)) waiting_once $((n206 + 2)) || fail "the second replace waiter's WaitForSignal was answered"
 sleep 1
 run2=$(run_of "$ev2")
 expect_eq "replace: the signal goes to the newer waiter" "$run2" "$(send_signal "rep-$tag" '{"winner":2}' 20 || echo none)"
@@ -112,7 +115,7 @@ n206=$(grep -c " $app-conf-signal run=.* status=206" "$log" || true)
 ev1=$(send_event "$base" k "$(jq -cn --arg s "step-$tag" '{name:"conf/signal",data:{signal:$s,timeout:"1m"}}')")
 run1=$(run_of "$ev1")
 # the wait must be registered first: a signal nobody waits for is not kept
-poll_until 20 waiting_once $((n206 + 1)) || fail "the step-signal waiter's WaitForSignal was answered"
+poll_until $((20 * slow)) waiting_once $((n206 + 1)) || fail "the step-signal waiter's WaitForSignal was answered"
 sleep 1
 ev2=$(send_event "$base" k "$(jq -cn --arg s "step-$tag" '{name:"conf/signal.send",data:{signal:$s,payload:{from:"a step"}}}')")
 expect_eq "conf-signal-send reports the run its signal resumed" "[\"Completed\",{\"resumed_run\":\"$run1\"}]" "$(ended "$ev2")"
@@ -131,7 +134,7 @@ subscriber() {
 		"$E2E_ROOT/tests/lib/realtime_subscriber.js" "$E2E_DIR/token-$channel.json" "$base" 3 60 \
 		"$E2E_DIR/ready-$channel" >"$out" 2>"$out.err" &
 	SUB_PID=$!
-	poll_until 20 test -f "$E2E_DIR/ready-$channel"
+	poll_until $((20 * slow)) test -f "$E2E_DIR/ready-$channel"
 }
 channel=conf-realtime-$tag
 http GET "http://127.0.0.1:$ngx_port/api/conf/realtime-token?channel=elsewhere"
@@ -157,9 +160,9 @@ expect_eq "encryption off: the finished message's member encrypted is plain" '{"
 app_stop "$srv" || fail "the program stops cleanly"
 start_app INNGEST_ENCRYPTION_KEY="$enc_key" || abort "the program starts again with encryption on"
 n206=$(grep -c " $app-conf-signal run=.* status=206" "$log" || true)
-ev1=$(send_event "$base" k "$(jq -cn --arg s "sealed-$tag" '{name:"conf/signal",data:{signal:$s,timeout:"1m",linger:"10s"}}')")
+ev1=$(send_event "$base" k "$(jq -cn --arg s "sealed-$tag" --arg l "$((10 * slow))s" '{name:"conf/signal",data:{signal:$s,timeout:"1m",linger:$l}}')")
 run1=$(run_of "$ev1")
-poll_until 20 waiting_once $((n206 + 1)) || fail "the sealed-signal waiter's WaitForSignal was answered"
+poll_until $((20 * slow)) waiting_once $((n206 + 1)) || fail "the sealed-signal waiter's WaitForSignal was answered"
 sleep 1
 ev2=$(send_event "$base" k "$(jq -cn --arg s "sealed-$tag" '{name:"conf/signal.send",data:{signal:$s,payload:{card:"4242-secret"}}}')")
 expect_eq "encrypted: conf-signal-send resumed the waiting run" "$run1" \
@@ -171,7 +174,7 @@ actions_once() {
 	jq -e 'type == "object" and ([.[] | objects | .. | objects | select(has("signal"))] | length) >= 1' <<<"$body" >/dev/null 2>&1 || return 1
 	echo "$body" >"$E2E_DIR/actions.json"
 }
-poll_until 20 actions_once || true
+poll_until $((20 * slow)) actions_once || true
 if [[ -s $E2E_DIR/actions.json ]]; then
 	expect_eq "the server stores the signal's data only as an inngest/libsodium envelope" \
 		"true" "$(jq -c '[.. | objects | select(has("signal")) | .data | .__ENCRYPTED__ == true and .__STRATEGY__ == "inngest/libsodium"] | all' "$E2E_DIR/actions.json")"
