@@ -6,7 +6,9 @@
 # that submission only; the official `inngest` package's subscribe() under
 # Node, with that token, receives "emailed" on topic progress once the run
 # has sent both emails.  The route refuses ids of the wrong shape and other
-# methods.
+# methods.  Then the page itself (contact_progress.html, served by nginx) in
+# Debian's Chromium: it sends a form, shows "queued", and "queued → emailed"
+# once the run is done.
 set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
@@ -81,6 +83,51 @@ run=$(wait_run "$base" "$id" 60) || run=
 expect_eq "the run completed with both emails sent" \
 	'Completed {"confirmationId":"em_confirmation_progress","notificationId":"em_notification_progress"}' \
 	"$(jq -r '.status' <<<"$run") $(jq -cS .output <<<"$run")"
+
+# ---- the page, in a real browser ---------------------------------------------------
+# contact_progress.html is a static file: this nginx serves it next to /api/.
+mkdir -p "$srv/www"
+chmod 0755 "$srv/www"
+install -m 0644 "$E2E_ROOT/functions/product/routes/contact_progress.html" "$srv/www/"
+sed -i "s|        location / {|        location = /contact_progress.html { root $srv/www; }\n        location / {|" "$srv/nginx.conf"
+"$(nginx_bin)" -p "$srv/" -c "$srv/nginx.conf" -e "$srv/error.log" -s reload || fail "nginx reloads with the page"
+page_once() { [[ $(curl -s -o /dev/null -w '%{http_code}' "$site/contact_progress.html") == 200 ]]; }
+poll_until 10 page_once || fail "nginx serves contact_progress.html"
+chromium=$(command -v chromium || true)
+[[ -n $chromium ]] || abort "Debian's chromium (contrib/install-deps.sh)"
+driver_dir=$E2E_ROOT/build/e2e-ui # the browser driver's npm packages, shared with test_dev_server_ui.sh
+lock_sum=$(sha256sum "$E2E_ROOT/tests/e2e/ui/package-lock.json" | cut -d' ' -f1)
+if [[ $(cat "$driver_dir/.lock-sha256" 2>/dev/null) != "$lock_sum" ]]; then
+	rm -rf "$driver_dir"
+	mkdir -p "$driver_dir"
+	cp "$E2E_ROOT/tests/e2e/ui/package.json" "$E2E_ROOT/tests/e2e/ui/package-lock.json" "$driver_dir/"
+	(cd "$driver_dir" && npm ci --no-audit --no-fund --loglevel=error >"$E2E_DIR/npm-ui.log" 2>&1) || {
+		cat "$E2E_DIR/npm-ui.log" >&2
+		abort "npm ci installs the browser driver's packages (tests/e2e/ui/package-lock.json)"
+	}
+	echo "$lock_sum" >"$driver_dir/.lock-sha256"
+fi
+cp "$E2E_ROOT/tests/e2e/ui/check_contact_progress.mjs" "$driver_dir/"
+cat >"$svc/script" <<'SCRIPT'
+POST /emails 429 header=Retry-After:5 {"message":"slow down, browser"}
+SCRIPT
+jq -n --arg page "$site/contact_progress.html" --arg chromium "$chromium" --arg ready "$E2E_DIR/page-ready" \
+	--argjson wait $((E2E_WAIT_SECS * 1000)) '{page: $page, chromium: $chromium, ready: $ready, waitMs: $wait}' \
+	>"$E2E_DIR/page.json"
+timeout -k 5 240 node "$driver_dir/check_contact_progress.mjs" "$E2E_DIR/page.json" >"$E2E_DIR/page.out" 2>&1 &
+page_pid=$!
+poll_until $((E2E_WAIT_SECS * 2)) test -f "$E2E_DIR/page-ready" || true
+cat >"$svc/script" <<'SCRIPT'
+POST /emails 200 match=send-notification-email {"id":"em_notification_page"}
+POST /emails 200 match=send-confirmation-email {"id":"em_confirmation_page"}
+SCRIPT
+page_rc=0
+wait "$page_pid" || page_rc=$?
+cat "$E2E_DIR/page.out"
+TESTS_PASSED=$((TESTS_PASSED + $(grep -c '^ok   - ' "$E2E_DIR/page.out" || true)))
+page_failed=$(grep -c '^FAIL - ' "$E2E_DIR/page.out" || true)
+TESTS_FAILED=$((TESTS_FAILED + page_failed))
+((page_rc == 0 || page_failed > 0)) || fail "the browser driver exited with status $page_rc and reported no failure"
 
 app_stop "$srv" || fail "the program stops cleanly"
 nginx_stop "$srv" || true
