@@ -416,9 +416,10 @@ ING_API const char *ing_step_send_signal(struct ing_ctx *c, const char *id, cons
 /* Publishes `data` (NULL → null) now, from a route (req->ctx), a step body
  * or background code; inside a run the message is tagged with the run's id.
  * Not durable: a function's code outside step bodies runs again on every
- * call request, so publish there with ing_step_realtime_publish instead.  With INNGEST_ENCRYPTION_KEY set, the member "encrypted" of an
- * object is sealed, as for events; every other member stays readable (a
- * browser has no key).  false with err ("RealtimePublishError", or
+ * call request, so publish there with ing_step_realtime_publish instead.
+ * With INNGEST_ENCRYPTION_KEY set, the member "encrypted" of an object is
+ * sealed, as for events; every other member stays readable (a browser has
+ * no key).  false with err ("RealtimePublishError", or
  * "InvalidRealtimeError" for a name or size we refuse) and *http_status. */
 ING_API bool ing_realtime_publish(struct ing_ctx *c, const char *channel, const char *topic,
                                   json_object *data, struct ing_error *err, int *http_status);
@@ -428,9 +429,10 @@ ING_API void ing_step_realtime_publish(struct ing_ctx *c, const char *id, const 
                                        const char *topic, json_object *data);
 
 /* A subscription token for `channel` and its `topics` (1 to
- * ING_REALTIME_MAX_TOPICS), from the server's token endpoint, for a browser
- * to subscribe with (it reads only those topics, for about a minute to start
- * with).  The JWT (in the request's memory), or NULL with err/ *http_status. */
+ * ING_REALTIME_MAX_TOPICS), from the server's token endpoint: a JWT that lets
+ * a browser read those topics and nothing else, to be used to connect within
+ * a minute.  The JWT (in the request's memory), or NULL with err and
+ * *http_status. */
 ING_API const char *ing_realtime_token(struct ing_ctx *c, const char *channel,
                                        const char *const *topics, size_t topic_count,
                                        struct ing_error *err, int *http_status);
@@ -438,8 +440,9 @@ ING_API const char *ing_realtime_token(struct ing_ctx *c, const char *channel,
 /* A route helper: answers `res` with 200 {"key": <token>, "channel": …,
  * "topics": […], "apiBaseUrl": <the Inngest API's origin>} (the arguments the
  * official subscribe() of inngest/realtime takes), or 502/503 {"error": …}
- * when the server refused or could not be reached.  The channel is the app's choice: derive it from what the
- * caller may see, never take it from the request unchecked. */
+ * when the server refused or could not be reached.  The channel is the
+ * app's choice: derive it from what the caller may see, never take it from
+ * the request unchecked. */
 ING_API bool ing_http_realtime_token(const struct ing_http_request *req, struct ing_http_response *res,
                                      const char *channel, const char *const *topics,
                                      size_t topic_count);
