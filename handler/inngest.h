@@ -563,6 +563,86 @@ ING_API bool ing_encrypting(const struct ing_ctx *c);
 ING_API json_object *ing_decrypt(struct ing_ctx *c, json_object *value);
 
 /* ------------------------------------------------------------------------ */
+/* Signals: a run waits for a named signal; anyone with the signing key      */
+/* (a route, a step, another program) sends it through POST /v1/signals.     */
+/* ------------------------------------------------------------------------ */
+
+/* When a second run starts waiting for a signal another run already waits
+ * for: FAIL (the default, as on the server) fails the newcomer's run without
+ * retry; REPLACE moves the signal to the newcomer, and the earlier run keeps
+ * waiting until its timeout, then gets NULL. */
+enum ing_signal_conflict { ING_SIGNAL_CONFLICT_FAIL = 0, ING_SIGNAL_CONFLICT_REPLACE };
+
+/* step.waitForSignal: the data the signal was sent with (borrowed; a signal
+ * sent without data gives an empty object), or NULL when `timeout` (an
+ * Inngest duration, required) passed first.  At most one run waits for a
+ * given signal name at a time: see on_conflict.  With
+ * INNGEST_ENCRYPTION_KEY set, sealed signal data is opened before you see it. */
+ING_API json_object *ing_step_wait_for_signal(struct ing_ctx *c, const char *id, const char *signal,
+                                              const char *timeout,
+                                              enum ing_signal_conflict on_conflict);
+
+/* Sends a signal with `data` (NULL → {}) from anywhere: a route (pass
+ * req->ctx), a step body, background code.  Authenticated with
+ * INNGEST_SIGNING_KEY (its fallback on 401/403).  With INNGEST_ENCRYPTION_KEY
+ * set, the data is sent sealed as a whole (only our functions read it).
+ * true on success: *run_id (may be NULL) is the run that resumed, or NULL when
+ * no run was waiting for that signal (not an error: signals are not queued).
+ * false with err (name "SignalSendError", or "InvalidSignalError" for a name
+ * we refuse before sending) and *http_status (0 when unreachable).
+ * Network errors and 5xx are tried three times in all. */
+ING_API bool ing_send_signal(struct ing_ctx *c, const char *signal, json_object *data,
+                             const char **run_id, struct ing_error *err, int *http_status);
+
+/* The same as a durable step (step.sendSignal): sent once, memoized.  Returns
+ * the resumed run's id, or NULL when no run was waiting. */
+ING_API const char *ing_step_send_signal(struct ing_ctx *c, const char *id, const char *signal,
+                                         json_object *data);
+
+/* ------------------------------------------------------------------------ */
+/* Realtime: publish to a channel and topic; browsers subscribe with a token  */
+/* ------------------------------------------------------------------------ */
+
+/* Channel and topic names: 1 to ING_REALTIME_MAX_NAME bytes, no control
+ * characters.  A message's JSON may be at most 512 KiB (the server's limit). */
+#define ING_REALTIME_MAX_NAME 256
+#define ING_REALTIME_MAX_TOPICS 16
+
+/* Publishes `data` (NULL → null) now, from a route (req->ctx), a step body
+ * or background code; inside a run the message is tagged with the run's id.
+ * Not durable: a function's code outside step bodies runs again on every
+ * call request, so publish there with ing_step_realtime_publish instead.
+ * With INNGEST_ENCRYPTION_KEY set, the member "encrypted" of an object is
+ * sealed, as for events; every other member stays readable (a browser has
+ * no key).  false with err ("RealtimePublishError", or
+ * "InvalidRealtimeError" for a name or size we refuse) and *http_status. */
+ING_API bool ing_realtime_publish(struct ing_ctx *c, const char *channel, const char *topic,
+                                  json_object *data, struct ing_error *err, int *http_status);
+
+/* The same as a durable step (step.realtime.publish): published once. */
+ING_API void ing_step_realtime_publish(struct ing_ctx *c, const char *id, const char *channel,
+                                       const char *topic, json_object *data);
+
+/* A subscription token for `channel` and its `topics` (1 to
+ * ING_REALTIME_MAX_TOPICS), from the server's token endpoint: a JWT that lets
+ * a browser read those topics and nothing else, to be used to connect within
+ * a minute.  The JWT (in the request's memory), or NULL with err and
+ * *http_status. */
+ING_API const char *ing_realtime_token(struct ing_ctx *c, const char *channel,
+                                       const char *const *topics, size_t topic_count,
+                                       struct ing_error *err, int *http_status);
+
+/* A route helper: answers `res` with 200 {"key": <token>, "channel": …,
+ * "topics": […], "apiBaseUrl": <the Inngest API's origin>} (the arguments the
+ * official subscribe() of inngest/realtime takes), or 502/503 {"error": …}
+ * when the server refused or could not be reached.  The channel is the
+ * app's choice: derive it from what the caller may see, never take it from
+ * the request unchecked. */
+ING_API bool ing_http_realtime_token(const struct ing_http_request *req, struct ing_http_response *res,
+                                     const char *channel, const char *const *topics,
+                                     size_t topic_count);
+
+/* ------------------------------------------------------------------------ */
 /* Logging (to stderr; never pass a secret)                                   */
 /* ------------------------------------------------------------------------ */
 

@@ -8,6 +8,7 @@
 
 #include "inngest.h"
 #include "conformance/conf_gateway.h"
+#include "conformance/conf_signals.h"
 
 /* ---- conf-steps: a → "A", b → a + "B" ---------------------------------- */
 
@@ -230,11 +231,24 @@ static const struct ing_function conformance_functions[] = {
      .triggers = {ING_EVENT("conf/ai-wrap")}, .handler = conf_ai_wrap},
     {.id = "conf-race", .name = "Conformance: race",
      .triggers = {ING_EVENT("conf/race")}, .handler = conf_race},
+    {.id = "conf-signal", .name = "Conformance: wait for signal",
+     .triggers = {ING_EVENT("conf/signal")}, .retries = ING_RETRIES(0), .handler = conf_signal},
+    {.id = "conf-signal-send", .name = "Conformance: send signal",
+     .triggers = {ING_EVENT("conf/signal.send")}, .retries = ING_RETRIES(2),
+     .handler = conf_signal_send},
+    {.id = "conf-realtime", .name = "Conformance: realtime publish",
+     .triggers = {ING_EVENT("conf/realtime")}, .retries = ING_RETRIES(2), .handler = conf_realtime},
+};
+
+static const struct ing_route conformance_routes[] = {
+    {.path = "/api/conf/realtime-token", .handler = conf_realtime_token_route},
 };
 
 const struct ing_app ing_app_definition = {
     .default_app_id = "inngest-fcgi-conformance",
     .functions = conformance_functions,
     .function_count = ING_COUNT(conformance_functions),
+    .routes = conformance_routes,
+    .route_count = ING_COUNT(conformance_routes),
     .version = ING_SDK_VERSION,
 };

@@ -42,6 +42,7 @@ json_object *alert_function_failed(struct ing_ctx *c);      /* alerts.c */
 /* routes: one handler per file (functions/<name>.c), each answering as
  * route_io.h describes */
 void contact_route(const struct ing_http_request *req, struct ing_http_response *res);
+void contact_progress_route(const struct ing_http_request *req, struct ing_http_response *res);
 void views_route(const struct ing_http_request *req, struct ing_http_response *res);
 void stripe_webhook_route(const struct ing_http_request *req, struct ing_http_response *res);
 void events_relay_route(const struct ing_http_request *req, struct ing_http_response *res);

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/arena.h"
 #include "core/settings.h"
@@ -119,4 +120,23 @@ bool api_load_run_state(struct ing_ctx *c, const char *run_id, json_object **eve
     *steps = get_json(c, arena_printf(c->arena, "%s/v0/runs/%s/actions", origin, id),
                       json_type_object, error);
     return *steps != NULL;
+}
+
+bool api_request(struct ing_ctx *c, struct http_call *call, int attempts, struct http_result *res)
+{
+    bool ok = false;
+    if (!c->server->http) { /* ing_test_call without a server named: nothing leaves */
+        memset(res, 0, sizeof(*res));
+        res->body = "";
+        snprintf(res->error, sizeof(res->error), "no Inngest API in this process");
+        return false;
+    }
+    for (int i = 0; i < (attempts < 1 ? 1 : attempts); i++) {
+        if (i > 0)
+            nanosleep(&(struct timespec){.tv_nsec = 100000000L * i}, NULL);
+        ok = api_call(c, call, NULL, res);
+        if (ok && res->status < 500)
+            break;
+    }
+    return ok;
 }

@@ -32,4 +32,12 @@ bool api_register(struct ing_ctx *c, const char *payload, size_t payload_len,
 bool api_load_run_state(struct ing_ctx *c, const char *run_id, json_object **events,
                         json_object **steps, const char **error);
 
+/* Any other call to the Inngest API (signals, realtime): the SDK headers and
+ * the bearer token (the fallback key's on 401/403), tried `attempts` times in
+ * all while no answer arrives or the answer is a 5xx, pausing 100 ms, 200 ms,
+ * … between tries.  true when an answer arrived (any status). */
+struct http_call;
+struct http_result;
+bool api_request(struct ing_ctx *c, struct http_call *call, int attempts, struct http_result *res);
+
 #endif

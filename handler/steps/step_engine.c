@@ -873,3 +873,111 @@ const char *ing_parallel_end_race(struct ing_ctx *c, json_object **value)
         return NULL; /* an empty group */
     ctx_unwind(c, c->target_step ? CALL_STEP_NOT_FOUND : CALL_OPS);
 }
+
+/* ---- signals and realtime (PROTOCOL.md §19, §20) ------------------------- */
+
+/* The executor stores a resumed signal wait as {"signal": name, "data": …}
+ * and a timed-out one as null.  User code gets the data: opened when it was
+ * sealed, {} when the signal carried none, so that NULL means "timed out". */
+static json_object *signal_memo_data(struct ing_ctx *c, json_object *v)
+{
+    if (!v || json_object_is_type(v, json_type_null))
+        return NULL;
+    if (!json_object_is_type(v, json_type_object) || !ing_json_get_string(v, "signal"))
+        return v;
+    json_object *data = step_crypto_incoming(c, ing_json_get(v, "data"));
+    if (!data || json_object_is_type(data, json_type_null))
+        data = ing_json_object(c);
+    return data;
+}
+
+json_object *ing_step_wait_for_signal(struct ing_ctx *c, const char *id, const char *signal,
+                                      const char *timeout, enum ing_signal_conflict on_conflict)
+{
+    struct step_site site;
+    step_begin(c, id, &site);
+    json_object *v;
+    enum memo_kind m = step_memo(c, site.hash, &v);
+    if (m == MEMO_DATA)
+        return signal_memo_data(c, v);
+    if (m == MEMO_ERROR)
+        raise_uncaught(c, v);
+    if (!signal || !*signal)
+        bad_step_option(c, "step.waitForSignal \"%s\" needs a signal name", id);
+    if (strpbrk(signal, "\r\n"))
+        bad_step_option(c, "step.waitForSignal \"%s\": a signal name may not contain a line break", id);
+    if (!timeout || !*timeout)
+        bad_step_option(c, "step.waitForSignal \"%s\" needs a timeout (%s)", id, DURATION_HINT);
+    check_duration(c, "step.waitForSignal", id, "timeout", timeout);
+    if (on_conflict != ING_SIGNAL_CONFLICT_FAIL && on_conflict != ING_SIGNAL_CONFLICT_REPLACE)
+        bad_step_option(c, "step.waitForSignal \"%s\": on_conflict is %d, not "
+                           "ING_SIGNAL_CONFLICT_FAIL or ING_SIGNAL_CONFLICT_REPLACE", id, (int)on_conflict);
+    /* the executor replaces only on "replace"; anything else fails the newcomer */
+    const char *conflict = on_conflict == ING_SIGNAL_CONFLICT_REPLACE ? "replace" : "fail";
+    json_object *opts = json_object_new_object();
+    opts = opts_or_null(opts, json_take_set(opts, "signal", json_object_new_string(signal)) &&
+                                  json_take_set(opts, "timeout", json_object_new_string(timeout)) &&
+                                  json_take_set(opts, "conflict", json_object_new_string(conflict)));
+    if (!opts)
+        ctx_sdk_error(c, "out of memory");
+    new_async_step(c, &site, "WaitForSignal", id, opts);
+    return NULL;
+}
+
+struct signal_send { const char *signal; json_object *data; };
+
+/* As for step.sendEvent: what the API refused as it was (4xx other than
+ * 408/429) or we refused fails the step for good; the rest is retried. */
+static bool refused_for_good(const struct ing_error *err, const char *invalid_name, int status)
+{
+    return (err->name && strcmp(err->name, invalid_name) == 0) ||
+           (status >= 400 && status < 500 && status != 408 && status != 429);
+}
+
+static json_object *send_signal_body(struct ing_ctx *c, void *arg)
+{
+    const struct signal_send *s = arg;
+    const char *run_id = NULL;
+    struct ing_error err;
+    int status = 0;
+    if (!ing_send_signal(c, s->signal, s->data, &run_id, &err, &status)) {
+        if (refused_for_good(&err, "InvalidSignalError", status))
+            ing_fail_nonretriable(c, "%s", err.message);
+        ing_fail(c, "%s", err.message);
+    }
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "run_id", ing_json_string(c, run_id));
+    return out;
+}
+
+const char *ing_step_send_signal(struct ing_ctx *c, const char *id, const char *signal,
+                                 json_object *data)
+{
+    struct signal_send s = {.signal = signal, .data = data};
+    struct run_step rs = {.name = "sendSignal", .type = "step.sendSignal", .fn = send_signal_body,
+                          .arg = &s};
+    return ing_json_get_string(run_common(c, id, &rs, NULL), "run_id");
+}
+
+struct realtime_send { const char *channel, *topic; json_object *data; };
+
+static json_object *publish_body(struct ing_ctx *c, void *arg)
+{
+    const struct realtime_send *p = arg;
+    struct ing_error err;
+    int status = 0;
+    if (!ing_realtime_publish(c, p->channel, p->topic, p->data, &err, &status)) {
+        if (refused_for_good(&err, "InvalidRealtimeError", status))
+            ing_fail_nonretriable(c, "%s", err.message);
+        ing_fail(c, "%s", err.message);
+    }
+    return NULL; /* the message is the browsers'; the run stores nothing of it */
+}
+
+void ing_step_realtime_publish(struct ing_ctx *c, const char *id, const char *channel,
+                               const char *topic, json_object *data)
+{
+    struct realtime_send p = {.channel = channel, .topic = topic, .data = data};
+    struct run_step rs = {.type = "step.realtime.publish", .fn = publish_body, .arg = &p};
+    run_common(c, id, &rs, NULL);
+}

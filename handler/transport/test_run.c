@@ -124,7 +124,8 @@ static bool play_op(struct player *p, json_object *op, const char *target, bool 
             json_object_array_add(p->planned, json_object_new_string(id));
     } else if (strcmp(code, "Sleep") == 0) {
         memoize(p, id, wrapped("data", NULL));
-    } else if (strcmp(code, "WaitForEvent") == 0 || strcmp(code, "InvokeFunction") == 0) {
+    } else if (strcmp(code, "WaitForEvent") == 0 || strcmp(code, "WaitForSignal") == 0 ||
+               strcmp(code, "InvokeFunction") == 0) {
         bool wait = code[0] == 'W';
         const char *text = !o ? NULL : wait ? o->wait_result : o->invoke_result;
         json_object *value;

@@ -26,7 +26,7 @@ SERVER_PORT=$api_port dev_server_start "$dev" || abort "inngest dev starts"
 
 http PUT "$endpoint"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's 17 functions" wait_synced "$base" "$app" 17 30
+expect_ok "the dev server has the app's 20 functions" wait_synced "$base" "$app" 20 30
 
 # The call requests of one run, as our log lines them.
 posts_of() { grep -cF " run=$1 " "$log" || true; }

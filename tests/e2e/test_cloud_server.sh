@@ -92,7 +92,7 @@ http PUT "$endpoint"
 expect_eq "PUT sync (signkey-test-<hex>): 200" 200 "$HTTP_STATUS"
 expect_eq "PUT sync: the server authenticated and registered us" "Successfully registered" \
 	"$(jq -r .message <<<"$HTTP_BODY" 2>/dev/null)"
-expect_ok "the server has the app's 17 functions" wait_synced "$base" "$app" 17 20 "$auth"
+expect_ok "the server has the app's 20 functions" wait_synced "$base" "$app" 20 20 "$auth"
 
 # ---- every conformance function at once, signed calls -----------------------
 conf_send_all || abort "send the conformance events"
@@ -145,7 +145,7 @@ conf_check_slow
 http_401s=$(grep -c 'status=401' "$log" || true)
 expect_eq "every call request the server made was signed and verified: no 401 in our log" 0 "$http_401s"
 expect_match "and the program was in cloud mode (it verifies every call request)" \
-	'app "e2e-cloud", 17 function\(s\), cloud mode' "$(head -n 5 "$log")"
+	'app "e2e-cloud", 20 function\(s\), cloud mode' "$(head -n 5 "$log")"
 
 # ---- a call signed with another key ----------------------------------------
 call="$E2E_DIR/call.json"

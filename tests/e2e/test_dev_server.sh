@@ -32,11 +32,11 @@ http PUT "$endpoint"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 expect_eq "PUT sync: the dev server registered us" "Successfully registered" \
 	"$(jq -r .message <<<"$HTTP_BODY" 2>/dev/null)"
-expect_ok "the dev server has the app's 17 functions" wait_synced "$base" "$app" 17 20
-expect_eq "GET /dev lists the 17 functions by composite id" \
+expect_ok "the dev server has the app's 20 functions" wait_synced "$base" "$app" 20 20
+expect_eq "GET /dev lists the 20 functions by composite id" \
 	"$(printf '%s\n' conf-steps conf-loop conf-parallel conf-sleep conf-wait conf-invoke conf-send conf-retry \
 		conf-nonretriable conf-retry-after conf-step-error conf-failure conf-failure-failure \
-		conf-fetch conf-ai-infer conf-ai-wrap conf-race | sed "s/^/$app-/" | sort | paste -sd" ")" \
+		conf-fetch conf-ai-infer conf-ai-wrap conf-race conf-signal conf-signal-send conf-realtime | sed "s/^/$app-/" | sort | paste -sd" ")" \
 	"$(api_get "$base" /dev | jq -r '.functions[].slug' | sort | paste -sd' ' 2>/dev/null)"
 expect_eq "the registered step URL is our endpoint (127.0.0.1 is called back as localhost)" \
 	"http://localhost:$ngx_port/api/inngest?fnId=e2e-dev-conf-steps&stepId=step" \

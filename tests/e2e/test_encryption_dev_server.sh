@@ -29,7 +29,7 @@ expect_match "the program says encryption is on, without the key" \
 
 http PUT "$endpoint"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 17 20
+expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 20 20
 
 # ---- conf-steps: a → b, b reads a ----------------------------------------------
 ev=$(send_event "$base" any-key '{"name":"conf/steps","data":{}}') || abort "send conf/steps"

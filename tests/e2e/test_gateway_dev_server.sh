@@ -125,7 +125,7 @@ run_mode() {
 	done
 	expect_eq "$mode: PUT sync registered us" "200 Successfully registered" \
 		"$HTTP_STATUS $(jq -r .message <<<"$HTTP_BODY" 2>/dev/null)"
-	expect_ok "$mode: the server has the app's 17 functions" wait_synced "$base" "$app" 17 30 "$auth"
+	expect_ok "$mode: the server has the app's 20 functions" wait_synced "$base" "$app" 20 30 "$auth"
 
 	local -a sends=(
 		"race conf/race {}"

@@ -14,7 +14,8 @@
 #   conf_send_all            one event per function, all at once; ids in CONF_EV[…]
 #   conf_wait_reported       until the matched conf-wait run has reported its WaitForEvent op
 #   conf_approve             sends the conf/approve that matches that wait
-#   conf_check_quick         steps, loop, parallel, sleep, invoke, send, step-error, nonretriable
+#   conf_check_quick         steps, loop, parallel, sleep, invoke, send, step-error, nonretriable,
+#                            signal (a timeout; one resumed by conf-signal-send), signal-send to nobody, realtime
 #   conf_check_wait_matched  the wait resumed by conf_approve
 #   conf_check_slow          retry-after, failure and its onFailure run, the wait's timeout, retry
 #
@@ -42,6 +43,7 @@ conf_send_all() {
 	local s key name data
 	CONF_WAIT_MATCH=match-$RANDOM$RANDOM
 	CONF_WAIT_NONE=none-$RANDOM$RANDOM
+	CONF_SIGNAL=conf-signal-$RANDOM$RANDOM
 	local -a sends=(
 		"steps conf/steps {}"
 		"loop conf/loop {\"n\":5}"
@@ -56,6 +58,10 @@ conf_send_all() {
 		"retry_after conf/retry-after {}"
 		"step_error conf/step-error {}"
 		"failure conf/failure {}"
+		"signal conf/signal {\"signal\":\"$CONF_SIGNAL\",\"timeout\":\"5m\"}"
+		"signal_timeout conf/signal {\"signal\":\"conf-none-$RANDOM$RANDOM\",\"timeout\":\"2s\"}"
+		"signal_send conf/signal.send {\"signal\":\"conf-nobody-$RANDOM$RANDOM\"}"
+		"realtime conf/realtime {\"channel\":\"conf-realtime-$RANDOM$RANDOM\"}"
 	)
 	conf_cover_app "${sends[@]}" || return 1
 	for s in "${sends[@]}"; do
@@ -171,7 +177,35 @@ conf_check_quick() {
 	id=$(conf_field "$run" .run_id)
 	expect_eq "conf-nonretriable: called once (400, no retry)" "1 1" \
 		"$(conf_count "$id" .) $(conf_count "$id" 'status=400 .*NonRetriableError: bad input$')"
+
+	# signals and realtime: the calls to the server's API (its bearer token
+	# in cloud mode) from our steps; tests/e2e/test_signals_dev_server.sh
+	# drives the rest (a signal that arrives, conflicts, a subscriber)
+	run=$(conf_wait_run_for signal_timeout 30)
+	expect_eq "conf-signal without a signal: {\"data\":null,\"timed_out\":true} after its 2s timeout" \
+		'{"data":null,"timed_out":true}' "$(conf_out "$run")"
+	run=$(conf_wait_run_for signal_send 30)
+	expect_eq "conf-signal-send to nobody: POST /v1/signals accepted, no run resumed" '{"resumed_run":null}' \
+		"$(conf_out "$run")"
+	run=$(conf_wait_run_for realtime 30)
+	expect_eq "conf-realtime: three messages published through POST /v1/realtime/publish" \
+		'{"published":3,"work":"worked"}' "$(conf_out "$run")"
+
+	# a signal that arrives: sent by conf-signal-send once the wait is registered
+	CONF_SIGNAL_RUN=$(event_run_id "$CONF_BASE" "${CONF_EV[signal]}" $((20 * CONF_SLOW)) "$CONF_AUTH") || true
+	poll_until $((20 * CONF_SLOW)) conf_signal_op_seen || true
+	sleep 1 # the executor writes the pause after our answer
+	id=$(send_event "$CONF_BASE" "$CONF_KEY" \
+		"{\"name\":\"conf/signal.send\",\"data\":{\"signal\":\"$CONF_SIGNAL\",\"payload\":{\"via\":\"a step\"}}}") || id=none
+	run=$(wait_run "$CONF_BASE" "$id" $((30 * CONF_SLOW)) "$CONF_AUTH" || true)
+	expect_eq "conf-signal-send: the signal resumed the waiting conf-signal run" \
+		"{\"resumed_run\":\"${CONF_SIGNAL_RUN:-?}\"}" "$(conf_out "$run")"
+	run=$(conf_wait_run_for signal 30)
+	expect_eq "conf-signal: resumed with the signal's data" '{"data":{"via":"a step"},"timed_out":false}' \
+		"$(conf_out "$run")"
 }
+
+conf_signal_op_seen() { [[ $(conf_count "${CONF_SIGNAL_RUN:-none}" 'status=206 .*WaitForSignal wait$') -ge 1 ]]; }
 
 conf_check_wait_matched() {
 	local run

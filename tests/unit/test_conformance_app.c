@@ -109,6 +109,24 @@ static void test_wait(void **s)
                   "{\"approved\":null}", 0);
 }
 
+/* the executor stores a resumed signal wait as {"data":{"signal","data"}}, a timed-out one as
+ * null; ing_test_run wraps wait_result in "data" itself */
+static void test_signal(void **s)
+{
+    (void)s;
+    json_object *resumed = json_tokener_parse("{\"signal\":\"s1\",\"data\":{\"ok\":true}}");
+    expect_result("conf-signal", "{\"name\":\"conf/signal\",\"data\":{\"signal\":\"s1\"}}", resumed,
+                  "{\"timed_out\":false,\"data\":{\"ok\":true}}", 0);
+    json_object_put(resumed);
+    expect_result("conf-signal", "{\"name\":\"conf/signal\",\"data\":{\"signal\":\"s1\",\"timeout\":\"2s\"}}",
+                  NULL, "{\"timed_out\":true,\"data\":null}", 0);
+    struct ing_test_run_result d;
+    drive(&d, "conf-signal", "{\"name\":\"conf/signal\",\"data\":{}}", NULL);
+    assert_int_equal(d.status, 400); /* no signal name: fails at once, for good */
+    assert_true(d.no_retry);
+    ing_test_run_free(&d);
+}
+
 static void test_invoke(void **s)
 {
     (void)s;
@@ -287,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_step_error),   cmocka_unit_test(test_failure_and_handler),
         cmocka_unit_test(test_send_without_event_api_fails_retriably),
         cmocka_unit_test(test_run_records_every_call), cmocka_unit_test(test_run_supply),
+        cmocka_unit_test(test_signal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

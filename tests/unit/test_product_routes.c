@@ -158,6 +158,7 @@ static void clear_route_env(void)
     unsetenv("CONTACT_RATE_LIMIT_RECIPIENT");
     unsetenv("VIEWS_RATE_LIMIT");
     unsetenv("INNGEST_ENCRYPTION_KEY");
+    unsetenv("CONTACT_PROGRESS_RATE_LIMIT");
 }
 
 static void harness_stop(struct harness *h)
@@ -2136,6 +2137,63 @@ static void test_sessions_route(void **s)
     harness_stop(&h);
 }
 
+/* GET /api/contact/progress: a realtime token for one submission's channel,
+ * from the (fake) Inngest API's token endpoint. */
+static void test_contact_progress_token(void **s)
+{
+    (void)s;
+    static const struct fake_reply token = {.status = 201, .body = "{\"jwt\":\"h.p.s\"}\n"};
+    struct harness h;
+    harness_start(&h, &token);
+    struct answer a;
+    get(&h, "/api/contact/progress?id=" ID_1, NULL, &a);
+    assert_int_equal(a.status, 200);
+    assert_string_equal(str_at(a.json, "key"), "h.p.s");
+    assert_string_equal(str_at(a.json, "channel"), "contact-" ID_1);
+    assert_string_equal(json_object_to_json_string_ext(ing_json_get(a.json, "topics"), JSON_C_TO_STRING_PLAIN),
+                        "[\"progress\"]");
+    assert_non_null(strstr(str_at(a.json, "apiBaseUrl"), "http://127.0.0.1:"));
+    assert_non_null(strstr(a.headers, "Cache-Control: no-store"));
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1);
+    const struct fake_request *r = fake_http_request(h.api, 0);
+    assert_string_equal(r->target, "/v1/realtime/token");
+    assert_string_equal(r->body, "[{\"channel\":\"contact-" ID_1 "\",\"name\":\"progress\",\"kind\":\"run\"}]");
+    harness_stop(&h);
+}
+
+static void test_contact_progress_refusals(void **s)
+{
+    (void)s;
+    static const struct fake_reply refused = {.status = 401, .body = "{\"error\":\"Not authenticated\"}"};
+    struct harness h;
+    harness_start(&h, &refused);
+    struct answer a;
+    const char *bad[] = {"/api/contact/progress", "/api/contact/progress?id=short",
+                         "/api/contact/progress?id=01JROUTE/../../0000000001",
+                         "/api/contact/progress?id=" ID_1 ID_1 ID_1};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        get(&h, bad[i], NULL, &a);
+        if (a.status != 400)
+            fail_msg("GET %s: %d %s", bad[i], a.status, a.body);
+        answer_free(&a);
+    }
+    serve(&h, "/api/contact/progress?id=" ID_1, "{}", NULL, &a);
+    assert_int_equal(a.status, 405);
+    answer_free(&a);
+    get(&h, "/api/contact/progress?id=" ID_1, NULL, &a);
+    assert_int_equal(a.status, 502); /* the token endpoint refused */
+    assert_null(strstr(a.body, "Not authenticated"));
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 1); /* only the valid request reached the API */
+    harness_stop(&h);
+    harness_start(&h, NULL); /* the Inngest API is down */
+    get(&h, "/api/contact/progress?id=" ID_1, NULL, &a);
+    assert_int_equal(a.status, 503);
+    answer_free(&a);
+    harness_stop(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2178,6 +2236,8 @@ int main(void)
         cmocka_unit_test_teardown(test_contact_rate_limits, teardown),
         cmocka_unit_test_teardown(test_views_rate_limit_per_client_and_post, teardown),
         cmocka_unit_test_teardown(test_start_report_names_rate_limits, teardown),
+        cmocka_unit_test_teardown(test_contact_progress_token, teardown),
+        cmocka_unit_test_teardown(test_contact_progress_refusals, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,7 +28,12 @@ const struct rate_rule rate_views = {
     .env = "VIEWS_RATE_LIMIT", .fallback = "10/1h",
     .refusal = "too many views of this post from your address: try again later"};
 
-static const struct rate_rule *const all_rules[] = {&rate_contact_client, &rate_contact_recipient, &rate_views};
+const struct rate_rule rate_contact_progress = {
+    .env = "CONTACT_PROGRESS_RATE_LIMIT", .fallback = "60/1h",
+    .refusal = "too many progress requests from your address: try again later"};
+
+static const struct rate_rule *const all_rules[] = {&rate_contact_client, &rate_contact_recipient, &rate_views,
+                                                    &rate_contact_progress};
 
 #define RATE_MAX_HITS 1000000
 

@@ -31,6 +31,7 @@ struct rate_rule {
 extern const struct rate_rule rate_contact_client;    /* CONTACT_RATE_LIMIT_CLIENT */
 extern const struct rate_rule rate_contact_recipient; /* CONTACT_RATE_LIMIT_RECIPIENT */
 extern const struct rate_rule rate_views;             /* VIEWS_RATE_LIMIT (per client and post) */
+extern const struct rate_rule rate_contact_progress;  /* CONTACT_PROGRESS_RATE_LIMIT (per client) */
 
 /* "<hits>/<window>" or "off"/"0" → *hits (0 when off) and *window_seconds;
  * false when text is neither (hits up to 1,000,000, windows 1 s to 366 d). */

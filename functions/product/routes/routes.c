@@ -41,6 +41,7 @@
         route_public(req, res, route);                                                              \
     }
 PUBLIC(public_contact, contact_route)
+PUBLIC(public_contact_progress, contact_progress_route)
 PUBLIC(public_views, views_route)
 PUBLIC(public_views_read, views_read_route)
 PUBLIC(public_trending, trending_route)
@@ -49,6 +50,7 @@ PUBLIC(public_github, github_route)
 
 const struct ing_route product_routes[] = {
     {.path = "/api/contact", .handler = public_contact, .max_body = 64 * KIB},
+    {.path = "/api/contact/progress", .handler = public_contact_progress, .max_body = 4 * KIB},
     {.path = "/api/views", .handler = public_views, .max_body = 16 * KIB},
     {.path = "/api/stripe/webhook", .handler = stripe_webhook_route, .max_body = 1024 * KIB},
     {.path = "/api/events", .handler = events_relay_route, .max_body = 1024 * KIB},

@@ -167,7 +167,27 @@ struct step_send {
     const char *step;
     const char *fault_key;
     json_object *events;
+    const char *progress_id;  /* the form's event id: its page hears `progress` */
+    const char *progress;     /* "emailed", "failed" */
 };
+
+/* Tells the page that shows this submission how it went (realtime channel
+ * "contact-<event id>", topic "progress"; the route hands out tokens for it).
+ * Best effort and inside the step that has just done the work: a page nobody
+ * watches, or a realtime API that is down, must not fail or repeat the run's
+ * real work.  Holds no personal data, so nothing in it needs sealing. */
+static void publish_progress(struct ing_ctx *c, const struct step_send *s)
+{
+    if (!s->progress || !s->progress_id)
+        return;
+    json_object *msg = ing_json_object(c);
+    ing_json_set(msg, "status", ing_json_string(c, s->progress));
+    struct ing_error err = {0};
+    if (!ing_realtime_publish(c, ing_sprintf(c, "contact-%s", s->progress_id), "progress", msg, &err,
+                              NULL))
+        ing_log(ING_LOG_WARN, "contact progress \"%s\" not published: %s", s->progress,
+                err.message ? err.message : "unknown error");
+}
 
 /* A send in a step of our own (not ing_step_send_event), so the test-only
  * fault point can lose its answer after the Event API accepted it. */
@@ -180,6 +200,7 @@ static json_object *send_events_step(struct ing_ctx *c, void *arg)
     if (!ing_send_events(c, s->events, &ids, &err, &status))
         ing_fail(c, "%s: the events could not be sent: %s", s->step, err.message ? err.message : "unknown error");
     fault_drop_answer_point(c, s->step, s->fault_key);
+    publish_progress(c, s);
     json_object *out = ing_json_object(c);
     ing_json_set(out, "ids", ids ? ids : ing_json_array(c));
     return out;
@@ -195,7 +216,9 @@ json_object *contact_form_submitted(struct ing_ctx *c)
     json_object *events = ing_json_array(c);
     ing_json_push(events, delivered_event(c, &form, "notification", notification));
     ing_json_push(events, delivered_event(c, &form, "confirmation", confirmation));
-    struct step_send send = {.step = "email-delivered", .fault_key = form.email, .events = events};
+    struct step_send send = {.step = "email-delivered", .fault_key = form.email, .events = events,
+                             .progress_id = ing_json_get_string(ing_event(c), "id"),
+                             .progress = "emailed"};
     ing_step_run(c, "email-delivered", send_events_step, &send);
 
     return ing_json_pack(c, "{s:o, s:o}", "notificationId", ing_json_get(notification, "id"),
@@ -231,7 +254,9 @@ json_object *contact_form_failed(struct ing_ctx *c)
     /* one per failed run, whichever try of this handler sends it */
     json_object *event = ing_event_new_id(c, "contact/email.failed", data, "%s-email-failed",
                                           run_id ? run_id : ing_run_id(c));
-    struct step_send send = {.step = "email-failed", .fault_key = email, .events = event};
+    struct step_send send = {.step = "email-failed", .fault_key = email, .events = event,
+                             .progress_id = ing_json_get_string(ing_json_get(failed, "event"), "id"),
+                             .progress = "failed"};
     ing_step_run(c, "email-failed", send_events_step, &send);
 
     return ing_json_pack(c, "{s:b, s:s?}", "notified", true, "runId", run_id);
