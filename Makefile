@@ -433,7 +433,7 @@ $(BUILD)/bench/fcgi_ceiling: $(BUILD)/contrib/bench/fcgi_ceiling.o
 # run/cluster (settings and keys: run/cluster/env); make cluster-stop ends it.
 # make check-cluster (tests/cluster/test_cluster.sh, about 6 minutes) starts
 # clusters of its own in a temporary directory; it is not part of make check.
-.PHONY: cluster cluster-stop cluster-status check-cluster
+.PHONY: cluster cluster-stop cluster-status check-cluster cluster-bench
 cluster:
 	@contrib/install-deps.sh cluster
 	@$(MAKE) --no-print-directory all SAN=0
@@ -449,3 +449,11 @@ check-cluster:
 	@contrib/install-deps.sh cluster
 	@$(MAKE) --no-print-directory all SAN=0
 	@BUILD_DIR=build/release tests/cluster/test_cluster.sh
+
+# make cluster-bench (contrib/cluster/scale.sh): whole runs per second of the
+# S6 workload with 1 and 2 app hosts and 1 and 2 replicas, CPU per run by
+# component; its own clusters in a temporary directory.
+cluster-bench:
+	@contrib/install-deps.sh cluster
+	@$(MAKE) --no-print-directory all SAN=0
+	@BUILD_DIR=build/release contrib/cluster/scale.sh

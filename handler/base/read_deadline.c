@@ -10,28 +10,36 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Woken by a passing deadline (its own wait's), an arm with an earlier one,
+ * or stop: each time it looks at what is armed now. */
 static void *watch(void *arg)
 {
     struct read_deadline *d = arg;
     pthread_mutex_lock(&d->lock);
     while (!d->quit) {
         if (d->fd < 0 || d->expired) { /* nothing (more) to watch until armed again */
+            d->idle = true;
             pthread_cond_wait(&d->wake, &d->lock);
+            d->idle = false;
             continue;
         }
-        int rc = pthread_cond_timedwait(&d->wake, &d->lock, &d->until);
-        if (rc == ETIMEDOUT && d->fd >= 0 && !d->quit) {
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            if (now.tv_sec > d->until.tv_sec ||
-                (now.tv_sec == d->until.tv_sec && now.tv_nsec >= d->until.tv_nsec)) {
-                /* d->fd is our own duplicate, closed only by disarm: even when
-                 * libfcgi has closed the connection meanwhile, the number
-                 * cannot have been reused for another file. */
-                shutdown(d->fd, SHUT_RD);
-                d->expired = true;
-            }
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!before(&now, &d->until)) {
+            /* d->fd is our own duplicate, closed only by disarm: even when
+             * libfcgi has closed the connection meanwhile, the number
+             * cannot have been reused for another file. */
+            shutdown(d->fd, SHUT_RD);
+            d->expired = true;
+            continue;
         }
+        d->sleeping_until = d->until;
+        pthread_cond_timedwait(&d->wake, &d->lock, &d->sleeping_until);
     }
     pthread_mutex_unlock(&d->lock);
     return NULL;
@@ -82,7 +90,9 @@ void read_deadline_arm(struct read_deadline *d, int fd, unsigned ms)
     d->fd = own; /* -1 if dup failed: then this connection goes unwatched */
     d->until = until;
     d->expired = false;
-    pthread_cond_signal(&d->wake);
+    /* else the watcher wakes by itself at or before the new deadline */
+    if (d->idle || before(&until, &d->sleeping_until))
+        pthread_cond_signal(&d->wake);
     pthread_mutex_unlock(&d->lock);
 }
 
@@ -94,7 +104,7 @@ bool read_deadline_disarm(struct read_deadline *d)
         close(d->fd);
     d->fd = -1;
     d->expired = false;
-    pthread_cond_signal(&d->wake);
+    /* no wake-up: the watcher finds nothing armed when its wait ends */
     pthread_mutex_unlock(&d->lock);
     return expired;
 }

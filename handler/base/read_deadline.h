@@ -10,6 +10,14 @@
  * sees end-of-file and gives the connection up, and our own body read stops
  * short, which the front answers with 408.  Shutting only the read side down
  * leaves the answer's way out open.
+ *
+ * Arming and disarming cost no wake-up of the watcher: it sleeps until the
+ * deadline it last saw, and only then looks at what is armed now (a later
+ * deadline: it sleeps again).  An arm wakes it only when it sleeps without a
+ * deadline (nothing was armed when it last woke) or until a later time than
+ * the new deadline.  Under load that is one wake-up per timeout period
+ * instead of three per connection (measured: 3-6 context switches and 6
+ * futex calls per request, a third of one worker's throughput).
  */
 #ifndef ING_READ_DEADLINE_H
 #define ING_READ_DEADLINE_H
@@ -26,6 +34,8 @@ struct read_deadline {
     struct timespec until; /* CLOCK_MONOTONIC */
     bool expired;          /* the watched connection's time ran out */
     bool quit;
+    bool idle;             /* the watcher waits without a deadline: an arm wakes it */
+    struct timespec sleeping_until; /* else the time its wait ends */
 };
 
 /* Starts the watcher (signals blocked in it, so that SIGTERM still reaches

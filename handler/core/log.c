@@ -51,13 +51,19 @@ static void timestamp(char out[ISO_TIME_SIZE])
     iso_time_format(ts.tv_sec, (int)(ts.tv_nsec / 1000000), out);
 }
 
+/* A printable ASCII byte other than the backslash: copied as it is.  Log
+ * lines are nearly all such bytes, so the loops below copy runs of them
+ * before looking at anything else (the escape costs a request line ~40
+ * instructions instead of ~2000). */
+static inline bool plain_ascii(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '\\'; }
+
 /* Length of the valid, printable UTF-8 character at p (1–4), or 0 when the
  * byte there must be escaped (a control, DEL, a C1 control, not UTF-8). */
 static size_t plain_char_len(const unsigned char *p)
 {
     unsigned char c = p[0];
     if (c < 0x80)
-        return c >= 0x20 && c != 0x7F && c != '\\' ? 1 : 0;
+        return plain_ascii(c) ? 1 : 0;
     uint32_t cp;
     size_t n = utf8_decode(p, 4, &cp); /* stops at the NUL: never a continuation */
     if (n == 0)
@@ -74,6 +80,10 @@ size_t log_escape(const char *in, char *out, size_t cap)
         return 0;
     const unsigned char *p = (const unsigned char *)in;
     while (*p) {
+        while (plain_ascii(*p) && o + 1 < cap)
+            out[o++] = (char)*p++;
+        if (!*p || o + 1 >= cap)
+            break;
         size_t n = plain_char_len(p);
         if (n) {
             if (o + n >= cap)
@@ -104,6 +114,10 @@ size_t log_escape(const char *in, char *out, size_t cap)
 static bool needs_escape(const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        if (plain_ascii(*p)) {
+            p++;
+            continue;
+        }
         size_t n = plain_char_len(p);
         if (!n)
             return true;
@@ -160,6 +174,10 @@ static void shorten(json_object *o, const char *key)
     json_object_object_add(o, key, json_object_new_string(cut));
 }
 
+/* The escaped text of a text-format line is cut to this many bytes (with
+ * its terminator), as before the escape went straight into the line. */
+#define LOG_TEXT_MAX 1600
+
 /* One write per line so lines from several workers never interleave. */
 static void emit(enum ing_log_level level, json_object *fields, const char *text)
 {
@@ -188,9 +206,13 @@ static void emit(enum ing_log_level level, json_object *fields, const char *text
         }
         json_object_put(o);
     } else {
-        char safe[1600];
-        log_escape(text ? text : "", safe, sizeof(safe));
-        n = snprintf(line, sizeof(line), "%s %s [%d] %s\n", ts, level_name(level), log_pid(), safe);
+        /* the text escaped straight into the line, after its prefix */
+        n = snprintf(line, sizeof(line), "%s %s [%d] ", ts, level_name(level), log_pid());
+        if (n > 0 && (size_t)n < sizeof(line) - 1) {
+            size_t room = sizeof(line) - 1 - (size_t)n; /* keeps a byte for the newline */
+            n += (int)log_escape(text ? text : "", line + n, room < LOG_TEXT_MAX ? room : LOG_TEXT_MAX);
+            line[n++] = '\n';
+        }
         if (fields)
             json_object_put(fields);
     }

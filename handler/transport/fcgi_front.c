@@ -7,10 +7,10 @@
  * for call requests when INNGEST_STREAMING is on; then the answer is written,
  * logged and counted.
  */
+#define _GNU_SOURCE /* accept4 */
 #include "transport/fcgi_front.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -281,7 +281,9 @@ static int accept_connection(const struct server *srv, int listen_fd)
     for (;;) {
         struct sockaddr_storage peer;
         socklen_t len = sizeof(peer);
-        int fd = accept(listen_fd, (struct sockaddr *)&peer, &len);
+        /* close-on-exec from the start (no step's child process inherits
+         * it) without a second system call */
+        int fd = accept4(listen_fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
         if (fd < 0) {
             if (transient_accept_error(errno))
                 continue;
@@ -294,7 +296,6 @@ static int accept_connection(const struct server *srv, int listen_fd)
             }
             return -1;
         }
-        fcntl(fd, F_SETFD, FD_CLOEXEC); /* no step's child process inherits it */
         if (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)
             return fd;
         if (!ip_list_contains_sockaddr(&srv->settings.web_server_addrs, (struct sockaddr *)&peer)) {
