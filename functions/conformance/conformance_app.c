@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "inngest.h"
+#include "conformance/conformance.h"
 
 /* ---- conf-steps: a → "A", b → a + "B" ---------------------------------- */
 
@@ -226,5 +226,6 @@ const struct ing_app ing_app_definition = {
     .default_app_id = "inngest-fcgi-conformance",
     .functions = conformance_functions,
     .function_count = ING_COUNT(conformance_functions),
+    .routes = conformance_routes, /* the durable endpoints, durable_routes.c */
     .version = ING_SDK_VERSION,
 };

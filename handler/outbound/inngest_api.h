@@ -32,4 +32,12 @@ bool api_register(struct ing_ctx *c, const char *payload, size_t payload_len,
 bool api_load_run_state(struct ing_ctx *c, const char *run_id, json_object **events,
                         json_object **steps, const char **error);
 
+struct http_result;
+
+/* One authenticated call to {api}{path} (the fallback key after a 401/403),
+ * for callers that shape their own body and read their own answer.  true
+ * when an answer arrived (any status). */
+bool api_request(struct ing_ctx *c, const char *method, const char *path, const char *body,
+                 size_t body_len, struct http_result *res);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "base/arena.h"
 #include "protocol/call_handler.h"
+#include "protocol/durable_route.h"
 #include "core/client_addr.h"
 #include "core/context.h"
 #include "protocol/introspection.h"
@@ -106,6 +107,10 @@ static const char *unauthorized_reason(enum sig_outcome o)
 static void serve_route(struct ing_ctx *c, const struct ing_route *route, struct request *req,
                         struct response *res)
 {
+    if (route->durable) {
+        durable_route_serve(c, route, req, res);
+        return;
+    }
     res->log_target = route->path;
     struct ing_http_request hreq = {.method = req->method, .path = req->path,
                                     .query = req->query, .body = req->body,
@@ -220,6 +225,12 @@ static void serve_inngest(struct ing_ctx *c, struct request *req, struct respons
             call_handle(c, req, res);
         }
     }
+    router_sdk_answer(c, res, verified_key);
+}
+
+void router_sdk_answer(struct ing_ctx *c, struct response *res, const char *verified_key)
+{
+    const struct server *srv = c->server;
     sdk_headers(res);
     if (verified_key) {
         char sig[128];

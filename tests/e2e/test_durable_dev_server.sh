@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Durable endpoints (handler/PROTOCOL.md §19) against the REAL Inngest dev
+# server: nginx + the conformance program + a private `inngest dev`, all on
+# free loopback ports.  The client is curl, which follows the 302 a durable
+# route answers when its run goes async (to the server's output endpoint).
+#   /api/durable/steps   answers at once, and the server has the run Completed
+#                        with the same output and both steps in its trace;
+#   /api/durable/flaky   fails twice, then succeeds: 302 after the first failure,
+#                        the retries come from the executor calling the route
+#                        again (X-Run-ID), and the redirect yields the result;
+#   /api/durable/sleep   302 at the sleep; the redirect yields the final result;
+#   /api/durable/reject  a failure no retry can fix: 400 at once, run ended.
+# The program's own log shows each path taken.
+set -euo pipefail
+# shellcheck source=tests/lib/nginx.sh
+source "$(dirname "$0")/../lib/nginx.sh"
+# shellcheck source=tests/lib/inngest.sh
+source "$(dirname "$0")/../lib/inngest.sh"
+e2e_init
+
+dev_app_preamble e2e-durable
+
+read -r ngx_port app_port api_port < <(free_ports 3)
+origin=http://127.0.0.1:$ngx_port
+base=http://127.0.0.1:$api_port
+counts=$E2E_DIR/counts
+mkdir -p "$srv" "$counts"
+nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
+app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base" \
+	CONF_DURABLE_DIR="$counts" || abort "the conformance program starts"
+SERVER_PORT=$api_port dev_server_start "$dev" || abort "inngest dev starts"
+
+# durable POST PATH BODY [CURL-ARGS…]: the route's answer, following a redirect
+# (curl turns the POST into the GET the output endpoint serves).  Sets
+# D_STATUS (final), D_FIRST (the route's own status), D_RUN (X-Inngest-Run-Id),
+# D_LOCATION and D_BODY.
+durable() {
+	local path=$1 body=$2
+	shift 2
+	local out=$E2E_DIR/durable.body hdr=$E2E_DIR/durable.headers
+	D_STATUS=$(curl -sS -L -o "$out" -D "$hdr" -w '%{http_code}' --max-time 240 -X POST \
+		-H 'Content-Type: application/json' --data-binary "$body" "$@" "$origin$path") || D_STATUS=000
+	D_FIRST=$(sed -n 's/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$hdr" | head -n 1)
+	D_RUN=$(sed -n 's/^x-inngest-run-id: *//Ip' "$hdr" | tr -d '\r' | head -n 1)
+	D_LOCATION=$(sed -n 's/^location: *//Ip' "$hdr" | tr -d '\r' | head -n 1)
+	D_BODY=$(head -c 100000 "$out")
+}
+lines_of() { grep -F " run=$1 " "$log" || true; }
+run_json() { wait_run_id "$base" "$1" 60; }
+trace_steps() { # RUN_ID → the names of its step spans, sorted
+	curl -sS --max-time 10 "$base/v0/gql" -H 'Content-Type: application/json' \
+		-d "{\"query\":\"{ runTrace(runID: \\\"$1\\\") { childrenSpans { name } } }\"}" |
+		jq -r '.data.runTrace.childrenSpans[].name' 2>/dev/null | sort | paste -sd' '
+}
+
+# ---- every step finishes in time: the answer comes at once ------------------
+start=$EPOCHREALTIME
+durable /api/durable/steps '{"name":"durable"}'
+ms=$(( (${EPOCHREALTIME/./} - ${start/./}) / 1000 ))
+expect_eq "steps: 200 from the route itself, no redirect" "200 200" "$D_FIRST $D_STATUS"
+expect_eq "steps: the handler's value" '{"name":"durable","result":"AB"}' "$(jq -cS . <<<"$D_BODY" 2>/dev/null)"
+expect_match "steps: X-Inngest-Run-Id names the run (a ULID)" '^[0-9A-HJKMNP-TV-Z]{26}$' "$D_RUN"
+expect_ok "steps: answered within 5 s (took $ms ms)" test "$ms" -lt 5000
+run=$(run_json "$D_RUN") || run='{}'
+expect_eq "steps: the server has the run Completed with the same output" \
+	'Completed {"name":"durable","result":"AB"}' "$(jq -r .status <<<"$run") $(jq -cS .output <<<"$run")"
+expect_eq "steps: the run's trace holds both steps" "a b" "$(trace_steps "$D_RUN")"
+expect_match "steps: our log: one request, result with 3 ops checkpointed (a, b, RunComplete)" \
+	'POST /api/durable/steps .*status=200 .*result; 3 op\(s\) checkpointed$' "$(lines_of "$D_RUN")"
+
+# ---- a step fails twice, then succeeds: the client waits on the redirect -----
+start=$SECONDS
+durable /api/durable/flaky '{}'
+expect_eq "flaky: 302 from the route, then 200 from the run's output" "302 200" "$D_FIRST $D_STATUS"
+expect_match "flaky: the redirect goes to the server's output endpoint with a token" \
+	"^$base/v1/checkpoint/[0-9A-Z]{26}/output\\?token=" "$D_LOCATION"
+expect_eq "flaky: the result after the retries" '{"flaky":"ok after 3 attempts"}' "$(jq -cS . <<<"$D_BODY" 2>/dev/null)"
+flaky_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
+expect_eq "flaky: the step ran three times (counted by the route)" 3 "$(wc -c <"$counts/flaky-$flaky_run" 2>/dev/null || echo 0)"
+run=$(run_json "$flaky_run") || run='{}'
+expect_eq "flaky: the server has the run Completed" "Completed" "$(jq -r .status <<<"$run")"
+fl=$(lines_of "$flaky_run")
+expect_eq "flaky: our log: the client's request went async on the StepError" 1 \
+	"$(grep -cE 'POST /api/durable/flaky .*status=302 .*async \(StepError flaky\)' <<<"$fl" || true)"
+expect_eq "flaky: our log: the executor called the route again: a StepError, then the StepRun, then RunComplete" \
+	"1 1 1" "$(grep -c 'status=206 .*StepError flaky: Error: flaky on purpose (attempt 2)' <<<"$fl" || true) $(grep -c 'status=206 .*StepRun flaky$' <<<"$fl" || true) $(grep -c 'status=200 .*result (RunComplete)' <<<"$fl" || true)"
+echo "# flaky took $((SECONDS - start)) s (the executor's back-off)"
+
+# ---- a sleep: the run goes async, the redirect yields the final result -------
+durable /api/durable/sleep '{}'
+expect_eq "sleep: 302 from the route, then 200" "302 200" "$D_FIRST $D_STATUS"
+expect_eq "sleep: the final result" '{"after":"A","before":"B"}' "$(jq -cS . <<<"$D_BODY" 2>/dev/null)"
+sleep_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
+sl=$(lines_of "$sleep_run")
+expect_eq "sleep: our log: the client's request ran \"before\" and went async at the Sleep" 1 \
+	"$(grep -cE 'POST /api/durable/sleep .*status=302 .*async \(Sleep nap\)' <<<"$sl" || true)"
+expect_ok "sleep: our log: after the nap the executor's call finished the run (RunComplete)" \
+	grep -q 'status=200 .*result (RunComplete)' <<<"$sl"
+run=$(run_json "$sleep_run") || run='{}'
+expect_eq "sleep: the server has the run Completed" "Completed" "$(jq -r .status <<<"$run")"
+
+# ---- a failure no retry can fix ---------------------------------------------
+durable /api/durable/reject '{}'
+expect_eq "reject: 400 at once" 400 "$D_STATUS"
+expect_eq "reject: the error" '"rejected on purpose" "NonRetriableError"' \
+	"$(jq -c .error <<<"$D_BODY") $(jq -c .name <<<"$D_BODY")"
+run=$(run_json "$D_RUN") || run='{}'
+expect_match "reject: the server has the run ended, not left running" '^(Completed|Failed)$' "$(jq -r .status <<<"$run")"
+
+# ---- the executor's calls must be signed in cloud mode: covered by unit tests;
+# here, a forged X-Run-ID in dev mode for a run that does not exist fails cleanly.
+http POST "$origin/api/durable/steps" -H 'X-Run-ID: 01KBQ0000000000000000000ZZ' -H 'X-Inngest-Signature: ' -d '{}'
+expect_eq "a call for an unknown run: 500 with SDK headers, nothing run" "500 inngest-fcgi:v0.1.0" \
+	"$HTTP_STATUS $(http_header X-Inngest-SDK)"
+
+expect_ok "the program exits cleanly on SIGTERM" app_stop "$srv"
+nginx_stop "$srv"
+server_stop "$dev"
+expect_ok "nginx and program logs clean" check_logs "$srv"
+
+summary
