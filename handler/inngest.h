@@ -181,7 +181,9 @@ struct ing_route {
      * ("/api/views/" → "/api/views/hello"), which the handler reads from
      * req->path; exact routes of the table are tried first */
     bool prefix;
-    /* set instead of handler: the route is a durable endpoint (see ing_durable_fn) */
+    /* the route is a durable endpoint (see ing_durable_fn); a handler set
+     * next to it is its gate: it sees each client's request first, and an
+     * answer it gives (res->status set) is sent instead of starting a run */
     ing_durable_fn durable;
     struct ing_retries retries; /* durable only: retries of each step; unset → 4 */
 };

@@ -1,6 +1,6 @@
 /*
  * durable_routes.c — the conformance app's durable endpoints (functions/README.md
- * §1.2): routes whose handler runs as an Inngest run (handler/PROTOCOL.md §19).
+ * §1.2): routes whose handler runs as an Inngest run (handler/PROTOCOL.md §21).
  *
  *   POST /api/durable/steps   a → "A", b → a + "B"; {"result":"AB","name":<body.name>}
  *                             at once, both steps checkpointed.

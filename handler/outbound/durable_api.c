@@ -1,6 +1,6 @@
 /*
  * durable_api.c — creating and feeding a durable endpoint's run through the
- * checkpoint API (see durable_api.h and PROTOCOL.md §19).
+ * checkpoint API (see durable_api.h and PROTOCOL.md §21).
  *
  * Nothing here decides how the client is answered (protocol/durable_route.c
  * does); this file only talks to the server and keeps what it answered.
@@ -96,7 +96,7 @@ bool durable_checkpoint(struct ing_ctx *c, json_object *ops, const char **why)
         return false;
     }
     if (d->broken) {
-        *why = "an earlier checkpoint of this request failed";
+        *why = d->failure ? d->failure : "an earlier checkpoint of this request failed";
         return false;
     }
     size_t len = 0;
@@ -138,6 +138,7 @@ bool durable_checkpoint(struct ing_ctx *c, json_object *ops, const char **why)
                             res.body ? res.body : "");
     if (!*why)
         *why = "out of memory";
+    d->failure = *why;
     return false;
 }
 

@@ -1,6 +1,6 @@
 /*
  * durable_api.h — the checkpoint API as a durable endpoint uses it
- * (PROTOCOL.md §19): the run of one HTTP request is created on the Inngest
+ * (PROTOCOL.md §21): the run of one HTTP request is created on the Inngest
  * server by our first checkpoint (POST {api}/v1/checkpoint, with the
  * inngest/http.request event and the ops so far), and every later batch of
  * ops is added to it (POST {api}/v1/checkpoint/{run}/steps).  The creation
@@ -36,6 +36,7 @@ struct durable {
     const char *fn_uuid, *app_uuid, *token; /* from the creation answer */
     bool created;
     bool broken;             /* a checkpoint failed: no more steps run inline */
+    const char *failure;     /* why, for the log and the client */
     int saved;               /* ops the server holds */
 };
 

@@ -15,6 +15,7 @@
  */
 #include "protocol/durable_route.h"
 
+#include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -89,9 +90,14 @@ static bool plain_query(const char *q)
     return true;
 }
 
+/* {"error": msg}, the shape of every error a durable route answers */
 static void client_error(struct ing_ctx *c, struct response *res, int status, const char *msg)
 {
-    response_message(res, c->arena, status, msg ? msg : "out of memory");
+    json_object *o = arena_keep_json(c->arena, json_object_new_object());
+    if (o && json_take_set(o, "error", json_object_new_string(msg ? msg : "out of memory")))
+        response_json(res, status, o);
+    else
+        response_message(res, c->arena, status, msg ? msg : "out of memory");
     res->log_outcome = arena_printf(c->arena, "error: %s", msg ? msg : "out of memory");
 }
 
@@ -383,9 +389,37 @@ static void answer_sync(struct ing_ctx *c, struct response *res)
     }
 }
 
+/* The route's plain handler, when it has one, is the gate of the client's
+ * requests: an answer it gives (a status) is sent and no run starts. */
+static bool gate_passes(struct ing_ctx *c, const struct ing_route *route,
+                        const struct ing_http_request *hreq, struct response *res)
+{
+    if (!route->handler)
+        return true;
+    struct ing_http_response hres = {0};
+    jmp_buf landing;
+    c->unwind = &landing;
+    if (setjmp(landing) != 0) {
+        c->unwind = NULL;
+        ing_log(ING_LOG_ERROR, "route %s: %s", route->path,
+                c->sdk_error ? c->sdk_error : "a step or error was raised in the gate");
+        client_error(c, res, 500, "internal error");
+        return false;
+    }
+    route->handler(hreq, &hres);
+    c->unwind = NULL;
+    if (hres.status == 0)
+        return true;
+    router_route_answer(c, &hres, res);
+    res->log_outcome = "answered by the gate";
+    return false;
+}
+
 static void serve_client(struct ing_ctx *c, const struct ing_route *route, struct request *req,
                          const struct ing_http_request *hreq, struct response *res)
 {
+    if (!gate_passes(c, route, hreq, res))
+        return;
     const char *why = NULL;
     const char *origin = serve_origin(c, req, &why);
     if (!origin) {

@@ -1,6 +1,6 @@
 /*
  * durable_route.h — a route of the app declared durable (.durable in struct
- * ing_route; PROTOCOL.md §19).
+ * ing_route; PROTOCOL.md §21).
  *
  * A client's request runs the route's handler as an Inngest run created by
  * the SDK: each run step runs inline and is checkpointed before the next, and

@@ -129,6 +129,13 @@ static void serve_route(struct ing_ctx *c, const struct ing_route *route, struct
         return;
     }
     c->unwind = NULL;
+    router_route_answer(c, &hres, res);
+}
+
+void router_route_answer(struct ing_ctx *c, const struct ing_http_response *hres_in,
+                         struct response *res)
+{
+    const struct ing_http_response hres = *hres_in;
     if (hres.content_type)
         response_header(res, "Content-Type", hres.content_type);
     if (hres.body) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Durable endpoints (handler/PROTOCOL.md §19) against the REAL Inngest dev
+# Durable endpoints (handler/PROTOCOL.md §21) against the REAL Inngest dev
 # server: nginx + the conformance program + a private `inngest dev`, all on
 # free loopback ports.  The client is curl, which follows the 302 a durable
 # route answers when its run goes async (to the server's output endpoint).
@@ -38,6 +38,8 @@ durable() {
 	local path=$1 body=$2
 	shift 2
 	local out=$E2E_DIR/durable.body hdr=$E2E_DIR/durable.headers
+	: >"$out"
+	: >"$hdr" # a request that gets no answer leaves them empty: its checks fail, the script goes on
 	D_STATUS=$(curl -sS -L -o "$out" -D "$hdr" -w '%{http_code}' --max-time 240 -X POST \
 		-H 'Content-Type: application/json' --data-binary "$body" "$@" "$origin$path") || D_STATUS=000
 	D_FIRST=$(sed -n 's/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$hdr" | head -n 1)
@@ -115,7 +117,35 @@ expect_eq "a call for an unknown run: 500 with SDK headers, nothing run" "500 in
 
 expect_ok "the program exits cleanly on SIGTERM" app_stop "$srv"
 nginx_stop "$srv"
-server_stop "$dev"
 expect_ok "nginx and program logs clean" check_logs "$srv"
+
+# ---- the product app's durable route: POST /api/durable/views ---------------
+prod=$E2E_DIR/product
+product_bin=${bin%-conformance}
+mkdir -p "$prod"
+read -r ngx_port app_port < <(free_ports 2)
+origin=http://127.0.0.1:$ngx_port
+nginx_start "$prod" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts for the product app"
+app_start "$prod" "$product_bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app-product" \
+	INNGEST_BASE_URL="$base" DATABASE_PATH="$prod/store.db" VIEWS_RATE_LIMIT=2/1m ||
+	abort "the product program starts"
+log=$prod/app.log
+durable /api/durable/views '{"slug":"durable-post","title":"A durable post"}'
+expect_eq "views: 200 at once with the new total" '200 {"counted":true,"milestones":[],"slug":"durable-post","total":1}' \
+	"$D_STATUS $(jq -cS . <<<"$D_BODY" 2>/dev/null)"
+run=$(run_json "$D_RUN") || run='{}'
+expect_eq "views: the server has the run Completed, both steps in its trace" \
+	"Completed increment-views milestones" "$(jq -r .status <<<"$run") $(trace_steps "$D_RUN")"
+durable /api/durable/views '{"slug":"durable-post","title":"A durable post"}'
+expect_eq "views: a second view: total 2" 2 "$(jq -r .total <<<"$D_BODY" 2>/dev/null)"
+durable /api/durable/views '{"slug":"durable-post","title":"A durable post"}'
+expect_eq "views: the gate's rate limit (2 a minute): 429, and no run started" "429 " "$D_STATUS $D_RUN"
+durable /api/durable/views '{"slug":"Not a slug!","title":"x"}'
+expect_eq "views: the gate's validation: 400 naming the field, no run" "400 true " \
+	"$D_STATUS $(jq -r '.errors.slug != null' <<<"$D_BODY" 2>/dev/null) $D_RUN"
+expect_ok "the product program exits cleanly on SIGTERM" app_stop "$prod"
+nginx_stop "$prod"
+server_stop "$dev"
+expect_ok "nginx and product program logs clean" check_logs "$prod"
 
 summary
