@@ -10,7 +10,9 @@
 #                        again (X-Run-ID), and the redirect yields the result;
 #   /api/durable/sleep   302 at the sleep; the redirect yields the final result;
 #   /api/durable/reject  a failure no retry can fix: 400 at once, run ended.
-# The program's own log shows each path taken.
+# The program's own log shows each path taken.  Then the product app's
+# POST /api/durable/views, and the conformance routes again in cloud mode
+# (`inngest start` with a signing key: signed calls both ways).
 set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
@@ -31,7 +33,9 @@ app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_
 SERVER_PORT=$api_port dev_server_start "$dev" || abort "inngest dev starts"
 
 # durable POST PATH BODY [CURL-ARGS…]: the route's answer, following a redirect
-# (curl turns the POST into the GET the output endpoint serves).  Sets
+# (a POST by its body, without -X: curl then follows a 302 with the GET the
+# output endpoint serves, as browsers and fetch() do; with -X POST it would
+# POST there, which `inngest start` refuses with 401).  Sets
 # D_STATUS (final), D_FIRST (the route's own status), D_RUN (X-Inngest-Run-Id),
 # D_LOCATION and D_BODY.
 durable() {
@@ -40,7 +44,7 @@ durable() {
 	local out=$E2E_DIR/durable.body hdr=$E2E_DIR/durable.headers
 	: >"$out"
 	: >"$hdr" # a request that gets no answer leaves them empty: its checks fail, the script goes on
-	D_STATUS=$(curl -sS -L -o "$out" -D "$hdr" -w '%{http_code}' --max-time 240 -X POST \
+	D_STATUS=$(curl -sS -L -o "$out" -D "$hdr" -w '%{http_code}' --max-time 240 \
 		-H 'Content-Type: application/json' --data-binary "$body" "$@" "$origin$path") || D_STATUS=000
 	D_FIRST=$(sed -n 's/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$hdr" | head -n 1)
 	D_RUN=$(sed -n 's/^x-inngest-run-id: *//Ip' "$hdr" | tr -d '\r' | head -n 1)
@@ -147,5 +151,41 @@ expect_ok "the product program exits cleanly on SIGTERM" app_stop "$prod"
 nginx_stop "$prod"
 server_stop "$dev"
 expect_ok "nginx and product program logs clean" check_logs "$prod"
+
+# ---- cloud mode: `inngest start` with a signing key --------------------------
+# Our calls to the API carry the bearer token; the executor's calls to the
+# route are signed, verified, and answered signed.
+key=$(openssl rand -hex 32)
+cloud=$E2E_DIR/cloud
+cloud_srv=$E2E_DIR/cloud-app
+read -r ngx_port app_port < <(free_ports 2)
+origin=http://127.0.0.1:$ngx_port
+mkdir -p "$cloud" "$cloud_srv"
+self_hosted_start "$cloud" --signing-key "$key" --event-key "e2e-durable-event-key" ||
+	abort "inngest start starts"
+cbase=$SERVER_URL
+nginx_start "$cloud_srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts (cloud mode)"
+app_start "$cloud_srv" "$bin" "$app_port" INNGEST_DEV=0 INNGEST_APP_ID="$app-cloud" INNGEST_BASE_URL="$cbase" \
+	INNGEST_SIGNING_KEY="signkey-test-$key" INNGEST_EVENT_KEY=e2e-durable-event-key \
+	INNGEST_SERVE_ORIGIN="$origin" CONF_DURABLE_DIR="$counts" || abort "the program starts in cloud mode"
+log=$cloud_srv/app.log
+auth="Authorization: Bearer $key"
+durable /api/durable/steps '{"name":"cloud"}'
+expect_eq "cloud: steps: 200 at once" '200 {"name":"cloud","result":"AB"}' "$D_STATUS $(jq -cS . <<<"$D_BODY" 2>/dev/null)"
+run=$(wait_run_id "$cbase" "$D_RUN" 60 "$auth") || run='{}'
+expect_eq "cloud: steps: the server has the run Completed" 'Completed {"name":"cloud","result":"AB"}' \
+	"$(jq -r .status <<<"$run") $(jq -cS .output <<<"$run")"
+durable /api/durable/sleep '{}'
+expect_eq "cloud: sleep: 302, then the final result" '302 200 {"after":"A","before":"B"}' \
+	"$D_FIRST $D_STATUS $(jq -cS . <<<"$D_BODY" 2>/dev/null)"
+sleep_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
+expect_ok "cloud: sleep: the executor's signed call finished the run" \
+	grep -q "POST /api/durable/sleep run=$sleep_run .*status=200 .*result (RunComplete)" "$log"
+http POST "$origin/api/durable/steps" -H "X-Run-ID: $sleep_run" -H 'X-Inngest-Signature: t=1&s=00' -d '{}'
+expect_eq "cloud: a call with X-Run-ID and a bad signature: 401, nothing run" 401 "$HTTP_STATUS"
+expect_ok "the program exits cleanly on SIGTERM (cloud mode)" app_stop "$cloud_srv"
+nginx_stop "$cloud_srv"
+server_stop "$cloud"
+expect_ok "nginx and program logs clean (cloud mode)" check_logs "$cloud_srv"
 
 summary
