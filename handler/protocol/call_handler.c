@@ -326,6 +326,9 @@ void call_handle(struct ing_ctx *c, const struct request *req, struct response *
     }
     if (c->steps && !json_object_is_type(c->steps, json_type_object))
         c->steps = NULL;
+    /* ing_events promises an array: anything else is as if none came */
+    if (c->events && !json_object_is_type(c->events, json_type_array))
+        c->events = NULL;
     c->checkpoint = checkpoint_begin(c, ctx_obj);
     if (!call_prepare(c)) {
         error_answer(c, res, 500, false, "out of memory");

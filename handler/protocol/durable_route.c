@@ -120,7 +120,9 @@ static json_object *final_ops(struct ing_ctx *c, const char *opcode, json_object
         json_object_put(data);
         json_object_put(error);
     } else {
-        ok = (!data || json_take_set(op, "data", data)) & (!error || json_take_set(op, "error", error));
+        bool data_ok = !data || json_take_set(op, "data", data);
+        bool error_ok = !error || json_take_set(op, "error", error); /* taken even when data failed */
+        ok = data_ok && error_ok;
     }
     json_object *ops = arena_keep_json(c->arena, json_object_new_array());
     const char *id = hash_of(c, COMPLETE_STEP_ID);
