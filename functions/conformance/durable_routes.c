@@ -14,12 +14,17 @@
  *                             302 at the sleep, then {"before":"B","after":"A"}.
  *   POST /api/durable/reject  fails for good outside any step: 400 at once with
  *                             {"error":"rejected on purpose","name":"NonRetriableError"}.
+ *   POST /api/durable/slow    step "slow" four times, 4 s each: past the 10 s
+ *                             inline budget the fourth is planned for the
+ *                             executor: 302, then [1,2,3,4].
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conformance/conformance.h"
@@ -109,6 +114,25 @@ static json_object *durable_sleep(struct ing_ctx *c, const struct ing_http_reque
     return out;
 }
 
+/* 4 s of work per step, so that four of them outlast the 10 s a client's
+ * request runs steps inline */
+static json_object *slow_step(struct ing_ctx *c, void *arg)
+{
+    struct timespec t = {.tv_sec = 4, .tv_nsec = 0};
+    while (nanosleep(&t, &t) != 0)
+        ;
+    return ing_json_int(c, (int64_t)(intptr_t)arg);
+}
+
+static json_object *durable_slow(struct ing_ctx *c, const struct ing_http_request *req)
+{
+    (void)req;
+    json_object *out = ing_json_array(c);
+    for (intptr_t i = 1; i <= 4; i++)
+        ing_json_push(out, ing_step_run(c, "slow", slow_step, (void *)i));
+    return out;
+}
+
 static json_object *durable_reject(struct ing_ctx *c, const struct ing_http_request *req)
 {
     (void)req;
@@ -120,5 +144,6 @@ const struct ing_route conformance_routes[] = {
     {.path = "/api/durable/flaky", .durable = durable_flaky, .retries = ING_RETRIES(3), .max_body = 4096},
     {.path = "/api/durable/sleep", .durable = durable_sleep, .max_body = 4096},
     {.path = "/api/durable/reject", .durable = durable_reject, .max_body = 4096},
+    {.path = "/api/durable/slow", .durable = durable_slow, .max_body = 4096},
     {0},
 };

@@ -34,6 +34,13 @@ bool durable_inline(const struct ing_ctx *c)
     return d && !d->reentry && !d->broken && !c->in_parallel;
 }
 
+bool durable_budget_spent(const struct ing_ctx *c)
+{
+    const struct durable *d = c->durable;
+    return d && !d->reentry && d->started_ns > 0 &&
+           checkpoint_now_ns() - d->started_ns >= DURABLE_INLINE_BUDGET_NS;
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -159,50 +166,6 @@ enum checkpoint_outcome durable_step(struct ing_ctx *c, json_object *op, int64_t
     ing_log(ING_LOG_WARN, "durable route %s (run %s): step not checkpointed: %s",
             c->durable->route ? c->durable->route->path : "?", c->durable->run_id, why);
     return CHECKPOINT_FALLBACK;
-}
-
-/* The checkpoint API loads a run by run id and function id; the app id only
- * labels metrics, and a reentry has no way to learn it. */
-#define UNKNOWN_APP_ID "00000000-0000-0000-0000-000000000000"
-
-bool durable_record_end(struct ing_ctx *c, const char *run_id, json_object *ops, const char **why)
-{
-    const char *id = url_encode_arena(c->arena, run_id);
-    struct http_result res = {0};
-    *why = NULL;
-    if (!id || !api_request(c, "GET", arena_printf(c->arena, "/v1/runs/%s", id), NULL, 0, &res) ||
-        res.status != 200) {
-        *why = arena_printf(c->arena, "GET /v1/runs/{run}: %s",
-                            res.status ? arena_printf(c->arena, "HTTP %ld", res.status) : "no answer");
-        return false;
-    }
-    json_object *run = arena_keep_json(c->arena, json_parse_bounded(res.body, res.body_len, NULL));
-    const char *fn = ing_json_get_string(ing_json_get(run, "data"), "function_id");
-    if (!fn || !*fn) {
-        *why = "GET /v1/runs/{run}: no function_id";
-        return false;
-    }
-    json_object *b = arena_keep_json(c->arena, json_object_new_object());
-    size_t len = 0;
-    const char *body = NULL;
-    if (b && json_take_set(b, "run_id", json_object_new_string(run_id)) &&
-        json_take_set(b, "fn_id", json_object_new_string(fn)) &&
-        json_take_set(b, "app_id", json_object_new_string(UNKNOWN_APP_ID)) &&
-        json_take_set(b, "steps", json_object_get(ops)) &&
-        json_take_set(b, "ts", json_object_new_int64(now_ms())))
-        body = json_object_to_json_string_length(b, ING_JSON_FLAGS, &len);
-    if (!body) {
-        *why = "out of memory";
-        return false;
-    }
-    if (!api_request(c, "POST", arena_printf(c->arena, "/v1/checkpoint/%s/steps", id), body, len,
-                     &res) ||
-        res.status < 200 || res.status >= 300) {
-        *why = arena_printf(c->arena, "POST /v1/checkpoint/{run}/steps: %s",
-                            res.status ? arena_printf(c->arena, "HTTP %ld", res.status) : "no answer");
-        return false;
-    }
-    return true;
 }
 
 const char *durable_output_url(struct ing_ctx *c)

@@ -38,7 +38,18 @@ struct durable {
     bool broken;             /* a checkpoint failed: no more steps run inline */
     const char *failure;     /* why, for the log and the client */
     int saved;               /* ops the server holds */
+    int64_t started_ns;      /* when the client's request began (unix ns) */
 };
+
+/* How long a client's request runs steps inline (the official SDK's
+ * checkpointing budget): a new run step met later is planned instead
+ * (StepPlanned), the run goes async (302) and the executor runs it, so that
+ * neither the client nor nginx's fastcgi_read_timeout waits on a long chain
+ * of steps.  A step already running is never cut short. */
+#define DURABLE_INLINE_BUDGET_NS (10LL * 1000 * 1000 * 1000)
+
+/* Whether a client's durable request has used up its inline budget. */
+bool durable_budget_spent(const struct ing_ctx *c);
 
 /* Whether the step engine runs a new run step inline and checkpoints it: a
  * synchronous durable request whose checkpoints have all succeeded, outside
@@ -54,13 +65,6 @@ bool durable_checkpoint(struct ing_ctx *c, json_object *ops, const char **why);
 /* One StepRun op just run (started: unix ns), for the step engine:
  * CHECKPOINT_SAVED or CHECKPOINT_FALLBACK (the op stays in c->ops). */
 enum checkpoint_outcome durable_step(struct ing_ctx *c, json_object *op, int64_t started_ns);
-
-/* For a run the executor carries on (a reentry): records its end, `ops`
- * (RunComplete), through the sync checkpoint endpoint as well, which is
- * what fills the output the client's redirect reads (the dev server v1.44.0
- * leaves it null when the end comes only in the answer to the executor).
- * The function's id comes from GET /v1/runs/{run}.  false + *why when not. */
-bool durable_record_end(struct ing_ctx *c, const char *run_id, json_object *ops, const char **why);
 
 /* Where the client reads the run's result once it has gone async; NULL
  * before the run exists or when the server gave no token. */

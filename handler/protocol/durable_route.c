@@ -10,8 +10,9 @@
  * that need the executor → checkpointed, 302 to the output URL; a failure
  * no retry can fix → the run ends with the error, which the client gets.
  * An executor's (X-Run-ID, signed): a classic call (call_handler.c's parts)
- * on the state the API holds, answered as Inngest expects from a route:
- * always an op array.  One arena, one longjmp landing, as for functions.
+ * on the state the API holds, answered as any call: 206 with ops, or 200
+ * with the value, which ends the run and is the output the client's
+ * redirect reads.  One arena, one longjmp landing, as for functions.
  */
 #include "protocol/durable_route.h"
 
@@ -205,25 +206,9 @@ static void serve_reentry(struct ing_ctx *c, const char *run_id, struct request 
         return;
     }
     call_run(c, res);
-    if (c->outcome == CALL_RESULT) {
-        const char *text = json_text(c, c->result);
-        json_object *ops = text ? final_ops(c, "RunComplete",
-                                            durable_api_result(200, "application/json", text), NULL)
-                                : NULL;
-        const char *why = NULL;
-        if (ops && !durable_record_end(c, run_id, ops, &why))
-            ing_log(ING_LOG_WARN, "durable route %s (run %s): the output for the client's redirect "
-                    "was not recorded: %s", c->durable->route->path, run_id, why);
-        if (ops) {
-            response_json(res, 200, ops);
-            res->log_outcome = "result (RunComplete)";
-        } else {
-            client_error(c, res, 500, NULL);
-            response_header(res, "X-Inngest-No-Retry", "false");
-        }
-    } else {
-        call_answer(c, res);
-    }
+    /* the classic answers: 200 with the value ends the run, the value being
+     * the output the client's redirect reads */
+    call_answer(c, res);
     router_sdk_answer(c, res, verified_key);
 }
 
@@ -439,6 +424,7 @@ static void serve_client(struct ing_ctx *c, const struct ing_route *route, struc
         return;
     }
     struct durable *d = c->durable;
+    d->started_ns = checkpoint_now_ns();
     d->run_id = arena_strdup(c->arena, id);
     d->retries = route_retries(route);
     d->event = http_event(c, route, hreq, origin);

@@ -9,8 +9,8 @@
  * to the server, which owns the run from then on, and the client is answered
  * 302 to the run's output.  Inngest then calls the same route (with X-Run-ID
  * and a signature): that request is served as a classic call whose state
- * comes from the API (use_api) and whose end is a RunComplete op carrying the
- * route's answer.
+ * comes from the API (use_api) and whose end, 200 with the value, is the
+ * run's output.
  */
 #ifndef ING_DURABLE_ROUTE_H
 #define ING_DURABLE_ROUTE_H

@@ -307,7 +307,8 @@ static json_object *new_run_step(struct ing_ctx *c, const struct step_site *site
         }
         ctx_unwind(c, CALL_STEP_NOT_FOUND);
     }
-    if (!c->in_parallel && !c->disable_immediate)
+    /* a durable request past its inline budget hands its next step to the executor */
+    if (!c->in_parallel && !c->disable_immediate && !durable_budget_spent(c))
         return execute_step(c, site, rs);
     op_new(c, "StepPlanned", site, rs->name, run_opts(c, rs));
     if (c->in_parallel) {

@@ -9,6 +9,8 @@
 #                        the retries come from the executor calling the route
 #                        again (X-Run-ID), and the redirect yields the result;
 #   /api/durable/sleep   302 at the sleep; the redirect yields the final result;
+#   /api/durable/slow    four 4 s steps: the fourth, past the 10 s inline
+#                        budget, is planned for the executor (302);
 #   /api/durable/reject  a failure no retry can fix: 400 at once, run ended.
 # The program's own log shows each path taken.  Then the product app's
 # POST /api/durable/views, and the conformance routes again in cloud mode
@@ -88,8 +90,8 @@ expect_eq "flaky: the server has the run Completed" "Completed" "$(jq -r .status
 fl=$(lines_of "$flaky_run")
 expect_eq "flaky: our log: the client's request went async on the StepError" 1 \
 	"$(grep -cE 'POST /api/durable/flaky .*status=302 .*async \(StepError flaky\)' <<<"$fl" || true)"
-expect_eq "flaky: our log: the executor called the route again: a StepError, then the StepRun, then RunComplete" \
-	"1 1 1" "$(grep -c 'status=206 .*StepError flaky: Error: flaky on purpose (attempt 2)' <<<"$fl" || true) $(grep -c 'status=206 .*StepRun flaky$' <<<"$fl" || true) $(grep -c 'status=200 .*result (RunComplete)' <<<"$fl" || true)"
+expect_eq "flaky: our log: the executor called the route again: a StepError, then the StepRun, then the result" \
+	"1 1 1" "$(grep -c 'status=206 .*StepError flaky: Error: flaky on purpose (attempt 2)' <<<"$fl" || true) $(grep -c 'status=206 .*StepRun flaky$' <<<"$fl" || true) $(grep -cE 'status=200 .*ms result$' <<<"$fl" || true)"
 echo "# flaky took $((SECONDS - start)) s (the executor's back-off)"
 
 # ---- a sleep: the run goes async, the redirect yields the final result -------
@@ -100,10 +102,21 @@ sleep_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCAT
 sl=$(lines_of "$sleep_run")
 expect_eq "sleep: our log: the client's request ran \"before\" and went async at the Sleep" 1 \
 	"$(grep -cE 'POST /api/durable/sleep .*status=302 .*async \(Sleep nap\)' <<<"$sl" || true)"
-expect_ok "sleep: our log: after the nap the executor's call finished the run (RunComplete)" \
-	grep -q 'status=200 .*result (RunComplete)' <<<"$sl"
+expect_ok "sleep: our log: after the nap the executor's call finished the run (200 with the value)" \
+	grep -qE 'status=200 .*ms result$' <<<"$sl"
 run=$(run_json "$sleep_run") || run='{}'
 expect_eq "sleep: the server has the run Completed" "Completed" "$(jq -r .status <<<"$run")"
+
+# ---- a chain longer than the inline budget (10 s) ---------------------------
+start=$SECONDS
+durable /api/durable/slow '{}'
+expect_eq "slow: 302 once 10 s of steps ran inline, then [1,2,3,4]" '302 200 [1,2,3,4]' \
+	"$D_FIRST $D_STATUS $(jq -c . <<<"$D_BODY" 2>/dev/null)"
+slow_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
+sw=$(lines_of "$slow_run")
+expect_eq "slow: our log: three steps inline, the fourth planned (302), run by the executor, then the result" \
+	"1 1 1" "$(grep -cE 'POST /api/durable/slow .*status=302 .*async \(StepPlanned slow\)' <<<"$sw" || true) $(grep -c 'status=206 .*StepRun slow$' <<<"$sw" || true) $(grep -cE 'status=200 .*ms result$' <<<"$sw" || true)"
+echo "# slow took $((SECONDS - start)) s"
 
 # ---- a failure no retry can fix ---------------------------------------------
 durable /api/durable/reject '{}'
@@ -180,7 +193,7 @@ expect_eq "cloud: sleep: 302, then the final result" '302 200 {"after":"A","befo
 	"$D_FIRST $D_STATUS $(jq -cS . <<<"$D_BODY" 2>/dev/null)"
 sleep_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
 expect_ok "cloud: sleep: the executor's signed call finished the run" \
-	grep -q "POST /api/durable/sleep run=$sleep_run .*status=200 .*result (RunComplete)" "$log"
+	grep -qE "POST /api/durable/sleep run=$sleep_run .*status=200 .*ms result$" "$log"
 http POST "$origin/api/durable/steps" -H "X-Run-ID: $sleep_run" -H 'X-Inngest-Signature: t=1&s=00' -d '{}'
 expect_eq "cloud: a call with X-Run-ID and a bad signature: 401, nothing run" 401 "$HTTP_STATUS"
 expect_ok "the program exits cleanly on SIGTERM (cloud mode)" app_stop "$cloud_srv"
