@@ -17,6 +17,9 @@
  *   POST /api/durable/slow    step "slow" four times, 4 s each: past the 10 s
  *                             inline budget the fourth is planned for the
  *                             executor: 302, then [1,2,3,4].
+ *   POST /api/durable/parallel  steps "left" and "right" as one parallel group:
+ *                             planned for the executor (302), then
+ *                             {"left":"L","right":"R"}.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -133,6 +136,31 @@ static json_object *durable_slow(struct ing_ctx *c, const struct ing_http_reques
     return out;
 }
 
+static json_object *letter_left(struct ing_ctx *c, void *arg)
+{
+    (void)arg;
+    return ing_json_string(c, "L");
+}
+
+static json_object *letter_right(struct ing_ctx *c, void *arg)
+{
+    (void)arg;
+    return ing_json_string(c, "R");
+}
+
+static json_object *durable_parallel(struct ing_ctx *c, const struct ing_http_request *req)
+{
+    (void)req;
+    ing_parallel_begin(c);
+    json_object *left = ing_step_run(c, "left", letter_left, NULL);
+    json_object *right = ing_step_run(c, "right", letter_right, NULL);
+    ing_parallel_end(c);
+    json_object *out = ing_json_object(c);
+    ing_json_set(out, "left", left);
+    ing_json_set(out, "right", right);
+    return out;
+}
+
 static json_object *durable_reject(struct ing_ctx *c, const struct ing_http_request *req)
 {
     (void)req;
@@ -145,5 +173,6 @@ const struct ing_route conformance_routes[] = {
     {.path = "/api/durable/sleep", .durable = durable_sleep, .max_body = 4096},
     {.path = "/api/durable/reject", .durable = durable_reject, .max_body = 4096},
     {.path = "/api/durable/slow", .durable = durable_slow, .max_body = 4096},
+    {.path = "/api/durable/parallel", .durable = durable_parallel, .max_body = 4096},
     {0},
 };

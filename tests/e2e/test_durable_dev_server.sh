@@ -11,6 +11,7 @@
 #   /api/durable/sleep   302 at the sleep; the redirect yields the final result;
 #   /api/durable/slow    four 4 s steps: the fourth, past the 10 s inline
 #                        budget, is planned for the executor (302);
+#   /api/durable/parallel  a parallel group: planned (302), then both values;
 #   /api/durable/reject  a failure no retry can fix: 400 at once, run ended.
 # The program's own log shows each path taken.  Then the product app's
 # POST /api/durable/views, and the conformance routes again in cloud mode
@@ -117,6 +118,14 @@ sw=$(lines_of "$slow_run")
 expect_eq "slow: our log: three steps inline, the fourth planned (302), run by the executor, then the result" \
 	"1 1 1" "$(grep -cE 'POST /api/durable/slow .*status=302 .*async \(StepPlanned slow\)' <<<"$sw" || true) $(grep -c 'status=206 .*StepRun slow$' <<<"$sw" || true) $(grep -cE 'status=200 .*ms result$' <<<"$sw" || true)"
 echo "# slow took $((SECONDS - start)) s"
+
+# ---- a parallel group: planned for the executor ------------------------------
+durable /api/durable/parallel '{}'
+expect_eq "parallel: 302, then both steps' values" '302 200 {"left":"L","right":"R"}' \
+	"$D_FIRST $D_STATUS $(jq -cS . <<<"$D_BODY" 2>/dev/null)"
+par_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
+expect_ok "parallel: our log: the client's request went async with the two planned steps" \
+	grep -qE "POST /api/durable/parallel run=$par_run .*status=302 .*async \(StepPlanned left\)" "$log"
 
 # ---- a failure no retry can fix ---------------------------------------------
 durable /api/durable/reject '{}'
