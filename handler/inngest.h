@@ -177,6 +177,17 @@ struct ing_http_response {
  * ING_HTTP_MAX_HEADERS lines are already there. */
 ING_API bool ing_http_add_header(struct ing_http_response *res, const char *line);
 typedef void (*ing_route_fn)(const struct ing_http_request *req, struct ing_http_response *res);
+/* A durable route's handler: a function with steps (ing_step_run, sleeps,
+ * waits …) started by an HTTP request rather than an event.  Its value is
+ * the JSON body of the 200 the client gets.  Steps run inline and each is
+ * checkpointed to Inngest before the next starts; when one must wait (a
+ * sleep, a retry after a failure) the client is answered 302 to the run's
+ * output and Inngest carries the run on by calling this route again (same
+ * method, path, query and body).  ing_event_data(c) is the run's
+ * inngest/http.request event; ing_attempt(c) is always 0 here, since a call
+ * Inngest makes to a route does not say its attempt.  Memory, errors and
+ * steps follow the rules of a function. */
+typedef json_object *(*ing_durable_fn)(struct ing_ctx *c, const struct ing_http_request *req);
 struct ing_route {
     const char *path;
     ing_route_fn handler;
@@ -185,6 +196,11 @@ struct ing_route {
      * ("/api/views/" → "/api/views/hello"), which the handler reads from
      * req->path; exact routes of the table are tried first */
     bool prefix;
+    /* the route is a durable endpoint (see ing_durable_fn); a handler set
+     * next to it is its gate: it sees each client's request first, and an
+     * answer it gives (res->status set) is sent instead of starting a run */
+    ing_durable_fn durable;
+    struct ing_retries retries; /* durable only: retries of each step; unset → 4 */
 };
 
 /* One app: its default id and its tables.  Each program defines exactly one. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "inngest.h"
+#include "conformance/conformance.h"
 #include "conformance/conf_gateway.h"
 #include "conformance/conf_signals.h"
 
@@ -240,15 +240,10 @@ static const struct ing_function conformance_functions[] = {
      .triggers = {ING_EVENT("conf/realtime")}, .retries = ING_RETRIES(2), .handler = conf_realtime},
 };
 
-static const struct ing_route conformance_routes[] = {
-    {.path = "/api/conf/realtime-token", .handler = conf_realtime_token_route},
-};
-
 const struct ing_app ing_app_definition = {
     .default_app_id = "inngest-fcgi-conformance",
     .functions = conformance_functions,
     .function_count = ING_COUNT(conformance_functions),
-    .routes = conformance_routes,
-    .route_count = ING_COUNT(conformance_routes),
+    .routes = conformance_routes, /* durable endpoints and the realtime token, durable_routes.c */
     .version = ING_SDK_VERSION,
 };

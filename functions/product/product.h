@@ -44,6 +44,9 @@ json_object *alert_function_failed(struct ing_ctx *c);      /* alerts.c */
 void contact_route(const struct ing_http_request *req, struct ing_http_response *res);
 void contact_progress_route(const struct ing_http_request *req, struct ing_http_response *res);
 void views_route(const struct ing_http_request *req, struct ing_http_response *res);
+/* durable_views_route.c: POST /api/durable/views, a durable endpoint and its gate */
+void views_durable_gate(const struct ing_http_request *req, struct ing_http_response *res);
+json_object *views_durable(struct ing_ctx *c, const struct ing_http_request *req);
 void stripe_webhook_route(const struct ing_http_request *req, struct ing_http_response *res);
 void events_relay_route(const struct ing_http_request *req, struct ing_http_response *res);
 /* events_relay.c: EVENTS_RELAY_ALLOW or its default, and the prefix match */

@@ -21,6 +21,7 @@ struct arena;
 struct call_body;
 struct checkpoint;
 struct race;
+struct durable;
 struct server;
 struct step_id_table;
 
@@ -62,6 +63,7 @@ struct ing_ctx {
     bool disable_immediate;
     struct step_id_table *ids;
     struct checkpoint *checkpoint; /* NULL unless this request checkpoints its steps */
+    struct durable *durable;  /* NULL unless this is a request to a durable route */
 
     json_object *ops;         /* new ops of this request, in discovery order */
     int planned_in_group;     /* new steps found inside the current parallel group */

@@ -140,3 +140,18 @@ bool api_request(struct ing_ctx *c, struct http_call *call, int attempts, struct
     }
     return ok;
 }
+
+bool api_request_path(struct ing_ctx *c, const char *method, const char *path, const char *body,
+                      size_t body_len, struct http_result *res)
+{
+    const char *url = arena_printf(c->arena, "%s%s", c->server->settings.api_origin, path);
+    if (!url) {
+        memset(res, 0, sizeof(*res));
+        snprintf(res->error, sizeof(res->error), "out of memory");
+        return false;
+    }
+    struct http_call call = {.method = method, .url = url, .body = body, .body_len = body_len,
+                             .timeout_ms = ING_API_TIMEOUT_MS,
+                             .max_response = ING_MAX_SMALL_RESPONSE};
+    return api_call(c, &call, NULL, res);
+}

@@ -40,4 +40,11 @@ struct http_call;
 struct http_result;
 bool api_request(struct ing_ctx *c, struct http_call *call, int attempts, struct http_result *res);
 
+
+/* One authenticated call, tried once, to {api}{path} (the fallback key after a 401/403),
+ * for callers that shape their own body and read their own answer.  true
+ * when an answer arrived (any status). */
+bool api_request_path(struct ing_ctx *c, const char *method, const char *path, const char *body,
+                 size_t body_len, struct http_result *res);
+
 #endif

@@ -192,7 +192,7 @@ static void answer_not_found(struct ing_ctx *c, struct response *res)
     res->log_outcome = "error: targeted step not found";
 }
 
-static void run_function(struct ing_ctx *c, struct response *res)
+void call_run(struct ing_ctx *c, struct response *res)
 {
     jmp_buf landing;
     c->unwind = &landing;
@@ -216,6 +216,10 @@ static void run_function(struct ing_ctx *c, struct response *res)
     }
     c->unwind = NULL;
     crash_note_clear(c->server->crash_note);
+}
+
+void call_answer(struct ing_ctx *c, struct response *res)
+{
     int checkpointed = checkpoint_saved(c);
     switch (c->outcome) {
     case CALL_RESULT:
@@ -329,13 +333,22 @@ void call_handle(struct ing_ctx *c, const struct request *req, struct response *
     }
     if (c->steps && !json_object_is_type(c->steps, json_type_object))
         c->steps = NULL;
+    /* ing_events promises an array: anything else is as if none came */
+    if (c->events && !json_object_is_type(c->events, json_type_array))
+        c->events = NULL;
     c->checkpoint = checkpoint_begin(c, ctx_obj);
-    c->ids = step_id_table_new(c->arena);
-    c->ops = arena_keep_json(c->arena, json_object_new_array());
-    c->found_new = arena_keep_json(c->arena, json_object_new_array());
-    if (!c->ids || !c->ops || !c->found_new) {
+    if (!call_prepare(c)) {
         error_answer(c, res, 500, false, "out of memory");
         return;
     }
-    run_function(c, res);
+    call_run(c, res);
+    call_answer(c, res);
+}
+
+bool call_prepare(struct ing_ctx *c)
+{
+    c->ids = step_id_table_new(c->arena);
+    c->ops = arena_keep_json(c->arena, json_object_new_array());
+    c->found_new = arena_keep_json(c->arena, json_object_new_array());
+    return c->ids && c->ops && c->found_new;
 }

@@ -9,6 +9,7 @@
 
 #include "base/arena.h"
 #include "protocol/call_handler.h"
+#include "protocol/durable_route.h"
 #include "core/client_addr.h"
 #include "core/context.h"
 #include "protocol/introspection.h"
@@ -141,6 +142,10 @@ static const char *unauthorized_reason(enum sig_outcome o)
 static void serve_route(struct ing_ctx *c, const struct ing_route *route, struct request *req,
                         struct response *res)
 {
+    if (route->durable) {
+        durable_route_serve(c, route, req, res);
+        return;
+    }
     res->log_target = route->path;
     struct ing_http_request hreq = {.method = req->method, .path = req->path,
                                     .query = req->query, .body = req->body,
@@ -159,6 +164,13 @@ static void serve_route(struct ing_ctx *c, const struct ing_route *route, struct
         return;
     }
     c->unwind = NULL;
+    router_route_answer(c, &hres, res);
+}
+
+void router_route_answer(struct ing_ctx *c, const struct ing_http_response *hres_in,
+                         struct response *res)
+{
+    const struct ing_http_response hres = *hres_in;
     if (hres.content_type)
         response_header(res, "Content-Type", hres.content_type);
     if (hres.body) {
@@ -254,6 +266,12 @@ static void serve_inngest(struct ing_ctx *c, struct request *req, struct respons
             call_handle(c, req, res);
         }
     }
+    router_sdk_answer(c, res, verified_key);
+}
+
+void router_sdk_answer(struct ing_ctx *c, struct response *res, const char *verified_key)
+{
+    const struct server *srv = c->server;
     sdk_headers(res);
     if (verified_key) {
         char sig[128];

@@ -27,6 +27,15 @@ size_t router_max_body(const struct server *srv, const struct request *req);
 /* Fills res; everything it allocates lives in c's arena. */
 void router_serve(struct ing_ctx *c, struct request *req, struct response *res);
 
+struct ing_http_response;
+/* A route handler's answer (status, body, content type, headers) into res. */
+void router_route_answer(struct ing_ctx *c, const struct ing_http_response *hres,
+                         struct response *res);
+
+/* The SDK headers every answer to Inngest carries, and, when the request
+ * was verified with `verified_key`, the signature of the answer. */
+void router_sdk_answer(struct ing_ctx *c, struct response *res, const char *verified_key);
+
 /* Answer for a body over the bound (the front does not read it). */
 void router_too_large(struct ing_ctx *c, struct request *req, struct response *res,
                       size_t limit);

@@ -24,6 +24,7 @@
 #include "base/arena.h"
 #include "outbound/checkpoint.h"
 #include "outbound/retry.h"
+#include "outbound/durable_api.h"
 #include "core/context.h"
 #include "core/crash_note.h"
 #include "base/duration.h"
@@ -244,7 +245,9 @@ static json_object *run_opts(struct ing_ctx *c, const struct run_step *rs)
 static json_object *execute_step(struct ing_ctx *c, const struct step_site *site,
                                  const struct run_step *rs)
 {
-    bool checkpointing = checkpoint_active(c);
+    /* a durable route's request checkpoints through its own run (durable_api.c) */
+    bool durable = durable_inline(c);
+    bool checkpointing = durable || checkpoint_active(c);
     int64_t started = checkpointing ? checkpoint_now_ns() : 0;
     json_object *value = NULL, *sent = NULL;
     bool ok = run_body(c, site, rs, &value);
@@ -267,7 +270,7 @@ static json_object *execute_step(struct ing_ctx *c, const struct step_site *site
         json_object *op = op_new(c, "StepRun", site, rs->name, run_opts(c, rs));
         op_set(c, op, "data", sent ? json_object_get(sent) : NULL);
         if (checkpointing) {
-            switch (checkpoint_step(c, op, started)) {
+            switch (durable ? durable_step(c, op, started) : checkpoint_step(c, op, started)) {
             case CHECKPOINT_SAVED:
                 /* persisted: the executor must not see it again */
                 json_object_array_del_idx(c->ops, json_object_array_length(c->ops) - 1, 1);
@@ -322,7 +325,8 @@ static json_object *new_run_step(struct ing_ctx *c, const struct step_site *site
         }
         ctx_unwind(c, CALL_STEP_NOT_FOUND);
     }
-    if (!c->in_parallel && !c->disable_immediate)
+    /* a durable request past its inline budget hands its next step to the executor */
+    if (!c->in_parallel && !c->disable_immediate && !durable_budget_spent(c))
         return execute_step(c, site, rs);
     op_new(c, "StepPlanned", site, rs->name, run_opts(c, rs));
     if (c->in_parallel) {

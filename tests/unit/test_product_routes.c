@@ -333,6 +333,40 @@ static void test_wrong_method_is_405_with_allow(void **s)
     harness_stop(&h);
 }
 
+/* POST /api/durable/views: its gate answers bad requests itself, before any
+ * run is created (the fake API must see nothing); a good one starts the run:
+ * its first step runs and its checkpoint goes to POST /v1/checkpoint (here
+ * the API answers 200 without the run's ids, so the client hears 503). */
+static void test_durable_views_gate(void **s)
+{
+    (void)s;
+    struct harness h;
+    harness_start(&h, &ok_one);
+    struct answer a;
+    serve_raw(&h, "GET", "/api/durable/views", "", 0, NULL, &a);
+    assert_int_equal(a.status, 405);
+    assert_string_equal(a.allow, "POST");
+    answer_free(&a);
+    serve(&h, "/api/durable/views", "{\"slug\":\"Not a slug\",\"title\":\"x\"}", NULL, &a);
+    expect_failure_shape(&a, 400);
+    assert_non_null(str_at(a.json, "errors.slug"));
+    answer_free(&a);
+    serve(&h, "/api/durable/views", "not json", NULL, &a);
+    expect_failure_shape(&a, 400);
+    answer_free(&a);
+    assert_int_equal(sent_count(&h), 0);
+    harness_stop(&h);
+
+    harness_start(&h, &ok_one);
+    serve(&h, "/api/durable/views", "{\"slug\":\"a-post\",\"title\":\"A post\"}", NULL, &a);
+    assert_int_equal(a.status, 503);
+    answer_free(&a);
+    assert_true(sent_count(&h) >= 1);
+    const struct fake_request *r = fake_http_request(h.api, 0);
+    assert_string_equal(r->target, "/v1/checkpoint");
+    harness_stop(&h);
+}
+
 static void test_body_bounds_per_route(void **s)
 {
     (void)s;
@@ -2198,6 +2232,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_wrong_method_is_405_with_allow, teardown),
+        cmocka_unit_test_teardown(test_durable_views_gate, teardown),
         cmocka_unit_test_teardown(test_body_bounds_per_route, teardown),
         cmocka_unit_test_teardown(test_bad_bodies_are_400_and_send_nothing, teardown),
         cmocka_unit_test_teardown(test_contact_queues_the_form, teardown),

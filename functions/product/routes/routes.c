@@ -20,6 +20,8 @@
  *   /api/inngest/send  the relay again, under the path some backends use.
  *   GET routes     4 KiB: they read no body.
  *   /api/sessions  4 KiB: two ids and a time.
+ *   /api/durable/views  16 KiB: the body of /api/views (a durable endpoint:
+ *                  views_durable runs as an Inngest run, after its gate).
  *
  * Public routes (a browser on another site may call them: the contact form,
  * the view beacon and the public reads) run through route_public, which
@@ -64,6 +66,8 @@ const struct ing_route product_routes[] = {
     {.path = "/api/subscription", .handler = subscription_route, .max_body = 4 * KIB},
     {.path = "/api/readwise/", .handler = readwise_read_route, .max_body = 4 * KIB, .prefix = true},
     {.path = "/api/sessions", .handler = sessions_route, .max_body = 4 * KIB},
+    {.path = "/api/durable/views", .handler = views_durable_gate, .durable = views_durable,
+     .retries = ING_RETRIES(3), .max_body = 16 * KIB},
     {0},
 };
 
