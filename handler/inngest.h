@@ -193,6 +193,14 @@ struct ing_app {
 };
 /* The calling worker's app state (the value worker_start returned). */
 ING_API void *ing_app_state(const struct ing_ctx *c);
+/* Traces: time one operation of your own (a database call) as a span under
+ * the step running now.  begin marks the start; end records the span, named
+ * `operation`, with db.system.name = system (may be NULL) and, when error is
+ * not NULL, an error status whose type is `error` (a short kind, never data).
+ * Both do nothing outside a traced call request. */
+ING_API void ing_trace_op_begin(struct ing_ctx *c);
+ING_API void ing_trace_op_end(struct ing_ctx *c, const char *system, const char *operation,
+                              const char *error);
 extern const struct ing_app ing_app_definition;
 /* The program: the command line (--listen, --workers, --max-requests, --check,
  * --version, --help), start-up checks, then the worker pool serving `app`.

@@ -15,10 +15,18 @@
 
 #include "base/arena.h"
 #include "base/mem_alloc.h"
+#include "core/trace.h"
 
 struct http_client {
     CURL *curl;
+    struct tracer *tracer;
 };
+
+void http_client_set_tracer(struct http_client *h, struct tracer *t)
+{
+    if (h)
+        h->tracer = t;
+}
 
 struct sink {
     char *data;
@@ -162,7 +170,13 @@ bool http_perform(struct http_client *h, struct arena *a, const struct http_call
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
     }
 
+    uint64_t traced = trace_outbound_begin(h->tracer);
     CURLcode rc = curl_easy_perform(c);
+    if (traced) { /* method and host only: never the query string or a header */
+        long code = 0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        trace_outbound_end(h->tracer, traced, call->method, call->url, code, rc == CURLE_OK);
+    }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     /* a failed arena_defer frees the body at once */
     if (sink.data && !arena_defer(a, free_buffer, sink.data)) {

@@ -9,6 +9,7 @@
 
 #include "protocol/function_table.h"
 #include "outbound/http_client.h"
+#include "outbound/otlp_export.h"
 #include "protocol/introspection.h"
 #include "core/log.h"
 #include "core/signature.h"
@@ -45,6 +46,8 @@ bool server_init(struct server *s, const struct ing_app *app, settings_getenv_fn
         sig_key_hash12(s->settings.signing_key, s->signing_key_hash);
     if (s->settings.signing_key_fallback)
         sig_key_hash12(s->settings.signing_key_fallback, s->signing_key_fallback_hash);
+    if (!trace_config_load(&s->trace, &s->settings, get, err, err_size))
+        return false;
     introspection_render(s);
     /* before the workers fork, so that they share it */
     s->sync_gate = sync_gate_create();
@@ -54,6 +57,9 @@ bool server_init(struct server *s, const struct ing_app *app, settings_getenv_fn
 bool server_init_worker(struct server *s)
 {
     s->http = http_client_new();
+    s->tracer = tracer_new(&s->trace, s->metrics);
+    http_client_set_tracer(s->http, s->tracer);
+    s->exporter = otlp_export_start(s->tracer);
     if (s->app->worker_start)
         s->app_state = s->app->worker_start();
     return s->http != NULL;
@@ -66,6 +72,10 @@ void server_close_worker(struct server *s)
     s->app_state = NULL;
     http_client_free(s->http);
     s->http = NULL;
+    otlp_export_stop(s->exporter); /* sends what is queued, within the export timeout */
+    s->exporter = NULL;
+    tracer_free(s->tracer);
+    s->tracer = NULL;
 }
 
 void server_report_settings(const struct server *s)
