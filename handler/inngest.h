@@ -201,6 +201,11 @@ ING_API void *ing_app_state(const struct ing_ctx *c);
 ING_API void ing_trace_op_begin(struct ing_ctx *c);
 ING_API void ing_trace_op_end(struct ing_ctx *c, const char *system, const char *operation,
                               const char *error);
+/* The same for an HTTP request your code makes with a client of its own
+ * (requests made through the SDK are traced already): the span has the
+ * method, the URL's host and port (never its path, query or user info) and
+ * the status; status 0 means no answer came. */
+ING_API void ing_trace_http_end(struct ing_ctx *c, const char *method, const char *url, long status);
 extern const struct ing_app ing_app_definition;
 /* The program: the command line (--listen, --workers, --max-requests, --check,
  * --version, --help), start-up checks, then the worker pool serving `app`.

@@ -615,6 +615,16 @@ void ing_trace_op_begin(struct ing_ctx *c)
         t->op_start = span_now_ns();
 }
 
+void ing_trace_http_end(struct ing_ctx *c, const char *method, const char *url, long status)
+{
+    struct tracer *t = tracer_of(c);
+    if (!t || !t->active || !t->op_start || !method || !url)
+        return;
+    uint64_t started = t->op_start;
+    t->op_start = 0;
+    trace_outbound_end(t, started, method, url, status, status > 0);
+}
+
 void ing_trace_op_end(struct ing_ctx *c, const char *system, const char *operation, const char *error)
 {
     struct tracer *t = tracer_of(c);

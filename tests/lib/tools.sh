@@ -22,6 +22,8 @@ tool_package() {
 	strings | nm | objdump | readelf) echo binutils ;;
 	cc | gcc | make) echo build-essential ;;
 	gcov) echo gcc ;;
+	protoc) echo protobuf-compiler ;;
+	promtool) echo prometheus ;;
 	go | node | npm) echo "" ;;
 	*) echo "$1" ;; # curl jq openssl redis-server spawn-fcgi multiwatch sqlite3 clang valgrind wrk gcovr debootstrap git pkg-config
 	esac

@@ -139,7 +139,10 @@ void tp_call(struct ing_ctx *c, const struct tp_request *rq, struct tp_response 
     memset(a, 0, sizeof(*a));
     ing_defer(c, tp_answer_release, a);
     size_t max = rq->max_response ? rq->max_response : TP_MAX_RESPONSE;
-    if (!tp_transfer(rq, max, a)) {
+    ing_trace_op_begin(c);
+    bool answered = tp_transfer(rq, max, a);
+    ing_trace_http_end(c, rq->method, rq->url, answered ? a->status : 0);
+    if (!answered) {
         if (a->too_large)
             ing_fail_nonretriable(c, "%s sent an answer larger than %zu bytes", rq->service, max);
         tp_fail(c, rq->service, 0, NULL, a->error);
