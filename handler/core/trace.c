@@ -496,6 +496,12 @@ void trace_call_begin(struct ing_ctx *c, const struct request *req)
         snprintf(l->traceparent, sizeof(l->traceparent), "%.55s", tp);
         l->inngest = true;
     }
+    if (!t->cfg->otlp && !l->inngest) {
+        /* only the Inngest target, and this call cannot be tied to a run:
+         * nothing would be sent, so nothing is recorded */
+        t->active = false;
+        return;
+    }
     struct span *s = &t->call;
     span_start(t, s, NULL, SPAN_KIND_SERVER);
     if (continued) {
@@ -525,7 +531,7 @@ void trace_call_end(struct ing_ctx *c, int status, const char *outcome)
     s->end_ns = span_now_ns();
     span_attr_int(s, "http.response.status_code", status);
     span_attr_str(s, "inngest.call.outcome", outcome ? outcome : "");
-    if (status >= 500 || (status >= 400 && status != 206))
+    if (status >= 400)
         span_set_status(s, SPAN_STATUS_ERROR, outcome);
     else
         span_set_status(s, SPAN_STATUS_OK, NULL);

@@ -6,9 +6,9 @@
  * through Go's protojson (base64), and only then keeps the parent links
  * between an SDK's own spans (pkg/api/apiv1/traces.go checks a 12-byte
  * parent id: 16 hex digits read as base64); protobuf would flatten every span
- * under the step.  Only spans carrying the run linkage go there.  A 404 means
- * the server has no such endpoint: the target is switched off for this
- * worker.
+ * under the step.  Only spans carrying the run linkage go there.  A 404 (no
+ * such endpoint) or a 401/403 (traces not enabled for the account, or the key
+ * refused) switches the target off for this worker.
  *
  * Collector target: OTLP/HTTP protobuf (or JSON when asked), every span,
  * without the Inngest-only linkage attributes.
@@ -202,10 +202,13 @@ static void export_inngest(struct otlp_exporter *e, size_t n)
         return;
     }
     tracer_count(e->tracer, TRACE_TARGET_INNGEST, 0, m);
-    if (status == 404) {
+    if (status == 404 || status == 401 || status == 403) {
+        /* no such endpoint, or traces not enabled for the account (or the
+         * key refused): asking again would only cost; a new worker tries again */
         e->inngest_off = true;
-        ing_log(ING_LOG_INFO, "traces: the Inngest server has no userland traces endpoint (404); "
-                              "this worker stops sending it spans");
+        ing_log(ING_LOG_INFO, "traces: the Inngest server answered %ld to %zu span(s) (%s); this "
+                              "worker sends it no more spans",
+                status, m, status == 404 ? "no userland traces endpoint" : "not accepted for this key");
     } else {
         ing_log(ING_LOG_DEBUG, "traces: the Inngest server answered %ld; %zu span(s) dropped", status, m);
     }
