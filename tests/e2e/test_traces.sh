@@ -263,5 +263,56 @@ sleep 1
 expect_eq "INNGEST_TRACES=0: nothing sent to the dev server" "0 0" \
 	"$(metric 'inngest_fcgi_trace_spans_exported_total{target="inngest"}') $(userland "$run" | jq length)"
 
+# ---- 4. a self-hosted server (inngest start): signed calls, the hashed key as bearer ----------
+# Only the Inngest target here (no OTEL_*): the server must accept our spans with
+# its signing key, and show them in the run, tied to the steps.
+cloud=$E2E_DIR/cloud
+mkdir -p "$cloud"
+read -r api2_port redis_port < <(free_ports 2)
+key=$(openssl rand -hex 32)
+event_key=e2e-traces-$(openssl rand -hex 8)
+base2=http://127.0.0.1:$api2_port
+auth="Authorization: Bearer $key"
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+	--dir "$cloud" >>"$cloud/redis.log" 2>&1 </dev/null &
+redis_pid=$!
+cleanup_redis() { kill -TERM "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; }
+wait_port "$redis_port" "$redis_pid" || abort "redis-server starts"
+app_stop "$app" || fail "the program stops cleanly"
+app_start "$app" "$bin" "$app_port" INNGEST_DEV=0 INNGEST_APP_ID="$app_id" INNGEST_BASE_URL="$base2" \
+	INNGEST_SIGNING_KEY="signkey-test-$key" INNGEST_EVENT_KEY="$event_key" INNGEST_SERVE_ORIGIN="$ngx_url" \
+	RESEND_API_KEY="$resend_key" CONTACT_TO_EMAIL=owner@example.com CONTACT_FROM_EMAIL=site@example.com \
+	RESEND_API_BASE_URL="http://127.0.0.1:$svc_port" DATABASE_PATH="$app/store.db" \
+	CONTACT_RATE_LIMIT_CLIENT=off CONTACT_RATE_LIMIT_RECIPIENT=off || abort "the program starts in cloud mode"
+SERVER_PORT=$api2_port self_hosted_start "$cloud" --signing-key "$key" --event-key "$event_key" \
+	--redis-uri "redis://127.0.0.1:$redis_port" || { cleanup_redis; abort "inngest start starts"; }
+http PUT "$ngx_url/api/inngest"
+expect_eq "inngest start: PUT sync 200" 200 "$HTTP_STATUS"
+expect_ok "inngest start has the app" wait_synced "$base2" "$app_id" 22 "$wait_secs" "$auth"
+ev=$(contact selfhosted) || true
+run_done_auth() {
+	api_get "$base2" "/v1/events/$ev/runs" "$auth" |
+		jq -er '.data[0] | select(.ended_at != null and .status == "Completed") | .run_id' 2>/dev/null
+}
+r=$(poll_until "$wait_secs" run_done_auth) || true
+expect_match "inngest start: the contact run completed (signed calls)" '^[0-9A-Z]{26}$' "$r"
+accepted() { (($(metric 'inngest_fcgi_trace_spans_exported_total{target="inngest"}') >= 6)); }
+expect_ok "inngest start accepted the run's spans (our hashed signing key as bearer token)" \
+	poll_until "$wait_secs" accepted
+expect_eq "…none refused" 0 "$(metric 'inngest_fcgi_trace_spans_dropped_total{target="inngest",reason="export_failed"}')"
+# its run view (GraphQL, with the key as the UI sends it): the Resend spans under their steps
+selfhosted_lineage() {
+	local t
+	t=$(curl -sS --max-time 15 -X POST "$base2/v0/gql" -H 'Content-Type: application/json' -H "$auth" \
+		--data-binary "$(jq -nc --arg r "$r" '{query: "query($r: String!) { runTrace(runID: $r) { childrenSpans { isUserland userlandSpan { spanName } childrenSpans { isUserland userlandSpan { spanName } childrenSpans { isUserland userlandSpan { spanName } childrenSpans { isUserland userlandSpan { spanName } } } } } } }", variables: {r: $r}}')")
+	[[ $(jq -r '[("step send-notification-email", "step send-confirmation-email") as $n |
+		[.. | objects | select(.isUserland? and .userlandSpan.spanName == $n) | .childrenSpans[]? |
+		select(.userlandSpan.spanName == "POST")] | length] | join(" ")' <<<"$t" 2>/dev/null) == "1 1" ]]
+}
+expect_ok "inngest start shows each Resend span under its step's span in the run" \
+	poll_until "$wait_secs" selfhosted_lineage
+server_stop "$cloud" || true
+cleanup_redis
+
 expect_ok "no alert or sanitizer report in the logs" check_logs "$app"
 summary
