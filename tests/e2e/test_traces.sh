@@ -231,12 +231,20 @@ expect_ok "promtool check metrics accepts /metrics" promtool check metrics <"$E2
 
 # ---- 2. a collector answering 503, then none: runs are unaffected, spans counted as dropped ----
 dropped() { metric 'inngest_fcgi_trace_spans_dropped_total{target="otlp",reason="export_failed"}'; }
+more_dropped() { (($(dropped) > before)); }
+# slower than OTEL_EXPORTER_OTLP_TIMEOUT (2 s): the export times out in the
+# worker's export thread, never in a call
+before=$(dropped)
+echo slow >"$rcv/mode"
+ev=$(contact slowcollector) || true
+r=$(wait_run_status "$base" "$ev" Completed "$wait_secs" | jq -r '.run_id // empty') || true
+expect_match "with the collector slower than the export timeout the run completes" '^[0-9A-Z]{26}$' "$r"
+expect_ok "the timed-out exports count as dropped spans" poll_until "$wait_secs" more_dropped
 before=$(dropped)
 echo 503 >"$rcv/mode"
 ev=$(contact unhealthy) || true
 r=$(wait_run_status "$base" "$ev" Completed "$wait_secs" | jq -r '.run_id // empty') || true
 expect_match "with the collector answering 503 the run completes" '^[0-9A-Z]{26}$' "$r"
-more_dropped() { (($(dropped) > before)); }
 expect_ok "the 503s count as dropped spans (export_failed)" poll_until "$wait_secs" more_dropped
 expect_ok "…and the dev server still gets the run's spans" poll_until "$wait_secs" userland_has "$r" POST 2
 receiver_stop
