@@ -6,7 +6,9 @@
 #
 # A contact form's run is traced twice: into the dev server's run view
 # (/v1/traces/userland, read back through its GraphQL runTrace) and into the
-# receiver (OTLP/HTTP protobuf, then JSON).  Checked: one tree per run under
+# receiver (OTLP/HTTP protobuf, then JSON), then through the real
+# OpenTelemetry Collector (core modules, built by contrib/otelcol/build.sh)
+# and into a self-hosted `inngest start` with a signing key.  Checked: one tree per run under
 # Inngest's traceparent, a span per call request, per step and per Resend
 # call with the right parents and attribute names, a span per store
 # operation, no secret anywhere, and that a collector answering 503 or down
@@ -33,6 +35,9 @@ dev=$E2E_DIR/dev app=$E2E_DIR/app svc=$E2E_DIR/svc rcv=$E2E_DIR/rcv
 
 cleanup() {
 	receiver_stop
+	[[ -f $E2E_DIR/otelcol/otelcol.pid ]] && kill -TERM "$(<"$E2E_DIR/otelcol/otelcol.pid")" 2>/dev/null
+	server_stop "$E2E_DIR/cloud" || true
+	[[ -n ${redis_pid:-} ]] && kill -TERM "$redis_pid" 2>/dev/null
 	server_stop "$dev" || true
 	standin_stop "$svc" || true
 	e2e_cleanup
@@ -42,6 +47,7 @@ trap cleanup EXIT
 [[ -x $bin ]] || abort "$bin exists (build it with make)"
 inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
 standin_build || abort "the stand-in compiles"
+otelcol=$("$E2E_ROOT/contrib/otelcol/build.sh") || abort "an OpenTelemetry Collector (contrib/otelcol/build.sh)"
 
 # ---- the receiver: a venv with the pinned OTLP definitions, once per requirements.txt ----
 OTEL_VENV=$E2E_ROOT/build/python/otel-receiver
@@ -271,7 +277,67 @@ sleep 1
 expect_eq "INNGEST_TRACES=0: nothing sent to the dev server" "0 0" \
 	"$(metric 'inngest_fcgi_trace_spans_exported_total{target="inngest"}') $(userland "$run" | jq length)"
 
-# ---- 4. a self-hosted server (inngest start): signed calls, the hashed key as bearer ----------
+# ---- 4. the OpenTelemetry Collector (core modules, contrib/otelcol) between us and the receiver ----
+# Its OTLP receiver reads what we send (protobuf, then JSON) and its OTLP/HTTP
+# exporter passes it on: the receiver's checks then hold for spans a
+# collector we did not write has parsed and re-encoded.
+col=$E2E_DIR/otelcol
+mkdir -p "$col"
+col_port=$(free_port)
+cat >"$col/config.yaml" <<YAML
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:$col_port
+processors:
+  batch:
+    timeout: 100ms
+exporters:
+  debug:
+    verbosity: detailed
+  otlphttp:
+    traces_endpoint: http://127.0.0.1:$rcv_port/v1/traces
+    encoding: proto
+    compression: none
+    retry_on_failure:
+      enabled: false
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [debug, otlphttp]
+YAML
+setsid "$otelcol" --config "$col/config.yaml" >>"$col/otelcol.log" 2>&1 </dev/null &
+echo $! >"$col/otelcol.pid"
+wait_port "$col_port" "$(<"$col/otelcol.pid")" || { tail -n 20 "$col/otelcol.log" >&2; abort "the collector listens"; }
+for proto in http/protobuf http/json; do
+	app_stop "$app" || fail "the program stops cleanly"
+	app_start "$app" "$bin" "$app_port" "${app_env[@]}" OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$col_port" \
+		OTEL_EXPORTER_OTLP_PROTOCOL="$proto" INNGEST_TRACES=0 || abort "the program restarts"
+	ev=$(contact "collector${proto#http/}") || true
+	run=$(wait_run_status "$base" "$ev" Completed "$wait_secs" | jq -r '.run_id // empty') || true
+	expect_ok "collector ($proto): the run's spans come out of the collector" poll_until "$wait_secs" spans_complete "$run"
+	s=$(spans "$run")
+	expect_eq "collector ($proto): one trace, each step under a call span, each Resend span under its step" "1 true true" \
+		"$(jq -s -r --arg port "$svc_port" '(map(select(.name == "inngest.execution") | .span_id)) as $c |
+			(map(select(.name | startswith("step ")) | {key: .span_id, value: .name}) | from_entries) as $st |
+			"\([.[].trace_id] | unique | length) \(all(.[] | select(.name | startswith("step ")); .parent_span_id as $p | $c | index($p) != null)) \(
+			[.[] | select(.name == "POST" and .attributes["server.port"] == ($port | tonumber)) | $st[.parent_span_id]] | sort == ["step send-confirmation-email", "step send-notification-email"])"' <<<"$s")"
+	expect_eq "collector ($proto): attribute names as sent, no secret" "true 0" \
+		"$(jq -s -r 'all(.[] | select(.name == "POST"); .attributes | has("http.request.method") and has("server.address") and has("http.response.status_code"))' <<<"$s") $(grep -c -e "$resend_key" -e "$collector_token" <<<"$s" || true)"
+	printed=$((${printed:-0} + 1))
+	expect_eq "collector ($proto): its debug exporter printed this run's spans too" "$printed" \
+		"$(grep -c 'Name *: step send-notification-email' "$col/otelcol.log" || true)"
+done
+kill -TERM "$(<"$col/otelcol.pid")" 2>/dev/null || true
+wait_gone "$(<"$col/otelcol.pid")" || true
+
+# ---- 5. a self-hosted server (inngest start): signed calls, the hashed key as bearer ----------
 # Only the Inngest target here (no OTEL_*): the server must accept our spans with
 # its signing key, and show them in the run, tied to the steps.
 cloud=$E2E_DIR/cloud
