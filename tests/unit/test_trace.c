@@ -400,6 +400,54 @@ static void test_tracer_links_and_drops(void **state)
     metrics_destroy(srv.metrics);
 }
 
+static const char *env_inngest_only(const char *name)
+{
+    if (strcmp(name, "INNGEST_DEV") == 0)
+        return "1";
+    if (strcmp(name, "INNGEST_BASE_URL") == 0)
+        return "http://127.0.0.1:9";
+    return NULL;
+}
+
+/* The default (the Inngest target only): a call the server cannot tie to a
+ * run records nothing; one with the linkage is traced. */
+static void test_inngest_only_records_linked_calls_only(void **state)
+{
+    (void)state;
+    struct server srv;
+    char err[256];
+    assert_true(server_init(&srv, &app, env_inngest_only, err, sizeof(err)));
+    assert_true(srv.trace.inngest);
+    assert_false(srv.trace.otlp);
+    srv.tracer = tracer_new(&srv.trace, NULL);
+    assert_non_null(srv.tracer);
+    struct ing_ctx *c = ctx_new(&srv);
+    c->fn = &fns[0];
+    c->run_id = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
+    char *bare[] = {"REQUEST_METHOD=POST", NULL};
+    struct request req;
+    request_init(&req, bare);
+    trace_call_begin(c, &req);
+    assert_int_equal(trace_outbound_begin(srv.tracer), 0);
+    trace_call_end(c, 200, "result");
+    char *linked[] = {
+        "REQUEST_METHOD=POST",
+        "HTTP_TRACEPARENT=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "HTTP_TRACESTATE=inngest@fn=0b7c6d8e-0000-4000-8000-000000000002,inngest@traceref=x", NULL};
+    request_init(&req, linked);
+    trace_call_begin(c, &req);
+    assert_true(trace_outbound_begin(srv.tracer) > 0);
+    trace_call_end(c, 200, "result");
+    struct span *out = calloc(4, sizeof(struct span));
+    bool stopping = false;
+    tracer_stop(srv.tracer);
+    assert_int_equal(tracer_take(srv.tracer, out, 4, &stopping), 1);
+    assert_true(out[0].for_inngest);
+    free(out);
+    ctx_release(c);
+    tracer_free(srv.tracer);
+}
+
 static const char *env_off(const char *name)
 {
     if (strcmp(name, "INNGEST_DEV") == 0)
@@ -440,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_url_host),
         cmocka_unit_test(test_span_text_is_utf8_and_bounded),
         cmocka_unit_test(test_tracer_links_and_drops),
+        cmocka_unit_test(test_inngest_only_records_linked_calls_only),
         cmocka_unit_test(test_config_off_and_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
