@@ -108,6 +108,17 @@ void server_report_settings(const struct server *s)
                               "fallback(s) for decryption)", ENC_STRATEGY, st->encryption.count - 1);
     if (!st->enable_unauthed_sync)
         ing_log(ING_LOG_INFO, "INNGEST_ALLOW_UNSIGNED_SYNC=0: an out-of-band sync needs a signed PUT");
+    if (s->trace.otlp) {
+        /* scheme, host and port only: the URL may carry credentials */
+        char host[256] = "?", scheme[16] = "?";
+        long port = 0;
+        (void)trace_url_host(s->trace.otlp_url, host, sizeof(host), scheme, sizeof(scheme), &port);
+        ing_log(ING_LOG_INFO, "traces: every call's spans to the OTLP collector at %s://%s:%ld (%s)%s",
+                scheme, host, port, s->trace.otlp_json ? "http/json" : "http/protobuf",
+                s->trace.inngest ? ", and the runs' to Inngest (INNGEST_TRACES=0: off)" : "");
+    } else if (s->trace.inngest) {
+        ing_log(ING_LOG_DEBUG, "traces: the runs' spans to Inngest (INNGEST_TRACES=0: off)");
+    }
     if (s->app->on_start)
         s->app->on_start();
 }
