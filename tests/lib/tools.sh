@@ -16,7 +16,7 @@ tool_package() {
 	ss | ip) echo iproute2 ;;
 	setsid | unshare | mount | umount | flock) echo util-linux ;;
 	pgrep | pkill | ps) echo procps ;;
-	timeout | base64 | od | mktemp | sha256sum | dd | stat) echo coreutils ;;
+	timeout | base64 | od | mktemp | sha256sum | sha1sum | dd | stat) echo coreutils ;;
 	redis-cli) echo redis-tools ;;
 	systemd-analyze | systemd-socket-activate) echo systemd ;;
 	strings | nm | objdump | readelf) echo binutils ;;
