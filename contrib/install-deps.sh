@@ -39,13 +39,16 @@ run=("${build[@]}" curl jq iproute2 procps util-linux ca-certificates)
 # tests/e2e/test_fuzz_short.sh; binutils (strings, nm) for symbol checks; git
 # lists the tracked files the self-containment test scans.
 check=("${run[@]}" libcmocka-dev redis-server redis-tools openssl spawn-fcgi multiwatch
-	systemd sqlite3 clang libclang-rt-14-dev binutils coreutils git chromium python3-minimal python3-venv)
+	systemd sqlite3 clang libclang-rt-14-dev binutils coreutils git chromium python3-minimal
+	protobuf-compiler prometheus python3-venv)
 # (chromium: the dev server's web UI is checked in a real browser by
 # tests/e2e/test_dev_server_ui.sh, driven by playwright-core from npm, which
 # never downloads a browser; python3-minimal: the raw FastCGI client of the
 # attack tests, tests/lib/fcgi_client.py, and a listener that never answers;
-# python3-venv: the official Python SDK and encryption middleware from PyPI
-# for tests/e2e/test_encryption_python.sh, in a venv under build/.)
+# protobuf-compiler: `protoc --decode_raw` checks our OTLP bytes in
+# tests/unit/test_otlp_encode.c; prometheus: `promtool check metrics` in
+# tests/e2e/test_traces.sh; python3-venv: that test's OpenTelemetry receiver,
+# built on PyPI's opentelemetry-proto in a private venv.)
 valgrind=("${check[@]}" valgrind)
 fuzz=("${build[@]}" clang libclang-rt-14-dev libcmocka-dev)
 soak=("${run[@]}" openssl)

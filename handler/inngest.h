@@ -224,6 +224,19 @@ struct ing_app {
 };
 /* The calling worker's app state (the value worker_start returned). */
 ING_API void *ing_app_state(const struct ing_ctx *c);
+/* Traces: time one operation of your own (a database call) as a span under
+ * the step running now.  begin marks the start; end records the span, named
+ * `operation`, with db.system.name = system (may be NULL) and, when error is
+ * not NULL, an error status whose type is `error` (a short kind, never data).
+ * Both do nothing outside a traced call request. */
+ING_API void ing_trace_op_begin(struct ing_ctx *c);
+ING_API void ing_trace_op_end(struct ing_ctx *c, const char *system, const char *operation,
+                              const char *error);
+/* The same for an HTTP request your code makes with a client of its own
+ * (requests made through the SDK are traced already): the span has the
+ * method, the URL's host and port (never its path, query or user info) and
+ * the status; status 0 means no answer came. */
+ING_API void ing_trace_http_end(struct ing_ctx *c, const char *method, const char *url, long status);
 extern const struct ing_app ing_app_definition;
 /* The program: the command line (--listen, --workers, --max-requests, --check,
  * --version, --help), start-up checks, then the worker pool serving `app`.

@@ -59,6 +59,10 @@ static const char *bench_env(const char *name)
         return "0";
     if (strcmp(name, "INNGEST_LOG_LEVEL") == 0)
         return "warn";
+    /* tracing on or off as the caller's environment says (run.sh: with and
+     * without an OTLP endpoint, issue 18) */
+    if (strncmp(name, "OTEL_", 5) == 0 || strcmp(name, "INNGEST_TRACES") == 0)
+        return getenv(name);
     return NULL;
 }
 

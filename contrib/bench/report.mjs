@@ -30,7 +30,7 @@ const median = (xs) => {
 };
 const round = (x, d = 0) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
 
-const peersOrder = ["ours-1", "ours-N", "sdk", "fcgi-ceiling", "nginx-static"];
+const peersOrder = ["ours-1", "ours-1-traced", "ours-N", "sdk", "fcgi-ceiling", "nginx-static"];
 const httpScenarios = ["S1", "S2", "S3", "S4", "S5"];
 const what = {
   S1: "signed GET introspection",

@@ -6,7 +6,8 @@
 #
 # Peers (S1–S5, each behind its own private nginx from nginx/ unless noted):
 #   ours-1        the conformance program, 1 worker, cloud mode (signed requests)
-#   ours-N        the same with one worker per core
+#   ours-1-traced ours-1 exporting every call's spans over OTLP to a local sink (issue 18)
+#   ours-N        ours-1 with one worker per core
 #   sdk           inngest@4.24.0 serve() from inngest/node, one Node process, no nginx
 #   fcgi-ceiling  contrib/bench/fcgi_ceiling.c: libfcgi, fixed body, nothing else
 #   nginx-static  nginx answering a static file (contrib/bench/nginx-static.conf.template)
@@ -21,7 +22,7 @@
 # Settings (environment): BENCH_SECONDS (5) per run (S5: BENCH_S5_SECONDS,
 # 20), BENCH_RUNS (5) runs per
 # figure, alternating between the peers (the median is reported), BENCH_CONNECTIONS (16), BENCH_THREADS (1),
-# BENCH_SCENARIOS ("S1 S2 S3 S4 S5 S6"), BENCH_PEERS (all five),
+# BENCH_SCENARIOS ("S1 S2 S3 S4 S5 S6"), BENCH_PEERS (all six),
 # BENCH_S6_RUNS (100 runs per S6 peer; 20 when BENCH_SECONDS < 5),
 # BENCH_SOAK_REQUESTS (1000000; 50000 when BENCH_SECONDS < 5; 0 skips),
 # BENCH_NODE_DIR (where inngest@4.24.0 is installed: ~/.cache/inngest-fcgi/bench-node),
@@ -44,7 +45,7 @@ runs=${BENCH_RUNS:-5}
 conns=${BENCH_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-1}
 scenarios=${BENCH_SCENARIOS:-S1 S2 S3 S4 S5 S6}
-peers=${BENCH_PEERS:-ours-1 ours-N sdk fcgi-ceiling nginx-static}
+peers=${BENCH_PEERS:-ours-1 ours-1-traced ours-N sdk fcgi-ceiling nginx-static}
 # S5 runs longer for every peer: the official SDK interleaves its 16
 # concurrent 100 KB calls and finishes none within 5 s.
 s5_secs=${BENCH_S5_SECONDS:-$((secs >= 5 ? (secs > 20 ? secs : 20) : secs * 4))}
@@ -135,6 +136,16 @@ start_peer() {
 	case $peer in
 	ours-1) port=$(start_ours "$prefix" 1 INNGEST_DEV=0 INNGEST_SIGNING_KEY="$key") ;;
 	ours-N) port=$(start_ours "$prefix" "$cores" INNGEST_DEV=0 INNGEST_SIGNING_KEY="$key") ;;
+	# ours-1 exporting every call's spans (OTLP/HTTP protobuf) to a sink:
+	# libfcgi's fixed 200 behind nginx (under /api/, which nginx passes to
+	# FastCGI), on this machine (issue 18)
+	ours-1-traced)
+		read -r fport sink_port < <(free_ports 2)
+		start_bg "$work/trace-sink" "$fport" "$tools/fcgi_ceiling" "127.0.0.1:$fport"
+		nginx_start "$work/trace-sink" "$sink_port" "127.0.0.1:$fport" >&2
+		port=$(start_ours "$prefix" 1 INNGEST_DEV=0 INNGEST_SIGNING_KEY="$key" \
+			OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="http://127.0.0.1:$sink_port/api/traces")
+		;;
 	sdk) port=$(start_sdk "$prefix" INNGEST_DEV=0 INNGEST_SIGNING_KEY="$key") ;;
 	fcgi-ceiling)
 		read -r fport port < <(free_ports 2)
@@ -406,6 +417,12 @@ fi
 
 say "in-process figures (router_serve, and the parse+verify floor)"
 "$tools/inproc" "$secs" >"$out/inproc.json"
+if [[ -n ${sink_port:-} ]]; then
+	say "in-process figures with every call's spans exported to the sink (issue 18)"
+	OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="http://127.0.0.1:$sink_port/api/traces" "$tools/inproc" "$secs" >"$out/inproc_traced.json"
+	say "spans the traced peer exported / dropped: $(curl -sS "http://127.0.0.1:${PORT[ours-1-traced]}/metrics" |
+		awk '/^inngest_fcgi_trace_spans_(exported|dropped)_total\{target="otlp"/ { printf "%s ", $2 }')"
+fi
 
 if ((soak_requests > 0)) && [[ " $peers " == *" ours-1 "* ]] && ((${#http_scenarios[@]})); then
 	soak

@@ -46,6 +46,7 @@ struct metrics {
     counter requests[METRICS_EP_COUNT][5]; /* by status class 1xx..5xx */
     counter syncs[2];                      /* failed, ok */
     counter restarts[2];                   /* max-requests, crash */
+    counter spans[2][METRICS_SPAN_FATES];  /* by trace target, by fate */
     size_t busy_offset;                    /* _Atomic int[workers] from the segment start */
     struct fn_counters fns[];
 };
@@ -138,6 +139,12 @@ void metrics_record_restart(struct metrics *m, bool crashed)
 {
     if (m)
         add(&m->restarts[crashed ? 1 : 0], 1);
+}
+
+void metrics_record_spans(struct metrics *m, int target, enum metrics_span_fate fate, size_t n)
+{
+    if (m && target >= 0 && target < 2 && fate < METRICS_SPAN_FATES && n)
+        add(&m->spans[target][fate], n);
 }
 
 bool metrics_client_allowed(const char *remote_addr)
@@ -243,6 +250,26 @@ static void render_process(FILE *f, const struct metrics *m, const struct server
             "inngest_fcgi_worker_restarts_total{reason=\"max_requests\"} %llu\n"
             "inngest_fcgi_worker_restarts_total{reason=\"crash\"} %llu\n",
             get(&m->restarts[0]), get(&m->restarts[1]));
+    static const char *targets[2] = {"inngest", "otlp"};
+    fputs("# HELP inngest_fcgi_trace_spans_exported_total Trace spans accepted by an export target "
+          "(inngest: the Inngest server's userland traces; otlp: the OTLP collector).\n"
+          "# TYPE inngest_fcgi_trace_spans_exported_total counter\n",
+          f);
+    for (int t = 0; t < 2; t++)
+        fprintf(f, "inngest_fcgi_trace_spans_exported_total{target=\"%s\"} %llu\n", targets[t],
+                get(&m->spans[t][METRICS_SPAN_EXPORTED]));
+    fputs("# HELP inngest_fcgi_trace_spans_dropped_total Trace spans not exported, by target and "
+          "reason (queue_full: the worker's queue was full; export_failed: the target was down, "
+          "slow or refused the batch).\n"
+          "# TYPE inngest_fcgi_trace_spans_dropped_total counter\n",
+          f);
+    for (int t = 0; t < 2; t++) {
+        fprintf(f, "inngest_fcgi_trace_spans_dropped_total{target=\"%s\",reason=\"queue_full\"} %llu\n",
+                targets[t], get(&m->spans[t][METRICS_SPAN_QUEUE_FULL]));
+        fprintf(f,
+                "inngest_fcgi_trace_spans_dropped_total{target=\"%s\",reason=\"export_failed\"} %llu\n",
+                targets[t], get(&m->spans[t][METRICS_SPAN_EXPORT_FAILED]));
+    }
     int busy = 0;
     for (int w = 0; w < m->workers; w++)
         busy += atomic_load_explicit(&busy_flags(m)[w], memory_order_relaxed);

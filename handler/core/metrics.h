@@ -48,6 +48,12 @@ void metrics_record_sync(struct metrics *m, bool ok);
  * slot of a worker that died in the middle of one. */
 void metrics_set_busy(struct metrics *m, int worker_slot, bool busy);
 void metrics_record_restart(struct metrics *m, bool crashed);
+/* Trace spans (core/trace.h) by target (0 Inngest, 1 the OTLP collector):
+ * exported, dropped because the queue was full, dropped because the export
+ * request failed. */
+enum metrics_span_fate { METRICS_SPAN_EXPORTED, METRICS_SPAN_QUEUE_FULL, METRICS_SPAN_EXPORT_FAILED,
+                         METRICS_SPAN_FATES };
+void metrics_record_spans(struct metrics *m, int target, enum metrics_span_fate fate, size_t n);
 
 /* The exposition text, malloc'd (the caller frees it); NULL on allocation
  * failure. */

@@ -14,10 +14,13 @@
 #include <time.h>
 
 #include "core/settings.h"
+#include "core/trace.h"
 #include "inngest.h"
 
 struct crash_note;
 struct http_client;
+struct metrics;
+struct otlp_exporter;
 struct sync_gate;
 
 struct server {
@@ -28,6 +31,10 @@ struct server {
     struct crash_note *crash_note; /* per worker: its shared slot (crash_note.h), may be NULL */
     time_t (*now)(void);          /* the clock; tests replace it */
     struct sync_gate *sync_gate;  /* shared by the workers: one out-of-band sync at a time */
+    struct metrics *metrics;      /* the shared counters (may be NULL) */
+    struct trace_config trace;    /* where spans go (core/trace.h) */
+    struct tracer *tracer;        /* per worker; NULL when tracing is off */
+    struct otlp_exporter *exporter; /* per worker: the thread that sends the spans */
     char event_key_hash[65];      /* for introspection, "" when no key */
     char signing_key_hash[13];
     char signing_key_fallback_hash[13];

@@ -18,15 +18,23 @@
 #include "base/dynbuf.h"
 #include "base/json_take.h"
 #include "base/mem_alloc.h"
+#include "core/trace.h"
 
 struct http_client {
     CURL *curl;
+    struct tracer *tracer;
 };
 
 /* Set at start-up only (outbound_set_transport), read by every request. */
 static http_transport_fn transport = http_transport_curl;
 
 void outbound_set_transport(http_transport_fn fn) { transport = fn ? fn : http_transport_curl; }
+
+void http_client_set_tracer(struct http_client *h, struct tracer *t)
+{
+    if (h)
+        h->tracer = t;
+}
 
 bool http_client_global_init(void) { return curl_global_init(CURL_GLOBAL_DEFAULT) == 0; }
 void http_client_global_cleanup(void) { curl_global_cleanup(); }
@@ -105,7 +113,12 @@ bool http_perform(struct http_client *h, struct arena *a, const struct http_call
     memset(out, 0, sizeof(*out));
     out->body = "";
     out->headers = "";
+    /* one span per request that leaves, whichever transport carries it */
+    uint64_t traced = h ? trace_outbound_begin(h->tracer) : 0;
     bool answered = transport(h, a, call, out);
+    if (traced) /* method and host only: never the query string or a header */
+        trace_outbound_end(h->tracer, traced, call->method, call->url,
+                           answered ? out->status : 0, answered);
     if (!answered) {
         out->status = 0;
         if (!out->error[0])

@@ -55,6 +55,9 @@ struct http_call {
 bool http_client_global_init(void);
 void http_client_global_cleanup(void);
 struct http_client *http_client_new(void);
+/* Spans for the requests this client makes (core/trace.h); NULL: none. */
+struct tracer;
+void http_client_set_tracer(struct http_client *h, struct tracer *t);
 void http_client_free(struct http_client *h);
 
 /* The one perform: true when an HTTP answer arrived (any status); false

@@ -29,6 +29,7 @@
 #include "core/request.h"
 #include "core/response.h"
 #include "core/server.h"
+#include "core/trace.h"
 #include "steps/step_crypto.h"
 #include "steps/step_id.h"
 
@@ -341,8 +342,10 @@ void call_handle(struct ing_ctx *c, const struct request *req, struct response *
         error_answer(c, res, 500, false, "out of memory");
         return;
     }
+    trace_call_begin(c, req);
     call_run(c, res);
     call_answer(c, res);
+    trace_call_end(c, res->status, res->log_outcome);
 }
 
 bool call_prepare(struct ing_ctx *c)

@@ -35,6 +35,7 @@
 #include "core/server.h"
 #include "steps/gateway_request.h"
 #include "steps/memo.h"
+#include "core/trace.h"
 #include "steps/step_crypto.h"
 #include "steps/step_id.h"
 
@@ -190,17 +191,20 @@ static bool run_body(struct ing_ctx *c, const struct step_site *site, const stru
     c->step_catch = &landing;
     c->in_step = true;
     crash_note_step(c->server->crash_note, site->id);
+    trace_step_begin(c, site->id, site->hash, site->index);
     if (setjmp(landing) == 0) {
         json_object *v = rs->fn(c, rs->arg);
         c->step_catch = outer;
         c->in_step = false;
         crash_note_step(c->server->crash_note, NULL);
+        trace_step_end(c, true);
         *out = v;
         return true;
     }
     c->step_catch = outer;
     c->in_step = false;
     crash_note_step(c->server->crash_note, NULL);
+    trace_step_end(c, false);
     return false;
 }
 

@@ -162,6 +162,7 @@ int ing_main(const struct ing_app *app, int argc, char **argv)
                 STREAM_KEEPALIVE_MS, STREAM_KEEPALIVE_MS);
     /* Before the fork, so that every worker adds to the same counters. */
     opts.metrics = metrics_create(&srv, opts.workers);
+    srv.metrics = opts.metrics;
     if (!opts.metrics)
         ing_log(ING_LOG_WARN, "cannot map the shared metrics segment: /metrics answers 404");
     int rc = worker_pool_run(&srv, &opts);

@@ -9,6 +9,7 @@
 
 #include "protocol/function_table.h"
 #include "outbound/http_client.h"
+#include "outbound/otlp_export.h"
 #include "protocol/introspection.h"
 #include "core/log.h"
 #include "core/signature.h"
@@ -45,6 +46,8 @@ bool server_init(struct server *s, const struct ing_app *app, settings_getenv_fn
         sig_key_hash12(s->settings.signing_key, s->signing_key_hash);
     if (s->settings.signing_key_fallback)
         sig_key_hash12(s->settings.signing_key_fallback, s->signing_key_fallback_hash);
+    if (!trace_config_load(&s->trace, &s->settings, get, err, err_size))
+        return false;
     introspection_render(s);
     /* before the workers fork, so that they share it */
     s->sync_gate = sync_gate_create();
@@ -54,6 +57,9 @@ bool server_init(struct server *s, const struct ing_app *app, settings_getenv_fn
 bool server_init_worker(struct server *s)
 {
     s->http = http_client_new();
+    s->tracer = tracer_new(&s->trace, s->metrics);
+    http_client_set_tracer(s->http, s->tracer);
+    s->exporter = otlp_export_start(s->tracer);
     if (s->app->worker_start)
         s->app_state = s->app->worker_start();
     return s->http != NULL;
@@ -66,6 +72,10 @@ void server_close_worker(struct server *s)
     s->app_state = NULL;
     http_client_free(s->http);
     s->http = NULL;
+    otlp_export_stop(s->exporter); /* sends what is queued, within the export timeout */
+    s->exporter = NULL;
+    tracer_free(s->tracer);
+    s->tracer = NULL;
 }
 
 void server_report_settings(const struct server *s)
@@ -98,6 +108,17 @@ void server_report_settings(const struct server *s)
                               "fallback(s) for decryption)", ENC_STRATEGY, st->encryption.count - 1);
     if (!st->enable_unauthed_sync)
         ing_log(ING_LOG_INFO, "INNGEST_ALLOW_UNSIGNED_SYNC=0: an out-of-band sync needs a signed PUT");
+    if (s->trace.otlp) {
+        /* scheme, host and port only: the URL may carry credentials */
+        char host[256] = "?", scheme[16] = "?";
+        long port = 0;
+        (void)trace_url_host(s->trace.otlp_url, host, sizeof(host), scheme, sizeof(scheme), &port);
+        ing_log(ING_LOG_INFO, "traces: every call's spans to the OTLP collector at %s://%s:%ld (%s)%s",
+                scheme, host, port, s->trace.otlp_json ? "http/json" : "http/protobuf",
+                s->trace.inngest ? ", and the runs' to Inngest (INNGEST_TRACES=0: off)" : "");
+    } else if (s->trace.inngest) {
+        ing_log(ING_LOG_DEBUG, "traces: the runs' spans to Inngest (INNGEST_TRACES=0: off)");
+    }
     if (s->app->on_start)
         s->app->on_start();
 }

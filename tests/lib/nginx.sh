@@ -319,6 +319,9 @@ e2e_init() {
 	# A developer's own keys or dev-server URL must not change what the tests see.
 	local v
 	for v in ${!INNGEST_@}; do unset "$v"; done
+	# Nor an OpenTelemetry collector of theirs: spans go where a test says
+	# (127.0.0.1), never to an address from the developer's environment.
+	for v in ${!OTEL_@}; do unset "$v"; done
 	# What these helpers run (nginx, curl, ss, setsid, openssl for signatures).
 	e2e_require_tools nginx curl jq ss setsid timeout openssl
 	[[ ${TEST_PREFIX:-} != valgrind* ]] || e2e_require_tools valgrind

@@ -16,12 +16,14 @@ tool_package() {
 	ss | ip) echo iproute2 ;;
 	setsid | unshare | mount | umount | flock) echo util-linux ;;
 	pgrep | pkill | ps) echo procps ;;
-	timeout | base64 | od | mktemp | sha256sum | dd | stat) echo coreutils ;;
+	timeout | base64 | od | mktemp | sha256sum | sha1sum | dd | stat) echo coreutils ;;
 	redis-cli) echo redis-tools ;;
 	systemd-analyze | systemd-socket-activate) echo systemd ;;
 	strings | nm | objdump | readelf) echo binutils ;;
 	cc | gcc | make) echo build-essential ;;
 	gcov) echo gcc ;;
+	protoc) echo protobuf-compiler ;;
+	promtool) echo prometheus ;;
 	go | node | npm) echo "" ;;
 	*) echo "$1" ;; # curl jq openssl redis-server spawn-fcgi multiwatch sqlite3 clang valgrind wrk gcovr debootstrap git pkg-config
 	esac

@@ -195,13 +195,18 @@ void product_store_stop(void *state)
     store_close(state);
 }
 
+/* Each use is product_store(c) then the operation then store_check(c, …):
+ * the two ends of the operation's trace span. */
 struct store *product_store(struct ing_ctx *c)
 {
+    ing_trace_op_begin(c);
     return ing_app_state(c);
 }
 
 void store_check(struct ing_ctx *c, const struct store *s, enum store_result r, const char *what)
 {
+    ing_trace_op_end(c, store_backend_name(s), what,
+                     r == STORE_OK ? NULL : r == STORE_FAILED ? "store_failed" : "store_unavailable");
     if (r == STORE_OK)
         return;
     if (r == STORE_FAILED)
