@@ -61,8 +61,10 @@ static json_object *rotate(struct ing_ctx *c)
 static const struct ing_function functions[] = {
     {.id = "enc-echo", .name = "Encryption echo", .triggers = {ING_EVENT("enc/echo")},
      .retries = ING_RETRIES(0), .handler = echo},
+    /* retries: the executor's call may meet nginx while the program restarts
+     * (a 502); a DecryptionError is non-retriable and fails at once anyway */
     {.id = "enc-rotate", .name = "Encryption across a key rotation",
-     .triggers = {ING_EVENT("enc/rotate")}, .retries = ING_RETRIES(0), .handler = rotate},
+     .triggers = {ING_EVENT("enc/rotate")}, .retries = ING_RETRIES(3), .handler = rotate},
 };
 
 const struct ing_app ing_app_definition = {

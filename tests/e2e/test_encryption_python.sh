@@ -64,6 +64,9 @@ ids=$(python_client send "$base" "$key_a" <<<"{\"name\":\"enc/echo\",\"data\":{\
 ev=$(jq -r '.[0] // empty' <<<"$ids")
 [[ -n $ev ]] || abort "the Python SDK got an event id ($ids)"
 pass "the official Python client (with the middleware) sent enc/echo"
+# the Event API answers before the event is readable through /v1/events
+event_once() { api_get "$base" "/v1/events/$ev" | jq -e '.data.data.ref != null' >/dev/null 2>&1; }
+poll_until 20 event_once || true
 api_get "$base" "/v1/events/$ev" >"$E2E_DIR/event.json"
 expect_eq "the server's copy of Python's event: data.encrypted is an inngest/libsodium envelope, ref readable" \
 	"true $ref" "$(jq -r '.data.data.encrypted.__ENCRYPTED__ == true and .data.data.encrypted.__STRATEGY__ == "inngest/libsodium"' "$E2E_DIR/event.json") $(jq -r .data.data.ref "$E2E_DIR/event.json")"
@@ -105,7 +108,7 @@ rotate_case() {
 	poll_until 20 steps_once || abort "enc-rotate's first step is memoized"
 	app_stop "$srv" || fail "the program stops cleanly before the rotation"
 	start_app "$@" || abort "the app restarts with the new keys"
-	wait_run "$base" "$ev2" 60 >"$E2E_DIR/run.json" || abort "enc-rotate ends"
+	wait_run "$base" "$ev2" 150 >"$E2E_DIR/run.json" || abort "enc-rotate ends"
 }
 
 secret=kept-$RANDOM$RANDOM
