@@ -33,11 +33,13 @@ app_id=e2e-traces
 wait_secs=$((E2E_WAIT_SECS * 3))
 dev=$E2E_DIR/dev app=$E2E_DIR/app svc=$E2E_DIR/svc rcv=$E2E_DIR/rcv
 
+# Every step may find its process gone already: none may fail the trap (set -e
+# would turn a kill of an exited pid into the script's exit status).
 cleanup() {
-	receiver_stop
-	[[ -f $E2E_DIR/otelcol/otelcol.pid ]] && kill -TERM "$(<"$E2E_DIR/otelcol/otelcol.pid")" 2>/dev/null
+	receiver_stop || true
+	if [[ -f $E2E_DIR/otelcol/otelcol.pid ]]; then kill -TERM "$(<"$E2E_DIR/otelcol/otelcol.pid")" 2>/dev/null || true; fi
 	server_stop "$E2E_DIR/cloud" || true
-	[[ -n ${redis_pid:-} ]] && kill -TERM "$redis_pid" 2>/dev/null
+	if [[ -n ${redis_pid:-} ]]; then kill -TERM "$redis_pid" 2>/dev/null || true; fi
 	server_stop "$dev" || true
 	standin_stop "$svc" || true
 	e2e_cleanup
