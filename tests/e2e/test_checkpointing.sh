@@ -24,7 +24,7 @@ app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_
 	INNGEST_CHECKPOINTING=1 || abort "the conformance program starts with INNGEST_CHECKPOINTING=1"
 SERVER_PORT=$api_port dev_server_start "$dev" || abort "inngest dev starts"
 
-http PUT "$endpoint"
+sync_put "$endpoint"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 expect_ok "the dev server has the app's 20 functions" wait_synced "$base" "$app" 20 30
 

@@ -28,7 +28,7 @@ CONF_BASE=$base CONF_KEY=any-key CONF_AUTH='' CONF_APP=$app CONF_LOG=$log
 pass "inngest dev answers /health at $SERVER_URL"
 
 # ---- sync ------------------------------------------------------------------
-http PUT "$endpoint"
+sync_put "$endpoint"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 expect_eq "PUT sync: the dev server registered us" "Successfully registered" \
 	"$(jq -r .message <<<"$HTTP_BODY" 2>/dev/null)"

@@ -27,7 +27,7 @@ dev_app_up INNGEST_ENCRYPTION_KEY="$enc_key"
 expect_match "the program says encryption is on, without the key" \
 	"end-to-end encryption on \(strategy inngest/libsodium" "$(grep -v -F "$enc_key" "$log" | grep encryption || true)"
 
-http PUT "$endpoint"
+sync_put "$endpoint"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 20 20
 

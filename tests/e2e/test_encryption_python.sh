@@ -52,7 +52,7 @@ nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
 start_app() { app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base" "$@"; }
 start_app INNGEST_ENCRYPTION_KEY="$key_a" || abort "the app starts with key A"
 SERVER_PORT=$api_port dev_server_start "$dev" -u "$endpoint" || abort "inngest dev starts"
-http PUT "$endpoint"
+sync_put "$endpoint"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 2 20
 

@@ -39,7 +39,7 @@ standin_start "$svc" "$svc_port" || abort "the Resend stand-in starts"
 dev_app_up INNGEST_ENCRYPTION_KEY="$key" DATABASE_PATH="$srv/store.db" RESEND_API_KEY=re_e2e_penc \
 	RESEND_API_BASE_URL="http://127.0.0.1:$svc_port" CONTACT_TO_EMAIL=owner@example.org \
 	CONTACT_FROM_EMAIL=site@example.org
-http PUT "$endpoint"
+sync_put "$endpoint"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 expect_ok "the dev server has the product app's functions" wait_synced "$base" "$app" 22 30
 

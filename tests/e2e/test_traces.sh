@@ -114,7 +114,7 @@ nginx_start "$app" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
 app_start "$app" "$bin" "$app_port" "${app_env[@]}" || abort "the product program starts"
 SERVER_PORT=$api_port dev_server_start "$dev" -u "$ngx_url/api/inngest" --retry-interval 1 ||
 	abort "inngest dev starts"
-http PUT "$ngx_url/api/inngest"
+sync_put "$ngx_url/api/inngest"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 expect_ok "the dev server has the app's functions" wait_synced "$base" "$app_id" 22 "$wait_secs"
 
@@ -362,7 +362,7 @@ app_start "$app" "$bin" "$app_port" INNGEST_DEV=0 INNGEST_APP_ID="$app_id" INNGE
 	CONTACT_RATE_LIMIT_CLIENT=off CONTACT_RATE_LIMIT_RECIPIENT=off || abort "the program starts in cloud mode"
 SERVER_PORT=$api2_port self_hosted_start "$cloud" --signing-key "$key" --event-key "$event_key" \
 	--redis-uri "redis://127.0.0.1:$redis_port" || { cleanup_redis; abort "inngest start starts"; }
-http PUT "$ngx_url/api/inngest"
+sync_put "$ngx_url/api/inngest"
 expect_eq "inngest start: PUT sync 200" 200 "$HTTP_STATUS"
 expect_ok "inngest start has the app" wait_synced "$base2" "$app_id" 22 "$wait_secs" "$auth"
 ev=$(contact selfhosted) || true

@@ -301,3 +301,17 @@ dev_app_up() {
 	dev_app_program_start "$@" || abort "the program starts${1:+ (with ${*%%=*})}"
 	SERVER_PORT=$api_port dev_server_start "$dev" -u "$endpoint" || abort "inngest dev starts"
 }
+
+# sync_put URL [curl args…]: PUT URL as `http` does, and again while the
+# answer is 429: a dev server started with -u syncs that URL itself, and the
+# program serves one sync at a time (slow under valgrind, so the two meet).
+# Gives up after 20 s; HTTP_STATUS is the last answer's.
+sync_put() {
+	local url=$1 end=$((SECONDS + 20))
+	shift
+	while :; do
+		http PUT "$url" "$@"
+		[[ $HTTP_STATUS == 429 && $SECONDS -lt $end ]] || return 0
+		sleep 0.5
+	done
+}
