@@ -22,6 +22,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "capture_stderr.h"
+#include "nesting.h"
 #include "core/context.h"
 #include "core/encryption.h"
 #include "fake_http.h"
@@ -135,7 +137,7 @@ static json_object *sent_events(struct harness *h, int i)
 static void remove_dir(const char *dir)
 {
     char path[160];
-    const char *files[] = {"store.db", "store.db-wal", "store.db-shm", "store.db-journal", "stderr.log"};
+    const char *files[] = {"store.db", "store.db-wal", "store.db-shm", "store.db-journal"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
         unlink(path);
@@ -213,27 +215,15 @@ static void serve_raw(struct harness *h, const char *method, const char *path, c
     req.body_len = len;
 
     /* capture what the request logs, to check that no secret is in it */
-    fflush(stderr);
-    char log_path[160];
-    snprintf(log_path, sizeof(log_path), "%s/stderr.log", h->dir);
-    FILE *log = fopen(log_path, "w+");
-    assert_non_null(log);
-    int saved = dup(2);
-    dup2(fileno(log), 2);
-
+    struct stderr_capture cap;
+    stderr_capture_begin(&cap);
     struct ing_ctx *c = ctx_new(&h->srv);
     assert_non_null(c);
     struct response res = {0};
     router_serve(c, &req, &res);
-
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    rewind(log);
-    size_t got = fread(out->log, 1, sizeof(out->log) - 1, log);
-    out->log[got] = '\0';
-    fclose(log);
-    unlink(log_path);
+    char *log = stderr_capture_end(&cap);
+    snprintf(out->log, sizeof(out->log), "%s", log);
+    free(log);
 
     out->status = res.status;
     out->body = malloc(res.body_len + 1);
@@ -434,11 +424,7 @@ static void test_bad_bodies_are_400_and_send_nothing(void **s)
         }
     }
     /* nesting past the SDK's bound is refused, not crashed on */
-    size_t depth = 5000;
-    char *deep = malloc(depth * 2 + 1);
-    memset(deep, '[', depth);
-    memset(deep + depth, ']', depth);
-    deep[depth * 2] = '\0';
+    char *deep = nested_arrays(5000);
     struct answer a;
     serve(&h, "/api/events", deep, relay_auth, &a);
     expect_failure_shape(&a, 400);
@@ -1400,20 +1386,12 @@ static void test_hello_route(void **s)
 
 static void report_to(char *out, size_t size)
 {
-    char path[] = "/tmp/inngest-routes-report.XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    int saved = dup(2);
-    dup2(fd, 2);
+    struct stderr_capture cap;
+    stderr_capture_begin(&cap);
     routes_report_settings();
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    ssize_t n = pread(fd, out, size - 1, 0);
-    out[n > 0 ? n : 0] = '\0';
-    close(fd);
-    unlink(path);
+    char *text = stderr_capture_end(&cap);
+    snprintf(out, size, "%s", text);
+    free(text);
 }
 
 static void test_start_report_names_what_is_missing(void **s)
