@@ -24,6 +24,7 @@
 #include "transport/server_setup.h"
 #include "core/response.h"
 #include "protocol/router.h"
+#include "serve_one.h"
 #include "core/signature.h"
 #include "vectors.h"
 #include "vectors_app.h"
@@ -116,17 +117,8 @@ static void call_run(struct call *x, const char *name, bool on, const struct fak
     snprintf(p_sig, sizeof(p_sig), "HTTP_X_INNGEST_SIGNATURE=%s", sig);
     snprintf(p_len, sizeof(p_len), "CONTENT_LENGTH=%zu", strlen(x->body));
     char *params[] = {p_method, p_uri, p_query, p_sig, p_len, "HTTP_HOST=127.0.0.1:3939", NULL};
-    struct request hreq;
-    request_init(&hreq, params);
-    hreq.body = x->body;
-    hreq.body_len = strlen(x->body);
-    x->ctx = ctx_new(&x->srv);
+    x->ctx = serve_one(&x->srv, params, x->body, x->api, &x->res, &x->answer);
     assert_non_null(x->ctx);
-    router_serve(x->ctx, &hreq, &x->res);
-    fake_http_stop(x->api);
-    char *text = strndup(x->res.body ? x->res.body : "", x->res.body_len);
-    x->answer = json_tokener_parse(text);
-    free(text);
 }
 
 static void call_free(struct call *x)

@@ -25,6 +25,7 @@
 #include "core/signature.h"
 #include "fake_http.h"
 #include "protocol/router.h"
+#include "serve_one.h"
 #include "transport/server_setup.h"
 
 extern const struct ing_app ing_app_definition;
@@ -85,17 +86,8 @@ static void call_run(struct call *x, const char *path, const char *body,
             params[n++] = *e;
     }
     params[n] = NULL;
-    struct request hreq;
-    request_init(&hreq, params);
-    hreq.body = body;
-    hreq.body_len = strlen(body);
-    x->ctx = ctx_new(&x->srv);
+    x->ctx = serve_one(&x->srv, params, body, x->api, &x->res, &x->answer);
     assert_non_null(x->ctx);
-    router_serve(x->ctx, &hreq, &x->res);
-    fake_http_stop(x->api);
-    char *text = strndup(x->res.body ? x->res.body : "", x->res.body_len);
-    x->answer = json_tokener_parse(text);
-    free(text);
 }
 
 static void call_free(struct call *x)
