@@ -108,9 +108,7 @@ void replay_run(struct replay *r, json_object *entry, bool cloud, const char *ap
 
 void replay_free(struct replay *r)
 {
-    ctx_release(r->ctx);
-    server_close_worker(&r->srv);
-    json_object_put(r->body_json);
+    serve_one_free(&r->srv, NULL, r->ctx, r->body_json);
     for (int i = 0; r->params[i]; i++)
         free(r->params[i]);
 }

@@ -10,6 +10,7 @@
 #include "core/request.h"
 #include "fake_http.h"
 #include "protocol/router.h"
+#include "transport/server_setup.h"
 
 struct ing_ctx *serve_one(struct server *srv, char **params, const char *body, struct fake_http *api,
                           struct response *res, json_object **answer)
@@ -31,4 +32,13 @@ struct ing_ctx *serve_one(struct server *srv, char **params, const char *body, s
         free(text);
     }
     return c;
+}
+
+void serve_one_free(struct server *srv, struct fake_http *api, struct ing_ctx *ctx, json_object *answer)
+{
+    ctx_release(ctx);
+    server_close_worker(srv);
+    if (api)
+        fake_http_free(api);
+    json_object_put(answer);
 }

@@ -24,4 +24,8 @@ struct server;
 struct ing_ctx *serve_one(struct server *srv, char **params, const char *body, struct fake_http *api,
                           struct response *res, json_object **answer);
 
+/* Releases what serve_one and the test's set-up made: the request's context,
+ * the server's worker, the fake API (NULL: none) and the parsed answer. */
+void serve_one_free(struct server *srv, struct fake_http *api, struct ing_ctx *ctx, json_object *answer);
+
 #endif
