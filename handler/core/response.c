@@ -11,9 +11,10 @@
 #include "base/json_take.h"
 #include "inngest.h"
 
-/* Room for the headers of a call's answer (the SDK's, a signature, a retry)
- * in the first allocation; a route with more grows the list. */
-#define FIRST_ROOM 16
+/* Room for the headers of a call's answer (the SDK's three, Content-Type, a
+ * signature, No-Retry, Retry-After) in the first allocation; a route with
+ * more grows the list. */
+#define FIRST_ROOM 8
 
 void response_add_header(struct response *r, const char *name, const char *value)
 {
