@@ -269,6 +269,22 @@ static void test_api_down(void **s)
     call_free(&x);
 }
 
+/* A busy API (408, then 429 with Retry-After: 0) is tried again under the
+ * one transient rule of every outbound call (outbound/retry.c): the third
+ * try creates the run and the client still gets its 200. */
+static void test_busy_api_is_tried_again(void **s)
+{
+    (void)s;
+    struct call x;
+    const struct fake_reply replies[] = {{.status = 408, .body = "{}"},
+                                         {.status = 429, .body = "{}", .headers = "Retry-After: 0\r\n"},
+                                         created, ok};
+    client_run(&x, "/api/durable/steps", replies, 4, NULL, 200, 5);
+    for (int i = 0; i < 3; i++)
+        json_object_put(sent(&x, i, "POST", "/v1/checkpoint"));
+    call_free(&x);
+}
+
 static void test_bad_query_refused(void **s)
 {
     (void)s;
@@ -358,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_failing_step_goes_async),
         cmocka_unit_test(test_rejected_ends_the_run),
         cmocka_unit_test(test_api_down),
+        cmocka_unit_test(test_busy_api_is_tried_again),
         cmocka_unit_test(test_bad_query_refused),
         cmocka_unit_test(test_reentry_needs_signature),
         cmocka_unit_test(test_reentry_completes),
