@@ -153,28 +153,42 @@ struct ing_http_request {
 ING_API const char *ing_http_header(const struct ing_http_request *req, const char *name);
 /* The client's address as nginx reports it (REMOTE_ADDR). */
 ING_API const char *ing_http_remote_addr(const struct ing_http_request *req);
-#define ING_HTTP_MAX_HEADERS 16
 /* The client's address: REMOTE_ADDR, or, with INNGEST_TRUST_FORWARDED=1 and a
  * REMOTE_ADDR in INNGEST_TRUSTED_PROXIES (default loopback), the right-most
  * X-Forwarded-For entry that is not a trusted proxy.  NULL when unknown. */
 ING_API const char *ing_http_client_ip(const struct ing_http_request *req);
+/* The most bytes a route's own header lines take together (each line with
+ * its CR LF).  nginx answers 502 for the whole answer when the header block
+ * it gets from the program is larger than its fastcgi_buffer_size (32k in
+ * nginx/inngest-fcgi.conf); half of that leaves room for the SDK's lines. */
+#define ING_HTTP_MAX_HEADER_BYTES 16384
 struct ing_http_response {
     int status;
     json_object *body;         /* borrowed; NULL → no body */
     const char *content_type;  /* NULL → application/json */
-    /* The answer's other headers, "Name: value" lines (unused slots NULL),
-     * in the order given; add them with ing_http_add_header.  The router
-     * writes each line that has the shape "Name: value" and no CR or LF,
-     * and drops (and logs) any other. */
-    const char *headers[ING_HTTP_MAX_HEADERS];
+    /* The answer's other headers: header_count "Name: value" lines, in the
+     * order ing_http_add_header added them; as many as fit in
+     * ING_HTTP_MAX_HEADER_BYTES.  Read them here; add them only with
+     * ing_http_add_header, which grows the list in the request's memory.
+     * The router writes every line, a repeated name as often as it was
+     * added (two Set-Cookie lines are two headers) but the same line twice
+     * once; a Content-Type line replaces content_type. */
+    const char *const *headers;
+    size_t header_count;
+    /* The SDK's own: the request the list lives in (set before the route
+     * runs), the list's room and its lines' bytes so far. */
+    struct ing_ctx *ctx;
+    size_t header_room, header_bytes;
 };
 /* Adds a "Name: value" line to res->headers (the line must live until the
  * answer is written: a literal or request memory such as ing_sprintf's).
  * Refuses, with false and a warning in the log naming the reason, a line that
- * is NULL, has no "Name:" (a name of token characters before the colon), or
+ * is NULL, has no "Name:" (a name of token characters before the colon),
  * holds a CR, LF or other control character (which could split the header
- * block); and, with false and a warning, a line that does not fit because
- * ING_HTTP_MAX_HEADERS lines are already there. */
+ * block), or names Status or Content-Length (the SDK writes those itself);
+ * and, with false and a warning, a line that would take the answer's lines
+ * past ING_HTTP_MAX_HEADER_BYTES, or a res the SDK did not hand to a route
+ * (res->ctx NULL: there is no request memory to keep the list in). */
 ING_API bool ing_http_add_header(struct ing_http_response *res, const char *line);
 typedef void (*ing_route_fn)(const struct ing_http_request *req, struct ing_http_response *res);
 /* A durable route's handler: a function with steps (ing_step_run, sleeps,

@@ -3,11 +3,39 @@
  */
 #include "core/response.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "base/arena.h"
 #include "base/json_take.h"
+#include "inngest.h"
+
+/* Room for the headers of a call's answer (the SDK's three, Content-Type, a
+ * signature, No-Retry, Retry-After) in the first allocation; a route with
+ * more grows the list. */
+#define FIRST_ROOM 8
+
+void response_add_header(struct response *r, const char *name, const char *value)
+{
+    if (r->header_count == r->header_room) {
+        int room = r->header_room ? r->header_room * 2 : FIRST_ROOM;
+        struct response_header *grown =
+            r->arena && room > r->header_room ? arena_alloc(r->arena, (size_t)room * sizeof(*grown)) : NULL;
+        if (!grown) {
+            ing_log(ING_LOG_ERROR, "the answer's header %s is dropped: %s", name,
+                    r->arena ? "out of memory" : "the answer has no request memory");
+            return;
+        }
+        if (r->header_count)
+            memcpy(grown, r->headers, (size_t)r->header_count * sizeof(*grown));
+        r->headers = grown;
+        r->header_room = room;
+    }
+    r->headers[r->header_count].name = name;
+    r->headers[r->header_count].value = value;
+    r->header_count++;
+}
 
 void response_header(struct response *r, const char *name, const char *value)
 {
@@ -17,11 +45,7 @@ void response_header(struct response *r, const char *name, const char *value)
             return;
         }
     }
-    if (r->header_count < ING_MAX_RESPONSE_HEADERS) {
-        r->headers[r->header_count].name = name;
-        r->headers[r->header_count].value = value;
-        r->header_count++;
-    }
+    response_add_header(r, name, value);
 }
 
 const char *response_get_header(const struct response *r, const char *name)
@@ -30,6 +54,27 @@ const char *response_get_header(const struct response *r, const char *name)
         if (strcasecmp(r->headers[i].name, name) == 0)
             return r->headers[i].value;
     return NULL;
+}
+
+/* The Status line and the Content-Length line with the blank one after it. */
+#define HEAD_FRAME 96
+
+size_t response_head_size(const struct response *r)
+{
+    size_t n = HEAD_FRAME;
+    for (int i = 0; i < r->header_count; i++)
+        n += strlen(r->headers[i].name) + strlen(r->headers[i].value) + 4;
+    return n;
+}
+
+size_t response_head(const struct response *r, char *buf, size_t cap)
+{
+    size_t n = (size_t)snprintf(buf, cap, "Status: %d %s\r\n", r->status, response_reason(r->status));
+    for (int i = 0; i < r->header_count && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s: %s\r\n", r->headers[i].name, r->headers[i].value);
+    if (n < cap)
+        n += (size_t)snprintf(buf + n, cap - n, "Content-Length: %zu\r\n\r\n", r->body_len);
+    return n;
 }
 
 void response_json_text(struct response *r, int status, const char *text, size_t len)

@@ -13,14 +13,19 @@
 
 #include <json-c/json.h>
 
-#define ING_MAX_RESPONSE_HEADERS 24 /* a route's ING_HTTP_MAX_HEADERS lines, Content-Type and room to spare */
-
 struct arena;
+
+struct response_header {
+    const char *name, *value;
+};
 
 struct response {
     int status;
-    struct { const char *name, *value; } headers[ING_MAX_RESPONSE_HEADERS];
-    int header_count;
+    /* header_count headers in the order they were set, in `arena` (the
+     * list grows there, so an answer has as many as its route gave) */
+    struct response_header *headers;
+    int header_count, header_room;
+    struct arena *arena;   /* the request's: set by router_serve or the front */
     const char *body;
     size_t body_len;
     /* for the request log line */
@@ -30,8 +35,19 @@ struct response {
     const char *log_outcome;
 };
 
+/* Sets a header: replaces the value of one of that name (any case), else
+ * adds it.  A header that cannot be kept (no arena, out of memory) is
+ * dropped and logged. */
 void response_header(struct response *r, const char *name, const char *value);
+/* Adds a header even when one of that name is there (Set-Cookie, Vary …). */
+void response_add_header(struct response *r, const char *name, const char *value);
 const char *response_get_header(const struct response *r, const char *name);
+/* The head the front writes: the CGI Status line, every header, then
+ * Content-Length and the blank line.  Returns its length; when that is
+ * cap or more, nothing usable was written (response_head_size says how
+ * much room it takes). */
+size_t response_head(const struct response *r, char *buf, size_t cap);
+size_t response_head_size(const struct response *r);
 /* Serializes `body` (plain, no slash escaping) as the response body; the
  * text is owned by `body`, which must outlive the write (keep it on the arena). */
 void response_json(struct response *r, int status, json_object *body);

@@ -1,11 +1,11 @@
 /*
- * inngest_api.c — register and use_api calls to the Inngest API.
+ * inngest_api.c — register, use_api and every other call to the Inngest API
+ * (api_request).
  */
 #include "outbound/inngest_api.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/arena.h"
 #include "core/settings.h"
@@ -122,36 +122,22 @@ bool api_load_run_state(struct ing_ctx *c, const char *run_id, json_object **eve
     return *steps != NULL;
 }
 
-bool api_request(struct ing_ctx *c, struct http_call *call, int attempts, struct http_result *res)
-{
-    bool ok = false;
-    if (!c->server->http) { /* ing_test_call without a server named: nothing leaves */
-        memset(res, 0, sizeof(*res));
-        res->body = "";
-        snprintf(res->error, sizeof(res->error), "no Inngest API in this process");
-        return false;
-    }
-    for (int i = 0; i < (attempts < 1 ? 1 : attempts); i++) {
-        if (i > 0)
-            nanosleep(&(struct timespec){.tv_nsec = 100000000L * i}, NULL);
-        ok = api_call(c, call, NULL, res);
-        if (ok && res->status < 500)
-            break;
-    }
-    return ok;
-}
+const struct outbound_policy api_retried = {.attempts = 3, .first_pause_ms = 100};
 
-bool api_request_path(struct ing_ctx *c, const char *method, const char *path, const char *body,
-                      size_t body_len, struct http_result *res)
+bool api_request(struct ing_ctx *c, const char *method, const char *path, const char *body,
+                 size_t body_len, const struct outbound_policy *policy, struct http_result *res)
 {
     const char *url = arena_printf(c->arena, "%s%s", c->server->settings.api_origin, path);
-    if (!url) {
+    if (!c->server->http || !url) {
         memset(res, 0, sizeof(*res));
-        snprintf(res->error, sizeof(res->error), "out of memory");
+        res->body = res->headers = "";
+        /* ing_test_call without a server named: nothing leaves */
+        snprintf(res->error, sizeof(res->error), "%s",
+                 url ? "no Inngest API in this process" : "out of memory");
         return false;
     }
     struct http_call call = {.method = method, .url = url, .body = body, .body_len = body_len,
                              .timeout_ms = ING_API_TIMEOUT_MS,
                              .max_response = ING_MAX_SMALL_RESPONSE};
-    return api_call(c, &call, NULL, res);
+    return inngest_send(c, &call, NULL, policy ? policy : &once, res);
 }

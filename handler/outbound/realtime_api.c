@@ -26,7 +26,6 @@
 #include "outbound/http_client.h"
 #include "outbound/inngest_api.h"
 
-#define REALTIME_ATTEMPTS 3
 /* the server reads at most this much of a published message */
 #define REALTIME_MAX_MESSAGE (512u * 1024u)
 
@@ -119,20 +118,16 @@ bool ing_realtime_publish(struct ing_ctx *c, const char *channel, const char *to
         return rt_fail(err, http_status, 0, "InvalidRealtimeError",
                        arena_printf(c->arena, "a realtime message is at most 512 KiB of JSON; "
                                               "this one is %zu bytes", len));
-    const char *origin = c->server->settings.api_origin;
-    const char *url = arena_printf(c->arena, "%s/v1/realtime/publish?channel=%s&topic=%s", origin,
-                                   url_encode_arena(c->arena, channel),
-                                   url_encode_arena(c->arena, topic));
+    const char *path = arena_printf(c->arena, "/v1/realtime/publish?channel=%s&topic=%s",
+                                    url_encode_arena(c->arena, channel),
+                                    url_encode_arena(c->arena, topic));
     /* inside a run, the message says which run it came from */
-    if (url && c->run_id && *c->run_id)
-        url = arena_printf(c->arena, "%s&run_id=%s", url, url_encode_arena(c->arena, c->run_id));
-    if (!url)
+    if (path && c->run_id && *c->run_id)
+        path = arena_printf(c->arena, "%s&run_id=%s", path, url_encode_arena(c->arena, c->run_id));
+    if (!path)
         return rt_fail(err, http_status, 0, "RealtimePublishError", "out of memory");
-    struct http_call call = {.method = "POST", .url = url, .body = body, .body_len = len,
-                             .timeout_ms = ING_API_TIMEOUT_MS,
-                             .max_response = ING_MAX_SMALL_RESPONSE};
     struct http_result res;
-    if (!api_request(c, &call, REALTIME_ATTEMPTS, &res))
+    if (!api_request(c, "POST", path, body, len, &api_retried, &res))
         return rt_fail(err, http_status, 0, "RealtimePublishError",
                        arena_printf(c->arena, "could not reach the Inngest API to publish: %s",
                                     res.error));
@@ -177,16 +172,12 @@ const char *ing_realtime_token(struct ing_ctx *c, const char *channel, const cha
     }
     size_t len = 0;
     const char *body = wanted ? json_object_to_json_string_length(wanted, ING_JSON_FLAGS, &len) : NULL;
-    const char *url = arena_printf(c->arena, "%s/v1/realtime/token", c->server->settings.api_origin);
-    if (!body || !url) {
+    if (!body) {
         rt_fail(err, http_status, 0, "RealtimeTokenError", "out of memory");
         return NULL;
     }
-    struct http_call call = {.method = "POST", .url = url, .body = body, .body_len = len,
-                             .timeout_ms = ING_API_TIMEOUT_MS,
-                             .max_response = ING_MAX_SMALL_RESPONSE};
     struct http_result res;
-    if (!api_request(c, &call, REALTIME_ATTEMPTS, &res)) {
+    if (!api_request(c, "POST", "/v1/realtime/token", body, len, &api_retried, &res)) {
         rt_fail(err, http_status, 0, "RealtimeTokenError",
                 arena_printf(c->arena, "could not reach the Inngest API for a token: %s", res.error));
         return NULL;

@@ -22,7 +22,6 @@
 #include "outbound/http_client.h"
 #include "outbound/inngest_api.h"
 
-#define SIGNAL_ATTEMPTS 3
 #define SIGNAL_MAX_NAME 1024
 /* the server's own bound on one request body it reads whole */
 #define SIGNAL_MAX_BODY (4u * 1024u * 1024u)
@@ -95,14 +94,8 @@ bool ing_send_signal(struct ing_ctx *c, const char *signal, json_object *data,
     if (len > SIGNAL_MAX_BODY)
         return signal_fail(err, http_status, 0, "InvalidSignalError",
                            "a signal's data may be at most 4 MiB of JSON");
-    struct http_call call = {.method = "POST",
-                             .url = arena_printf(c->arena, "%s/v1/signals", s->api_origin),
-                             .body = body, .body_len = len, .timeout_ms = ING_API_TIMEOUT_MS,
-                             .max_response = ING_MAX_SMALL_RESPONSE};
     struct http_result res;
-    if (!call.url)
-        return signal_fail(err, http_status, 0, "SignalSendError", "out of memory");
-    if (!api_request(c, &call, SIGNAL_ATTEMPTS, &res))
+    if (!api_request(c, "POST", "/v1/signals", body, len, &api_retried, &res))
         return signal_fail(err, http_status, 0, "SignalSendError",
                            arena_printf(c->arena, "could not reach the Inngest API to send signal: %s",
                                         res.error));

@@ -383,7 +383,7 @@ static bool gate_passes(struct ing_ctx *c, const struct ing_route *route,
 {
     if (!route->handler)
         return true;
-    struct ing_http_response hres = {0};
+    struct ing_http_response hres = {.ctx = c};
     jmp_buf landing;
     c->unwind = &landing;
     if (setjmp(landing) != 0) {

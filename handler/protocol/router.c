@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/arena.h"
 #include "protocol/call_handler.h"
@@ -57,31 +58,55 @@ static const char *header_line_problem(const char *line)
     for (const char *p = colon + 1; *p; p++)
         if ((unsigned char)*p < 0x20 ? *p != '\t' : *p == 0x7f)
             return "it holds a CR, LF or other control character";
+    /* a second one of these would contradict the front's (nginx answers 502) */
+    size_t n = (size_t)(colon - line);
+    if ((n == 6 && strncasecmp(line, "Status", 6) == 0) ||
+        (n == 14 && strncasecmp(line, "Content-Length", 14) == 0))
+        return "Status and Content-Length are written by the SDK";
     return NULL;
 }
 
 bool ing_http_add_header(struct ing_http_response *res, const char *line)
 {
     const char *problem = header_line_problem(line);
+    if (!problem && !res->ctx)
+        problem = "the answer was not handed to a route by the SDK (res->ctx is NULL), "
+                  "so there is no request memory to keep the line in";
     if (problem) {
         ing_log(ING_LOG_WARN, "ing_http_add_header: line refused: %s", problem);
         return false;
     }
-    for (size_t i = 0; i < ING_HTTP_MAX_HEADERS; i++) {
-        if (!res->headers[i]) {
-            res->headers[i] = line;
-            return true;
-        }
+    size_t bytes = strlen(line) + 2; /* and its CR LF */
+    if (bytes > ING_HTTP_MAX_HEADER_BYTES - res->header_bytes) {
+        ing_log(ING_LOG_WARN, "ing_http_add_header: the answer's header lines would pass %d bytes "
+                "(ING_HTTP_MAX_HEADER_BYTES); \"%.*s\" is dropped", ING_HTTP_MAX_HEADER_BYTES,
+                (int)(strchr(line, ':') - line), line);
+        return false;
     }
-    ing_log(ING_LOG_WARN, "ing_http_add_header: the answer already has %d header lines "
-            "(ING_HTTP_MAX_HEADERS); \"%.*s\" is dropped", ING_HTTP_MAX_HEADERS,
-            (int)(strchr(line, ':') - line), line);
-    return false;
+    if (res->header_count >= res->header_room) {
+        size_t room = (res->header_count > 4 ? res->header_count : 4) * 2;
+        const char **grown = arena_alloc(res->ctx->arena, room * sizeof(*grown));
+        if (!grown) {
+            ing_log(ING_LOG_WARN, "ing_http_add_header: out of memory; \"%.*s\" is dropped",
+                    (int)(strchr(line, ':') - line), line);
+            return false;
+        }
+        if (res->header_count)
+            memcpy(grown, res->headers, res->header_count * sizeof(*grown));
+        res->headers = grown;
+        res->header_room = room;
+    }
+    /* the list is ours (arena memory): const only to the route that reads it */
+    ((const char **)res->headers)[res->header_count++] = line;
+    res->header_bytes += bytes;
+    return true;
 }
 
-/* One "Name: value" line of a route's answer (set through ing_http_add_header
- * or straight into res->headers); a line that could split the header block or
- * is not a header is dropped, and said. */
+/* One "Name: value" line of a route's answer, checked again (a route may
+ * have written the list itself); a line that could split the header block or
+ * is not a header is dropped, and said.  Every line is added (a repeated name
+ * is a repeated header, as Set-Cookie needs) but Content-Type, of which an
+ * answer has one, and a line the answer already has word for word. */
 static void route_header(struct ing_ctx *c, struct response *res, const char *line)
 {
     if (!line)
@@ -97,7 +122,14 @@ static void route_header(struct ing_ctx *c, struct response *res, const char *li
     const char *value = colon + 1;
     while (*value == ' ' || *value == '\t')
         value++;
-    response_header(res, name, value);
+    if (strcasecmp(name, "Content-Type") == 0) {
+        response_header(res, name, value);
+        return;
+    }
+    for (int i = 0; i < res->header_count; i++)
+        if (strcasecmp(res->headers[i].name, name) == 0 && strcmp(res->headers[i].value, value) == 0)
+            return; /* the same line again says nothing more */
+    response_add_header(res, name, value);
 }
 
 size_t router_max_body(const struct server *srv, const struct request *req)
@@ -106,6 +138,13 @@ size_t router_max_body(const struct server *srv, const struct request *req)
     if (r)
         return r->max_body ? r->max_body : ING_ROUTE_DEFAULT_MAX_BODY;
     return ING_MAX_CALL_BODY;
+}
+
+/* The answer's headers grow in the request's memory. */
+static void answer_in_request_memory(struct ing_ctx *c, struct response *res)
+{
+    if (!res->arena)
+        res->arena = c->arena;
 }
 
 static void sdk_headers(struct response *res)
@@ -120,6 +159,7 @@ static void sdk_headers(struct response *res)
 void router_too_large(struct ing_ctx *c, struct request *req, struct response *res,
                       size_t limit)
 {
+    answer_in_request_memory(c, res);
     response_message(res, c->arena, 413,
                      arena_printf(c->arena, "the request body is larger than %zu bytes", limit));
     res->log_target = req->path;
@@ -151,7 +191,7 @@ static void serve_route(struct ing_ctx *c, const struct ing_route *route, struct
                                     .query = req->query, .body = req->body,
                                     .body_len = req->body_len, .ctx = c,
                                     .params = req->params};
-    struct ing_http_response hres = {0};
+    struct ing_http_response hres = {.ctx = c};
     jmp_buf landing;
     c->unwind = &landing;
     if (setjmp(landing) == 0) {
@@ -182,7 +222,7 @@ void router_route_answer(struct ing_ctx *c, const struct ing_http_response *hres
         res->body = "";
         res->body_len = 0;
     }
-    for (size_t i = 0; i < ING_HTTP_MAX_HEADERS; i++)
+    for (size_t i = 0; hres.headers && i < hres.header_count; i++)
         route_header(c, res, hres.headers[i]);
 }
 
@@ -330,6 +370,7 @@ const char *ing_http_client_ip(const struct ing_http_request *req)
 
 void router_serve(struct ing_ctx *c, struct request *req, struct response *res)
 {
+    answer_in_request_memory(c, res);
     const struct ing_route *route = find_route(c->server, req->path);
     if (route) {
         serve_route(c, route, req, res);

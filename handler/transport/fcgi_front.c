@@ -11,6 +11,7 @@
 #include "transport/fcgi_front.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -78,20 +79,17 @@ static bool read_body(struct ing_ctx *c, FCGX_Stream *in, struct request *req, s
     return got == len;
 }
 
-/* Headers are formatted with snprintf: libfcgi's own printf knows no %zu. */
+/* Headers are formatted with snprintf: libfcgi's own printf knows no %zu.
+ * The head is built on the stack, or in the request's arena when a route's
+ * many header lines make it longer. */
 static void write_response(FCGX_Stream *out, const struct request *req,
                            const struct response *res)
 {
-    char head[4096];
-    size_t n = (size_t)snprintf(head, sizeof(head), "Status: %d %s\r\n", res->status,
-                                response_reason(res->status));
-    for (int i = 0; i < res->header_count && n < sizeof(head); i++)
-        n += (size_t)snprintf(head + n, sizeof(head) - n, "%s: %s\r\n", res->headers[i].name,
-                              res->headers[i].value);
-    if (n < sizeof(head))
-        n += (size_t)snprintf(head + n, sizeof(head) - n, "Content-Length: %zu\r\n\r\n",
-                              res->body_len);
-    if (n >= sizeof(head)) {
+    char small[4096];
+    size_t cap = response_head_size(res);
+    char *head = cap <= sizeof(small) ? small : res->arena ? arena_alloc(res->arena, cap) : NULL;
+    size_t n = head ? response_head(res, head, cap) : cap;
+    if (n >= cap || n > INT_MAX) {
         static const char fallback[] = "Status: 500 Internal Server Error\r\n\r\n";
         FCGX_PutStr(fallback, (int)sizeof(fallback) - 1, out);
         return;
@@ -195,6 +193,7 @@ static bool handle(struct server *srv, const struct front_options *o, FCGX_Reque
         FCGX_PutStr(oom, (int)sizeof(oom) - 1, fr->out);
         return false;
     }
+    res.arena = c->arena;
     bool streamed = false, input_done = false;
     if (strcmp(req.path, METRICS_PATH) == 0) {
         req.body = ""; /* a scrape has no body; it is never read */

@@ -24,6 +24,7 @@
 #include "transport/server_setup.h"
 #include "core/response.h"
 #include "protocol/router.h"
+#include "serve_one.h"
 #include "core/signature.h"
 #include "vectors.h"
 #include "vectors_app.h"
@@ -116,25 +117,13 @@ static void call_run(struct call *x, const char *name, bool on, const struct fak
     snprintf(p_sig, sizeof(p_sig), "HTTP_X_INNGEST_SIGNATURE=%s", sig);
     snprintf(p_len, sizeof(p_len), "CONTENT_LENGTH=%zu", strlen(x->body));
     char *params[] = {p_method, p_uri, p_query, p_sig, p_len, "HTTP_HOST=127.0.0.1:3939", NULL};
-    struct request hreq;
-    request_init(&hreq, params);
-    hreq.body = x->body;
-    hreq.body_len = strlen(x->body);
-    x->ctx = ctx_new(&x->srv);
+    x->ctx = serve_one(&x->srv, params, x->body, x->api, &x->res, &x->answer);
     assert_non_null(x->ctx);
-    router_serve(x->ctx, &hreq, &x->res);
-    fake_http_stop(x->api);
-    char *text = strndup(x->res.body ? x->res.body : "", x->res.body_len);
-    x->answer = json_tokener_parse(text);
-    free(text);
 }
 
 static void call_free(struct call *x)
 {
-    ctx_release(x->ctx);
-    server_close_worker(&x->srv);
-    fake_http_free(x->api);
-    json_object_put(x->answer);
+    serve_one_free(&x->srv, x->api, x->ctx, x->answer);
     json_object_put(x->root);
     free(x->body);
 }
@@ -173,6 +162,21 @@ static json_object *only_op(const struct call *x)
 }
 
 static const struct fake_reply ok = {.status = 200, .body = ""};
+
+/* Runs `vector` (checkpointing on or off) against an API giving `reply` and
+ * checks the classic 206 it must end in: one op, `op` named `name` (NULL: not
+ * checked), after `calls` requests to the API.  Returns the op. */
+static json_object *expect_206(struct call *x, const char *vector, bool on, const struct fake_reply *reply,
+                               const char *op, const char *name, int calls)
+{
+    call_run(x, vector, on, reply, 1, NULL, NULL);
+    json_object *got = only_op(x);
+    assert_string_equal(ing_json_get_string(got, "op"), op);
+    if (name)
+        assert_string_equal(ing_json_get_string(got, "displayName"), name);
+    assert_int_equal(fake_http_count(x->api), calls);
+    return got;
+}
 
 static void test_two_steps_in_one_request(void **s)
 {
@@ -255,11 +259,7 @@ static void test_stops_at_sleep(void **s)
 {
     (void)s;
     struct call x;
-    call_run(&x, "checkpoint-multi-until-sleep", true, &ok, 1, NULL, NULL);
-    json_object *op = only_op(&x);
-    assert_string_equal(ing_json_get_string(op, "op"), "Sleep");
-    assert_string_equal(ing_json_get_string(op, "displayName"), "nap");
-    assert_int_equal(fake_http_count(x.api), 1);
+    expect_206(&x, "checkpoint-multi-until-sleep", true, &ok, "Sleep", "nap", 1);
     json_object *b = sent_body(&x, 0);
     json_object *first = json_object_array_get_idx(ing_json_get(b, "steps"), 0);
     assert_string_equal(ing_json_get_string(first, "displayName"), "first");
@@ -274,14 +274,11 @@ static void test_failure_falls_back_to_the_206(void **s)
     (void)s;
     struct call x;
     struct fake_reply fail = {.status = 500, .body = "{\"error\":\"boom\"}"};
-    call_run(&x, "checkpoint-api-fails", true, &fail, 1, NULL, NULL);
-    json_object *op = only_op(&x);
+    json_object *op = expect_206(&x, "checkpoint-api-fails", true, &fail, "StepRun", NULL, 3);
     char h[41];
     hash_of("a", h);
-    assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
     assert_string_equal(ing_json_get_string(op, "id"), h);
     assert_string_equal(ing_json_get_string(op, "data"), "A");
-    assert_int_equal(fake_http_count(x.api), 3);
     call_free(&x);
 }
 
@@ -291,11 +288,7 @@ static void test_no_api_falls_back_at_once(void **s)
     (void)s;
     struct call x;
     struct fake_reply missing = {.status = 404, .body = "404 page not found", .content_type = "text/plain"};
-    call_run(&x, "checkpoint-two-step", true, &missing, 1, NULL, NULL);
-    json_object *op = only_op(&x);
-    assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
-    assert_string_equal(ing_json_get_string(op, "displayName"), "a");
-    assert_int_equal(fake_http_count(x.api), 1);
+    expect_206(&x, "checkpoint-two-step", true, &missing, "StepRun", "a", 1);
     call_free(&x);
 }
 
@@ -338,11 +331,7 @@ static void test_off_by_default(void **s)
 {
     (void)s;
     struct call x;
-    call_run(&x, "checkpoint-two-step", false, &ok, 1, NULL, NULL);
-    json_object *op = only_op(&x);
-    assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
-    assert_string_equal(ing_json_get_string(op, "displayName"), "a");
-    assert_int_equal(fake_http_count(x.api), 0);
+    expect_206(&x, "checkpoint-two-step", false, &ok, "StepRun", "a", 0);
     call_free(&x);
 }
 

@@ -25,6 +25,7 @@
 #include "core/signature.h"
 #include "fake_http.h"
 #include "protocol/router.h"
+#include "serve_one.h"
 #include "transport/server_setup.h"
 
 extern const struct ing_app ing_app_definition;
@@ -85,25 +86,13 @@ static void call_run(struct call *x, const char *path, const char *body,
             params[n++] = *e;
     }
     params[n] = NULL;
-    struct request hreq;
-    request_init(&hreq, params);
-    hreq.body = body;
-    hreq.body_len = strlen(body);
-    x->ctx = ctx_new(&x->srv);
+    x->ctx = serve_one(&x->srv, params, body, x->api, &x->res, &x->answer);
     assert_non_null(x->ctx);
-    router_serve(x->ctx, &hreq, &x->res);
-    fake_http_stop(x->api);
-    char *text = strndup(x->res.body ? x->res.body : "", x->res.body_len);
-    x->answer = json_tokener_parse(text);
-    free(text);
 }
 
 static void call_free(struct call *x)
 {
-    ctx_release(x->ctx);
-    server_close_worker(&x->srv);
-    fake_http_free(x->api);
-    json_object_put(x->answer);
+    serve_one_free(&x->srv, x->api, x->ctx, x->answer);
 }
 
 /* Body i that we sent, parsed (the caller puts it), with its method and target checked. */
@@ -136,6 +125,21 @@ static const struct fake_reply created = {
     .body = "{\"data\":{\"fn_id\":\"f0000000-0000-0000-0000-000000000001\","
             "\"app_id\":\"a0000000-0000-0000-0000-000000000001\",\"run_id\":\"x\",\"token\":\"T.K+N\"}}"};
 static const struct fake_reply ok = {.status = 200, .body = ""};
+
+/* A client's request (dev mode: no signature) to `path`, answered `status`
+ * after `calls` requests to the API (-1: not counted here). */
+static void client_run(struct call *x, const char *path, const struct fake_reply *replies, int count,
+                       char **extra, int status, int calls)
+{
+    cloud = false;
+    call_run(x, path, "{}", replies, count, extra);
+    assert_int_equal(x->res.status, status);
+    if (calls >= 0)
+        assert_int_equal(fake_http_count(x->api), calls);
+}
+
+/* The body of the first checkpoint, which creates the run (the caller puts it). */
+static json_object *creation(const struct call *x) { return sent(x, 0, "POST", "/v1/checkpoint"); }
 
 static void test_steps_in_time(void **s)
 {
@@ -199,13 +203,10 @@ static void test_steps_in_time(void **s)
 static void test_sleep_goes_async(void **s)
 {
     (void)s;
-    cloud = false;
     struct call x;
     const struct fake_reply replies[] = {created, ok};
-    call_run(&x, "/api/durable/sleep", "{}", replies, 2, NULL);
-    assert_int_equal(x.res.status, 302);
-    assert_int_equal(fake_http_count(x.api), 2);
-    json_object *b = sent(&x, 0, "POST", "/v1/checkpoint");
+    client_run(&x, "/api/durable/sleep", replies, 2, NULL, 302, 2);
+    json_object *b = creation(&x);
     const char *run = ing_json_get_string(b, "run_id");
     char want[256];
     /* the token is URL-encoded in the Location */
@@ -227,13 +228,9 @@ static void test_sleep_goes_async(void **s)
 static void test_failing_step_goes_async(void **s)
 {
     (void)s;
-    cloud = false;
     struct call x;
-    const struct fake_reply replies[] = {created};
-    call_run(&x, "/api/durable/flaky", "{}", replies, 1, NULL);
-    assert_int_equal(x.res.status, 302);
-    assert_int_equal(fake_http_count(x.api), 1);
-    json_object *b = sent(&x, 0, "POST", "/v1/checkpoint");
+    client_run(&x, "/api/durable/flaky", &created, 1, NULL, 302, 1);
+    json_object *b = creation(&x);
     assert_string_equal(op_field(b, 0, "op"), "StepError");
     json_object *err = ing_json_get(json_object_array_get_idx(ing_json_get(b, "steps"), 0), "error");
     assert_string_equal(ing_json_get_string(err, "message"), "flaky on purpose (attempt 1)");
@@ -247,14 +244,11 @@ static void test_failing_step_goes_async(void **s)
 static void test_rejected_ends_the_run(void **s)
 {
     (void)s;
-    cloud = false;
     struct call x;
-    const struct fake_reply replies[] = {created};
-    call_run(&x, "/api/durable/reject", "{}", replies, 1, NULL);
-    assert_int_equal(x.res.status, 400);
+    client_run(&x, "/api/durable/reject", &created, 1, NULL, 400, -1);
     assert_string_equal(ing_json_get_string(x.answer, "error"), "rejected on purpose");
     assert_string_equal(ing_json_get_string(x.answer, "name"), "NonRetriableError");
-    json_object *b = sent(&x, 0, "POST", "/v1/checkpoint");
+    json_object *b = creation(&x);
     assert_string_equal(op_field(b, 0, "op"), "RunComplete");
     int64_t status = 0;
     assert_true(ing_json_get_int(ing_json_get(json_object_array_get_idx(ing_json_get(b, "steps"), 0), "data"),
@@ -267,26 +261,36 @@ static void test_rejected_ends_the_run(void **s)
 static void test_api_down(void **s)
 {
     (void)s;
-    cloud = false;
     struct call x;
     const struct fake_reply down = {.status = 503, .body = "{\"error\":\"down\"}"};
-    call_run(&x, "/api/durable/steps", "{}", &down, 1, NULL);
     /* three tries for step a, then nothing more: the client hears 503 */
-    assert_int_equal(x.res.status, 503);
-    assert_int_equal(fake_http_count(x.api), 3);
+    client_run(&x, "/api/durable/steps", &down, 1, NULL, 503, 3);
     assert_non_null(strstr(ing_json_get_string(x.answer, "error"), "answered 503"));
+    call_free(&x);
+}
+
+/* A busy API (408, then 429 with Retry-After: 0) is tried again under the
+ * one transient rule of every outbound call (outbound/retry.c): the third
+ * try creates the run and the client still gets its 200. */
+static void test_busy_api_is_tried_again(void **s)
+{
+    (void)s;
+    struct call x;
+    const struct fake_reply replies[] = {{.status = 408, .body = "{}"},
+                                         {.status = 429, .body = "{}", .headers = "Retry-After: 0\r\n"},
+                                         created, ok};
+    client_run(&x, "/api/durable/steps", replies, 4, NULL, 200, 5);
+    for (int i = 0; i < 3; i++)
+        json_object_put(sent(&x, i, "POST", "/v1/checkpoint"));
     call_free(&x);
 }
 
 static void test_bad_query_refused(void **s)
 {
     (void)s;
-    cloud = false;
     struct call x;
     char *extra[] = {"QUERY_STRING=a=b c", NULL};
-    call_run(&x, "/api/durable/steps", "{}", &ok, 1, extra);
-    assert_int_equal(x.res.status, 400);
-    assert_int_equal(fake_http_count(x.api), 0);
+    client_run(&x, "/api/durable/steps", &ok, 1, extra, 400, 0);
     call_free(&x);
 }
 
@@ -370,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_failing_step_goes_async),
         cmocka_unit_test(test_rejected_ends_the_run),
         cmocka_unit_test(test_api_down),
+        cmocka_unit_test(test_busy_api_is_tried_again),
         cmocka_unit_test(test_bad_query_refused),
         cmocka_unit_test(test_reentry_needs_signature),
         cmocka_unit_test(test_reentry_completes),

@@ -12,6 +12,7 @@
 #include "core/request.h"
 #include "transport/server_setup.h"
 #include "protocol/router.h"
+#include "serve_one.h"
 #include "vectors.h"
 #include "vectors_app.h"
 
@@ -101,23 +102,13 @@ void replay_run(struct replay *r, json_object *entry, bool cloud, const char *ap
         r->params[n++] = strdup("HTTP_HOST=127.0.0.1:3939");
     r->params[n] = NULL;
 
-    struct request hreq;
-    request_init(&hreq, r->params);
-    const char *body = ing_json_get_string(req, "body");
-    hreq.body = body ? body : "";
-    hreq.body_len = strlen(hreq.body);
-    r->ctx = ctx_new(&r->srv);
-    router_serve(r->ctx, &hreq, &r->res);
-    char *text = strndup(r->res.body ? r->res.body : "", r->res.body_len);
-    r->body_json = json_tokener_parse(text);
-    free(text);
+    r->ctx = serve_one(&r->srv, r->params, ing_json_get_string(req, "body"), NULL, &r->res,
+                       &r->body_json);
 }
 
 void replay_free(struct replay *r)
 {
-    ctx_release(r->ctx);
-    server_close_worker(&r->srv);
-    json_object_put(r->body_json);
+    serve_one_free(&r->srv, NULL, r->ctx, r->body_json);
     for (int i = 0; r->params[i]; i++)
         free(r->params[i]);
 }
