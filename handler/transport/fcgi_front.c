@@ -78,25 +78,66 @@ static bool read_body(struct ing_ctx *c, FCGX_Stream *in, struct request *req, s
     return got == len;
 }
 
-/* Headers are formatted with snprintf: libfcgi's own printf knows no %zu. */
+/* The head of an answer, built by appending: snprintf cost a tenth of a
+ * worker's own time per request in S2 (callgrind), for lines that are only
+ * copies and one number.  Once a part does not fit, the head is unusable. */
+struct head {
+    char text[4096];
+    size_t len;
+    bool overflow;
+};
+
+static void head_put(struct head *h, const char *s, size_t n)
+{
+    if (h->overflow || n > sizeof(h->text) - h->len) {
+        h->overflow = true;
+        return;
+    }
+    memcpy(h->text + h->len, s, n);
+    h->len += n;
+}
+
+static void head_str(struct head *h, const char *s) { head_put(h, s, strlen(s)); }
+
+static void head_number(struct head *h, size_t v)
+{
+    char digits[24];
+    size_t i = sizeof(digits);
+    do {
+        digits[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    head_put(h, digits + i, sizeof(digits) - i);
+}
+
 static void write_response(FCGX_Stream *out, const struct request *req,
                            const struct response *res)
 {
-    char head[4096];
-    size_t n = (size_t)snprintf(head, sizeof(head), "Status: %d %s\r\n", res->status,
-                                response_reason(res->status));
-    for (int i = 0; i < res->header_count && n < sizeof(head); i++)
-        n += (size_t)snprintf(head + n, sizeof(head) - n, "%s: %s\r\n", res->headers[i].name,
-                              res->headers[i].value);
-    if (n < sizeof(head))
-        n += (size_t)snprintf(head + n, sizeof(head) - n, "Content-Length: %zu\r\n\r\n",
-                              res->body_len);
-    if (n >= sizeof(head)) {
+    struct head h;
+    h.len = 0;
+    h.overflow = false;
+    head_put(&h, "Status: ", 8);
+    if (res->status < 0)
+        head_put(&h, "-", 1);
+    head_number(&h, res->status < 0 ? 0u - (size_t)res->status : (size_t)res->status);
+    head_put(&h, " ", 1);
+    head_str(&h, response_reason(res->status));
+    head_put(&h, "\r\n", 2);
+    for (int i = 0; i < res->header_count; i++) {
+        head_str(&h, res->headers[i].name);
+        head_put(&h, ": ", 2);
+        head_str(&h, res->headers[i].value);
+        head_put(&h, "\r\n", 2);
+    }
+    head_put(&h, "Content-Length: ", 16);
+    head_number(&h, res->body_len);
+    head_put(&h, "\r\n\r\n", 4);
+    if (h.overflow) {
         static const char fallback[] = "Status: 500 Internal Server Error\r\n\r\n";
         FCGX_PutStr(fallback, (int)sizeof(fallback) - 1, out);
         return;
     }
-    FCGX_PutStr(head, (int)n, out);
+    FCGX_PutStr(h.text, (int)h.len, out);
     if (res->body_len && strcmp(req->method, "HEAD") != 0)
         FCGX_PutStr(res->body, (int)res->body_len, out);
 }
