@@ -67,14 +67,59 @@ size_t response_head_size(const struct response *r)
     return n;
 }
 
+/* Built by appending rather than with snprintf: the formatting cost a tenth
+ * of a worker's own instructions per S2 request (callgrind behind nginx), for
+ * lines that are copies and two numbers.  A part that does not fit makes the
+ * length cap, which the caller takes as "too long". */
+struct head {
+    char *buf;
+    size_t cap, len;
+};
+
+static void head_put(struct head *h, const char *s, size_t n)
+{
+    if (n > h->cap - h->len) {
+        h->len = h->cap;
+        return;
+    }
+    memcpy(h->buf + h->len, s, n);
+    h->len += n;
+}
+
+static void head_str(struct head *h, const char *s) { head_put(h, s, strlen(s)); }
+
+static void head_number(struct head *h, long long v)
+{
+    char digits[24];
+    size_t i = sizeof(digits);
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        digits[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        digits[--i] = '-';
+    head_put(h, digits + i, sizeof(digits) - i);
+}
+
 size_t response_head(const struct response *r, char *buf, size_t cap)
 {
-    size_t n = (size_t)snprintf(buf, cap, "Status: %d %s\r\n", r->status, response_reason(r->status));
-    for (int i = 0; i < r->header_count && n < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s: %s\r\n", r->headers[i].name, r->headers[i].value);
-    if (n < cap)
-        n += (size_t)snprintf(buf + n, cap - n, "Content-Length: %zu\r\n\r\n", r->body_len);
-    return n;
+    struct head h = {buf, cap, 0};
+    head_put(&h, "Status: ", 8);
+    head_number(&h, r->status);
+    head_put(&h, " ", 1);
+    head_str(&h, response_reason(r->status));
+    head_put(&h, "\r\n", 2);
+    for (int i = 0; i < r->header_count; i++) {
+        head_str(&h, r->headers[i].name);
+        head_put(&h, ": ", 2);
+        head_str(&h, r->headers[i].value);
+        head_put(&h, "\r\n", 2);
+    }
+    head_put(&h, "Content-Length: ", 16);
+    head_number(&h, (long long)r->body_len);
+    head_put(&h, "\r\n\r\n", 4);
+    return h.len;
 }
 
 void response_json_text(struct response *r, int status, const char *text, size_t len)

@@ -79,8 +79,7 @@ static bool read_body(struct ing_ctx *c, FCGX_Stream *in, struct request *req, s
     return got == len;
 }
 
-/* Headers are formatted with snprintf: libfcgi's own printf knows no %zu.
- * The head is built on the stack, or in the request's arena when a route's
+/* The head (response_head) is built on the stack, or in the request's arena when a route's
  * many header lines make it longer. */
 static void write_response(FCGX_Stream *out, const struct request *req,
                            const struct response *res)
