@@ -411,7 +411,9 @@ bench:
 
 bench-tools: $(BUILD)/bench/make_request $(BUILD)/bench/inproc $(BUILD)/bench/fcgi_ceiling $(BUILD)/bench/crypto_ops
 
-$(BUILD)/bench/make_request: $(BUILD)/contrib/bench/make_request.o $(BUILD)/contrib/bench/calls.o
+# calls.c builds its bodies in the SDK's bounded buffer (base/dynbuf.c)
+$(BUILD)/bench/make_request: $(BUILD)/contrib/bench/make_request.o $(BUILD)/contrib/bench/calls.o \
+                             $(BUILD)/handler/base/dynbuf.o $(BUILD)/handler/base/mem_alloc.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

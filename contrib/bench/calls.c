@@ -10,7 +10,6 @@
  */
 #include "calls.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,41 +18,7 @@
 #include <openssl/hmac.h>
 #include <sodium.h>
 
-struct buf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct buf *b, const char *fmt, ...)
-{
-    if (b->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = true;
-            return;
-        }
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-}
+#include "base/dynbuf.h"
 
 static void hex(const unsigned char *in, size_t n, char *out)
 {
@@ -174,42 +139,42 @@ static int by_hash(const void *a, const void *b)
 }
 
 /* The whole call body; memo[] is in completion order. */
-static void call_body(struct buf *b, const char *event_name, const char *event_data,
+static void call_body(struct dynbuf *b, const char *event_name, const char *event_data,
                       struct memo *memo, int n, int version)
 {
     static const char run_id[] = "01KBENCH0000000000000RUN01";
     static const char event[] =
         "{\"data\":%s,\"id\":\"01KBENCH0000000000000EVT01\",\"name\":\"%s\","
         "\"ts\":1795392000000,\"user\":{}}";
-    put(b, "{\"ctx\":{\"attempt\":0,\"disable_immediate_execution\":false,\"env\":\"\","
+    dynbuf_addf(b, "{\"ctx\":{\"attempt\":0,\"disable_immediate_execution\":false,\"env\":\"\","
            "\"fn_id\":\"6f1c2b9e-4d3a-4c8b-9e2f-0a1b2c3d4e5f\",\"max_attempts\":4,"
            "\"qi_id\":\"eyJxaSI6ImJlbmNoIn0\",\"request_id\":\"01KBENCH0000000000000REQ01\","
            "\"run_id\":\"%s\",\"stack\":{\"current\":%d,\"stack\":[",
         run_id, n);
     for (int i = 0; i < n; i++)
-        put(b, "%s\"%s\"", i ? "," : "", memo[i].hash);
-    put(b, "]},\"step_id\":\"step\",\"use_api\":false},\"defers\":{},\"event\":");
-    put(b, event, event_data, event_name);
-    put(b, ",\"events\":[");
-    put(b, event, event_data, event_name);
-    put(b, "],\"steps\":{");
+        dynbuf_addf(b, "%s\"%s\"", i ? "," : "", memo[i].hash);
+    dynbuf_addf(b, "]},\"step_id\":\"step\",\"use_api\":false},\"defers\":{},\"event\":");
+    dynbuf_addf(b, event, event_data, event_name);
+    dynbuf_addf(b, ",\"events\":[");
+    dynbuf_addf(b, event, event_data, event_name);
+    dynbuf_addf(b, "],\"steps\":{");
     qsort(memo, (size_t)n, sizeof(*memo), by_hash); /* canonical order of the keys */
     for (int i = 0; i < n; i++) {
         if (memo[i].sealed)
-            put(b, "%s\"%s\":{\"data\":%s}", i ? "," : "", memo[i].hash, memo[i].sealed);
+            dynbuf_addf(b, "%s\"%s\":{\"data\":%s}", i ? "," : "", memo[i].hash, memo[i].sealed);
         else if (memo[i].text)
-            put(b, "%s\"%s\":{\"data\":\"%s\"}", i ? "," : "", memo[i].hash, memo[i].text);
+            dynbuf_addf(b, "%s\"%s\":{\"data\":\"%s\"}", i ? "," : "", memo[i].hash, memo[i].text);
         else
-            put(b, "%s\"%s\":{\"data\":%lld}", i ? "," : "", memo[i].hash, memo[i].value);
+            dynbuf_addf(b, "%s\"%s\":{\"data\":%lld}", i ? "," : "", memo[i].hash, memo[i].value);
     }
-    put(b, "},\"use_api\":false,\"version\":%d}", version);
+    dynbuf_addf(b, "},\"use_api\":false,\"version\":%d}", version);
 }
 
 bool bench_call_build(struct bench_call *out, const char *scenario, const char *app_id,
                       const char *signing_key, long long now)
 {
     memset(out, 0, sizeof(*out));
-    struct buf b = {0};
+    struct dynbuf b = DYNBUF_INIT(DYNBUF_UNBOUNDED);
     struct memo *memo = NULL;
     int loop = 0;
     /* "S3e", "S5e": the same calls with every memoized value sealed with
@@ -224,7 +189,7 @@ bool bench_call_build(struct bench_call *out, const char *scenario, const char *
         snprintf(out->path, sizeof(out->path), "/api/inngest");
         out->expect_status = 200;
         snprintf(out->expect, sizeof(out->expect), "\"authentication_succeeded\":true");
-        put(&b, "%s", "");
+        dynbuf_addf(&b, "%s", "");
     } else if (strcmp(scenario, "S2") == 0 || strcmp(scenario, "S3") == 0 ||
                strcmp(scenario, "S3e") == 0) {
         bool final = scenario[1] == '3';
@@ -287,13 +252,11 @@ bool bench_call_build(struct bench_call *out, const char *scenario, const char *
         return false;
     }
     free(memo);
-    if (b.failed) {
-        free(b.p);
+    if (!dynbuf_ok(&b)) {
         fprintf(stderr, "out of memory\n");
         return false;
     }
-    out->body = b.p;
-    out->body_len = b.len;
+    out->body = dynbuf_take(&b, &out->body_len);
     sign(signing_key, out->body, out->body_len, now, out->signature, sizeof(out->signature));
     return true;
 }

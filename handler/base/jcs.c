@@ -25,54 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dynbuf.h"
 #include "base/json_strict.h"
 #include "base/limits.h"
 #include "base/mem_alloc.h"
 #include "base/utf8.h"
-
-/* ---- growable output buffer -------------------------------------------- */
-
-struct buf {
-    char *data;
-    size_t len, cap;
-    bool failed;
-};
-
-static bool buf_reserve(struct buf *b, size_t extra)
-{
-    if (b->failed)
-        return false;
-    if (extra > SIZE_MAX - b->len - 1) {
-        b->failed = true;
-        return false;
-    }
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    char *d = mem_realloc(b->data, cap);
-    if (!d) {
-        b->failed = true;
-        return false;
-    }
-    b->data = d;
-    b->cap = cap;
-    return true;
-}
-
-static void buf_put(struct buf *b, const void *s, size_t n)
-{
-    if (!buf_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-static void buf_putc(struct buf *b, char c) { buf_put(b, &c, 1); }
-static void buf_puts(struct buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
 /* ---- UTF-8 (decoding: utf8.h) ------------------------------------------ */
 
@@ -280,9 +237,9 @@ static void es_number(double v, char out[40])
 
 /* ---- writer ------------------------------------------------------------ */
 
-static void write_string(struct buf *b, const char *s, size_t n)
+static void write_string(struct dynbuf *b, const char *s, size_t n)
 {
-    buf_putc(b, '"');
+    dynbuf_addc(b, '"');
     size_t run = 0; /* bytes copied verbatim in one go */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -303,20 +260,20 @@ static void write_string(struct buf *b, const char *s, size_t n)
             }
         }
         if (esc) {
-            buf_put(b, s + i - run, run);
+            dynbuf_add(b, s + i - run, run);
             run = 0;
-            buf_puts(b, esc);
+            dynbuf_adds(b, esc);
         } else {
             run++;
         }
     }
-    buf_put(b, s + n - run, run);
-    buf_putc(b, '"');
+    dynbuf_add(b, s + n - run, run);
+    dynbuf_addc(b, '"');
 }
 
-static bool write_value(struct buf *b, json_object *v, int depth);
+static bool write_value(struct dynbuf *b, json_object *v, int depth);
 
-static bool write_object(struct buf *b, json_object *v, int depth)
+static bool write_object(struct dynbuf *b, json_object *v, int depth)
 {
     size_t count = (size_t)json_object_object_length(v);
     struct member *ms = NULL;
@@ -340,29 +297,29 @@ static bool write_object(struct buf *b, json_object *v, int depth)
     if (ok) {
         if (i > 1)
             qsort(ms, i, sizeof(*ms), member_cmp);
-        buf_putc(b, '{');
+        dynbuf_addc(b, '{');
         for (size_t j = 0; j < i && ok; j++) {
             if (j)
-                buf_putc(b, ',');
+                dynbuf_addc(b, ',');
             write_string(b, ms[j].key, ms[j].key_len);
-            buf_putc(b, ':');
+            dynbuf_addc(b, ':');
             ok = write_value(b, ms[j].value, depth + 1);
         }
-        buf_putc(b, '}');
+        dynbuf_addc(b, '}');
     }
     mem_free(ms);
     return ok;
 }
 
-static bool write_value(struct buf *b, json_object *v, int depth)
+static bool write_value(struct dynbuf *b, json_object *v, int depth)
 {
     char num[40];
     switch (json_object_get_type(v)) {
     case json_type_null:
-        buf_puts(b, "null");
+        dynbuf_adds(b, "null");
         return true;
     case json_type_boolean:
-        buf_puts(b, json_object_get_boolean(v) ? "true" : "false");
+        dynbuf_adds(b, json_object_get_boolean(v) ? "true" : "false");
         return true;
     case json_type_int: {
         /* json-c keeps int64 and uint64 apart; get_int64 saturates at
@@ -370,7 +327,7 @@ static bool write_value(struct buf *b, json_object *v, int depth)
         int64_t i = json_object_get_int64(v);
         double d = i == INT64_MAX ? (double)json_object_get_uint64(v) : (double)i;
         es_number(d, num);
-        buf_puts(b, num);
+        dynbuf_adds(b, num);
         return true;
     }
     case json_type_double: {
@@ -378,7 +335,7 @@ static bool write_value(struct buf *b, json_object *v, int depth)
         if (!isfinite(d))
             return false;
         es_number(d, num);
-        buf_puts(b, num);
+        dynbuf_adds(b, num);
         return true;
     }
     case json_type_string: {
@@ -393,14 +350,14 @@ static bool write_value(struct buf *b, json_object *v, int depth)
         if (depth >= ING_JSON_MAX_DEPTH)
             return false;
         size_t n = json_object_array_length(v);
-        buf_putc(b, '[');
+        dynbuf_addc(b, '[');
         for (size_t i = 0; i < n; i++) {
             if (i)
-                buf_putc(b, ',');
+                dynbuf_addc(b, ',');
             if (!write_value(b, json_object_array_get_idx(v, i), depth + 1))
                 return false;
         }
-        buf_putc(b, ']');
+        dynbuf_addc(b, ']');
         return true;
     }
     case json_type_object:
@@ -413,18 +370,13 @@ static bool write_value(struct buf *b, json_object *v, int depth)
 
 char *jcs_serialize(json_object *value, size_t *len)
 {
-    struct buf b = { NULL, 0, 0, false };
-    if (!buf_reserve(&b, 64)) /* so that even "" has a buffer */
-        return NULL;
-    b.data[0] = '\0';
-    bool ok = write_value(&b, value, 0);
-    if (!ok || b.failed) {
-        mem_free(b.data);
+    /* no ceiling of its own: the value it renders is already bounded */
+    struct dynbuf b = DYNBUF_INIT(DYNBUF_UNBOUNDED);
+    if (!write_value(&b, value, 0) || !dynbuf_ok(&b)) {
+        dynbuf_free(&b);
         return NULL;
     }
-    if (len)
-        *len = b.len;
-    return b.data;
+    return dynbuf_take(&b, len);
 }
 
 char *jcs_canonicalize(const char *text, size_t text_len, size_t *len)

@@ -19,6 +19,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "base/dynbuf.h"
 #include "base/limits.h"
 #include "base/mem_alloc.h"
 #include "base/utf8.h"
@@ -208,8 +209,7 @@ bool json_text_valid(const char *text, size_t n, int max_depth)
 struct reader {
     struct json_scan s;
     bool exact_integers;
-    char *scratch; /* the string being decoded */
-    size_t scratch_cap;
+    struct dynbuf scratch; /* the string being decoded */
 };
 
 static size_t utf8_encode(char *out, uint32_t cp)
@@ -246,21 +246,19 @@ static uint32_t hex4(const char *p)
     return v;
 }
 
-/* Decodes a scanned string's text (without its quotes) into r->scratch;
- * *len its length.  The scanner has checked the escapes' syntax; this checks
- * the UTF-8 and the surrogate pairs.  Decoding never lengthens the text
- * (an escape of 2 to 12 bytes becomes at most 4), so scratch needs n + 1. */
+/* Decodes a scanned string's text (without its quotes) into r->scratch,
+ * emptied first; *len its length.  The scanner has checked the escapes'
+ * syntax; this checks the UTF-8 and the surrogate pairs.  Decoding never
+ * lengthens the text (an escape of 2 to 12 bytes becomes at most 4), so room
+ * for n bytes is enough. */
 static bool decode_string(struct reader *r, struct json_span t, size_t *len)
 {
-    if (t.n + 1 > r->scratch_cap) {
-        char *d = mem_realloc(r->scratch, t.n + 1);
-        if (!d)
-            return false;
-        r->scratch = d;
-        r->scratch_cap = t.n + 1;
-    }
+    dynbuf_reset(&r->scratch);
+    char *const start = dynbuf_room(&r->scratch, t.n);
+    if (!start)
+        return false;
     const char *p = t.p, *end = t.p + t.n;
-    char *o = r->scratch;
+    char *o = start;
     while (p < end) {
         if (*p != '\\') {
             uint32_t cp;
@@ -300,8 +298,8 @@ static bool decode_string(struct reader *r, struct json_span t, size_t *len)
         default: *o++ = e; break; /* '"', '\\', '/' */
         }
     }
-    *o = '\0';
-    *len = (size_t)(o - r->scratch);
+    dynbuf_commit(&r->scratch, (size_t)(o - start));
+    *len = r->scratch.len;
     return true;
 }
 
@@ -371,12 +369,12 @@ static bool read_member(struct reader *r, json_object *obj)
     size_t key_len;
     if (!json_scan_key(&r->s, &key, NULL) || !decode_string(r, key, &key_len) ||
         /* json-c keys are C strings: a NUL would silently shorten the key */
-        memchr(r->scratch, '\0', key_len))
+        memchr(r->scratch.data, '\0', key_len))
         return false;
     char *k = mem_malloc(key_len + 1);
     if (!k)
         return false;
-    memcpy(k, r->scratch, key_len + 1);
+    memcpy(k, r->scratch.data, key_len + 1);
     json_object *val = NULL;
     bool ok = read_value(r, &val);
     if (ok && json_object_object_add(obj, k, val) != 0) {
@@ -420,7 +418,7 @@ static bool read_value(struct reader *r, json_object **out)
     case '"':
         if (!read_string(r, &len))
             return false;
-        *out = json_object_new_string_len(r->scratch, (int)len);
+        *out = json_object_new_string_len(r->scratch.data, (int)len);
         return *out != NULL;
     case 't':
     case 'f': {
@@ -445,8 +443,9 @@ bool json_strict_parse(const char *text, size_t text_len, bool exact_integers, j
         return false;
     struct reader r = {.s = {.p = text, .end = text + text_len, .max_depth = ING_JSON_MAX_DEPTH},
                        .exact_integers = exact_integers};
+    dynbuf_init(&r.scratch, DYNBUF_UNBOUNDED); /* no longer than the text */
     bool ok = read_value(&r, out);
-    mem_free(r.scratch);
+    dynbuf_free(&r.scratch);
     if (ok) {
         json_scan_ws(&r.s);
         ok = r.s.p == r.s.end;

@@ -13,7 +13,6 @@
 
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/hex.h"
@@ -35,40 +34,6 @@ enum {
     F_ANY_STRING = 1, F_ANY_BOOL = 2, F_ANY_INT = 3,
 };
 
-void otlp_buf_free(struct otlp_buf *b)
-{
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-}
-
-static bool reserve(struct otlp_buf *b, size_t n)
-{
-    if (b->failed)
-        return false;
-    if (b->len + n <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p) {
-        b->failed = true;
-        return false;
-    }
-    b->data = p;
-    b->cap = cap;
-    return true;
-}
-
-static void put(struct otlp_buf *b, const void *p, size_t n)
-{
-    if (n && reserve(b, n)) {
-        memcpy(b->data + b->len, p, n);
-        b->len += n;
-    }
-}
-
 /* ---- protobuf ------------------------------------------------------------------ */
 
 static size_t varint_size(uint64_t v)
@@ -81,7 +46,7 @@ static size_t varint_size(uint64_t v)
     return n;
 }
 
-static void varint(struct otlp_buf *b, uint64_t v)
+static void varint(struct dynbuf *b, uint64_t v)
 {
     unsigned char tmp[10];
     size_t n = 0;
@@ -90,51 +55,51 @@ static void varint(struct otlp_buf *b, uint64_t v)
         v >>= 7;
     }
     tmp[n++] = (unsigned char)v;
-    put(b, tmp, n);
+    dynbuf_add(b, tmp, n);
 }
 
-static void tag(struct otlp_buf *b, unsigned field, unsigned wt) { varint(b, (uint64_t)field << 3 | wt); }
+static void tag(struct dynbuf *b, unsigned field, unsigned wt) { varint(b, (uint64_t)field << 3 | wt); }
 
-static void pb_bytes(struct otlp_buf *b, unsigned field, const void *p, size_t n)
+static void pb_bytes(struct dynbuf *b, unsigned field, const void *p, size_t n)
 {
     tag(b, field, WT_LEN);
     varint(b, n);
-    put(b, p, n);
+    dynbuf_add(b, p, n);
 }
 
-static void pb_str(struct otlp_buf *b, unsigned field, const char *s)
+static void pb_str(struct dynbuf *b, unsigned field, const char *s)
 {
     if (s && *s)
         pb_bytes(b, field, s, strlen(s));
 }
 
-static void pb_fixed64(struct otlp_buf *b, unsigned field, uint64_t v)
+static void pb_fixed64(struct dynbuf *b, unsigned field, uint64_t v)
 {
     unsigned char le[8];
     for (int i = 0; i < 8; i++)
         le[i] = (unsigned char)(v >> (8 * i));
     tag(b, field, WT_I64);
-    put(b, le, 8);
+    dynbuf_add(b, le, 8);
 }
 
 /* Opens a nested message: returns where its body starts. */
-static size_t open_msg(struct otlp_buf *b, unsigned field)
+static size_t open_msg(struct dynbuf *b, unsigned field)
 {
     tag(b, field, WT_LEN);
-    put(b, "", 1); /* the length slot, one byte for now */
+    dynbuf_addc(b, 0); /* the length slot, one byte for now */
     return b->len;
 }
 
-static void close_msg(struct otlp_buf *b, size_t body)
+static void close_msg(struct dynbuf *b, size_t body)
 {
-    if (b->failed)
+    if (!dynbuf_ok(b))
         return;
     size_t n = b->len - body, need = varint_size(n);
     if (need > 1) {
-        if (!reserve(b, need - 1))
+        if (!dynbuf_room(b, need - 1))
             return;
         memmove(b->data + body + need - 1, b->data + body, n);
-        b->len += need - 1;
+        dynbuf_commit(b, need - 1);
     }
     size_t at = body - 1;
     uint64_t v = n;
@@ -145,7 +110,7 @@ static void close_msg(struct otlp_buf *b, size_t body)
     b->data[at] = (char)(unsigned char)v;
 }
 
-static void pb_kv_str(struct otlp_buf *b, unsigned field, const char *key, const char *v, size_t n)
+static void pb_kv_str(struct dynbuf *b, unsigned field, const char *key, const char *v, size_t n)
 {
     size_t kv = open_msg(b, field);
     pb_str(b, F_KV_KEY, key);
@@ -155,7 +120,7 @@ static void pb_kv_str(struct otlp_buf *b, unsigned field, const char *key, const
     close_msg(b, kv);
 }
 
-static void pb_attr(struct otlp_buf *b, const struct span *s, const struct span_attr *a)
+static void pb_attr(struct dynbuf *b, const struct span *s, const struct span_attr *a)
 {
     if (a->type == SPAN_ATTR_STR) {
         pb_kv_str(b, F_SPAN_ATTRIBUTES, a->key, s->text + a->off, a->len);
@@ -170,7 +135,7 @@ static void pb_attr(struct otlp_buf *b, const struct span *s, const struct span_
     close_msg(b, kv);
 }
 
-static void pb_span(struct otlp_buf *b, const struct span *s, bool inngest)
+static void pb_span(struct dynbuf *b, const struct span *s, bool inngest)
 {
     size_t m = open_msg(b, F_SS_SPANS);
     pb_bytes(b, F_SPAN_TRACE_ID, s->trace_id, 16);
@@ -196,7 +161,7 @@ static void pb_span(struct otlp_buf *b, const struct span *s, bool inngest)
     close_msg(b, m);
 }
 
-bool otlp_encode_protobuf(const struct otlp_batch *bt, struct otlp_buf *b)
+bool otlp_encode_protobuf(const struct otlp_batch *bt, struct dynbuf *b)
 {
     size_t rs = open_msg(b, F_REQ_RESOURCE_SPANS);
     size_t res = open_msg(b, F_RS_RESOURCE);
@@ -213,121 +178,119 @@ bool otlp_encode_protobuf(const struct otlp_batch *bt, struct otlp_buf *b)
         pb_span(b, &bt->spans[i], bt->with_inngest_attrs);
     close_msg(b, ss);
     close_msg(b, rs);
-    return !b->failed;
+    return dynbuf_ok(b);
 }
 
 /* ---- JSON ------------------------------------------------------------------------ */
 
-static void puts_(struct otlp_buf *b, const char *s) { put(b, s, strlen(s)); }
-
-static void json_str(struct otlp_buf *b, const char *s, size_t n)
+static void json_str(struct dynbuf *b, const char *s, size_t n)
 {
-    put(b, "\"", 1);
+    dynbuf_addc(b, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
-            put(b, e, 2);
+            dynbuf_add(b, e, 2);
         } else if (c < 0x20) {
             char e[7];
             snprintf(e, sizeof(e), "\\u%04x", c);
-            put(b, e, 6);
+            dynbuf_add(b, e, 6);
         } else {
-            put(b, &s[i], 1);
+            dynbuf_addc(b, s[i]);
         }
     }
-    put(b, "\"", 1);
+    dynbuf_addc(b, '"');
 }
 
-static void json_hex(struct otlp_buf *b, const uint8_t *p, size_t n)
+static void json_hex(struct dynbuf *b, const uint8_t *p, size_t n)
 {
     char h[33];
     hex_encode(p, n, h);
-    put(b, "\"", 1);
-    put(b, h, 2 * n);
-    put(b, "\"", 1);
+    dynbuf_addc(b, '"');
+    dynbuf_add(b, h, 2 * n);
+    dynbuf_addc(b, '"');
 }
 
-static void json_kv_str(struct otlp_buf *b, const char *key, const char *v, size_t n)
+static void json_kv_str(struct dynbuf *b, const char *key, const char *v, size_t n)
 {
-    puts_(b, "{\"key\":");
+    dynbuf_adds(b, "{\"key\":");
     json_str(b, key, strlen(key));
-    puts_(b, ",\"value\":{\"stringValue\":");
+    dynbuf_adds(b, ",\"value\":{\"stringValue\":");
     json_str(b, v, n);
-    puts_(b, "}}");
+    dynbuf_adds(b, "}}");
 }
 
-static void json_span(struct otlp_buf *b, const struct span *s, bool inngest)
+static void json_span(struct dynbuf *b, const struct span *s, bool inngest)
 {
     char num[64];
-    puts_(b, "{\"traceId\":");
+    dynbuf_adds(b, "{\"traceId\":");
     json_hex(b, s->trace_id, 16);
-    puts_(b, ",\"spanId\":");
+    dynbuf_adds(b, ",\"spanId\":");
     json_hex(b, s->span_id, 8);
     if (s->has_parent) {
-        puts_(b, ",\"parentSpanId\":");
+        dynbuf_adds(b, ",\"parentSpanId\":");
         json_hex(b, s->parent_id, 8);
     }
-    puts_(b, ",\"name\":");
+    dynbuf_adds(b, ",\"name\":");
     json_str(b, s->text + s->name_off, s->name_len);
     snprintf(num, sizeof(num), ",\"kind\":%u", s->kind);
-    puts_(b, num);
+    dynbuf_adds(b, num);
     snprintf(num, sizeof(num), ",\"startTimeUnixNano\":\"%" PRIu64 "\"", s->start_ns);
-    puts_(b, num);
+    dynbuf_adds(b, num);
     snprintf(num, sizeof(num), ",\"endTimeUnixNano\":\"%" PRIu64 "\"", s->end_ns);
-    puts_(b, num);
-    puts_(b, ",\"attributes\":[");
+    dynbuf_adds(b, num);
+    dynbuf_adds(b, ",\"attributes\":[");
     bool first = true;
     for (unsigned i = 0; i < s->nattrs; i++) {
         const struct span_attr *a = &s->attrs[i];
         if (a->inngest_only && !inngest)
             continue;
         if (!first)
-            put(b, ",", 1);
+            dynbuf_addc(b, ',');
         first = false;
         if (a->type == SPAN_ATTR_STR) {
             json_kv_str(b, a->key, s->text + a->off, a->len);
             continue;
         }
-        puts_(b, "{\"key\":");
+        dynbuf_adds(b, "{\"key\":");
         json_str(b, a->key, strlen(a->key));
         if (a->type == SPAN_ATTR_BOOL)
             snprintf(num, sizeof(num), ",\"value\":{\"boolValue\":%s}}", a->num ? "true" : "false");
         else
             snprintf(num, sizeof(num), ",\"value\":{\"intValue\":\"%" PRId64 "\"}}", a->num);
-        puts_(b, num);
+        dynbuf_adds(b, num);
     }
-    put(b, "]", 1);
+    dynbuf_addc(b, ']');
     if (s->status != SPAN_STATUS_UNSET) {
         snprintf(num, sizeof(num), ",\"status\":{\"code\":%u", s->status);
-        puts_(b, num);
+        dynbuf_adds(b, num);
         if (s->msg_len) {
-            puts_(b, ",\"message\":");
+            dynbuf_adds(b, ",\"message\":");
             json_str(b, s->text + s->msg_off, s->msg_len);
         }
-        put(b, "}", 1);
+        dynbuf_addc(b, '}');
     }
-    put(b, "}", 1);
+    dynbuf_addc(b, '}');
 }
 
-bool otlp_encode_json(const struct otlp_batch *bt, struct otlp_buf *b)
+bool otlp_encode_json(const struct otlp_batch *bt, struct dynbuf *b)
 {
-    puts_(b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
+    dynbuf_adds(b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     for (size_t i = 0; i < bt->resource_count; i++) {
         if (i)
-            put(b, ",", 1);
+            dynbuf_addc(b, ',');
         json_kv_str(b, bt->resource[i].key, bt->resource[i].value, strlen(bt->resource[i].value));
     }
-    puts_(b, "]},\"scopeSpans\":[{\"scope\":{\"name\":");
+    dynbuf_adds(b, "]},\"scopeSpans\":[{\"scope\":{\"name\":");
     json_str(b, bt->scope_name, strlen(bt->scope_name));
-    puts_(b, ",\"version\":");
+    dynbuf_adds(b, ",\"version\":");
     json_str(b, bt->scope_version, strlen(bt->scope_version));
-    puts_(b, "},\"spans\":[");
+    dynbuf_adds(b, "},\"spans\":[");
     for (size_t i = 0; i < bt->count; i++) {
         if (i)
-            put(b, ",", 1);
+            dynbuf_addc(b, ',');
         json_span(b, &bt->spans[i], bt->with_inngest_attrs);
     }
-    puts_(b, "]}]}]}");
-    return !b->failed;
+    dynbuf_adds(b, "]}]}]}");
+    return dynbuf_ok(b);
 }

@@ -13,13 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/dynbuf.h"
 #include "core/span.h"
-
-struct otlp_buf {
-    char *data;               /* malloc'd; the caller frees it */
-    size_t len, cap;
-    bool failed;              /* an allocation failed: the content is incomplete */
-};
 
 /* One resource attribute ("service.name" and the like); key and value borrowed. */
 struct otlp_kv {
@@ -35,9 +30,9 @@ struct otlp_batch {
     bool with_inngest_attrs;  /* include attributes marked inngest_only */
 };
 
-/* Appends the whole request to out; false when an allocation failed. */
-bool otlp_encode_protobuf(const struct otlp_batch *b, struct otlp_buf *out);
-bool otlp_encode_json(const struct otlp_batch *b, struct otlp_buf *out);
-void otlp_buf_free(struct otlp_buf *b);
+/* Appends the whole request to out; false when an append failed (out then
+ * holds nothing; dynbuf_free() releases it either way). */
+bool otlp_encode_protobuf(const struct otlp_batch *b, struct dynbuf *out);
+bool otlp_encode_json(const struct otlp_batch *b, struct dynbuf *out);
 
 #endif

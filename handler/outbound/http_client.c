@@ -188,9 +188,11 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *userdata)
     /* a status line starts the block of another response (after a 1xx) */
     if (n >= 5 && strncmp(line, "HTTP/", 5) == 0)
         dynbuf_free(&s->headers);
-    /* past the bound the rest is dropped: headers are read, never needed whole */
-    if (n <= s->headers.max - s->headers.len)
-        dynbuf_add(&s->headers, line, n);
+    /* past the bound the rest is dropped: headers are read, never needed
+     * whole; but one lost for want of memory stops the transfer, as in
+     * on_body, rather than answer without it (a failed buffer stays failed) */
+    if (n <= s->headers.max - s->headers.len && dynbuf_add(&s->headers, line, n) != DYNBUF_OK)
+        return 0;
     return n;
 }
 

@@ -23,6 +23,7 @@
 
 #include <curl/curl.h>
 
+#include "base/dynbuf.h"
 #include "base/mem_alloc.h"
 #include "core/log.h"
 #include "core/otlp_encode.h"
@@ -151,7 +152,7 @@ static void build_headers(struct otlp_exporter *e)
 
 /* POSTs one body; the HTTP status, or 0 when no answer came. */
 static long post(struct otlp_exporter *e, const char *url, struct curl_slist *headers,
-                 const struct otlp_buf *body)
+                 const struct dynbuf *body)
 {
     CURL *c = e->curl;
     curl_easy_reset(c);
@@ -194,9 +195,9 @@ static void export_inngest(struct otlp_exporter *e, size_t n)
     struct otlp_batch b = {.resource = e->resource, .resource_count = e->resource_count,
                            .scope_name = "inngest", .scope_version = ING_SDK_VERSION,
                            .spans = e->batch, .count = m, .with_inngest_attrs = true};
-    struct otlp_buf body = {0};
+    struct dynbuf body = DYNBUF_INIT(DYNBUF_UNBOUNDED); /* a batch is bounded by batch_size spans */
     long status = otlp_encode_json(&b, &body) ? post(e, e->cfg->inngest_url, e->inngest_headers, &body) : -1;
-    otlp_buf_free(&body);
+    dynbuf_free(&body);
     if (status == 200) {
         tracer_count(e->tracer, TRACE_TARGET_INNGEST, m, 0);
         return;
@@ -219,10 +220,10 @@ static void export_otlp(struct otlp_exporter *e, size_t n)
     struct otlp_batch b = {.resource = e->resource, .resource_count = e->resource_count,
                            .scope_name = "inngest", .scope_version = ING_SDK_VERSION,
                            .spans = e->batch, .count = n, .with_inngest_attrs = false};
-    struct otlp_buf body = {0};
+    struct dynbuf body = DYNBUF_INIT(DYNBUF_UNBOUNDED);
     bool ok = e->cfg->otlp_json ? otlp_encode_json(&b, &body) : otlp_encode_protobuf(&b, &body);
     long status = ok ? post(e, e->cfg->otlp_url, e->otlp_headers, &body) : -1;
-    otlp_buf_free(&body);
+    dynbuf_free(&body);
     if (status >= 200 && status < 300) {
         tracer_count(e->tracer, TRACE_TARGET_OTLP, n, 0);
     } else {

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "base/dynbuf.h"
 #include "base/json_take.h"
 #include "base/limits.h"
 
@@ -47,8 +48,8 @@ struct call_body {
     json_tokener *tok;
     bool has_steps;
     struct json_span stack;       /* ctx.stack's text, left unparsed */
-    struct entry *entries;
-    size_t count, cap;
+    struct dynbuf entries;    /* struct entry after struct entry; freed by the arena */
+    size_t count;
     uint32_t *slots;          /* open addressing over entries, index + 1 */
     size_t slot_cap;
 };
@@ -114,19 +115,24 @@ static bool scan_members(struct json_scan *s, struct member *out, int *count,
     return true;
 }
 
+static struct entry *entry_at(const struct call_body *b, size_t i)
+{
+    return (struct entry *)(void *)b->entries.data + i;
+}
+
+static void free_entries(void *entries) { dynbuf_free(entries); }
+
 static bool add_entry(struct call_body *b, struct json_span key, const struct call_body_step *step)
 {
-    if (b->count == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        struct entry *e = arena_alloc(b->arena, cap * sizeof(*e));
-        if (!e)
-            return false;
-        if (b->count)
-            memcpy(e, b->entries, b->count * sizeof(*e));
-        b->entries = e;
-        b->cap = cap;
-    }
-    b->entries[b->count++] = (struct entry){.key = key, .hash = key_hash(key.p, key.n), .step = *step};
+    /* the first entry's growth allocates: from then on the arena frees it */
+    if (!b->entries.data && !arena_defer(b->arena, free_entries, &b->entries))
+        return false;
+    struct entry *e = (struct entry *)(void *)dynbuf_room(&b->entries, sizeof(*e));
+    if (!e)
+        return false;
+    *e = (struct entry){.key = key, .hash = key_hash(key.p, key.n), .step = *step};
+    dynbuf_commit(&b->entries, sizeof(*e));
+    b->count++;
     return true;
 }
 
@@ -164,6 +170,7 @@ static bool scan_entry(struct json_scan *s, struct call_body_step *step)
 static bool scan_steps(struct json_scan *s, struct call_body *b)
 {
     b->count = 0;
+    dynbuf_reset(&b->entries);
     b->has_steps = false;
     if (*s->p != '{')
         return json_scan_value(s, NULL);
@@ -195,13 +202,13 @@ static bool build_index(struct call_body *b)
         return false;
     b->slot_cap = cap;
     for (size_t i = 0; i < b->count; i++) {
-        const struct entry *e = &b->entries[i];
+        const struct entry *e = entry_at(b, i);
         size_t j = (size_t)e->hash & (cap - 1);
         for (;; j = (j + 1) & (cap - 1)) {
             uint32_t at = b->slots[j];
             if (!at)
                 break;
-            const struct entry *o = &b->entries[at - 1];
+            const struct entry *o = entry_at(b, at - 1);
             if (o->hash == e->hash && o->key.n == e->key.n && memcmp(o->key.p, e->key.p, e->key.n) == 0)
                 break; /* a duplicate key: the later entry wins */
         }
@@ -320,6 +327,8 @@ struct call_body *call_body_read(struct arena *a, const char *body, size_t len)
     struct member *ctx_members = top + MAX_MEMBERS;
     b->arena = a;
     b->end = body + len;
+    /* bounded by the body: an entry takes at least 6 of its bytes */
+    dynbuf_init(&b->entries, DYNBUF_UNBOUNDED);
     struct json_scan s = {.p = body, .end = body + len, .max_depth = SCAN_MAX_DEPTH};
     int count = 0, ctx_count = -1;
     json_scan_ws(&s);
@@ -375,7 +384,7 @@ static struct entry *find(const struct call_body *b, const char *key)
         uint32_t at = b->slots[j];
         if (!at)
             return NULL;
-        struct entry *e = &b->entries[at - 1];
+        struct entry *e = entry_at(b, at - 1);
         if (e->hash == h && e->key.n == n && memcmp(e->key.p, key, n) == 0)
             return e;
     }

@@ -41,9 +41,10 @@ standin_build() {
 	STANDIN_BIN=${STANDIN_BIN:-$E2E_DIR/bin/standin}
 	[[ -x $STANDIN_BIN ]] && return 0
 	mkdir -p "$(dirname "$STANDIN_BIN")"
-	# the project's warning set (Makefile WARN)
+	# the project's warning set (Makefile WARN); its buffer is the SDK's (base/dynbuf.c)
 	cc -std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
-		-Wvla -Wformat=2 -o "$STANDIN_BIN" "$E2E_ROOT/tests/standin/standin_http.c" ||
+		-Wvla -Wformat=2 -I"$E2E_ROOT/handler" -o "$STANDIN_BIN" "$E2E_ROOT/tests/standin/standin_http.c" \
+		"$E2E_ROOT/handler/base/dynbuf.c" "$E2E_ROOT/handler/base/mem_alloc.c" ||
 		{ echo "standin_build: the stand-in does not compile" >&2; return 1; }
 }
 

@@ -42,7 +42,6 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +52,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* the SDK's one UTF-8 decoder (a header of its base layer, no Inngest in it) */
+/* the SDK's bounded buffer (compiled in with it: tests/lib/product.sh) and its
+ * one UTF-8 decoder (header only); base layer, no Inngest in either */
+#include "base/dynbuf.h"
 #include "../../handler/base/utf8.h"
 
 #define MAX_HEAD (64 * 1024)
@@ -73,12 +74,7 @@ static void on_stop(int sig)
     stop_requested = 1;
 }
 
-/* ---- growable buffer ----------------------------------------------------- */
-
-struct buf {
-    char *data;
-    size_t len, cap;
-};
+/* ---- growable buffer: the SDK's (handler/base/dynbuf.h) ------------------ */
 
 static void die(const char *what)
 {
@@ -86,43 +82,20 @@ static void die(const char *what)
     exit(2);
 }
 
-static void buf_add(struct buf *b, const void *p, size_t n)
+/* Here running out of memory ends the stand-in. */
+static void must(enum dynbuf_status st)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown)
-            die("out of memory");
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    if (st != DYNBUF_OK)
+        die("out of memory");
 }
 
-static void buf_str(struct buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
-
-static void buf_fmt(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_fmt(struct buf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        buf_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
+static void buf_add(struct dynbuf *b, const void *p, size_t n) { must(dynbuf_add(b, p, n)); }
+static void buf_str(struct dynbuf *b, const char *s) { must(dynbuf_adds(b, s)); }
+#define buf_fmt(b, ...) must(dynbuf_addf((b), __VA_ARGS__))
 
 /* A JSON string; bytes that are not UTF-8 become \u00XX so the line stays
  * valid JSON whatever the client sent. */
-static void buf_json_string(struct buf *b, const char *s, size_t n)
+static void buf_json_string(struct dynbuf *b, const char *s, size_t n)
 {
     buf_str(b, "\"");
     for (size_t i = 0; i < n;) {
@@ -203,7 +176,7 @@ struct request {
     int error_status;
 };
 
-static bool read_some(int fd, struct buf *b, size_t want)
+static bool read_some(int fd, struct dynbuf *b, size_t want)
 {
     char tmp[16384];
     size_t n = want < sizeof tmp ? want : sizeof tmp;
@@ -241,7 +214,7 @@ static bool header_value(const char *head, const char *name, char *out, size_t s
     return false;
 }
 
-static void read_request(int fd, struct buf *raw, struct request *rq)
+static void read_request(int fd, struct dynbuf *raw, struct request *rq)
 {
     memset(rq, 0, sizeof(*rq));
     char *end = NULL;
@@ -293,13 +266,13 @@ static void read_request(int fd, struct buf *raw, struct request *rq)
     }
     /* the body follows the head in raw; the head's pointers stay valid only
      * if raw does not move, so read the body into its own buffer */
-    struct buf body = {0};
+    struct dynbuf body = DYNBUF_INIT(DYNBUF_UNBOUNDED);
     buf_add(&body, "", 0);
     if (raw->len > head_end)
         buf_add(&body, raw->data + head_end, raw->len - head_end < body_len ? raw->len - head_end : body_len);
     while (body.len < body_len) {
         if (!read_some(fd, &body, body_len - body.len)) {
-            free(body.data);
+            dynbuf_free(&body);
             rq->error = "connection closed or timed out in the body", rq->error_status = 400;
             return;
         }
@@ -422,14 +395,14 @@ static char *read_file(const char *path, size_t max, size_t *len)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return NULL;
-    struct buf b = {0};
+    struct dynbuf b = DYNBUF_INIT(DYNBUF_UNBOUNDED);
     buf_add(&b, "", 0);
     char tmp[16384];
     ssize_t n;
     while ((n = read(fd, tmp, sizeof tmp)) > 0) {
         if (b.len + (size_t)n > max) {
             close(fd);
-            free(b.data);
+            dynbuf_free(&b);
             errno = EFBIG;
             return NULL;
         }
@@ -437,7 +410,7 @@ static char *read_file(const char *path, size_t max, size_t *len)
     }
     close(fd);
     if (n < 0) {
-        free(b.data);
+        dynbuf_free(&b);
         return NULL;
     }
     *len = b.len;
@@ -499,7 +472,7 @@ static int status_for(const char *statuses, unsigned long n)
 }
 
 /* Copies text into out, replacing {n} and {base}. */
-static void expand(struct buf *out, const char *text, size_t len, unsigned long n, int port)
+static void expand(struct dynbuf *out, const char *text, size_t len, unsigned long n, int port)
 {
     for (size_t i = 0; i < len;) {
         if (len - i >= 3 && memcmp(text + i, "{n}", 3) == 0) {
@@ -557,7 +530,7 @@ static const char *reason_of(int status)
 static void respond(int fd, int status, const char *const *headers, size_t nheaders, const char *body,
                     size_t body_len)
 {
-    struct buf out = {0};
+    struct dynbuf out = DYNBUF_INIT(DYNBUF_UNBOUNDED);
     buf_fmt(&out, "HTTP/1.1 %d %s\r\n", status, reason_of(status));
     buf_str(&out, "Connection: close\r\n");
     if (status != 204 && status != 304) {
@@ -575,12 +548,12 @@ static void respond(int fd, int status, const char *const *headers, size_t nhead
     if (status != 204 && status != 304)
         buf_add(&out, body, body_len);
     write_all(fd, out.data, out.len);
-    free(out.data);
+    dynbuf_free(&out);
 }
 
 static void record(struct server *srv, const struct request *rq, int status, int rule_line)
 {
-    struct buf line = {0};
+    struct dynbuf line = DYNBUF_INIT(DYNBUF_UNBOUNDED);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     buf_fmt(&line, "{\"seq\":%lu,\"time_ms\":%lld,", ++srv->seq,
@@ -630,7 +603,7 @@ static void record(struct server *srv, const struct request *rq, int status, int
     buf_str(&line, "}\n");
     /* one write per line on an O_APPEND file: readers never see half a line */
     write_all(srv->log_fd, line.data, line.len);
-    free(line.data);
+    dynbuf_free(&line);
 }
 
 static void serve_one(struct server *srv, int fd)
@@ -638,7 +611,7 @@ static void serve_one(struct server *srv, int fd)
     struct timeval tv = {.tv_sec = IO_TIMEOUT_SECONDS};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    struct buf raw = {0};
+    struct dynbuf raw = DYNBUF_INIT(DYNBUF_UNBOUNDED);
     struct request rq;
     read_request(fd, &raw, &rq);
     if (rq.error) {
@@ -651,10 +624,10 @@ static void serve_one(struct server *srv, int fd)
         if (find_rule(srv, &rq, &r)) {
             unsigned long n = count_for(srv, r.line);
             int status = status_for(r.statuses, n);
-            struct buf body = {0};
+            struct dynbuf body = DYNBUF_INIT(DYNBUF_UNBOUNDED);
             buf_add(&body, "", 0);
             if (r.body[0] == '@') {
-                struct buf path = {0};
+                struct dynbuf path = DYNBUF_INIT(DYNBUF_UNBOUNDED);
                 if (r.body[1] != '/') {
                     buf_str(&path, srv->script_dir);
                     buf_str(&path, "/");
@@ -671,13 +644,13 @@ static void serve_one(struct server *srv, int fd)
                     status = 500;
                     buf_str(&body, "{\"error\":\"the stand-in could not read its body file\"}");
                 }
-                free(path.data);
+                dynbuf_free(&path);
             } else {
                 expand(&body, r.body, strlen(r.body), n, srv->port);
             }
             respond(fd, status, (const char *const *)r.headers, r.nheaders, body.data, body.len);
             record(srv, &rq, status, r.line_no);
-            free(body.data);
+            dynbuf_free(&body);
             free_rule(&r);
         } else {
             static const char none[] = "{\"error\":\"no stand-in rule matches this request\"}";
@@ -686,7 +659,7 @@ static void serve_one(struct server *srv, int fd)
         }
     }
     free(rq.body);
-    free(raw.data);
+    dynbuf_free(&raw);
 }
 
 /* ---- start-up ------------------------------------------------------------------ */

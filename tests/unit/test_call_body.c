@@ -21,6 +21,7 @@
 #include "steps/call_body.h"
 #include "steps/memo.h"
 #include "base/limits.h"
+#include "base/mem_alloc.h"
 #include "core/response.h"
 
 static json_object *jsonc(const char *text, size_t len)
@@ -249,6 +250,48 @@ static void test_mutations(void **s)
     free(b);
 }
 
+/* Enough memoized steps that the index of steps grows several times, and a
+ * later `steps` that empties it and fills it again (the last one wins, as in
+ * json-c); then every allocation failing in turn: a clean decline (ASan
+ * checks the index is freed with the arena) or the same reading. */
+static void test_many_steps(void **s)
+{
+    (void)s;
+    size_t cap = 1600 * 32 + 64;
+    char *body = malloc(cap);
+    assert_non_null(body);
+    size_t n = (size_t)snprintf(body, cap, "{\"steps\":{");
+    for (int i = 0; i < 1000; i++)
+        n += (size_t)snprintf(body + n, cap - n, "%s\"k%d\":{\"data\":%d}", i ? "," : "", i, i);
+    n += (size_t)snprintf(body + n, cap - n, "},\"version\":2}");
+    assert_true(check(body, n));
+    n = (size_t)snprintf(body, cap, "{\"steps\":{");
+    for (int i = 0; i < 1000; i++)
+        n += (size_t)snprintf(body + n, cap - n, "%s\"k%d\":{\"data\":%d}", i ? "," : "", i, i);
+    n += (size_t)snprintf(body + n, cap - n, "},\"steps\":{");
+    for (int i = 0; i < 600; i++)
+        n += (size_t)snprintf(body + n, cap - n, "%s\"j%d\":{\"data\":%d}", i ? "," : "", i, -i);
+    n += (size_t)snprintf(body + n, cap - n, "}}");
+    assert_true(n < cap);
+    assert_true(check(body, n));
+
+    int declined = 0;
+    for (unsigned long k = 1; k <= 40; k++) {
+        struct arena *a = arena_new();
+        assert_non_null(a);
+        mem_fail_after(k);
+        struct call_body *b = call_body_read(a, body, n);
+        mem_fail_reset();
+        if (b)
+            expect_same_as_jsonc(body, n, b);
+        else
+            declined++;
+        arena_release(a);
+    }
+    assert_true(declined > 0);
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_declines),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_many_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

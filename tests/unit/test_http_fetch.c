@@ -26,6 +26,7 @@
 
 #include "base/arena.h"
 #include "base/dynbuf.h"
+#include "base/mem_alloc.h"
 #include "core/context.h"
 #include "core/server.h"
 #include "dev_env.h"
@@ -414,9 +415,18 @@ static void test_dynbuf(void **s)
     assert_int_equal(dynbuf_add(&b, "", 0), DYNBUF_OK);
     assert_int_equal(dynbuf_add(&b, "world", 5), DYNBUF_OK); /* exactly max */
     assert_string_equal(b.data, "helloworld");
+    assert_true(dynbuf_ok(&b));
     assert_int_equal(dynbuf_add(&b, "!", 1), DYNBUF_TOO_LARGE);
     assert_null(b.data); /* emptied: never half a body */
     assert_int_equal(b.len, 0);
+    /* and it stays failed, so a writer may look once at the end */
+    assert_int_equal(dynbuf_add(&b, "again", 5), DYNBUF_TOO_LARGE);
+    assert_int_equal(dynbuf_addc(&b, 'x'), DYNBUF_TOO_LARGE);
+    assert_null(dynbuf_room(&b, 1));
+    assert_false(dynbuf_ok(&b));
+    assert_null(b.data);
+    dynbuf_free(&b); /* a fresh start */
+    assert_true(dynbuf_ok(&b));
     assert_int_equal(dynbuf_add(&b, "again", 5), DYNBUF_OK);
     size_t n = 0;
     char *taken = dynbuf_take(&b, &n);
@@ -435,6 +445,62 @@ static void test_dynbuf(void **s)
     assert_int_equal(b.len, 9000);
     assert_true(b.cap <= 10001);
     assert_int_equal(dynbuf_add(&b, block, sizeof block), DYNBUF_TOO_LARGE);
+    dynbuf_free(&b);
+}
+
+/* The inline appends (one byte, a string, room filled in place) keep the
+ * same ceiling as dynbuf_add, on both sides of the memory already held. */
+static void test_dynbuf_inline_appends(void **s)
+{
+    (void)s;
+    struct dynbuf b;
+    dynbuf_init(&b, 6);
+    assert_int_equal(dynbuf_addc(&b, 'a'), DYNBUF_OK); /* the first one allocates */
+    assert_int_equal(dynbuf_adds(&b, "bc"), DYNBUF_OK);
+    char *room = dynbuf_room(&b, 2);
+    assert_non_null(room);
+    memcpy(room, "de", 2);
+    dynbuf_commit(&b, 2);
+    assert_int_equal(dynbuf_addc(&b, 'f'), DYNBUF_OK); /* exactly max */
+    assert_string_equal(b.data, "abcdef");
+    assert_int_equal(b.cap, 7);
+    assert_int_equal(dynbuf_addc(&b, 'g'), DYNBUF_TOO_LARGE);
+    assert_null(b.data);
+
+    /* reset: empty again, the memory kept, a failure forgotten */
+    dynbuf_init(&b, 100);
+    assert_int_equal(dynbuf_adds(&b, "abc"), DYNBUF_OK);
+    char *held = b.data;
+    dynbuf_reset(&b);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(b.data, "");
+    assert_ptr_equal(b.data, held);
+    assert_null(dynbuf_room(&b, 101));
+    assert_false(dynbuf_ok(&b));
+    dynbuf_reset(&b);
+    assert_true(dynbuf_ok(&b));
+    assert_int_equal(dynbuf_adds(&b, "xyz"), DYNBUF_OK);
+    assert_string_equal(b.data, "xyz");
+    dynbuf_free(&b);
+
+    /* no memory: the buffer is emptied and stays failed */
+    dynbuf_init(&b, DYNBUF_UNBOUNDED);
+    mem_fail_after(1);
+    assert_int_equal(dynbuf_addc(&b, 'a'), DYNBUF_NO_MEMORY);
+    mem_fail_reset();
+    assert_int_equal(dynbuf_addc(&b, 'a'), DYNBUF_NO_MEMORY);
+    assert_int_equal(b.status, DYNBUF_NO_MEMORY);
+    assert_null(dynbuf_take(&b, NULL));
+    assert_true(dynbuf_ok(&b)); /* take leaves it empty and fresh */
+    /* growth that fails past the first block empties what was held */
+    assert_int_equal(dynbuf_addc(&b, 'x'), DYNBUF_OK);
+    while (b.len + 1 < b.cap) /* full: the next byte needs more memory */
+        assert_int_equal(dynbuf_addc(&b, 'x'), DYNBUF_OK);
+    mem_fail_after(1);
+    assert_int_equal(dynbuf_addc(&b, 'x'), DYNBUF_NO_MEMORY);
+    mem_fail_reset();
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
     dynbuf_free(&b);
 }
 
@@ -497,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_transport_seam),
         cmocka_unit_test(test_transient_rule),
         cmocka_unit_test(test_dynbuf),
+        cmocka_unit_test(test_dynbuf_inline_appends),
         cmocka_unit_test(test_url_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

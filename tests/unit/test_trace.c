@@ -55,7 +55,7 @@ static void sample_span(struct span *s, const char *long_value)
 
 static const struct otlp_kv resource[] = {{"service.name", "shop"}, {"deployment.environment", "test"}};
 
-static char *decode_raw(const struct otlp_buf *b)
+static char *decode_raw(const struct dynbuf *b)
 {
     char path[] = "/tmp/test_trace_XXXXXX";
     int fd = mkstemp(path);
@@ -84,7 +84,7 @@ static void test_protobuf_as_protoc_reads_it(void **state)
     struct otlp_batch b = {.resource = resource, .resource_count = 2, .scope_name = "inngest",
                            .scope_version = "0.1.0", .spans = &s, .count = 1,
                            .with_inngest_attrs = false};
-    struct otlp_buf buf = {0};
+    struct dynbuf buf = DYNBUF_INIT(DYNBUF_UNBOUNDED);
     assert_true(otlp_encode_protobuf(&b, &buf));
     char *text = decode_raw(&buf);
     /* ExportTraceServiceRequest.resource_spans(1) { resource(1) { attributes(1) … }
@@ -115,7 +115,7 @@ static void test_protobuf_as_protoc_reads_it(void **state)
         "}\n";
     assert_string_equal(text, expected);
     free(text);
-    otlp_buf_free(&buf);
+    dynbuf_free(&buf);
 
     /* the Inngest target keeps the linkage attribute */
     b.with_inngest_attrs = true;
@@ -123,7 +123,7 @@ static void test_protobuf_as_protoc_reads_it(void **state)
     text = decode_raw(&buf);
     assert_non_null(strstr(text, "1: \"inngest.traceref\"\n        2 {\n          1: \"ref%7B%7D\""));
     free(text);
-    otlp_buf_free(&buf);
+    dynbuf_free(&buf);
 }
 
 /* Nested lengths past 127 and 16383 bytes take two and three varint bytes:
@@ -139,7 +139,7 @@ static void test_protobuf_long_lengths(void **state)
         sample_span(&spans[i], value);
     struct otlp_batch b = {.resource = resource, .resource_count = 2, .scope_name = "inngest",
                            .scope_version = "0.1.0", .spans = spans, .count = 12};
-    struct otlp_buf buf = {0};
+    struct dynbuf buf = DYNBUF_INIT(DYNBUF_UNBOUNDED);
     assert_true(otlp_encode_protobuf(&b, &buf));
     assert_true(buf.len > 16384);
     char *text = decode_raw(&buf);
@@ -149,7 +149,7 @@ static void test_protobuf_long_lengths(void **state)
     assert_int_equal(found, 12);
     assert_null(strstr(text, "inngest.traceref"));
     free(text);
-    otlp_buf_free(&buf);
+    dynbuf_free(&buf);
     free(spans);
 }
 
@@ -171,7 +171,7 @@ static void test_json_mapping(void **state)
     struct otlp_batch b = {.resource = resource, .resource_count = 2, .scope_name = "inngest",
                            .scope_version = "0.1.0", .spans = &s, .count = 1,
                            .with_inngest_attrs = true};
-    struct otlp_buf buf = {0};
+    struct dynbuf buf = DYNBUF_INIT(DYNBUF_UNBOUNDED);
     assert_true(otlp_encode_json(&b, &buf));
     char *text = strndup(buf.data, buf.len);
     json_object *root = json_tokener_parse(text);
@@ -200,7 +200,7 @@ static void test_json_mapping(void **state)
     assert_int_equal(json_object_get_int(json_object_object_get(status, "code")), 2);
     json_object_put(root);
     free(text);
-    otlp_buf_free(&buf);
+    dynbuf_free(&buf);
 
     b.with_inngest_attrs = false;
     assert_true(otlp_encode_json(&b, &buf));
@@ -210,7 +210,7 @@ static void test_json_mapping(void **state)
     assert_non_null(root);
     json_object_put(root);
     free(text);
-    otlp_buf_free(&buf);
+    dynbuf_free(&buf);
 }
 
 static void test_traceparent(void **state)
@@ -398,7 +398,7 @@ static void test_tracer_links_and_drops(void **state)
     char *all = NULL;
     struct otlp_batch b = {.resource = resource, .resource_count = 2, .scope_name = "inngest",
                            .scope_version = "0", .spans = out, .count = n, .with_inngest_attrs = true};
-    struct otlp_buf buf = {0};
+    struct dynbuf buf = DYNBUF_INIT(DYNBUF_UNBOUNDED);
     assert_true(otlp_encode_json(&b, &buf));
     all = strndup(buf.data, buf.len);
     assert_null(strstr(all, "secret"));
@@ -409,7 +409,7 @@ static void test_tracer_links_and_drops(void **state)
     assert_non_null(strstr(all, "\"server.address\",\"value\":{\"stringValue\":\"api.resend.com\""));
     assert_non_null(strstr(all, "\"error.type\",\"value\":{\"stringValue\":\"no_response\""));
     free(all);
-    otlp_buf_free(&buf);
+    dynbuf_free(&buf);
 
     size_t len = 0;
     char *text = metrics_render(srv.metrics, &srv, &len);

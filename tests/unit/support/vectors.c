@@ -17,39 +17,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "base/limits.h"
 
 /* the recorded vectors are test data of this repository (tests/vectors/README.md) */
 #define DEFAULT_VECTORS_DIR "tests/vectors"
 
+/* A vector file is read whole: its size is known before reading. */
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *data = malloc(cap);
-    while (data) {
-        n += fread(data + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *bigger = realloc(data, cap * 2);
-        if (!bigger) {
+    struct stat st;
+    char *data = NULL;
+    if (fstat(fileno(f), &st) == 0 && st.st_size >= 0 && (data = malloc((size_t)st.st_size + 1))) {
+        size_t n = fread(data, 1, (size_t)st.st_size, f);
+        if (ferror(f) || n != (size_t)st.st_size) {
             free(data);
             data = NULL;
-            break;
+        } else {
+            data[n] = '\0';
+            *len = n;
         }
-        data = bigger;
-        cap *= 2;
     }
-    int err = ferror(f);
     fclose(f);
-    if (err) {
-        free(data);
-        return NULL;
-    }
-    *len = n;
     return data;
 }
 
