@@ -324,7 +324,9 @@ s6_peer() { # NAME KIND(ours|sdk) CHECKPOINTING(0|1)
 		local -a ck=()
 		[[ $ckpt == 1 ]] && ck=(INNGEST_CHECKPOINTING=1)
 		port=$(start_ours "$prefix" 1 INNGEST_DEV=1 INNGEST_BASE_URL="$base" "${ck[@]}")
-		fns=13
+		# the table's own count, so a new conformance function needs no edit here
+		fns=$(env -i PATH="$PATH" INNGEST_DEV=1 "$bin" --check 2>/dev/null | jq '.functions | length')
+		[[ $fns =~ ^[0-9]+$ ]] || die "S6 $name: $bin --check did not list its functions"
 	else
 		port=$(start_sdk "$prefix" INNGEST_DEV=1 INNGEST_BASE_URL="$base" BENCH_CHECKPOINTING="$ckpt")
 		fns=2

@@ -12,12 +12,7 @@
 #include "fuzz_target.h"
 #include "base/jcs.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    return 0;
-}
+const struct fuzz_setup fuzz_setup = {.app = NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -16,17 +16,8 @@
 #include "fuzz_target.h"
 #include "inngest.h"
 
-static struct server *srv;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    static const char *env[] = {FUZZ_CLOUD_ENV, "EVENTS_RELAY_TOKEN=" FUZZ_RELAY_TOKEN, NULL, NULL};
-    env[sizeof(env) / sizeof(*env) - 2] = fuzz_temp_db_env();
-    srv = fuzz_server(&ing_app_definition, env);
-    return 0;
-}
+static const char *const env[] = {FUZZ_PRODUCT_ENV, NULL};
+const struct fuzz_setup fuzz_setup = {.app = &ing_app_definition, .env = env, .temp_db = true};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                .body = (const uint8_t *)events, .body_len = sizeof(events) - 1,
                                .headers = {{"Content-Type", "application/json"},
                                            {"Authorization", "Bearer " FUZZ_RELAY_TOKEN}}};
-    int got = fuzz_serve(srv, &req);
+    int got = fuzz_serve(fuzz_srv, &req);
     if (got < 300 && status != 200) {
         fprintf(stderr, "fuzz: the relay answered %d though the Event API said %ld\n", got, status);
         abort();

@@ -20,27 +20,15 @@
 #include "fuzz_target.h"
 #include "inngest.h"
 
-static struct server *srv;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    static const char *env[] = {FUZZ_CLOUD_ENV,
-                                "STRIPE_WEBHOOK_SECRET=" FUZZ_STRIPE_SECRET,
-                                "EVENTS_RELAY_TOKEN=" FUZZ_RELAY_TOKEN,
-                                "ADMIN_TOKEN=" FUZZ_ADMIN_TOKEN,
-                                "INNGEST_TRUST_FORWARDED=1",
-                                /* every form is counted in the store, none refused:
-                                 * the rate limits' path runs without hiding the rest */
-                                "CONTACT_RATE_LIMIT_CLIENT=1000000/1s",
-                                "CONTACT_RATE_LIMIT_RECIPIENT=1000000/1s",
-                                "VIEWS_RATE_LIMIT=1000000/1s",
-                                NULL, NULL};
-    env[sizeof(env) / sizeof(*env) - 2] = fuzz_temp_db_env();
-    srv = fuzz_server(&ing_app_definition, env);
-    return 0;
-}
+static const char *const env[] = {FUZZ_PRODUCT_ENV,
+                                  "INNGEST_TRUST_FORWARDED=1",
+                                  /* every form is counted in the store, none refused:
+                                   * the rate limits' path runs without hiding the rest */
+                                  "CONTACT_RATE_LIMIT_CLIENT=1000000/1s",
+                                  "CONTACT_RATE_LIMIT_RECIPIENT=1000000/1s",
+                                  "VIEWS_RATE_LIMIT=1000000/1s",
+                                  NULL};
+const struct fuzz_setup fuzz_setup = {.app = &ing_app_definition, .env = env, .temp_db = true};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -82,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         req.headers[h][0] = "X-Forwarded-For";
         req.headers[h++][1] = auth;
     }
-    int status = fuzz_serve(srv, &req);
+    int status = fuzz_serve(fuzz_srv, &req);
     if (status >= 400 && status < 500 && fuzz_http_calls() > 0) {
         fprintf(stderr, "fuzz: %s answered %d after sending events\n", paths[route], status);
         abort();

@@ -20,18 +20,8 @@
 #include "fuzz_target.h"
 #include "inngest.h"
 
-static struct server *srv;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    static const char *env[] = {FUZZ_CLOUD_ENV, "STRIPE_WEBHOOK_SECRET=" FUZZ_STRIPE_SECRET, NULL,
-                                NULL};
-    env[sizeof(env) / sizeof(*env) - 2] = fuzz_temp_db_env();
-    srv = fuzz_server(&ing_app_definition, env);
-    return 0;
-}
+static const char *const env[] = {FUZZ_PRODUCT_ENV, NULL};
+const struct fuzz_setup fuzz_setup = {.app = &ing_app_definition, .env = env, .temp_db = true};
 
 /* t=<t>,v1=<hex HMAC-SHA256("<t>." + body)>, keyed with the whole secret. */
 static const char *stripe_header(const uint8_t *body, size_t len, long long t)
@@ -63,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .method = "POST", .path = "/api/stripe/webhook", .body = data, .body_len = size,
         .headers = {{"Content-Type", "application/json"},
                     {"Stripe-Signature", stripe_header(data, size, (long long)time(NULL))}}};
-    int status = fuzz_serve(srv, &req);
+    int status = fuzz_serve(fuzz_srv, &req);
     if (status != 200 && status != 400 && status != 413 && status < 500) {
         fprintf(stderr, "fuzz: the webhook answered %d\n", status);
         abort();

@@ -17,8 +17,6 @@
 #include "fuzz_target.h"
 #include "inngest.h"
 
-static struct server *srv;
-
 static json_object *noop(struct ing_ctx *c)
 {
     (void)c;
@@ -31,14 +29,7 @@ static const struct ing_function one_function[] = {
 static const struct ing_app small_app = {
     .default_app_id = "fuzz-app", .functions = one_function, .function_count = 1};
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    static const char *const env[] = {FUZZ_CLOUD_ENV, NULL};
-    srv = fuzz_server(&small_app, env);
-    return 0;
-}
+const struct fuzz_setup fuzz_setup = {.app = &small_app};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_http_script((struct fuzz_answer[]){ans, ans}, 2);
     struct fuzz_request req = {.method = "PUT", .path = "/api/inngest",
                                .query = "deployId=fuzz-deploy", .headers = {{"Host", "127.0.0.1:8080"}}};
-    int status = fuzz_serve(srv, &req);
+    int status = fuzz_serve(fuzz_srv, &req);
     if (status != 200 && status != 500) {
         fprintf(stderr, "fuzz: a sync answered %d\n", status);
         abort();

@@ -18,28 +18,13 @@
 #include "core/signature.h"
 #include "vectors_app.h"
 
-static struct server *srv;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    static const char *const env[] = {FUZZ_CLOUD_ENV, NULL};
-    srv = fuzz_server(&vectors_app, env);
-    return 0;
-}
+const struct fuzz_setup fuzz_setup = {.app = &vectors_app};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const uint8_t *h, *body;
-    size_t h_len, body_len;
-    if (!fuzz_split(data, size, '\0', &h, &h_len, &body, &body_len)) {
-        h = data;
-        h_len = size;
-        body = (const uint8_t *)"{}";
-        body_len = 2;
-    }
-    char *header = fuzz_strndup(h, h_len);
+    const uint8_t *body;
+    size_t body_len;
+    char *header = fuzz_header_and_body(data, size, &body, &body_len);
     time_t now = time(NULL);
     enum sig_outcome o = sig_verify(header, body, body_len, FUZZ_SIGNING_KEY,
                                     FUZZ_SIGNING_KEY_FALLBACK, now);
@@ -52,13 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_http_script(&(struct fuzz_answer){.status = 0}, 1);
     struct fuzz_request get = {.method = "GET", .path = "/api/inngest", .body = body,
                                .body_len = body_len, .headers = {{"X-Inngest-Signature", header}}};
-    fuzz_serve(srv, &get);
+    fuzz_serve(fuzz_srv, &get);
     struct fuzz_request post = {.method = "POST", .path = "/api/inngest",
                                 .query = "fnId=vectors-app-plain&stepId=step", .body = body,
                                 .body_len = body_len,
                                 .headers = {{"Content-Type", "application/json"},
                                             {"X-Inngest-Signature", header}}};
-    if (fuzz_serve(srv, &post) != 401) {
+    if (fuzz_serve(fuzz_srv, &post) != 401) {
         fprintf(stderr, "fuzz: a call with a made-up signature was not refused with 401\n");
         abort();
     }

@@ -19,21 +19,15 @@
 #include "fuzz_target.h"
 #include "vectors_app.h"
 
-static struct server *srv;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    static const char *const env[] = {
-        "INNGEST_DEV=0", "INNGEST_SIGNING_KEY=" FUZZ_SIGNING_KEY,
-        "INNGEST_SIGNING_KEY_FALLBACK=" FUZZ_SIGNING_KEY_FALLBACK,
-        "INNGEST_EVENT_KEY=" FUZZ_EVENT_KEY, "INNGEST_BASE_URL=http://127.0.0.1:9",
-        "INNGEST_ALLOW_IN_BAND_SYNC=1", "INNGEST_TRUST_FORWARDED=1", "INNGEST_LOG_LEVEL=error",
-        NULL};
-    srv = fuzz_server(&vectors_app, env);
-    return 0;
-}
+/* not FUZZ_CLOUD_ENV: without INNGEST_SERVE_ORIGIN the sync URL is built
+ * from the request's Host and X-Forwarded-* */
+static const char *const env[] = {
+    "INNGEST_DEV=0", "INNGEST_SIGNING_KEY=" FUZZ_SIGNING_KEY,
+    "INNGEST_SIGNING_KEY_FALLBACK=" FUZZ_SIGNING_KEY_FALLBACK,
+    "INNGEST_EVENT_KEY=" FUZZ_EVENT_KEY, "INNGEST_BASE_URL=http://127.0.0.1:9",
+    "INNGEST_ALLOW_IN_BAND_SYNC=1", "INNGEST_TRUST_FORWARDED=1", "INNGEST_LOG_LEVEL=error",
+    NULL};
+const struct fuzz_setup fuzz_setup = {.app = &vectors_app, .env = env};
 
 /* The next '\n'-terminated part of *data (all of it when there is no '\n'). */
 static char *next_part(const uint8_t **data, size_t *size)
@@ -89,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         req.headers[h][0] = "X-Inngest-Sync-Kind";
         req.headers[h++][1] = "in_band";
     }
-    fuzz_serve(srv, &req);
+    fuzz_serve(fuzz_srv, &req);
     free(query);
     free(host);
     free(fwd_host);

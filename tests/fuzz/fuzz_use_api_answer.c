@@ -18,16 +18,7 @@
 #include "fuzz_target.h"
 #include "vectors_app.h"
 
-static struct server *srv;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    static const char *const env[] = {FUZZ_CLOUD_ENV, NULL};
-    srv = fuzz_server(&vectors_app, env);
-    return 0;
-}
+const struct fuzz_setup fuzz_setup = {.app = &vectors_app};
 
 static long status_of(uint8_t b)
 {
@@ -67,6 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .headers = {{"Content-Type", "application/json"},
                     {"X-Inngest-Signature",
                      fuzz_inngest_signature(body, sizeof(body) - 1, (long long)time(NULL))}}};
-    fuzz_serve(srv, &req);
+    fuzz_serve(fuzz_srv, &req);
     return 0;
 }

@@ -53,6 +53,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* the SDK's one UTF-8 decoder (a header of its base layer, no Inngest in it) */
+#include "../../handler/base/utf8.h"
+
 #define MAX_HEAD (64 * 1024)
 #define MAX_BODY (8 * 1024 * 1024)
 #define MAX_SCRIPT (1024 * 1024)
@@ -117,35 +120,6 @@ static void buf_fmt(struct buf *b, const char *fmt, ...)
         buf_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t left)
-{
-    size_t n;
-    unsigned min;
-    unsigned cp;
-    if (p[0] < 0x80)
-        return 1;
-    if ((p[0] & 0xE0) == 0xC0) {
-        n = 2, cp = p[0] & 0x1F, min = 0x80;
-    } else if ((p[0] & 0xF0) == 0xE0) {
-        n = 3, cp = p[0] & 0x0F, min = 0x800;
-    } else if ((p[0] & 0xF8) == 0xF0) {
-        n = 4, cp = p[0] & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n > left)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 /* A JSON string; bytes that are not UTF-8 become \u00XX so the line stays
  * valid JSON whatever the client sent. */
 static void buf_json_string(struct buf *b, const char *s, size_t n)
@@ -170,7 +144,8 @@ static void buf_json_string(struct buf *b, const char *s, size_t n)
             buf_fmt(b, "\\u%04x", ch);
             i++;
         } else {
-            size_t len = utf8_len((const unsigned char *)s + i, n - i);
+            uint32_t cp;
+            size_t len = utf8_decode((const unsigned char *)s + i, n - i, &cp);
             if (len == 0) {
                 buf_fmt(b, "\\u%04x", ch);
                 i++;

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "dev_env.h"
 #include "inngest.h"
 #include "core/server.h"
 #include "transport/server_setup.h"
@@ -24,11 +25,6 @@ static json_object *noop(struct ing_ctx *c)
 static const struct ing_function functions[] = {
     {.id = "noop", .name = "noop", .triggers = {ING_EVENT("t/noop")}, .handler = noop},
 };
-
-static const char *dev_env(const char *name)
-{
-    return strcmp(name, "INNGEST_DEV") == 0 ? "1" : NULL;
-}
 
 static json_object *payload_of(const struct ing_app *app)
 {

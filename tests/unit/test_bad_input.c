@@ -21,6 +21,7 @@
 
 #include "alloc_fail/alloc_fail.h"
 #include "fake_http.h"
+#include "nesting.h"
 
 #include "core/context.h"
 #include "inngest.h"
@@ -41,12 +42,16 @@ static json_object *count_body(struct ing_ctx *c, void *arg)
     return ing_json_string(c, "ran");
 }
 
-static json_object *two_steps(struct ing_ctx *c)
+/* Step "a" (counted), then step "b" running `b`: the shape of the calls
+ * below, which differ in what b does.  Returns a's value. */
+static json_object *a_then_b(struct ing_ctx *c, ing_step_fn b)
 {
     json_object *a = ing_step_run(c, "a", count_body, NULL);
-    ing_step_run(c, "b", count_body, NULL);
+    ing_step_run(c, "b", b, NULL);
     return a;
 }
+
+static json_object *two_steps(struct ing_ctx *c) { return a_then_b(c, count_body); }
 
 static json_object *nested_step(struct ing_ctx *c, void *arg)
 {
@@ -122,16 +127,9 @@ static const char *call_body(const char *steps)
 static void test_deep_nesting_is_refused(void **s)
 {
     (void)s;
-    size_t depth = 10000;
-    char *b = malloc(depth * 2 + 64);
-    size_t n = 0;
-    for (size_t i = 0; i < depth; i++)
-        b[n++] = '[';
-    for (size_t i = 0; i < depth; i++)
-        b[n++] = ']';
-    b[n] = '\0';
+    char *b = nested_arrays(10000);
     struct answer a;
-    serve("POST", "fnId=bad-two&stepId=step", b, n, NULL, &a);
+    serve("POST", "fnId=bad-two&stepId=step", b, strlen(b), NULL, &a);
     assert_int_equal(a.status, 400);
     assert_non_null(strstr(a.body, "deeper than 256"));
     assert_string_equal(a.no_retry, "false");
@@ -324,12 +322,7 @@ static json_object *send_body(struct ing_ctx *c, void *arg)
     return ids;
 }
 
-static json_object *sends(struct ing_ctx *c)
-{
-    json_object *a = ing_step_run(c, "a", count_body, NULL);
-    ing_step_run(c, "b", send_body, NULL);
-    return a;
-}
+static json_object *sends(struct ing_ctx *c) { return a_then_b(c, send_body); }
 
 /* An app's own HTTP call (ing_http_fetch, a POST: one try, no retry pauses
  * to slow the sweep down) to the sweep's stand-in. */
@@ -347,12 +340,7 @@ static json_object *fetch_body(struct ing_ctx *c, void *arg)
                                           ing_json_get_string(res.headers, "content-type"), res.body));
 }
 
-static json_object *fetches(struct ing_ctx *c)
-{
-    json_object *a = ing_step_run(c, "a", count_body, NULL);
-    ing_step_run(c, "b", fetch_body, NULL);
-    return a;
-}
+static json_object *fetches(struct ing_ctx *c) { return a_then_b(c, fetch_body); }
 
 /* Three async steps planned together: their ops carry opts json-c builds. */
 static json_object *plans(struct ing_ctx *c)
@@ -562,79 +550,67 @@ static unsigned long sweep(const struct scenario *sc)
 
 static unsigned long swept_total;
 
+/* Sweeps sc, which must have at least `min` allocation points to fail. */
+static void sweep_at_least(const struct scenario *sc, unsigned long min)
+{
+    unsigned long n = sweep(sc);
+    if (n < min)
+        fail_msg("%s: %lu allocation points swept, want at least %lu", sc->name, n, min);
+    swept_total += n;
+}
+
+/* A call body with step "a" memoized, for the event `name` with `data`
+ * (a static buffer). */
+static const char *memo_body(const char *run_id, const char *name, const char *data)
+{
+    char ha[41];
+    ing_test_step_hash("a", 0, ha);
+    static char body[1024];
+    snprintf(body, sizeof(body),
+             "{\"ctx\":{\"attempt\":0,\"max_attempts\":3,\"run_id\":\"%s\","
+             "\"disable_immediate_execution\":true},\"event\":{\"name\":\"%s\",\"data\":%s},"
+             "\"events\":[],\"steps\":{\"%s\":{\"data\":\"ran\"}},\"version\":2}",
+             run_id, name, data, ha);
+    return body;
+}
+
+/* "fnId=<fn>&stepId=<step b's hash>": step b is the one asked for, so it runs
+ * (a static buffer). */
+static const char *step_b_query(const char *fn)
+{
+    char hb[41];
+    ing_test_step_hash("b", 0, hb);
+    static char query[128];
+    snprintf(query, sizeof(query), "fnId=%s&stepId=%s", fn, hb);
+    return query;
+}
+
 static void test_every_allocation_point_of_a_call(void **s)
 {
     (void)s;
-    char ha[41], hb[41];
-    ing_test_step_hash("a", 0, ha);
-    ing_test_step_hash("b", 0, hb);
-    static char query[128], body[1024];
-    /* step b is the one asked for, so it runs (and its event goes out) */
-    snprintf(query, sizeof(query), "fnId=sweep-send&stepId=%s", hb);
-    snprintf(body, sizeof(body),
-             "{\"ctx\":{\"attempt\":0,\"max_attempts\":3,\"run_id\":\"r1\","
-             "\"disable_immediate_execution\":true},\"event\":{\"name\":\"t/send\",\"data\":{}},"
-             "\"events\":[],\"steps\":{\"%s\":{\"data\":\"ran\"}},\"version\":2}",
-             ha);
+    /* step b runs, and its event goes out */
     const struct scenario sc = {"signed call (step sends an event)", true, "POST",
-                                query, body,
+                                step_b_query("sweep-send"), memo_body("r1", "t/send", "{}"),
                                 "{\"ids\":[\"01HSWEEP\"],\"status\":200}", NULL, 206};
-    unsigned long n = sweep(&sc);
-    assert_true(n >= 150); /* json-c, libcurl and OpenSSL are in: far more than our own */
-    swept_total += n;
+    sweep_at_least(&sc, 150); /* json-c, libcurl and OpenSSL are in: far more than our own */
 }
 
 static void test_every_allocation_point_of_a_fetch(void **s)
 {
     (void)s;
-    char ha[41], hb[41];
-    ing_test_step_hash("a", 0, ha);
-    ing_test_step_hash("b", 0, hb);
-    static char query[128], body[1024];
-    snprintf(query, sizeof(query), "fnId=sweep-fetch&stepId=%s", hb);
-    snprintf(body, sizeof(body),
-             "{\"ctx\":{\"attempt\":0,\"max_attempts\":3,\"run_id\":\"r5\","
-             "\"disable_immediate_execution\":true},\"event\":{\"name\":\"t/fetch\",\"data\":{}},"
-             "\"events\":[],\"steps\":{\"%s\":{\"data\":\"ran\"}},\"version\":2}",
-             ha);
-    const struct scenario sc = {"signed call (step calls ing_http_fetch)", true, "POST", query, body,
+    const struct scenario sc = {"signed call (step calls ing_http_fetch)", true, "POST",
+                                step_b_query("sweep-fetch"), memo_body("r5", "t/fetch", "{}"),
                                 "{\"received\":true}", NULL, 206};
-    unsigned long n = sweep(&sc);
-    assert_true(n >= 100); /* libcurl and json-c are in */
-    swept_total += n;
+    sweep_at_least(&sc, 100); /* libcurl and json-c are in */
 }
 
 static void test_every_allocation_point_of_planned_steps(void **s)
 {
     (void)s;
-    char ha[41];
-    ing_test_step_hash("a", 0, ha);
-    static char body[1024];
-    snprintf(body, sizeof(body),
-             "{\"ctx\":{\"attempt\":0,\"max_attempts\":3,\"run_id\":\"r2\","
-             "\"disable_immediate_execution\":true},\"event\":{\"name\":\"t/plans\","
-             "\"data\":{\"id\":7}},\"events\":[],\"steps\":{\"%s\":{\"data\":\"ran\"}},"
-             "\"version\":2}",
-             ha);
     const struct scenario sc = {"signed call (wait, invoke and sleep planned together)", true,
-                                "POST", "fnId=sweep-plans&stepId=step", body, "{}", NULL, 206};
-    unsigned long n = sweep(&sc);
-    assert_true(n >= 100);
-    swept_total += n;
-}
-
-/* call body with step "a" memoized, for the event `name` */
-static const char *memo_body(const char *name)
-{
-    char ha[41];
-    ing_test_step_hash("a", 0, ha);
-    static char body[1024];
-    snprintf(body, sizeof(body),
-             "{\"ctx\":{\"attempt\":0,\"max_attempts\":3,\"run_id\":\"r3\","
-             "\"disable_immediate_execution\":true},\"event\":{\"name\":\"%s\",\"data\":{}},"
-             "\"events\":[],\"steps\":{\"%s\":{\"data\":\"ran\"}},\"version\":2}",
-             name, ha);
-    return body;
+                                "POST", "fnId=sweep-plans&stepId=step",
+                                memo_body("r2", "t/plans", "{\"id\":7}"), "{}", NULL, 206};
+    sweep_at_least(&sc, 100);
 }
 
 static void test_every_allocation_point_of_error_answers(void **s)
@@ -642,18 +618,14 @@ static void test_every_allocation_point_of_error_answers(void **s)
     (void)s;
     /* a NonRetriableError: 400 with the error's name and message */
     const struct scenario failed = {"signed call ending in a NonRetriableError", true, "POST",
-                                    "fnId=sweep-refuses&stepId=step", memo_body("t/refuses"),
+                                    "fnId=sweep-refuses&stepId=step", memo_body("r3", "t/refuses", "{}"),
                                     "{}", NULL, 400};
-    unsigned long n = sweep(&failed);
-    assert_true(n >= 50);
-    swept_total += n;
+    sweep_at_least(&failed, 50);
     /* a targeted step the run never reaches: 500 listing the steps found */
     const struct scenario lost = {"signed call for a step the run never reaches", true, "POST",
                                   "fnId=sweep-plans&stepId=0000000000000000000000000000000000000000",
-                                  memo_body("t/plans"), "{}", NULL, 500};
-    n = sweep(&lost);
-    assert_true(n >= 50);
-    swept_total += n;
+                                  memo_body("r3", "t/plans", "{}"), "{}", NULL, 500};
+    sweep_at_least(&lost, 50);
 }
 
 static void test_every_allocation_point_of_an_in_band_sync(void **s)
@@ -662,9 +634,7 @@ static void test_every_allocation_point_of_an_in_band_sync(void **s)
     const struct scenario sc = {"signed in-band sync", true, "PUT", "",
                                 "{\"url\":\"http://127.0.0.1:3000/api/inngest\"}", "{}",
                                 "HTTP_X_INNGEST_SYNC_KIND=in_band", 200};
-    unsigned long n = sweep(&sc);
-    assert_true(n >= 100);
-    swept_total += n;
+    sweep_at_least(&sc, 100);
 }
 
 static void test_every_allocation_point_of_a_sync(void **s)
@@ -672,18 +642,14 @@ static void test_every_allocation_point_of_a_sync(void **s)
     (void)s;
     const struct scenario sc = {"sync (registers with the API)", false, "PUT", "", NULL,
                                 "{\"ok\":true,\"modified\":true}", NULL, 200};
-    unsigned long n = sweep(&sc);
-    assert_true(n >= 150);
-    swept_total += n;
+    sweep_at_least(&sc, 150);
 }
 
 static void test_every_allocation_point_of_introspection(void **s)
 {
     (void)s;
     const struct scenario sc = {"signed introspection", true, "GET", "", NULL, "{}", NULL, 200};
-    unsigned long n = sweep(&sc);
-    assert_true(n >= 5); /* the answer was rendered at start-up: little is left to fail */
-    swept_total += n;
+    sweep_at_least(&sc, 5); /* the answer was rendered at start-up: little is left to fail */
     print_message("allocation points failed in turn, all scenarios: %lu\n", swept_total);
 }
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -18,6 +19,7 @@
 #include "base/limits.h"
 #include "base/url_encode.h"
 #include "base/utf8.h"
+#include "nesting.h"
 
 static void hex_both_ways(void **state)
 {
@@ -129,12 +131,10 @@ static void bounded_json_parse(void **state)
     assert_null(json_parse_bounded("nope", 4, NULL));
 
     /* the depth bound: ING_JSON_MAX_DEPTH levels pass, one more does not */
-    char deep[2 * (ING_JSON_MAX_DEPTH + 1) + 1];
-    for (int depth = ING_JSON_MAX_DEPTH; depth <= ING_JSON_MAX_DEPTH + 1; depth++) {
-        memset(deep, '[', (size_t)depth);
-        memset(deep + depth, ']', (size_t)depth);
-        deep[2 * depth] = '\0';
-        v = json_parse_bounded(deep, 2 * (size_t)depth, &how);
+    for (size_t depth = ING_JSON_MAX_DEPTH; depth <= ING_JSON_MAX_DEPTH + 1; depth++) {
+        char *deep = nested_arrays(depth);
+        v = json_parse_bounded(deep, 2 * depth, &how);
+        free(deep);
         if (depth == ING_JSON_MAX_DEPTH) {
             assert_non_null(v);
             json_object_put(v);

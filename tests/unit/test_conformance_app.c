@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "inngest.h"
+#include "run_answers.h"
 
 /* The run, played by the SDK's own executor stand-in (ing_test_run): every
  * waitForEvent gets wait_match (or times out), every invoke returns
@@ -27,6 +28,14 @@ static void drive(struct ing_test_run_result *d, const char *fn, const char *eve
                                      .invoke_result = "{\"result\":\"AB\"}"};
     if (ing_test_run(&ing_app_definition, fn, &o, d) != 0)
         fail_msg("%s: the run did not end (see stderr)", fn);
+}
+
+/* A run that ends for good: 400, no retry. */
+static void drive_to_final_error(struct ing_test_run_result *d, const char *fn, const char *event)
+{
+    drive(d, fn, event, NULL);
+    assert_int_equal(d->status, 400);
+    assert_true(d->no_retry);
 }
 
 static void expect_result(const char *fn, const char *event, json_object *wait_match,
@@ -44,11 +53,23 @@ static void expect_result(const char *fn, const char *event, json_object *wait_m
     ing_test_run_free(&d);
 }
 
-static void test_steps(void **s)
+/* The runs that need no event and no wait match, one cmocka test each: the
+ * case rides in the test's initial state. */
+struct run_case {
+    const char *fn, *want;
+    int want_calls; /* 0: any */
+};
+
+static void test_run_case(void **state)
 {
-    (void)s;
-    expect_result("conf-steps", NULL, NULL, "{\"result\":\"AB\"}", 3);
+    const struct run_case *c = *state;
+    expect_result(c->fn, NULL, NULL, c->want, c->want_calls);
 }
+
+#define run_case_test(name, fn, want, calls)                                                    \
+    {                                                                                      \
+        #name, test_run_case, NULL, NULL, &(struct run_case) { fn, want, calls }           \
+    }
 
 static void test_loop(void **s)
 {
@@ -81,20 +102,13 @@ static void test_parallel(void **s)
 {
     (void)s;
     struct ing_test_result r;
-    struct ing_test_options o = {0};
-    assert_int_equal(ing_test_call(&ing_app_definition, "conf-parallel", &o, &r), 0);
+    run_call(&ing_app_definition, "conf-parallel", NULL, &r);
     assert_int_equal(r.status, 206);
     assert_int_equal(json_object_array_length(r.json), 2); /* planned together, none run */
     for (int i = 0; i < 2; i++)
         assert_string_equal(ing_json_get_string(json_object_array_get_idx(r.json, i), "op"), "StepPlanned");
     ing_test_result_free(&r);
     expect_result("conf-parallel", NULL, NULL, "{\"left\":\"L\",\"right\":\"R\"}", 0);
-}
-
-static void test_sleep(void **s)
-{
-    (void)s;
-    expect_result("conf-sleep", NULL, NULL, "{\"after\":\"woke\"}", 0);
 }
 
 static void test_wait(void **s)
@@ -121,31 +135,16 @@ static void test_signal(void **s)
     expect_result("conf-signal", "{\"name\":\"conf/signal\",\"data\":{\"signal\":\"s1\",\"timeout\":\"2s\"}}",
                   NULL, "{\"timed_out\":true,\"data\":null}", 0);
     struct ing_test_run_result d;
-    drive(&d, "conf-signal", "{\"name\":\"conf/signal\",\"data\":{}}", NULL);
-    assert_int_equal(d.status, 400); /* no signal name: fails at once, for good */
-    assert_true(d.no_retry);
+    /* no signal name: fails at once, for good */
+    drive_to_final_error(&d, "conf-signal", "{\"name\":\"conf/signal\",\"data\":{}}");
     ing_test_run_free(&d);
-}
-
-static void test_invoke(void **s)
-{
-    (void)s;
-    expect_result("conf-invoke", NULL, NULL, "{\"invoked\":{\"result\":\"AB\"}}", 0);
-}
-
-static void test_retry(void **s)
-{
-    (void)s;
-    expect_result("conf-retry", NULL, NULL, "{\"flaky\":\"ok\"}", 0);
 }
 
 static void test_nonretriable(void **s)
 {
     (void)s;
     struct ing_test_run_result d;
-    drive(&d, "conf-nonretriable", NULL, NULL);
-    assert_int_equal(d.status, 400);
-    assert_true(d.no_retry);
+    drive_to_final_error(&d, "conf-nonretriable", NULL);
     assert_string_equal(ing_json_get_string(d.output, "message"), "bad input");
     ing_test_run_free(&d);
 }
@@ -167,19 +166,11 @@ static void test_retry_after(void **s)
     ing_test_result_free(&r);
 }
 
-static void test_step_error(void **s)
-{
-    (void)s;
-    expect_result("conf-step-error", NULL, NULL, "{\"recovered\":\"boom\"}", 2);
-}
-
 static void test_failure_and_handler(void **s)
 {
     (void)s;
     struct ing_test_run_result d;
-    drive(&d, "conf-failure", NULL, NULL);
-    assert_int_equal(d.status, 400); /* retried once, then final */
-    assert_true(d.no_retry);
+    drive_to_final_error(&d, "conf-failure", NULL); /* retried once, then final */
     assert_int_equal(d.calls, 2);
     ing_test_run_free(&d);
 
@@ -204,11 +195,8 @@ static void test_send_without_event_api_fails_retriably(void **s)
 {
     (void)s;
     struct ing_test_result r;
-    struct ing_test_options o = {0};
-    assert_int_equal(ing_test_call(&ing_app_definition, "conf-send", &o, &r), 0);
-    assert_int_equal(r.status, 206);
-    json_object *op = json_object_array_get_idx(r.json, 0);
-    assert_string_equal(ing_json_get_string(op, "op"), "StepError");
+    run_call(&ing_app_definition, "conf-send", NULL, &r);
+    expect_one_op(&r, "StepError");
     assert_false(r.no_retry);
     ing_test_result_free(&r);
 }
@@ -297,14 +285,21 @@ static void test_run_supply(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_steps),        cmocka_unit_test(test_loop),
-        cmocka_unit_test(test_loop_ids_repeat), cmocka_unit_test(test_parallel),
-        cmocka_unit_test(test_sleep),        cmocka_unit_test(test_wait),
-        cmocka_unit_test(test_invoke),       cmocka_unit_test(test_retry),
-        cmocka_unit_test(test_nonretriable), cmocka_unit_test(test_retry_after),
-        cmocka_unit_test(test_step_error),   cmocka_unit_test(test_failure_and_handler),
+        run_case_test(test_steps, "conf-steps", "{\"result\":\"AB\"}", 3),
+        cmocka_unit_test(test_loop),
+        cmocka_unit_test(test_loop_ids_repeat),
+        cmocka_unit_test(test_parallel),
+        run_case_test(test_sleep, "conf-sleep", "{\"after\":\"woke\"}", 0),
+        cmocka_unit_test(test_wait),
+        run_case_test(test_invoke, "conf-invoke", "{\"invoked\":{\"result\":\"AB\"}}", 0),
+        run_case_test(test_retry, "conf-retry", "{\"flaky\":\"ok\"}", 0),
+        cmocka_unit_test(test_nonretriable),
+        cmocka_unit_test(test_retry_after),
+        run_case_test(test_step_error, "conf-step-error", "{\"recovered\":\"boom\"}", 2),
+        cmocka_unit_test(test_failure_and_handler),
         cmocka_unit_test(test_send_without_event_api_fails_retriably),
-        cmocka_unit_test(test_run_records_every_call), cmocka_unit_test(test_run_supply),
+        cmocka_unit_test(test_run_records_every_call),
+        cmocka_unit_test(test_run_supply),
         cmocka_unit_test(test_signal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

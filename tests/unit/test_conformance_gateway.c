@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "inngest.h"
+#include "run_answers.h"
 
 static const char *hash_of(const char *id, char out[41])
 {
@@ -37,12 +38,11 @@ static void call(const char *fn, const char *event, const char *steps, struct in
     call_app(&ing_app_definition, fn, event, steps, NULL, false, r);
 }
 
-static json_object *only_op(struct ing_test_result *r)
+/* A 200 answer whose body, as plain JSON text, is `want`. */
+static void expect_answer(const struct ing_test_result *r, const char *want)
 {
-    assert_int_equal(r->status, 206);
-    assert_true(json_object_is_type(r->json, json_type_array));
-    assert_int_equal(json_object_array_length(r->json), 1);
-    return json_object_array_get_idx(r->json, 0);
+    assert_int_equal(r->status, 200);
+    assert_string_equal(json_object_to_json_string_ext(r->json, JSON_C_TO_STRING_PLAIN), want);
 }
 
 static const char *opt_string(json_object *op, const char *key)
@@ -58,7 +58,7 @@ static void fetch_plans_a_gateway_op(void **state)
     setenv("CONF_FETCH_URL", "http://127.0.0.1:9/hook?x=1", 1);
     struct ing_test_result r;
     call("conf-fetch", NULL, NULL, &r);
-    json_object *op = only_op(&r);
+    json_object *op = expect_one_op(&r, NULL);
     char h[41];
     assert_string_equal(ing_json_get_string(op, "op"), "Gateway");
     assert_string_equal(ing_json_get_string(op, "id"), hash_of("call", h));
@@ -289,7 +289,7 @@ static void good_fetch_request_defaults_and_trims(void **state)
     (void)state;
     struct ing_test_result r;
     own("fetch-good", NULL, NULL, false, &r);
-    json_object *op = only_op(&r);
+    json_object *op = expect_one_op(&r, NULL);
     assert_string_equal(opt_string(op, "method"), "GET"); /* written: the executor's default is POST */
     assert_string_equal(opt_string(op, "url"), "HTTPS://example.invalid/path");
     assert_string_equal(opt_string(op, "body"), "plain"); /* body_len bytes */
@@ -323,7 +323,7 @@ static void infer_ops_carry_format_key_and_body(void **state)
         model_under_test = &cases[i].model;
         struct ing_test_result r;
         own("infer", NULL, NULL, false, &r);
-        json_object *op = only_op(&r);
+        json_object *op = expect_one_op(&r, NULL);
         assert_string_equal(ing_json_get_string(op, "op"), "AIGateway");
         assert_string_equal(opt_string(op, "type"), "step.ai.infer");
         assert_string_equal(opt_string(op, "format"), cases[i].format);
@@ -383,9 +383,7 @@ static void infer_memoized_answer_and_failure(void **state)
     snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":{\"choices\":[{\"message\":{\"content\":\"hi\"}}]}}}", h);
     struct ing_test_result r;
     own("infer", steps, NULL, false, &r);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(json_object_to_json_string_ext(r.json, JSON_C_TO_STRING_PLAIN),
-                        "{\"got\":{\"choices\":[{\"message\":{\"content\":\"hi\"}}]}}");
+    expect_answer(&r, "{\"got\":{\"choices\":[{\"message\":{\"content\":\"hi\"}}]}}");
     ing_test_result_free(&r);
 
     /* the executor's stored failure after the retries: uncaught, the run fails for good */
@@ -399,9 +397,7 @@ static void infer_memoized_answer_and_failure(void **state)
     ing_test_result_free(&r);
 
     own("infer-catch", steps, NULL, false, &r);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(json_object_to_json_string_ext(r.json, JSON_C_TO_STRING_PLAIN),
-                        "{\"got\":null,\"error\":\"AIGatewayError\",\"data\":{\"error\":\"slow down\"}}");
+    expect_answer(&r, "{\"got\":null,\"error\":\"AIGatewayError\",\"data\":{\"error\":\"slow down\"}}");
     ing_test_result_free(&r);
 }
 
@@ -413,7 +409,7 @@ static void conf_ai_infer_round_trip(void **state)
     const char *event = "{\"name\":\"conf/ai-infer\",\"data\":{\"prompt\":\"Say hi\"}}";
     struct ing_test_result r;
     call("conf-ai-infer", event, NULL, &r);
-    json_object *op = only_op(&r);
+    json_object *op = expect_one_op(&r, NULL);
     assert_string_equal(opt_string(op, "auth_key"), "sk-conformance");
     assert_string_equal(json_object_to_json_string_ext(ing_json_get(ing_json_get(op, "opts"), "body"),
                                                        JSON_C_TO_STRING_PLAIN),
@@ -424,9 +420,7 @@ static void conf_ai_infer_round_trip(void **state)
              "{\"%s\":{\"data\":{\"model\":\"conf-model\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"Hi!\"}}]}}}",
              hash_of("ask", h));
     call("conf-ai-infer", event, steps, &r);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(json_object_to_json_string_ext(r.json, JSON_C_TO_STRING_PLAIN),
-                        "{\"answer\":\"Hi!\",\"model\":\"conf-model\"}");
+    expect_answer(&r, "{\"answer\":\"Hi!\",\"model\":\"conf-model\"}");
     ing_test_result_free(&r);
 }
 
@@ -438,7 +432,7 @@ static void conf_ai_wrap_records_its_input(void **state)
     const char *event = "{\"name\":\"conf/ai-wrap\",\"data\":{\"prompt\":\"ping\"}}";
     struct ing_test_result r;
     call("conf-ai-wrap", event, NULL, &r);
-    json_object *op = only_op(&r);
+    json_object *op = expect_one_op(&r, NULL);
     assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
     assert_string_equal(opt_string(op, "type"), "step.ai.wrap");
     assert_string_equal(json_object_to_json_string_ext(ing_json_get(ing_json_get(op, "opts"), "input"),
@@ -450,7 +444,7 @@ static void conf_ai_wrap_records_its_input(void **state)
 
     /* planned (immediate execution off): the input travels with the plan too */
     call_app(&ing_app_definition, "conf-ai-wrap", event, NULL, NULL, true, &r);
-    op = only_op(&r);
+    op = expect_one_op(&r, NULL);
     assert_string_equal(ing_json_get_string(op, "op"), "StepPlanned");
     assert_string_equal(json_object_to_json_string_ext(ing_json_get(op, "opts"), JSON_C_TO_STRING_PLAIN),
                         "{\"type\":\"step.ai.wrap\",\"input\":[{\"prompt\":\"ping\"}]}");
@@ -469,7 +463,7 @@ static void wrap_records_a_null_input_as_null(void **state)
     (void)state;
     struct ing_test_result r;
     own("wrap-null", NULL, NULL, false, &r);
-    json_object *op = only_op(&r);
+    json_object *op = expect_one_op(&r, NULL);
     assert_string_equal(json_object_to_json_string_ext(ing_json_get(op, "opts"), JSON_C_TO_STRING_PLAIN),
                         "{\"type\":\"step.ai.wrap\",\"input\":[null]}");
     assert_string_equal(ing_json_get_string(op, "data"), "ok");
@@ -499,7 +493,7 @@ static void race_targeted_run_carries_race_mode(void **state)
     char h[41];
     struct ing_test_result r;
     own("race", NULL, hash_of("b", h), false, &r);
-    json_object *op = only_op(&r);
+    json_object *op = expect_one_op(&r, NULL);
     assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
     assert_string_equal(ing_json_get_string(op, "displayName"), "b");
     /* the executor reads the finished step's mode to ask again at once */
@@ -517,9 +511,7 @@ static void race_winner_is_the_first_to_finish(void **state)
     /* only b finished: b wins, a is not planned again, the function returns */
     snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":\"B\"}}", hb);
     own("race", steps, NULL, false, &r);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(json_object_to_json_string_ext(r.json, JSON_C_TO_STRING_PLAIN),
-                        "{\"winner\":\"b\",\"value\":\"B\"}");
+    expect_answer(&r, "{\"winner\":\"b\",\"value\":\"B\"}");
     ing_test_result_free(&r);
     /* later a finished too: b finished first (ctx.stack order), so b still wins */
     snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":\"B\"},\"%s\":{\"data\":\"A\"}}", hb, ha);
@@ -565,9 +557,7 @@ static void race_caught_failed_winner_is_handed_over(void **state)
              "{\"%s\":{\"error\":{\"name\":\"Error\",\"message\":\"a broke\"}},\"%s\":{\"data\":\"B\"}}", ha, hb);
     struct ing_test_result r;
     own("race-caught", steps, NULL, false, &r);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(json_object_to_json_string_ext(r.json, JSON_C_TO_STRING_PLAIN),
-                        "{\"winner\":\"a\",\"value\":null,\"error\":\"a broke\"}");
+    expect_answer(&r, "{\"winner\":\"a\",\"value\":null,\"error\":\"a broke\"}");
     ing_test_result_free(&r);
     own("fetch-null", NULL, NULL, false, &r);
     assert_int_equal(r.status, 400);
@@ -600,7 +590,7 @@ static void conf_race_fast_step_beats_the_sleep(void **state)
     char hf[41], ha[41], steps[256];
     snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":\"fast\"}}", hash_of("fast", hf));
     call("conf-race", NULL, steps, &r);
-    json_object *op = only_op(&r); /* "after" runs at once; the sleep is not planned again */
+    json_object *op = expect_one_op(&r, NULL); /* "after" runs at once; the sleep is not planned again */
     assert_string_equal(ing_json_get_string(op, "displayName"), "after");
     assert_string_equal(ing_json_get_string(op, "data"), "fast");
     /* the sleep is still pending: "after" says race, so the executor asks
@@ -612,16 +602,14 @@ static void conf_race_fast_step_beats_the_sleep(void **state)
     snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":\"fast\"},\"%s\":{\"data\":null}}", hf,
              hash_of("slow", hs));
     call("conf-race", NULL, steps, &r);
-    op = only_op(&r);
+    op = expect_one_op(&r, NULL);
     assert_string_equal(ing_json_get_string(op, "displayName"), "after");
     assert_true(json_object_is_type(ing_json_get(op, "opts"), json_type_null));
     ing_test_result_free(&r);
     snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":\"fast\"},\"%s\":{\"data\":\"fast\"}}", hf,
              hash_of("after", ha));
     call("conf-race", NULL, steps, &r);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(json_object_to_json_string_ext(r.json, JSON_C_TO_STRING_PLAIN),
-                        "{\"winner\":\"fast\",\"value\":\"fast\"}");
+    expect_answer(&r, "{\"winner\":\"fast\",\"value\":\"fast\"}");
     ing_test_result_free(&r);
 }
 

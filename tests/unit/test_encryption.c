@@ -27,9 +27,11 @@
 
 #include <sodium.h>
 
+#include "capture_stderr.h"
 #include "core/settings.h"
 #include "core/encryption.h"
 #include "fake_http.h"
+#include "run_answers.h"
 #include "transport/preflight.h"
 #include "core/response.h"
 #include "core/server.h"
@@ -99,29 +101,27 @@ static void derived_keys_match_libsodium_js(void **state)
     assert_cases("derived keys", ran, json_object_object_length(derived), 4);
 }
 
+/* One recorded envelope opens, with its case's keys, to its plaintext;
+ * ctx: who recorded it. */
+static bool check_opens(json_object *c, void *ctx)
+{
+    json_object *envelope = vectors_need(c, "envelope"), *plain = vectors_need(c, "plaintext");
+    struct enc_keys k;
+    load_named(&k, vectors_need(c, "decrypt_keys"));
+    assert_true(enc_is_envelope(envelope));
+    json_object *got = NULL;
+    char err[512];
+    if (!enc_open(&k, envelope, &got, err, sizeof(err)))
+        fail_msg("%s %s: %s", (const char *)ctx, vectors_str(c, "name"), err);
+    assert_same_json(got, plain, vectors_str(c, "name"));
+    json_object_put(got);
+    return true;
+}
+
 static void opens_every_recorded_envelope(void **state)
 {
     (void)state;
-    json_object *values = vectors_array(V, "values");
-    assert_non_null(values);
-    size_t n = json_object_array_length(values), ran = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(values, i), *names, *envelope, *plain;
-        assert_true(json_object_object_get_ex(c, "decrypt_keys", &names));
-        assert_true(json_object_object_get_ex(c, "envelope", &envelope));
-        assert_true(json_object_object_get_ex(c, "plaintext", &plain));
-        struct enc_keys k;
-        load_named(&k, names);
-        assert_true(enc_is_envelope(envelope));
-        json_object *got = NULL;
-        char err[512];
-        if (!enc_open(&k, envelope, &got, err, sizeof(err)))
-            fail_msg("%s: %s", vectors_str(c, "name"), err);
-        assert_same_json(got, plain, vectors_str(c, "name"));
-        json_object_put(got);
-        ran++;
-    }
-    assert_cases("recorded envelopes", ran, n, 12);
+    vectors_each_in(V, "encryption/vectors.json", "values", 12, check_opens, "the JS middleware's");
 }
 
 /* The Python middleware's envelopes (its JSON text differs: spaces after
@@ -139,50 +139,29 @@ static void opens_every_python_envelope(void **state)
         assert_true(json_object_object_get_ex(keys, name, &same));
         assert_true(json_object_equal(value, same)); /* load_named reads vectors.json's keys */
     }
-    json_object *values = vectors_array(py, "values");
-    assert_non_null(values);
-    size_t n = json_object_array_length(values), ran = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(values, i), *names, *envelope, *plain;
-        assert_true(json_object_object_get_ex(c, "decrypt_keys", &names));
-        assert_true(json_object_object_get_ex(c, "envelope", &envelope));
-        assert_true(json_object_object_get_ex(c, "plaintext", &plain));
-        struct enc_keys k;
-        load_named(&k, names);
-        json_object *got = NULL;
-        char err[512];
-        if (!enc_open(&k, envelope, &got, err, sizeof(err)))
-            fail_msg("python %s: %s", vectors_str(c, "name"), err);
-        assert_same_json(got, plain, vectors_str(c, "name"));
-        json_object_put(got);
-        ran++;
-    }
-    assert_cases("envelopes the Python middleware recorded", ran, n, 11);
+    vectors_each_in(py, "encryption/vectors_python.json", "values", 11, check_opens, "python");
     json_object_put(py);
+}
+
+static bool check_refused(json_object *c, void *ctx)
+{
+    (void)ctx;
+    struct enc_keys k;
+    load_named(&k, vectors_need(c, "decrypt_keys"));
+    json_object *got = (json_object *)1;
+    char err[512] = "";
+    if (enc_open(&k, vectors_need(c, "envelope"), &got, err, sizeof(err)))
+        fail_msg("%s: opened, want a refusal", vectors_str(c, "name"));
+    assert_null(got);
+    if (!strstr(err, "\"" ENC_STRATEGY "\""))
+        fail_msg("%s: the error does not name the strategy: %s", vectors_str(c, "name"), err);
+    return true;
 }
 
 static void refuses_what_no_key_opens(void **state)
 {
     (void)state;
-    json_object *cases = vectors_array(V, "undecryptable");
-    assert_non_null(cases);
-    size_t n = json_object_array_length(cases), ran = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(cases, i), *names, *envelope;
-        assert_true(json_object_object_get_ex(c, "decrypt_keys", &names));
-        assert_true(json_object_object_get_ex(c, "envelope", &envelope));
-        struct enc_keys k;
-        load_named(&k, names);
-        json_object *got = (json_object *)1;
-        char err[512] = "";
-        if (enc_open(&k, envelope, &got, err, sizeof(err)))
-            fail_msg("%s: opened, want a refusal", vectors_str(c, "name"));
-        assert_null(got);
-        if (!strstr(err, "\"" ENC_STRATEGY "\""))
-            fail_msg("%s: the error does not name the strategy: %s", vectors_str(c, "name"), err);
-        ran++;
-    }
-    assert_cases("undecryptable envelopes", ran, n, 4);
+    vectors_each_in(V, "encryption/vectors.json", "undecryptable", 4, check_refused, NULL);
 }
 
 /* The middleware seals only data.encrypted; every other member is as sent. */
@@ -424,23 +403,10 @@ static void settings_refuse_bad_keys_without_printing_them(void **state)
 /* Runs fn with fd 2 sent to a temporary file; returns what was written. */
 static char *capture_stderr(void (*fn)(FILE *diag))
 {
-    char path[] = "/tmp/test_encryption_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    fflush(stderr);
-    int saved = dup(2);
-    dup2(fd, 2);
+    struct stderr_capture cap;
+    stderr_capture_begin(&cap);
     fn(stderr);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    off_t len = lseek(fd, 0, SEEK_END);
-    char *text = calloc(1, (size_t)len + 1);
-    assert_non_null(text);
-    assert_int_equal(pread(fd, text, (size_t)len, 0), len);
-    close(fd);
-    return text;
+    return stderr_capture_end(&cap);
 }
 
 /* compose → {"email": …}; the function returns what the step gave it. */
@@ -454,10 +420,7 @@ static json_object *compose(struct ing_ctx *c, void *arg)
 
 static json_object *sealed_step(struct ing_ctx *c)
 {
-    json_object *v = ing_step_run(c, "compose", compose, NULL);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "seen", v);
-    return out;
+    return ing_json_pack(c, "{s:o}", "seen", ing_step_run(c, "compose", compose, NULL));
 }
 
 /* Returns the event data it sees, and the data of each event of the batch. */
@@ -557,7 +520,41 @@ static void no_key_in_the_log_or_the_check(void **state)
 
 /* ---- step outputs through the engine (ing_test_call) ---- */
 
-static char compose_hash[41];
+/* Encryption on with the named key of the vectors as INNGEST_ENCRYPTION_KEY. */
+static void use_key(const char *name)
+{
+    setenv("INNGEST_ENCRYPTION_KEY", key_named(name), 1);
+}
+
+/* The engine tests' teardown: encryption off again, even after a failure. */
+static int keys_off(void **state)
+{
+    (void)state;
+    unsetenv("INNGEST_ENCRYPTION_KEY");
+    unsetenv("INNGEST_ENCRYPTION_KEY_FALLBACKS");
+    return 0;
+}
+
+/* The first of the events the npm middleware sent: as sent, and in plain. */
+static void first_event(json_object **sent, json_object **plain)
+{
+    json_object *c0 = json_object_array_get_idx(vectors_array(V, "events"), 0);
+    *sent = vectors_need(c0, "sent");
+    *plain = vectors_need(c0, "plain");
+}
+
+/* A run that fails for good because a sealed value opens with no key: 400,
+ * no retry, a DecryptionError naming the strategy (and `what`, unless NULL). */
+static void expect_decryption_error(const struct ing_test_result *r, const char *what)
+{
+    assert_int_equal(r->status, 400);
+    assert_true(r->no_retry);
+    assert_string_equal(ing_json_get_string(r->json, "name"), "DecryptionError");
+    const char *message = ing_json_get_string(r->json, "message");
+    if (!message || !strstr(message, "\"inngest/libsodium\"") || (what && !strstr(message, what)))
+        fail_msg("the error does not name the strategy%s%s: %s", what ? " and " : "", what ? what : "",
+                 r->body);
+}
 
 /* One call of sealed-step with `steps` memoized (NULL: none). */
 static void call_sealed(const char *steps, struct ing_test_result *r)
@@ -566,8 +563,11 @@ static void call_sealed(const char *steps, struct ing_test_result *r)
     assert_int_equal(ing_test_call(&ing_app_definition, "sealed-step", &o, r), 0);
 }
 
+/* The steps of a sealed-step call with `data` memoized as step "compose". */
 static char *memo_of(json_object *data)
 {
+    char compose_hash[41];
+    ing_test_step_hash("compose", 0, compose_hash);
     static char steps[16384];
     snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":%s}}", compose_hash,
              json_object_to_json_string_ext(data, ING_JSON_FLAGS));
@@ -595,14 +595,11 @@ static json_object *opened_result(const struct ing_test_result *r)
 static void step_output_is_sealed_and_memo_opened(void **state)
 {
     (void)state;
-    ing_test_step_hash("compose", 0, compose_hash);
-    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
+    use_key("current");
     unsetenv("INNGEST_ENCRYPTION_KEY_FALLBACKS");
     struct ing_test_result r;
     call_sealed(NULL, &r);
-    assert_int_equal(r.status, 206);
-    json_object *op = json_object_array_get_idx(r.json, 0);
-    assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
+    json_object *op = expect_one_op(&r, "StepRun");
     json_object *data = ing_json_get(op, "data");
     assert_true(enc_is_envelope(data));
     assert_string_equal(ing_json_get_string(data, ENC_STRATEGY_MARKER), ENC_STRATEGY);
@@ -620,7 +617,7 @@ static void step_output_is_sealed_and_memo_opened(void **state)
     ing_test_result_free(&r);
 
     /* after a rotation (new current key, ours as fallback) the run still replays */
-    setenv("INNGEST_ENCRYPTION_KEY", key_named("old"), 1);
+    use_key("old");
     setenv("INNGEST_ENCRYPTION_KEY_FALLBACKS", key_named("current"), 1);
     call_sealed(memo_of(envelope), &r);
     result = opened_result(&r);
@@ -630,41 +627,32 @@ static void step_output_is_sealed_and_memo_opened(void **state)
     json_object_put(envelope);
 
     /* an envelope the official middleware sealed, memoized as this step's data */
-    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
+    use_key("current");
     unsetenv("INNGEST_ENCRYPTION_KEY_FALLBACKS");
-    json_object *c0 = json_object_array_get_idx(vectors_array(V, "values"), 0), *env0, *plain0;
-    assert_true(json_object_object_get_ex(c0, "envelope", &env0));
-    assert_true(json_object_object_get_ex(c0, "plaintext", &plain0));
+    json_object *c0 = json_object_array_get_idx(vectors_array(V, "values"), 0);
+    json_object *env0 = vectors_need(c0, "envelope"), *plain0 = vectors_need(c0, "plaintext");
     call_sealed(memo_of(env0), &r);
     result = opened_result(&r);
     assert_same_json(ing_json_get(result, "seen"), plain0, "the middleware's envelope, through the engine");
     json_object_put(result);
     ing_test_result_free(&r);
-    unsetenv("INNGEST_ENCRYPTION_KEY");
+}
+
+static bool check_memo_refused(json_object *c, void *ctx)
+{
+    (void)ctx;
+    struct ing_test_result r;
+    call_sealed(memo_of(vectors_need(c, "envelope")), &r);
+    expect_decryption_error(&r, NULL);
+    ing_test_result_free(&r);
+    return true;
 }
 
 static void undecryptable_memo_fails_the_run_for_good(void **state)
 {
     (void)state;
-    ing_test_step_hash("compose", 0, compose_hash);
-    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
-    json_object *cases = vectors_array(V, "undecryptable");
-    size_t n = json_object_array_length(cases), ran = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *envelope = NULL;
-        json_object_object_get_ex(json_object_array_get_idx(cases, i), "envelope", &envelope);
-        struct ing_test_result r;
-        call_sealed(memo_of(envelope), &r);
-        assert_int_equal(r.status, 400);
-        assert_true(r.no_retry);
-        assert_string_equal(ing_json_get_string(r.json, "name"), "DecryptionError");
-        if (!strstr(ing_json_get_string(r.json, "message"), "\"inngest/libsodium\""))
-            fail_msg("the error does not name the strategy: %s", r.body);
-        ing_test_result_free(&r);
-        ran++;
-    }
-    assert_cases("undecryptable memo", ran, n, 4);
-    unsetenv("INNGEST_ENCRYPTION_KEY");
+    use_key("current");
+    vectors_each_in(V, "encryption/vectors.json", "undecryptable", 4, check_memo_refused, NULL);
 }
 
 /* The event the npm middleware sent: the function sees data.encrypted plain
@@ -673,12 +661,10 @@ static void undecryptable_memo_fails_the_run_for_good(void **state)
 static void event_data_is_opened_before_the_function_runs(void **state)
 {
     (void)state;
-    json_object *events = vectors_array(V, "events"), *c0 = json_object_array_get_idx(events, 0);
-    json_object *sent = NULL, *plain = NULL;
-    assert_true(json_object_object_get_ex(c0, "sent", &sent));
-    assert_true(json_object_object_get_ex(c0, "plain", &plain));
+    json_object *sent, *plain;
+    first_event(&sent, &plain);
     assert_true(enc_is_envelope(ing_json_get(ing_json_get(sent, "data"), "encrypted")));
-    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
+    use_key("current");
     struct ing_test_options o = {.event = json_object_to_json_string_ext(sent, ING_JSON_FLAGS)};
     struct ing_test_result r;
     assert_int_equal(ing_test_call(&ing_app_definition, "reads-event", &o, &r), 0);
@@ -690,13 +676,9 @@ static void event_data_is_opened_before_the_function_runs(void **state)
     ing_test_result_free(&r);
 
     /* the same event read with only a key that did not seal it */
-    setenv("INNGEST_ENCRYPTION_KEY", key_named("other"), 1);
+    use_key("other");
     assert_int_equal(ing_test_call(&ing_app_definition, "reads-event", &o, &r), 0);
-    assert_int_equal(r.status, 400);
-    assert_true(r.no_retry);
-    assert_string_equal(ing_json_get_string(r.json, "name"), "DecryptionError");
-    assert_non_null(strstr(ing_json_get_string(r.json, "message"), "event data field \"encrypted\""));
-    assert_non_null(strstr(ing_json_get_string(r.json, "message"), "\"inngest/libsodium\""));
+    expect_decryption_error(&r, "event data field \"encrypted\"");
     ing_test_result_free(&r);
 
     /* encryption off: the function gets the envelope as it came */
@@ -712,15 +694,10 @@ static void sent_events_seal_the_designated_field(void **state)
 {
     (void)state;
     static const struct fake_reply ok = {.status = 200, .body = "{\"ids\":[\"01EV\"],\"status\":200}"};
-    struct fake_http *api = fake_http_start(&ok, 1);
-    assert_non_null(api);
-    char base[64];
-    snprintf(base, sizeof(base), "http://127.0.0.1:%d", fake_http_port(api));
-    setenv("INNGEST_EVENT_API_BASE_URL", base, 1);
-    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
-    struct ing_test_options o = {0};
+    struct fake_http *api = fake_http_serve("INNGEST_EVENT_API_BASE_URL", &ok, 1);
+    use_key("current");
     struct ing_test_result r;
-    assert_int_equal(ing_test_call(&ing_app_definition, "sends-event", &o, &r), 0);
+    run_call(&ing_app_definition, "sends-event", NULL, &r);
     fake_http_stop(api);
     unsetenv("INNGEST_EVENT_API_BASE_URL");
     unsetenv("INNGEST_ENCRYPTION_KEY");
@@ -753,13 +730,10 @@ static void sent_events_seal_the_designated_field(void **state)
 static void invoke_payloads_and_wait_matches(void **state)
 {
     (void)state;
-    setenv("INNGEST_ENCRYPTION_KEY", key_named("current"), 1);
-    struct ing_test_options o = {.event = "{\"name\":\"t/invoke\",\"data\":{}}"};
+    use_key("current");
     struct ing_test_result r;
-    assert_int_equal(ing_test_call(&ing_app_definition, "invokes", &o, &r), 0);
-    assert_int_equal(r.status, 206);
-    json_object *op = json_object_array_get_idx(r.json, 0);
-    assert_string_equal(ing_json_get_string(op, "op"), "InvokeFunction");
+    run_call(&ing_app_definition, "invokes", "{\"name\":\"t/invoke\",\"data\":{}}", &r);
+    json_object *op = expect_one_op(&r, "InvokeFunction");
     json_object *data = ing_json_get(ing_json_get(ing_json_get(op, "opts"), "payload"), "data");
     assert_null(strstr(r.body, "ada@example.org"));
     assert_int_equal(json_object_get_int(ing_json_get(data, "plain")), 1);
@@ -775,9 +749,8 @@ static void invoke_payloads_and_wait_matches(void **state)
     /* the match: the event the npm middleware sent, memoized as the wait's data */
     char hash[41];
     ing_test_step_hash("approval", 0, hash);
-    json_object *c0 = json_object_array_get_idx(vectors_array(V, "events"), 0), *sent, *plain;
-    assert_true(json_object_object_get_ex(c0, "sent", &sent));
-    assert_true(json_object_object_get_ex(c0, "plain", &plain));
+    json_object *sent, *plain;
+    first_event(&sent, &plain);
     char steps[4096];
     snprintf(steps, sizeof(steps), "{\"%s\":{\"data\":%s}}", hash,
              json_object_to_json_string_ext(sent, ING_JSON_FLAGS));
@@ -787,16 +760,12 @@ static void invoke_payloads_and_wait_matches(void **state)
     assert_same_json(ing_json_get(result, "data"), ing_json_get(plain, "data"), "the matched event's data");
     json_object_put(result);
     ing_test_result_free(&r);
-    unsetenv("INNGEST_ENCRYPTION_KEY");
 }
 
 /* No key: outputs go as they are, and an envelope reaches user code untouched. */
 static void without_a_key_nothing_changes(void **state)
 {
-    (void)state;
-    ing_test_step_hash("compose", 0, compose_hash);
-    unsetenv("INNGEST_ENCRYPTION_KEY");
-    unsetenv("INNGEST_ENCRYPTION_KEY_FALLBACKS");
+    keys_off(state);
     struct ing_test_result r;
     call_sealed(NULL, &r);
     assert_int_equal(r.status, 206);
@@ -870,12 +839,12 @@ int main(void)
         cmocka_unit_test(refuses_other_strategies_and_non_json),
         cmocka_unit_test(settings_refuse_bad_keys_without_printing_them),
         cmocka_unit_test(no_key_in_the_log_or_the_check),
-        cmocka_unit_test(step_output_is_sealed_and_memo_opened),
-        cmocka_unit_test(undecryptable_memo_fails_the_run_for_good),
-        cmocka_unit_test(event_data_is_opened_before_the_function_runs),
-        cmocka_unit_test(sent_events_seal_the_designated_field),
-        cmocka_unit_test(invoke_payloads_and_wait_matches),
-        cmocka_unit_test(without_a_key_nothing_changes),
+        cmocka_unit_test_teardown(step_output_is_sealed_and_memo_opened, keys_off),
+        cmocka_unit_test_teardown(undecryptable_memo_fails_the_run_for_good, keys_off),
+        cmocka_unit_test_teardown(event_data_is_opened_before_the_function_runs, keys_off),
+        cmocka_unit_test_teardown(sent_events_seal_the_designated_field, keys_off),
+        cmocka_unit_test_teardown(invoke_payloads_and_wait_matches, keys_off),
+        cmocka_unit_test_teardown(without_a_key_nothing_changes, keys_off),
     };
     return cmocka_run_group_tests(tests, load_vectors, free_vectors);
 }

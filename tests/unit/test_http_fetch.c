@@ -28,6 +28,7 @@
 #include "base/dynbuf.h"
 #include "core/context.h"
 #include "core/server.h"
+#include "dev_env.h"
 #include "fake_http.h"
 #include "inngest.h"
 #include "outbound/http_client.h"
@@ -46,8 +47,6 @@ static const struct ing_function fns[] = {
 static const struct ing_app app = {.default_app_id = "fetch-test", .functions = fns,
                                    .function_count = ING_COUNT(fns)};
 
-static const char *env(const char *name) { return strcmp(name, "INNGEST_DEV") == 0 ? "1" : NULL; }
-
 struct fixture {
     struct server srv;
     struct ing_ctx *c;
@@ -59,7 +58,7 @@ static void start(struct fixture *x, const struct fake_reply *replies, int n)
 {
     memset(x, 0, sizeof(*x));
     char err[256];
-    if (!server_init(&x->srv, &app, env, err, sizeof(err)))
+    if (!server_init(&x->srv, &app, dev_env, err, sizeof(err)))
         fail_msg("server_init: %s", err);
     assert_true(server_init_worker(&x->srv));
     x->c = ctx_new(&x->srv);
@@ -91,6 +90,14 @@ static const char *url(struct fixture *x, const char *path)
     return ing_sprintf(x->c, "%s%s", x->base, path);
 }
 
+/* Fetches rq, which must get an answer, of `status`. */
+static void expect_fetched(struct fixture *x, const struct ing_fetch_request *rq,
+                           struct ing_fetch_response *res, int status)
+{
+    assert_true(ing_http_fetch(x->c, rq, res));
+    assert_int_equal(res->status, status);
+}
+
 /* ---- answers ---------------------------------------------------------------- */
 
 static void test_get_answer_and_headers(void **s)
@@ -102,8 +109,7 @@ static void test_get_answer_and_headers(void **s)
     start(&x, r, 1);
     struct ing_fetch_request rq = {.url = url(&x, "/items?page=2"), .headers = {"Accept: application/json"}};
     struct ing_fetch_response res;
-    assert_true(ing_http_fetch(x.c, &rq, &res));
-    assert_int_equal(res.status, 200);
+    expect_fetched(&x, &rq, &res, 200);
     assert_string_equal(res.body, "{\"ok\":true}");
     assert_int_equal(res.body_len, 11);
     assert_string_equal(ing_json_get_string(res.headers, "content-type"), "application/json");
@@ -132,8 +138,7 @@ static void test_post_body_once_even_on_503(void **s)
                                                "User-Agent: mine/1"},
                                    .body = "{\"to\":\"a\"}"};
     struct ing_fetch_response res;
-    assert_true(ing_http_fetch(x.c, &rq, &res)); /* an answer: the caller decides */
-    assert_int_equal(res.status, 503);
+    expect_fetched(&x, &rq, &res, 503); /* an answer: the caller decides */
     assert_string_equal(res.body, "{\"message\":\"down\"}");
     assert_int_equal(tries(&x), 1);               /* a POST goes once */
     const struct fake_request *got = fake_http_request(x.api, 0);
@@ -153,8 +158,7 @@ static void test_get_retried_on_transient(void **s)
     start(&x, r, 3);
     struct ing_fetch_request rq = {.url = url(&x, "/")};
     struct ing_fetch_response res;
-    assert_true(ing_http_fetch(x.c, &rq, &res));
-    assert_int_equal(res.status, 200);
+    expect_fetched(&x, &rq, &res, 200);
     assert_string_equal(res.body, "c");
     assert_int_equal(tries(&x), 3);
     finish(&x);
@@ -163,8 +167,7 @@ static void test_get_retried_on_transient(void **s)
     static const struct fake_reply down[] = {{.status = 502, .body = "gateway"}};
     start(&x, down, 1);
     rq.url = url(&x, "/");
-    assert_true(ing_http_fetch(x.c, &rq, &res));
-    assert_int_equal(res.status, 502);
+    expect_fetched(&x, &rq, &res, 502);
     assert_int_equal(tries(&x), ING_FETCH_ATTEMPTS);
     finish(&x);
 
@@ -173,8 +176,7 @@ static void test_get_retried_on_transient(void **s)
     start(&x, gone, 1);
     rq.url = url(&x, "/");
     rq.method = "DELETE";
-    assert_true(ing_http_fetch(x.c, &rq, &res));
-    assert_int_equal(res.status, 404);
+    expect_fetched(&x, &rq, &res, 404);
     assert_int_equal(tries(&x), 1);
     finish(&x);
 }
@@ -188,8 +190,7 @@ static void test_retry_after(void **s)
     start(&x, slow, 1);
     struct ing_fetch_request rq = {.url = url(&x, "/")};
     struct ing_fetch_response res;
-    assert_true(ing_http_fetch(x.c, &rq, &res));
-    assert_int_equal(res.status, 429);
+    expect_fetched(&x, &rq, &res, 429);
     assert_int_equal(ing_http_retry_after(&res), 120);
     assert_int_equal(tries(&x), 1);
     finish(&x);
@@ -199,8 +200,7 @@ static void test_retry_after(void **s)
                                             {.status = 200, .body = "ok"}};
     start(&x, now, 2);
     rq.url = url(&x, "/");
-    assert_true(ing_http_fetch(x.c, &rq, &res));
-    assert_int_equal(res.status, 200);
+    expect_fetched(&x, &rq, &res, 200);
     assert_int_equal(ing_http_retry_after(&res), -1); /* the last answer has none */
     assert_int_equal(tries(&x), 2);
     finish(&x);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -14,6 +15,7 @@
 
 #include "base/json_strict.h"
 #include "base/limits.h"
+#include "nesting.h"
 
 static bool valid(const char *s) { return json_text_valid(s, strlen(s), ING_JSON_MAX_DEPTH); }
 
@@ -56,15 +58,10 @@ static void test_refuses_the_rest(void **state)
 static void test_depth_bound(void **state)
 {
     (void)state;
-    char deep[600];
-    for (int d = 1; d <= 257; d += 256) {
-        size_t n = 0;
-        for (int i = 0; i < d; i++)
-            deep[n++] = '[';
-        for (int i = 0; i < d; i++)
-            deep[n++] = ']';
-        deep[n] = '\0';
-        assert_true(json_text_valid(deep, n, 300) == (d <= ING_JSON_MAX_DEPTH));
+    for (size_t d = 1; d <= 257; d += 256) {
+        char *deep = nested_arrays(d);
+        assert_true(json_text_valid(deep, 2 * d, 300) == (d <= ING_JSON_MAX_DEPTH));
+        free(deep);
     }
     assert_true(json_text_valid("[[1]]", 5, 2));
     assert_false(json_text_valid("[[1]]", 5, 1));

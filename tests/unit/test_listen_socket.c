@@ -88,15 +88,23 @@ static void test_refuses_what_it_cannot_bind_exactly(void **state)
     expect_refused("[not-v6]:9000", "bad IPv6 address");
 }
 
-static void test_listens_on_loopback(void **state)
+/* --listen <host>:<a free port>: the socket; spec and *port say where. */
+static int listen_on_free_port(const char *host, char *spec, size_t size, int *port)
 {
-    (void)state;
-    int port = free_loopback_port();
-    char spec[64];
-    snprintf(spec, sizeof(spec), "127.0.0.1:%d", port);
+    *port = free_loopback_port();
+    snprintf(spec, size, "%s:%d", host, *port);
     int fd = listen_socket_open(spec, err, sizeof(err));
     if (fd < 0)
         fail_msg("--listen %s: %s", spec, err);
+    return fd;
+}
+
+static void test_listens_on_loopback(void **state)
+{
+    (void)state;
+    int port;
+    char spec[64];
+    int fd = listen_on_free_port("127.0.0.1", spec, sizeof(spec), &port);
     assert_true(listening_stream(fd));
     assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
     struct sockaddr_in sa;
@@ -110,11 +118,7 @@ static void test_listens_on_loopback(void **state)
     close(fd);
 
     /* "localhost" means 127.0.0.1, never a name lookup. */
-    port = free_loopback_port();
-    snprintf(spec, sizeof(spec), "localhost:%d", port);
-    fd = listen_socket_open(spec, err, sizeof(err));
-    if (fd < 0)
-        fail_msg("--listen %s: %s", spec, err);
+    fd = listen_on_free_port("localhost", spec, sizeof(spec), &port);
     len = sizeof(sa);
     assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
     assert_int_equal(sa.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
@@ -168,12 +172,9 @@ static void test_unix_socket(void **state)
 /* A listening loopback socket on fd TARGET (dup2), its original closed. */
 static void listen_on_fd(int target)
 {
-    int port = free_loopback_port();
+    int port;
     char spec[64];
-    snprintf(spec, sizeof(spec), "127.0.0.1:%d", port);
-    int fd = listen_socket_open(spec, err, sizeof(err));
-    if (fd < 0)
-        fail_msg("--listen %s: %s", spec, err);
+    int fd = listen_on_free_port("127.0.0.1", spec, sizeof(spec), &port);
     if (fd != target) { /* the lowest free fd may already be the target */
         assert_int_equal(dup2(fd, target), target);
         close(fd);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "capture_stderr.h"
 #include "core/log.h"
 
 static void expect_escaped(const char *in, const char *want)
@@ -71,21 +72,10 @@ static void test_truncation_never_splits(void **s)
 /* Runs `write_line` with stderr pointed at a temporary file; returns what it wrote. */
 static char *captured(void (*write_line)(void))
 {
-    char path[] = "/tmp/test_log.XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    int saved = dup(STDERR_FILENO);
-    dup2(fd, STDERR_FILENO);
+    struct stderr_capture cap;
+    stderr_capture_begin(&cap);
     write_line();
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    off_t len = lseek(fd, 0, SEEK_END);
-    char *text = calloc(1, (size_t)len + 1);
-    assert_non_null(text);
-    assert_int_equal(pread(fd, text, (size_t)len, 0), len);
-    close(fd);
-    return text;
+    return stderr_capture_end(&cap);
 }
 
 /* The reproducer: a request path with %0A and %1b as nginx decodes them. */

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "dev_env.h"
 #include "inngest.h"
 #include "core/metrics.h"
 #include "core/server.h"
@@ -33,8 +34,6 @@ static const struct ing_function fns[] = {
 };
 static const struct ing_app app = {.default_app_id = "mx", .functions = fns,
                                    .function_count = ING_COUNT(fns)};
-
-static const char *dev_env(const char *name) { return strcmp(name, "INNGEST_DEV") == 0 ? "1" : NULL; }
 
 struct fixture {
     struct server srv;

@@ -55,7 +55,9 @@ struct run {
     char bodies[8][4096];
 };
 
-static void run_vector(struct run *x, const char *file, const char *name, bool cloud)
+/* Replays vector `name` of `file` against a stand-in Inngest API scripted
+ * from it; the answer must have want_status (0: checked by the caller). */
+static void run_vector(struct run *x, const char *file, const char *name, bool cloud, int want_status)
 {
     memset(x, 0, sizeof(*x));
     json_object *entry = entry_of(file, name, &x->root);
@@ -70,6 +72,8 @@ static void run_vector(struct run *x, const char *file, const char *name, bool c
     snprintf(base, sizeof(base), "http://127.0.0.1:%d", fake_http_port(x->api));
     replay_run(&x->r, entry, cloud, base);
     fake_http_stop(x->api);
+    if (want_status && x->r.res.status != want_status)
+        fail_msg("%s %s: status %d, want %d", file, name, x->r.res.status, want_status);
 }
 
 static void run_free(struct run *x)
@@ -88,8 +92,7 @@ static void test_dev_out_of_band_sync(void **state)
 {
     (void)state;
     struct run x;
-    run_vector(&x, "sync.json", "dev-put-out-of-band", false);
-    assert_int_equal(x.r.res.status, 200);
+    run_vector(&x, "sync.json", "dev-put-out-of-band", false, 200);
     assert_string_equal(resp_header(&x, "X-Inngest-Sync-Kind"), "out_of_band");
     assert_true(json_object_get_boolean(ing_json_get(x.r.body_json, "modified")));
     assert_int_equal(fake_http_count(x.api), 1);
@@ -130,8 +133,7 @@ static void test_register_errors_are_relayed(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct run x;
-        run_vector(&x, "sync.json", cases[i].name, false);
-        assert_int_equal(x.r.res.status, cases[i].status);
+        run_vector(&x, "sync.json", cases[i].name, false, cases[i].status);
         const char *msg = ing_json_get_string(x.r.body_json, "message");
         assert_non_null(msg);
         if (!strstr(msg, cases[i].message_part))
@@ -151,8 +153,7 @@ static void test_cloud_sync_sends_hashed_key_then_fallback(void **state)
 
     struct run x;
     replay_set_serve_origin("https://app.example");
-    run_vector(&x, "sync.json", "cloud-put-out-of-band", true);
-    assert_int_equal(x.r.res.status, 200);
+    run_vector(&x, "sync.json", "cloud-put-out-of-band", true, 200);
     const struct fake_request *rq = fake_http_request(x.api, 0);
     char want[256];
     snprintf(want, sizeof(want), "bearer %s", expect1); /* the fake lower-cases headers */
@@ -160,7 +161,7 @@ static void test_cloud_sync_sends_hashed_key_then_fallback(void **state)
     assert_string_equal(rq->target, "/fn/register?deployId=d-42");
     run_free(&x);
 
-    run_vector(&x, "sync.json", "cloud-put-register-401-fallback", true);
+    run_vector(&x, "sync.json", "cloud-put-register-401-fallback", true, 0);
     assert_int_equal(fake_http_count(x.api), 2);
     snprintf(want, sizeof(want), "bearer %s", expect2);
     assert_string_equal(fake_http_header(fake_http_request(x.api, 1), "authorization", v, sizeof(v)),
@@ -178,8 +179,7 @@ static void test_in_band_sync(void **state)
 {
     (void)state;
     struct run x;
-    run_vector(&x, "sync.json", "cloud-put-in-band-signed", true);
-    assert_int_equal(x.r.res.status, 200);
+    run_vector(&x, "sync.json", "cloud-put-in-band-signed", true, 200);
     assert_string_equal(resp_header(&x, "X-Inngest-Sync-Kind"), "in_band");
     assert_non_null(resp_header(&x, "X-Inngest-Signature"));
     assert_int_equal(fake_http_count(x.api), 0);
@@ -190,18 +190,15 @@ static void test_in_band_sync(void **state)
     assert_true(json_object_get_boolean(ing_json_get(inspection, "authentication_succeeded")));
     run_free(&x);
 
-    run_vector(&x, "sync.json", "cloud-put-in-band-unsigned", true);
-    assert_int_equal(x.r.res.status, 401);
+    run_vector(&x, "sync.json", "cloud-put-in-band-unsigned", true, 401);
     assert_null(ing_json_get(x.r.body_json, "functions"));
     run_free(&x);
 
-    run_vector(&x, "sync.json", "cloud-put-in-band-bad-body", true);
-    assert_int_equal(x.r.res.status, 400);
+    run_vector(&x, "sync.json", "cloud-put-in-band-bad-body", true, 400);
     assert_string_equal(ing_json_get_string(x.r.body_json, "code"), "invalid_request");
     run_free(&x);
 
-    run_vector(&x, "sync.json", "dev-put-in-band", false);
-    assert_int_equal(x.r.res.status, 200);
+    run_vector(&x, "sync.json", "dev-put-in-band", false, 200);
     assert_string_equal(resp_header(&x, "X-Inngest-Sync-Kind"), "in_band");
     run_free(&x);
 }
@@ -214,8 +211,7 @@ static void test_use_api_loads_state(void **state)
     snprintf(want, sizeof(want), "bearer %s", token);
 
     struct run x;
-    run_vector(&x, "calls_misc.json", "use-api", true);
-    assert_int_equal(x.r.res.status, 200);
+    run_vector(&x, "calls_misc.json", "use-api", true, 200);
     assert_int_equal(json_object_get_int(ing_json_get(x.r.body_json, "count")), 2);
     assert_int_equal(fake_http_count(x.api), 2);
     assert_string_equal(fake_http_request(x.api, 0)->target, "/v0/runs/01JRUN00000000000000000001/batch");
@@ -223,8 +219,7 @@ static void test_use_api_loads_state(void **state)
     assert_string_equal(fake_http_header(fake_http_request(x.api, 0), "authorization", v, sizeof(v)), want);
     run_free(&x);
 
-    run_vector(&x, "calls_misc.json", "use-api-with-memoized-steps", true);
-    assert_int_equal(x.r.res.status, 206);
+    run_vector(&x, "calls_misc.json", "use-api-with-memoized-steps", true, 206);
     json_object *op = json_object_array_get_idx(x.r.body_json, 0);
     assert_string_equal(ing_json_get_string(op, "displayName"), "b");
     assert_string_equal(ing_json_get_string(op, "data"), "AB");
@@ -235,8 +230,7 @@ static void test_send_event_step(void **state)
 {
     (void)state;
     struct run x;
-    run_vector(&x, "calls_async_ops.json", "multi-5-sendevent", true);
-    assert_int_equal(x.r.res.status, 206);
+    run_vector(&x, "calls_async_ops.json", "multi-5-sendevent", true, 206);
     json_object *op = json_object_array_get_idx(x.r.body_json, 0);
     assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
     assert_string_equal(ing_json_get_string(op, "name"), "sendEvent");

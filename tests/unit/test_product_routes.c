@@ -22,6 +22,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "capture_stderr.h"
+#include "nesting.h"
 #include "core/context.h"
 #include "core/encryption.h"
 #include "fake_http.h"
@@ -132,10 +134,19 @@ static json_object *sent_events(struct harness *h, int i)
     return v;
 }
 
+/* The Event API received one request: its events (a new reference in
+ * *events, the caller puts it) and the first of them. */
+static json_object *the_one_event(struct harness *h, json_object **events)
+{
+    assert_int_equal(sent_count(h), 1);
+    *events = sent_events(h, 0);
+    return json_object_array_get_idx(*events, 0);
+}
+
 static void remove_dir(const char *dir)
 {
     char path[160];
-    const char *files[] = {"store.db", "store.db-wal", "store.db-shm", "store.db-journal", "stderr.log"};
+    const char *files[] = {"store.db", "store.db-wal", "store.db-shm", "store.db-journal"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
         unlink(path);
@@ -213,27 +224,15 @@ static void serve_raw(struct harness *h, const char *method, const char *path, c
     req.body_len = len;
 
     /* capture what the request logs, to check that no secret is in it */
-    fflush(stderr);
-    char log_path[160];
-    snprintf(log_path, sizeof(log_path), "%s/stderr.log", h->dir);
-    FILE *log = fopen(log_path, "w+");
-    assert_non_null(log);
-    int saved = dup(2);
-    dup2(fileno(log), 2);
-
+    struct stderr_capture cap;
+    stderr_capture_begin(&cap);
     struct ing_ctx *c = ctx_new(&h->srv);
     assert_non_null(c);
     struct response res = {0};
     router_serve(c, &req, &res);
-
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    rewind(log);
-    size_t got = fread(out->log, 1, sizeof(out->log) - 1, log);
-    out->log[got] = '\0';
-    fclose(log);
-    unlink(log_path);
+    char *log = stderr_capture_end(&cap);
+    snprintf(out->log, sizeof(out->log), "%s", log);
+    free(log);
 
     out->status = res.status;
     out->body = malloc(res.body_len + 1);
@@ -434,11 +433,7 @@ static void test_bad_bodies_are_400_and_send_nothing(void **s)
         }
     }
     /* nesting past the SDK's bound is refused, not crashed on */
-    size_t depth = 5000;
-    char *deep = malloc(depth * 2 + 1);
-    memset(deep, '[', depth);
-    memset(deep + depth, ']', depth);
-    deep[depth * 2] = '\0';
+    char *deep = nested_arrays(5000);
     struct answer a;
     serve(&h, "/api/events", deep, relay_auth, &a);
     expect_failure_shape(&a, 400);
@@ -559,9 +554,9 @@ static void test_contact_ip_from_forwarded_only_when_trusted(void **s)
         serve(&h, "/api/contact", body, cases[i].headers, &a);
         assert_int_equal(a.status, 202);
         answer_free(&a);
-        assert_int_equal(sent_count(&h), 1);
-        json_object *events = sent_events(&h, 0);
-        const char *ip = str_at(json_object_array_get_idx(events, 0), "data.ip");
+        json_object *events;
+        json_object *ev = the_one_event(&h, &events);
+        const char *ip = str_at(ev, "data.ip");
         if (!ip || strcmp(ip, cases[i].ip) != 0)
             fail_msg("case %zu: ip %s, want %s", i, ip ? ip : "(none)", cases[i].ip);
         json_object_put(events);
@@ -765,9 +760,8 @@ static void test_views_queues_the_view(void **s)
     assert_int_equal(a.status, 202);
     assert_true(json_object_get_boolean(ing_json_get(a.json, "success")));
     answer_free(&a);
-    assert_int_equal(sent_count(&h), 1);
-    json_object *events = sent_events(&h, 0);
-    json_object *ev = json_object_array_get_idx(events, 0);
+    json_object *events;
+    json_object *ev = the_one_event(&h, &events);
     assert_string_equal(str_at(ev, "name"), "blog/post.viewed");
     assert_string_equal(str_at(ev, "data.slug"), "hello-world-2");
     assert_string_equal(str_at(ev, "data.title"), "Hello, world");
@@ -799,9 +793,9 @@ static void test_views_optional_parts(void **s)
         serve(&h, "/api/views", cases[i].body, cases[i].headers, &a);
         assert_int_equal(a.status, 202);
         answer_free(&a);
-        assert_int_equal(sent_count(&h), 1);
-        json_object *events = sent_events(&h, 0);
-        json_object *data = ing_json_get(json_object_array_get_idx(events, 0), "data");
+        json_object *events;
+        json_object *ev = the_one_event(&h, &events);
+        json_object *data = ing_json_get(ev, "data");
         assert_null(ing_json_get(data, "referrer"));
         assert_null(ing_json_get(data, "region"));
         json_object_put(events);
@@ -921,9 +915,8 @@ static void test_stripe_checkout_is_queued_with_the_stripe_id(void **s)
     assert_int_equal(a.status, 200);
     assert_true(json_object_get_boolean(ing_json_get(a.json, "received")));
     answer_free(&a);
-    assert_int_equal(sent_count(&h), 1);
-    json_object *events = sent_events(&h, 0);
-    json_object *ev = json_object_array_get_idx(events, 0);
+    json_object *events;
+    json_object *ev = the_one_event(&h, &events);
     assert_string_equal(str_at(ev, "name"), "stripe/checkout.session.completed");
     assert_string_equal(str_at(ev, "id"), "evt_1Checkout");
     assert_string_equal(str_at(ev, "data.eventId"), "evt_1Checkout");
@@ -962,9 +955,8 @@ static void test_stripe_type_mapping(void **s)
         serve(&h, "/api/stripe/webhook", body, headers, &a);
         assert_int_equal(a.status, 200);
         answer_free(&a);
-        assert_int_equal(sent_count(&h), 1);
-        json_object *events = sent_events(&h, 0);
-        json_object *ev = json_object_array_get_idx(events, 0);
+        json_object *events;
+        json_object *ev = the_one_event(&h, &events);
         char want[128], id[32], path[64];
         snprintf(want, sizeof(want), "stripe/%s", cases[i].type);
         assert_string_equal(str_at(ev, "name"), want);
@@ -1144,9 +1136,8 @@ static void test_relay_forwards_one_or_a_list(void **s)
     json_object *one = ing_json_get(a.json, "ids");
     assert_string_equal(json_object_get_string(json_object_array_get_idx(one, 0)), ID_1);
     answer_free(&a);
-    assert_int_equal(sent_count(&h), 1);
-    json_object *events = sent_events(&h, 0);
-    json_object *ev = json_object_array_get_idx(events, 0);
+    json_object *events;
+    json_object *ev = the_one_event(&h, &events);
     assert_string_equal(str_at(ev, "name"), "readwise/sync.requested");
     assert_true(json_object_is_type(ing_json_get(ev, "data"), json_type_object));
     json_object_put(events);
@@ -1400,20 +1391,12 @@ static void test_hello_route(void **s)
 
 static void report_to(char *out, size_t size)
 {
-    char path[] = "/tmp/inngest-routes-report.XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    int saved = dup(2);
-    dup2(fd, 2);
+    struct stderr_capture cap;
+    stderr_capture_begin(&cap);
     routes_report_settings();
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    ssize_t n = pread(fd, out, size - 1, 0);
-    out[n > 0 ? n : 0] = '\0';
-    close(fd);
-    unlink(path);
+    char *text = stderr_capture_end(&cap);
+    snprintf(out, size, "%s", text);
+    free(text);
 }
 
 static void test_start_report_names_what_is_missing(void **s)
@@ -1510,9 +1493,9 @@ static void test_route_bodies_are_parsed_strictly(void **s)
           auth, &a);
     assert_int_equal(a.status, 202);
     answer_free(&a);
-    assert_int_equal(sent_count(&h), 1);
-    json_object *events = sent_events(&h, 0);
-    json_object *data = ing_json_get(json_object_array_get_idx(events, 0), "data");
+    json_object *events;
+    json_object *ev = the_one_event(&h, &events);
+    json_object *data = ing_json_get(ev, "data");
     assert_int_equal(json_object_get_int64(ing_json_get(data, "big")), 9007199254740993LL);
     assert_int_equal(json_object_get_int64(ing_json_get(data, "max")), INT64_MAX);
     assert_int_equal(json_object_get_int64(ing_json_get(data, "min")), INT64_MIN);
@@ -1558,9 +1541,9 @@ static void test_relay_ts_is_range_checked(void **s)
         serve(&h, "/api/events", body, auth, &a);
         assert_int_equal(a.status, 202);
         answer_free(&a);
-        assert_int_equal(sent_count(&h), 1);
-        json_object *events = sent_events(&h, 0);
-        assert_int_equal(json_object_get_int64(ing_json_get(json_object_array_get_idx(events, 0), "ts")),
+        json_object *events;
+        json_object *ev = the_one_event(&h, &events);
+        assert_int_equal(json_object_get_int64(ing_json_get(ev, "ts")),
                          accepted[i]);
         json_object_put(events);
         harness_stop(&h);
@@ -1642,9 +1625,9 @@ static void test_relay_ids_are_namespaced(void **s)
     serve(&h, "/api/events", "{\"name\":\"app/x\",\"id\":\"evt_1Checkout\"}", auth, &a);
     assert_int_equal(a.status, 202);
     answer_free(&a);
-    assert_int_equal(sent_count(&h), 1);
-    json_object *events = sent_events(&h, 0);
-    assert_string_equal(str_at(json_object_array_get_idx(events, 0), "id"), "relay-evt_1Checkout");
+    json_object *events;
+    json_object *ev = the_one_event(&h, &events);
+    assert_string_equal(str_at(ev, "id"), "relay-evt_1Checkout");
     json_object_put(events);
     harness_stop(&h);
 
@@ -1968,9 +1951,9 @@ static void test_relay_alias(void **s)
     assert_int_equal(a.status, 202);
     assert_string_equal(json_object_get_string(json_object_array_get_idx(ing_json_get(a.json, "ids"), 0)), ID_1);
     answer_free(&a);
-    assert_int_equal(sent_count(&h), 1);
-    json_object *events = sent_events(&h, 0);
-    assert_string_equal(str_at(json_object_array_get_idx(events, 0), "name"), "app/thing.happened");
+    json_object *events;
+    json_object *ev = the_one_event(&h, &events);
+    assert_string_equal(str_at(ev, "name"), "app/thing.happened");
     json_object_put(events);
     harness_stop(&h);
 }

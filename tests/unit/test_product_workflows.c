@@ -161,13 +161,6 @@ static struct store *open_store(void)
     return s;
 }
 
-static void point(const char *var, const struct fake_http *f)
-{
-    char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_http_port(f));
-    setenv(var, url, 1);
-}
-
 static const char *header(const struct fake_http *f, int i, const char *name, char *buf, size_t size)
 {
     const struct fake_request *r = fake_http_request(f, i);
@@ -223,12 +216,15 @@ static const char contact_event[] =
     "\"email\":\"ada@example.com\",\"message\":\"Hello there, a private message\","
     "\"submittedAt\":\"2024-05-01T12:00:00Z\",\"ip\":\"192.0.2.7\"}}";
 
-static void contact_env(const struct fake_http *f)
+/* The stand-in for Resend with the replies given, and the contact settings
+ * pointing at it. */
+static struct fake_http *contact_service(const struct fake_reply *replies, int count)
 {
-    point("RESEND_API_BASE_URL", f);
+    struct fake_http *f = fake_http_serve("RESEND_API_BASE_URL", replies, count);
     setenv("RESEND_API_KEY", "re_test_key_123", 1);
     setenv("CONTACT_TO_EMAIL", "owner@example.com", 1);
     setenv("CONTACT_FROM_EMAIL", "site@example.com", 1);
+    return f;
 }
 
 static void test_contact_retry_sends_two_emails(void **s)
@@ -239,9 +235,7 @@ static void test_contact_retry_sends_two_emails(void **s)
         {.status = 200, .body = "{\"id\":\"email-notify\"}"},
         {.status = 200, .body = "{\"id\":\"email-confirm\"}"},
     };
-    struct fake_http *f = fake_http_start(replies, 3);
-    assert_non_null(f);
-    contact_env(f);
+    struct fake_http *f = contact_service(replies, 3);
     struct drive d;
     drive(&d, "contact-form-submitted", contact_event);
     fake_http_stop(f);
@@ -297,8 +291,7 @@ static void test_contact_422_is_final(void **s)
     static const struct fake_reply replies[] = {
         {.status = 422, .body = "{\"name\":\"validation_error\",\"message\":\"Invalid `to` field\"}"},
     };
-    struct fake_http *f = fake_http_start(replies, 1);
-    contact_env(f);
+    struct fake_http *f = contact_service(replies, 1);
     struct drive d;
     drive(&d, "contact-form-submitted", contact_event);
     fake_http_stop(f);
@@ -329,8 +322,7 @@ static void test_contact_409_in_flight_is_retried(void **s)
         {.status = 200, .body = "{\"id\":\"email-notify\"}"},
         {.status = 200, .body = "{\"id\":\"email-confirm\"}"},
     };
-    struct fake_http *f = fake_http_start(replies, 3);
-    contact_env(f);
+    struct fake_http *f = contact_service(replies, 3);
     struct drive d;
     drive(&d, "contact-form-submitted", contact_event);
     fake_http_stop(f);
@@ -353,8 +345,7 @@ static void test_contact_409_in_flight_is_retried(void **s)
         {.status = 409, .body = "{\"statusCode\":409,\"name\":\"invalid_idempotent_request\","
                                 "\"message\":\"Same idempotency key used with a different request payload\"}"},
     };
-    f = fake_http_start(reused, 1);
-    contact_env(f);
+    f = contact_service(reused, 1);
     drive(&d, "contact-form-submitted", contact_event);
     fake_http_stop(f);
     assert_int_equal(fake_http_count(f), 1);
@@ -373,8 +364,7 @@ static void test_contact_429_retry_after(void **s)
          .body = "{\"message\":\"Too many requests\"}"},
         {.status = 429, .body = "{\"message\":\"Too many requests\"}"},
     };
-    struct fake_http *f = fake_http_start(replies, 2);
-    contact_env(f);
+    struct fake_http *f = contact_service(replies, 2);
     struct ing_test_result r;
     struct ing_test_options o = {.event = contact_event};
     assert_int_equal(ing_test_call(&ing_app_definition, "contact-form-submitted", &o, &r), 0);
@@ -398,12 +388,8 @@ static void test_contact_429_retry_after(void **s)
 static void test_contact_network_error_and_missing_settings(void **s)
 {
     (void)s;
-    setenv("RESEND_API_KEY", "re_test_key_123", 1);
-    setenv("CONTACT_TO_EMAIL", "owner@example.com", 1);
-    setenv("CONTACT_FROM_EMAIL", "site@example.com", 1);
     /* a port nobody listens on: a stopped stand-in */
-    struct fake_http *f = fake_http_start((const struct fake_reply[]){{.status = 200, .body = "{}"}}, 1);
-    point("RESEND_API_BASE_URL", f);
+    struct fake_http *f = contact_service((const struct fake_reply[]){{.status = 200, .body = "{}"}}, 1);
     fake_http_stop(f);
     fake_http_free(f);
     struct ing_test_result r;
@@ -512,11 +498,8 @@ static void test_contact_encrypted_in_flight(void **s)
         {.status = 200, .body = "{\"id\":\"email-confirm\"}"},
     };
     static const struct fake_reply accepted = {.status = 200, .body = "{\"ids\":[\"01A\",\"01B\"],\"status\":200}"};
-    struct fake_http *f = fake_http_start(resend, 2), *events = fake_http_start(&accepted, 1);
-    assert_non_null(f);
-    assert_non_null(events);
-    contact_env(f);
-    point("INNGEST_EVENT_API_BASE_URL", events);
+    struct fake_http *f = contact_service(resend, 2);
+    struct fake_http *events = fake_http_serve("INNGEST_EVENT_API_BASE_URL", &accepted, 1);
     setenv("INNGEST_ENCRYPTION_KEY", ENC_SECRET, 1);
     char *event = sealed_form_event(ENC_SECRET);
     assert_null(strstr(event, "ada@example.com"));
@@ -561,8 +544,7 @@ static void test_contact_encrypted_in_flight(void **s)
     /* the failure handler: the form inside inngest/function.failed is still
      * sealed (the executor copies the event as stored); it opens it
      * (ing_decrypt) and seals the email and name of contact/email.failed */
-    events = fake_http_start(&accepted, 1);
-    point("INNGEST_EVENT_API_BASE_URL", events);
+    events = fake_http_serve("INNGEST_EVENT_API_BASE_URL", &accepted, 1);
     const char *form = strchr(event, '{') + 1; /* the form event's members */
     char *failed = text_printf("{\"name\":\"inngest/function.failed\",\"id\":\"01RUNX\",\"data\":{"
                                   "\"function_id\":\"inngest-fcgi-contact-form-submitted\",\"run_id\":\"01RUNX\","
@@ -589,8 +571,7 @@ static void test_contact_encrypted_in_flight(void **s)
     /* a form sealed with a key we do not have fails the run for good,
      * naming the strategy, and sends no email */
     char *foreign = sealed_form_event("another-secret-nobody-configured-0123456789");
-    f = fake_http_start(resend, 2);
-    contact_env(f);
+    f = contact_service(resend, 2);
     drive(&d, "contact-form-submitted", foreign);
     fake_http_stop(f);
     assert_int_equal(d.status, 400);
@@ -616,8 +597,7 @@ static void test_failure_alert(void **s)
         {.status = 500, .body = "{\"message\":\"internal\"}"},
         {.status = 200, .body = "{\"id\":\"em_alert\"}"},
     };
-    struct fake_http *f = fake_http_start(replies, 2);
-    contact_env(f);
+    struct fake_http *f = contact_service(replies, 2);
     struct drive d;
     drive(&d, "alert-function-failed",
           "{\"name\":\"inngest/function.failed\",\"data\":{\"function_id\":\"inngest-fcgi-contact-form-submitted\","
@@ -1206,8 +1186,7 @@ static void test_github_refresh(void **s)
                  "{\"contributionDays\":[{\"date\":\"2024-04-28\",\"contributionCount\":3},"
                  "{\"date\":\"2024-04-29\",\"contributionCount\":5}]}]}}}}}"},
     };
-    struct fake_http *f = fake_http_start(replies, 2);
-    point("GITHUB_API_URL", f);
+    struct fake_http *f = fake_http_serve("GITHUB_API_URL", replies, 2);
     setenv("GITHUB_TOKEN", "ghp_secret", 1);
     setenv("GITHUB_USERNAME", "octo", 1);
     struct drive d;
@@ -1251,8 +1230,7 @@ static void test_github_graphql_errors(void **s)
         {.status = 200, .body = "{\"errors\":[{\"type\":\"RATE_LIMITED\",\"message\":\"API rate limit exceeded\"}]}"},
         {.status = 401, .body = "{\"message\":\"Bad credentials\"}"},
     };
-    struct fake_http *f = fake_http_start(replies, 3);
-    point("GITHUB_API_URL", f);
+    struct fake_http *f = fake_http_serve("GITHUB_API_URL", replies, 3);
     setenv("GITHUB_TOKEN", "ghp_secret", 1);
     setenv("GITHUB_USERNAME", "octo", 1);
     struct ing_test_result r;
@@ -1324,8 +1302,7 @@ static void test_readwise_pages_and_token(void **s)
                                 "\"previous\":null,\"results\":[{\"id\":3},{\"id\":4}]}"},
         {.status = 200, .body = "{\"count\":5,\"next\":null,\"previous\":null,\"results\":[{\"id\":5}]}"},
     };
-    struct fake_http *f = fake_http_start(replies, 3);
-    point("READWISE_API_BASE_URL", f);
+    struct fake_http *f = fake_http_serve("READWISE_API_BASE_URL", replies, 3);
     struct drive d;
     drive(&d, "readwise-count-books", "{\"name\":\"readwise/fetch-books\",\"data\":{\"userId\":\"reader-1\"}}");
     fake_http_stop(f);
@@ -1373,8 +1350,7 @@ static void test_readwise_errors(void **s)
         {.status = 401, .body = "{\"detail\":\"Invalid token.\"}"},
         {.status = 200, .body = "{\"next\":\"https://readwise.io/api/v2/highlights/?page=2\",\"results\":[]}"},
     };
-    struct fake_http *f = fake_http_start(replies, 2);
-    point("READWISE_API_BASE_URL", f);
+    struct fake_http *f = fake_http_serve("READWISE_API_BASE_URL", replies, 2);
     struct drive d;
     static const char ev[] = "{\"name\":\"readwise/fetch-books\",\"data\":{\"userId\":\"reader-1\"}}";
     drive(&d, "readwise-count-books", ev);

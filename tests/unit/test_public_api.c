@@ -17,6 +17,7 @@
 #include <math.h>
 
 #include "inngest.h"
+#include "run_answers.h"
 
 /* ---- the functions under test ------------------------------------------ */
 
@@ -135,8 +136,7 @@ static const struct ing_app app = {.default_app_id = "api-test", .functions = fn
 static void expect_output(const char *fn, const char *event, const char *want)
 {
     struct ing_test_result r;
-    struct ing_test_options o = {.event = event};
-    assert_int_equal(ing_test_call(&app, fn, &o, &r), 0);
+    run_call(&app, fn, event, &r);
     json_object *w = json_tokener_parse(want);
     assert_non_null(w);
     if (r.status != 200 || !json_object_equal(w, r.json))
@@ -149,12 +149,8 @@ static void expect_output(const char *fn, const char *event, const char *want)
 static void expect_nonretriable(const char *fn, const char *event, const char *part)
 {
     struct ing_test_result r;
-    struct ing_test_options o = {.event = event};
-    assert_int_equal(ing_test_call(&app, fn, &o, &r), 0);
-    const char *message = ing_json_get_string(r.json, "message");
-    if (r.status != 400 || !r.no_retry || !message || !strstr(message, part))
-        fail_msg("%s %s: want 400 no-retry with \"%s\", got %d %s", fn, event ? event : "", part, r.status, r.body);
-    assert_string_equal(ing_json_get_string(r.json, "name"), "NonRetriableError");
+    run_call(&app, fn, event, &r);
+    expect_final_error(&r, fn, part);
     ing_test_result_free(&r);
 }
 
@@ -198,12 +194,8 @@ static void pack_failure_in_a_step_fails_the_step(void **s)
 {
     (void)s;
     struct ing_test_result r;
-    struct ing_test_options o = {0};
-    assert_int_equal(ing_test_call(&app, "pack-in-step", &o, &r), 0);
-    assert_int_equal(r.status, 206);
-    json_object *op = json_object_array_get_idx(r.json, 0);
-    assert_string_equal(ing_json_get_string(op, "op"), "StepFailed");
-    assert_non_null(strstr(ing_json_get_string(ing_json_get(op, "error"), "message"), "unknown specifier 'q'"));
+    run_call(&app, "pack-in-step", NULL, &r);
+    expect_step_failed(&r, "unknown specifier 'q'");
     ing_test_result_free(&r);
 }
 

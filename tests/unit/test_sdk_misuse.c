@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "inngest.h"
+#include "run_answers.h"
 
 static json_object *wait_without_event(struct ing_ctx *c)
 {
@@ -101,20 +102,14 @@ static const char *event = "{\"name\":\"test/misuse\",\"data\":{},\"id\":\"01JEV
 static struct ing_test_result call(const char *fn)
 {
     struct ing_test_result r;
-    struct ing_test_options o = {.event = event};
-    assert_int_equal(ing_test_call(&app, fn, &o, &r), 0);
+    run_call(&app, fn, event, &r);
     return r;
 }
 
 static void expect_sdk_error(const char *fn, const char *message_part)
 {
     struct ing_test_result r = call(fn);
-    if (r.status != 500)
-        fail_msg("%s: status %d, want 500 (%s)", fn, r.status, r.body ? r.body : "");
-    assert_non_null(r.json);
-    const char *msg = ing_json_get_string(r.json, "message");
-    if (!msg || !strstr(msg, message_part))
-        fail_msg("%s: message \"%s\" does not say \"%s\" (%s)", fn, msg ? msg : "(none)", message_part, r.body);
+    expect_message(&r, fn, 500, message_part);
     assert_false(r.no_retry); /* a bug fixed by a deploy may pass on the next attempt */
     ing_test_result_free(&r);
 }
@@ -123,14 +118,7 @@ static void expect_sdk_error(const char *fn, const char *message_part)
 static void expect_option_error(const char *fn, const char *message_part)
 {
     struct ing_test_result r = call(fn);
-    if (r.status != 400)
-        fail_msg("%s: status %d, want 400 (%s)", fn, r.status, r.body ? r.body : "");
-    assert_non_null(r.json);
-    const char *msg = ing_json_get_string(r.json, "message");
-    if (!msg || !strstr(msg, message_part))
-        fail_msg("%s: message \"%s\" does not say \"%s\" (%s)", fn, msg ? msg : "(none)", message_part, r.body);
-    assert_string_equal(ing_json_get_string(r.json, "name"), "NonRetriableError");
-    assert_true(r.no_retry);
+    expect_final_error(&r, fn, message_part);
     ing_test_result_free(&r);
 }
 

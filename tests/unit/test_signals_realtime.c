@@ -24,6 +24,7 @@
 
 #include "core/encryption.h"
 #include "fake_http.h"
+#include "run_answers.h"
 #include "inngest.h"
 
 #define SECRET "unit-test-signals-secret-0123456789abcdef"
@@ -158,13 +159,6 @@ static void call(const char *fn, const char *steps, struct ing_test_result *r)
     assert_int_equal(ing_test_call(&ing_app_definition, fn, &o, r), 0);
 }
 
-static json_object *only_op(const struct ing_test_result *r)
-{
-    assert_int_equal(r->status, 206);
-    assert_int_equal(json_object_array_length(r->json), 1);
-    return json_object_array_get_idx(r->json, 0);
-}
-
 static const char *js(json_object *v)
 {
     return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -181,12 +175,7 @@ static char *memo(const char *step_id, const char *value)
 
 static struct fake_http *api(const struct fake_reply *replies, int n)
 {
-    struct fake_http *f = fake_http_start(replies, n);
-    assert_non_null(f);
-    char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_http_port(f));
-    setenv("INNGEST_BASE_URL", url, 1);
-    return f;
+    return fake_http_serve("INNGEST_BASE_URL", replies, n);
 }
 
 static void api_done(struct fake_http *f)
@@ -195,25 +184,23 @@ static void api_done(struct fake_http *f)
     unsetenv("INNGEST_BASE_URL");
 }
 
-static void expect_nonretriable(const struct ing_test_result *r, const char *want)
+/* fn, with `steps` memoized (NULL: none), returns 200 with exactly `want`. */
+static void expect_returns(const char *fn, const char *steps, const char *want)
 {
-    assert_int_equal(r->status, 400);
-    assert_true(r->no_retry);
-    const char *message = ing_json_get_string(r->json, "message");
-    assert_non_null(message);
-    if (!strstr(message, want))
-        fail_msg("error \"%s\" does not contain \"%s\"", message, want);
+    struct ing_test_result r;
+    call(fn, steps, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(js(r.json), want);
+    ing_test_result_free(&r);
 }
 
-static void expect_step_failed(const struct ing_test_result *r, const char *want)
+/* fn ends the run for good with a message containing `want`. */
+static void expect_fails_for_good(const char *fn, const char *want)
 {
-    json_object *op = only_op(r);
-    assert_true(r->no_retry);
-    assert_string_equal(ing_json_get_string(op, "op"), "StepFailed");
-    const char *message = ing_json_get_string(ing_json_get(op, "error"), "message");
-    assert_non_null(message);
-    if (!strstr(message, want))
-        fail_msg("step error \"%s\" does not contain \"%s\"", message, want);
+    struct ing_test_result r;
+    call(fn, NULL, &r);
+    expect_final_error(&r, fn, want);
+    ing_test_result_free(&r);
 }
 
 /* ---- waitForSignal ------------------------------------------------------------ */
@@ -223,7 +210,7 @@ static void test_new_wait_is_a_wait_for_signal_op(void **s)
     (void)s;
     struct ing_test_result r;
     call("wait-fail", NULL, &r);
-    json_object *op = only_op(&r);
+    json_object *op = expect_one_op(&r, NULL);
     char hash[41];
     ing_test_step_hash("approval", 0, hash);
     assert_string_equal(ing_json_get_string(op, "op"), "WaitForSignal");
@@ -239,42 +226,30 @@ static void test_replace_mode_is_sent_as_replace(void **s)
     (void)s;
     struct ing_test_result r;
     call("wait-replace", NULL, &r);
-    assert_string_equal(ing_json_get_string(ing_json_get(only_op(&r), "opts"), "conflict"), "replace");
+    json_object *opts = ing_json_get(expect_one_op(&r, NULL), "opts");
+    assert_string_equal(ing_json_get_string(opts, "conflict"), "replace");
     ing_test_result_free(&r);
 }
 
 static void test_resumed_wait_returns_the_signal_data(void **s)
 {
     (void)s;
-    struct ing_test_result r;
-    call("wait-fail", memo("approval", "{\"data\":{\"signal\":\"order-42\",\"data\":{\"ok\":1}}}"), &r);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(js(r.json), "{\"timed_out\":false,\"got\":{\"ok\":1}}");
-    ing_test_result_free(&r);
+    expect_returns("wait-fail", memo("approval", "{\"data\":{\"signal\":\"order-42\",\"data\":{\"ok\":1}}}"),
+                   "{\"timed_out\":false,\"got\":{\"ok\":1}}");
 }
 
 static void test_signal_without_data_gives_an_empty_object(void **s)
 {
     (void)s;
-    struct ing_test_result r;
-    call("wait-fail", memo("approval", "{\"data\":{\"signal\":\"order-42\",\"data\":null}}"), &r);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(js(r.json), "{\"timed_out\":false,\"got\":{}}");
-    ing_test_result_free(&r);
+    expect_returns("wait-fail", memo("approval", "{\"data\":{\"signal\":\"order-42\",\"data\":null}}"),
+                   "{\"timed_out\":false,\"got\":{}}");
 }
 
 static void test_timed_out_wait_returns_null(void **s)
 {
     (void)s;
-    struct ing_test_result r;
-    call("wait-fail", memo("approval", "null"), &r);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(js(r.json), "{\"timed_out\":true,\"got\":null}");
-    ing_test_result_free(&r);
-    call("wait-fail", memo("approval", "{\"data\":null}"), &r);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(js(r.json), "{\"timed_out\":true,\"got\":null}");
-    ing_test_result_free(&r);
+    expect_returns("wait-fail", memo("approval", "null"), "{\"timed_out\":true,\"got\":null}");
+    expect_returns("wait-fail", memo("approval", "{\"data\":null}"), "{\"timed_out\":true,\"got\":null}");
 }
 
 static void test_sealed_signal_data_is_opened(void **s)
@@ -305,19 +280,10 @@ static void test_sealed_signal_data_is_opened(void **s)
 static void test_wait_options_no_retry_can_fix(void **s)
 {
     (void)s;
-    struct ing_test_result r;
-    call("wait-no-signal", NULL, &r);
-    expect_nonretriable(&r, "step.waitForSignal \"approval\" needs a signal name");
-    ing_test_result_free(&r);
-    call("wait-no-timeout", NULL, &r);
-    expect_nonretriable(&r, "needs a timeout");
-    ing_test_result_free(&r);
-    call("wait-bad-timeout", NULL, &r);
-    expect_nonretriable(&r, "\"a while\" is not an Inngest duration");
-    ing_test_result_free(&r);
-    call("wait-bad-mode", NULL, &r);
-    expect_nonretriable(&r, "on_conflict is 7");
-    ing_test_result_free(&r);
+    expect_fails_for_good("wait-no-signal", "step.waitForSignal \"approval\" needs a signal name");
+    expect_fails_for_good("wait-no-timeout", "needs a timeout");
+    expect_fails_for_good("wait-bad-timeout", "\"a while\" is not an Inngest duration");
+    expect_fails_for_good("wait-bad-mode", "on_conflict is 7");
 }
 
 /* ---- sending signals ------------------------------------------------------------ */
@@ -331,7 +297,7 @@ static void test_send_signal_posts_and_reports_the_run(void **s)
     struct ing_test_result r;
     call("send-signal", NULL, &r);
     api_done(f);
-    json_object *op = only_op(&r);
+    json_object *op = expect_one_op(&r, NULL);
     assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
     assert_string_equal(ing_json_get_string(op, "name"), "sendSignal");
     assert_string_equal(js(ing_json_get(op, "opts")), "{\"type\":\"step.sendSignal\"}");
@@ -350,10 +316,8 @@ static void test_send_signal_posts_and_reports_the_run(void **s)
     fake_http_free(f);
     ing_test_result_free(&r);
     /* memoized: the step returns the stored run, and nothing is sent */
-    call("send-signal", memo("notify", "{\"data\":{\"run_id\":\"01RESUMED\"}}"), &r);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(js(r.json), "{\"run\":\"01RESUMED\"}");
-    ing_test_result_free(&r);
+    expect_returns("send-signal", memo("notify", "{\"data\":{\"run_id\":\"01RESUMED\"}}"),
+                   "{\"run\":\"01RESUMED\"}");
 }
 
 static void test_signal_nobody_waits_for_is_not_an_error(void **s)
@@ -364,7 +328,7 @@ static void test_signal_nobody_waits_for_is_not_an_error(void **s)
     struct ing_test_result r;
     call("send-signal", NULL, &r);
     api_done(f);
-    json_object *op = only_op(&r);
+    json_object *op = expect_one_op(&r, NULL);
     assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
     assert_string_equal(js(ing_json_get(op, "data")), "{\"run_id\":null}");
     assert_int_equal(fake_http_count(f), 1);
@@ -397,7 +361,7 @@ static void test_signal_5xx_is_tried_three_times_then_retried(void **s)
     struct ing_test_result r;
     call("send-signal", NULL, &r);
     api_done(f);
-    json_object *op = only_op(&r);
+    json_object *op = expect_one_op(&r, NULL);
     assert_string_equal(ing_json_get_string(op, "op"), "StepError");
     assert_false(r.no_retry);
     assert_int_equal(fake_http_count(f), 3);
@@ -442,7 +406,7 @@ static void test_publish_step_posts_the_message(void **s)
     struct ing_test_result r;
     call("publish", NULL, &r);
     api_done(f);
-    json_object *op = only_op(&r);
+    json_object *op = expect_one_op(&r, NULL);
     assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
     assert_string_equal(js(ing_json_get(op, "opts")), "{\"type\":\"step.realtime.publish\"}");
     assert_null(ing_json_get(op, "data"));

@@ -19,27 +19,12 @@
 #include "base/mem_alloc.h"
 #include "base/hex.h"
 #include "core/signature.h"
+#include "inngest.h"
 #include "vectors.h"
 
 #define K1 "signkey-test-12345678"
 #define K2 "signkey-test-abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
 #define K1_S_EMPTY_1700000000 "189656184e486419febc1f6fd73e1c45bc8595c99633a32ebe1ea40ac8adf630"
-
-static json_object *member(json_object *obj, const char *key)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(obj, key, &v))
-        fail_msg("vector has no \"%s\"", key);
-    return v;
-}
-
-static const char *str(json_object *obj, const char *key)
-{
-    const char *s = vectors_str(obj, key);
-    if (!s)
-        fail_msg("vector has no string \"%s\"", key);
-    return s;
-}
 
 static const char *outcome_name(enum sig_outcome o)
 {
@@ -66,77 +51,66 @@ static const char *outcome_name(enum sig_outcome o)
 
 /* ---- signatures.json --------------------------------------------------- */
 
+static bool check_sign_vector(json_object *v, void *ctx)
+{
+    (void)ctx;
+    const char *key = vectors_need_str(v, "signing_key");
+    const char *body = vectors_need_str(v, "body_utf8");
+    const char *body_hex = vectors_need_str(v, "body_hex");
+    long long t = atoll(vectors_need_str(v, "timestamp"));
+
+    /* the UTF-8 text and the hex agree, so we sign the intended bytes */
+    size_t blen = strlen(body);
+    assert_int_equal(strlen(body_hex), 2 * blen);
+    unsigned char *bytes = malloc(blen + 1);
+    assert_non_null(bytes);
+    assert_true(hex_decode(body_hex, 2 * blen, bytes));
+    assert_memory_equal(bytes, body, blen);
+    free(bytes);
+
+    assert_string_equal(sig_key_material(key), vectors_need_str(v, "hmac_key_ascii"));
+
+    char s[65];
+    sig_compute(key, body, blen, t, s);
+    assert_string_equal(s, vectors_need_str(v, "expected_s"));
+
+    char header[128];
+    sig_response_header(key, body, blen, t, header, sizeof(header));
+    assert_string_equal(header, vectors_need_str(v, "expected_header"));
+
+    /* and the same header verifies, as primary and as fallback */
+    const char *other = strcmp(key, K1) == 0 ? K2 : K1;
+    assert_outcome(sig_verify(header, body, blen, key, NULL, (time_t)t), SIG_VALID_PRIMARY);
+    assert_outcome(sig_verify(header, body, blen, other, key, (time_t)t), SIG_VALID_FALLBACK);
+    assert_outcome(sig_verify(header, body, blen, other, NULL, (time_t)t), SIG_MISMATCH);
+    return true;
+}
+
 static void test_sign_vectors(void **state)
 {
     (void)state;
     json_object *root = vectors_load("signatures.json");
     assert_non_null(root);
-    json_object *list = vectors_array(root, "sign_vectors");
-    assert_non_null(list);
-    size_t n = json_object_array_length(list), ran = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *v = json_object_array_get_idx(list, i);
-        const char *key = str(v, "signing_key");
-        const char *body = str(v, "body_utf8");
-        const char *body_hex = str(v, "body_hex");
-        long long t = atoll(str(v, "timestamp"));
-
-        /* the UTF-8 text and the hex agree, so we sign the intended bytes */
-        size_t blen = strlen(body);
-        assert_int_equal(strlen(body_hex), 2 * blen);
-        unsigned char *bytes = malloc(blen + 1);
-        assert_non_null(bytes);
-        assert_true(hex_decode(body_hex, 2 * blen, bytes));
-        assert_memory_equal(bytes, body, blen);
-        free(bytes);
-
-        assert_string_equal(sig_key_material(key), str(v, "hmac_key_ascii"));
-
-        char s[65];
-        sig_compute(key, body, blen, t, s);
-        assert_string_equal(s, str(v, "expected_s"));
-
-        char header[128];
-        sig_response_header(key, body, blen, t, header, sizeof(header));
-        assert_string_equal(header, str(v, "expected_header"));
-
-        /* and the same header verifies, as primary and as fallback */
-        const char *other = strcmp(key, K1) == 0 ? K2 : K1;
-        assert_outcome(sig_verify(header, body, blen, key, NULL, (time_t)t), SIG_VALID_PRIMARY);
-        assert_outcome(sig_verify(header, body, blen, other, key, (time_t)t), SIG_VALID_FALLBACK);
-        assert_outcome(sig_verify(header, body, blen, other, NULL, (time_t)t), SIG_MISMATCH);
-        ran++;
-    }
-    assert_cases("signatures.json sign_vectors", ran, n, 16);
+    vectors_each_in(root, "signatures.json", "sign_vectors", 16, check_sign_vector, NULL);
     /* the file points at the live outcomes, which test_verification_vectors replays */
-    assert_non_null(strstr(str(root, "verification_outcomes"), "signature_verification.json"));
+    assert_non_null(strstr(vectors_need_str(root, "verification_outcomes"), "signature_verification.json"));
     json_object_put(root);
 }
 
 /* ---- bearer_tokens.json ------------------------------------------------ */
 
-static void test_bearer_tokens(void **state)
+static bool check_bearer_token(json_object *v, void *ctx)
 {
-    (void)state;
-    json_object *root = vectors_load("bearer_tokens.json");
-    assert_non_null(root);
-    json_object *list = vectors_array(root, "vectors");
-    assert_non_null(list);
-    size_t n = json_object_array_length(list), ran = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *v = json_object_array_get_idx(list, i);
-        const char *key = str(v, "signing_key");
-        assert_string_equal(sig_key_material(key), str(v, "hex_part"));
-        char token[128];
-        assert_true(sig_bearer_token(key, token, sizeof(token)));
-        assert_string_equal(token, str(v, "expected_hashed_key"));
-        char auth[160];
-        snprintf(auth, sizeof(auth), "Bearer %s", token);
-        assert_string_equal(auth, str(v, "expected_authorization_header"));
-        ran++;
-    }
-    assert_cases("bearer_tokens.json vectors", ran, n, 5);
-    json_object_put(root);
+    (void)ctx;
+    const char *key = vectors_need_str(v, "signing_key");
+    assert_string_equal(sig_key_material(key), vectors_need_str(v, "hex_part"));
+    char token[128];
+    assert_true(sig_bearer_token(key, token, sizeof(token)));
+    assert_string_equal(token, vectors_need_str(v, "expected_hashed_key"));
+    char auth[160];
+    snprintf(auth, sizeof(auth), "Bearer %s", token);
+    assert_string_equal(auth, vectors_need_str(v, "expected_authorization_header"));
+    return true;
 }
 
 static void test_event_key_hash(void **state)
@@ -144,31 +118,21 @@ static void test_event_key_hash(void **state)
     (void)state;
     json_object *root = vectors_load("bearer_tokens.json");
     assert_non_null(root);
-    json_object *ek = member(root, "event_key_hash");
-    const char *key = str(ek, "event_key");
+    json_object *ek = vectors_need(root, "event_key_hash");
+    const char *key = vectors_need_str(ek, "event_key");
     char out[65];
     sig_sha256_hex(key, strlen(key), out);
-    assert_string_equal(out, str(ek, "expected"));
+    assert_string_equal(out, vectors_need_str(ek, "expected"));
     json_object_put(root);
 }
 
-static void test_introspection_hashes(void **state)
+static bool check_key_hash(json_object *v, void *ctx)
 {
-    (void)state;
-    json_object *root = vectors_load("bearer_tokens.json");
-    assert_non_null(root);
-    json_object *list = vectors_array(root, "introspection_examples");
-    assert_non_null(list);
-    size_t n = json_object_array_length(list), ran = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *v = json_object_array_get_idx(list, i);
-        char h[13];
-        sig_key_hash12(str(v, "signing_key"), h);
-        assert_string_equal(h, str(v, "signing_key_hash"));
-        ran++;
-    }
-    assert_cases("bearer_tokens.json introspection_examples", ran, n, 2);
-    json_object_put(root);
+    (void)ctx;
+    char h[13];
+    sig_key_hash12(vectors_need_str(v, "signing_key"), h);
+    assert_string_equal(h, vectors_need_str(v, "signing_key_hash"));
+    return true;
 }
 
 static void test_bearer_token_refusals(void **state)
@@ -251,13 +215,13 @@ static time_t entry_now(json_object *e)
     json_object *v = NULL;
     if (json_object_object_get_ex(e, "now_unix", &v) && json_object_is_type(v, json_type_int))
         return (time_t)json_object_get_int64(v);
-    return (time_t)json_object_get_int64(member(e, "generated_at_unix"));
+    return (time_t)json_object_get_int64(vectors_need(e, "generated_at_unix"));
 }
 
 static const char *entry_body(json_object *e, size_t *len)
 {
     json_object *b = NULL;
-    json_object_object_get_ex(member(e, "request"), "body", &b);
+    json_object_object_get_ex(vectors_need(e, "request"), "body", &b);
     if (!b || !json_object_is_type(b, json_type_string)) {
         *len = 0;
         return "";
@@ -266,48 +230,42 @@ static const char *entry_body(json_object *e, size_t *len)
     return json_object_get_string(b);
 }
 
-static void replay_file(const char *file, size_t min)
+/* ctx: the file's name */
+static bool check_verification(json_object *e, void *ctx)
 {
-    json_object *root = vectors_load(file);
-    assert_non_null(root);
-    json_object *entries = vectors_array(root, "entries");
-    assert_non_null(entries);
-    size_t n = json_object_array_length(entries), checked = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *e = json_object_array_get_idx(entries, i);
-        const char *name = str(e, "name");
-        const struct expectation *x = expected_for(name);
-        if (!x)
-            fail_msg("%s: entry %s has no expectation in this test", file, name);
-        const char *header = vectors_header(member(member(e, "request"), "headers"), "x-inngest-signature");
-        size_t blen;
-        const char *body = entry_body(e, &blen);
-        time_t now = entry_now(e);
-        enum sig_outcome got = sig_verify(header, body, blen, K1, K2, now);
-        if (got != x->want)
-            fail_msg("%s %s: got %s, want %s", file, name, outcome_name(got), outcome_name(x->want));
+    const char *file = ctx;
+    const char *name = vectors_need_str(e, "name");
+    const struct expectation *x = expected_for(name);
+    if (!x)
+        fail_msg("%s: entry %s has no expectation in this test", file, name);
+    const char *header =
+        vectors_header(vectors_need(vectors_need(e, "request"), "headers"), "x-inngest-signature");
+    size_t blen;
+    const char *body = entry_body(e, &blen);
+    time_t now = entry_now(e);
+    enum sig_outcome got = sig_verify(header, body, blen, K1, K2, now);
+    if (got != x->want)
+        fail_msg("%s %s: got %s, want %s", file, name, outcome_name(got), outcome_name(x->want));
 
-        /* without the fallback key, what the fallback verified is a mismatch */
-        enum sig_outcome no_fb = sig_verify(header, body, blen, K1, NULL, now);
-        assert_outcome(no_fb, x->want == SIG_VALID_FALLBACK ? SIG_MISMATCH : x->want);
-        /* with the roles swapped, primary and fallback swap too */
-        enum sig_outcome swapped = sig_verify(header, body, blen, K2, K1, now);
-        assert_outcome(swapped, x->want == SIG_VALID_PRIMARY    ? SIG_VALID_FALLBACK
-                                : x->want == SIG_VALID_FALLBACK ? SIG_VALID_PRIMARY
-                                                                : x->want);
-        /* a key is checked before the header, whatever the header is */
-        assert_outcome(sig_verify(header, body, blen, NULL, NULL, now), SIG_NO_KEY);
-        checked++;
-    }
-    assert_cases(file, checked, n, min);
-    json_object_put(root);
+    /* without the fallback key, what the fallback verified is a mismatch */
+    enum sig_outcome no_fb = sig_verify(header, body, blen, K1, NULL, now);
+    assert_outcome(no_fb, x->want == SIG_VALID_FALLBACK ? SIG_MISMATCH : x->want);
+    /* with the roles swapped, primary and fallback swap too */
+    enum sig_outcome swapped = sig_verify(header, body, blen, K2, K1, now);
+    assert_outcome(swapped, x->want == SIG_VALID_PRIMARY    ? SIG_VALID_FALLBACK
+                            : x->want == SIG_VALID_FALLBACK ? SIG_VALID_PRIMARY
+                                                            : x->want);
+    /* a key is checked before the header, whatever the header is */
+    assert_outcome(sig_verify(header, body, blen, NULL, NULL, now), SIG_NO_KEY);
+    return true;
 }
 
 static void test_verification_vectors(void **state)
 {
     (void)state;
-    replay_file("signature_verification.json", 13);
-    replay_file("introspection.json", 10);
+    vectors_each("signature_verification.json", "entries", 13, check_verification,
+                 "signature_verification.json");
+    vectors_each("introspection.json", "entries", 10, check_verification, "introspection.json");
 }
 
 /* The non-canonical body with a signature over its JCS form passes only through
@@ -317,7 +275,7 @@ static void test_noncanonical_needs_jcs(void **state)
     (void)state;
     json_object *root = vectors_load("signature_verification.json");
     assert_non_null(root);
-    json_object *entries = member(root, "entries");
+    json_object *entries = vectors_need(root, "entries");
     json_object *e = vectors_find(entries, "post-noncanonical-body-signed-canonical");
     json_object *primary = vectors_find(entries, "post-valid-primary");
     assert_non_null(e);
@@ -325,7 +283,8 @@ static void test_noncanonical_needs_jcs(void **state)
     size_t blen, plen;
     const char *body = entry_body(e, &blen);
     const char *canonical_body = entry_body(primary, &plen);
-    const char *header = vectors_header(member(member(e, "request"), "headers"), "X-Inngest-Signature");
+    const char *header =
+        vectors_header(vectors_need(vectors_need(e, "request"), "headers"), "X-Inngest-Signature");
     assert_non_null(header);
 
     size_t clen = 0;
@@ -352,37 +311,32 @@ static void test_noncanonical_needs_jcs(void **state)
 
 /* JS signs its responses with the key that verified the request: replaying the
  * recorded response body through sig_response_header gives the same header. */
+static bool check_response_signature(json_object *e, void *ctx)
+{
+    (void)ctx;
+    json_object *check = NULL;
+    /* only answers to a verified request were signed */
+    if (!json_object_object_get_ex(e, "response_signature_check", &check) || !check)
+        return false;
+    assert_true(json_object_get_boolean(vectors_need(check, "matches")));
+    const char *want = vectors_need_str(check, "header");
+    const char *key = vectors_need_str(check, "recomputed_with");
+    json_object *resp = vectors_need(e, "response");
+    const char *body = vectors_need_str(resp, "body");
+    char header[128];
+    sig_response_header(key, body, strlen(body), atoll(want + 2), header, sizeof(header));
+    assert_string_equal(header, want);
+    return true;
+}
+
 static void test_response_signatures(void **state)
 {
     (void)state;
-    const char *files[] = { "signature_verification.json", "introspection.json" };
-    size_t checked = 0, held = 0;
-    for (size_t f = 0; f < 2; f++) {
-        json_object *root = vectors_load(files[f]);
-        assert_non_null(root);
-        json_object *entries = vectors_array(root, "entries");
-        assert_non_null(entries);
-        for (size_t i = 0; i < json_object_array_length(entries); i++) {
-            json_object *e = json_object_array_get_idx(entries, i);
-            json_object *check = NULL;
-            /* only answers to a verified request were signed */
-            if (!json_object_object_get_ex(e, "response_signature_check", &check) || !check)
-                continue;
-            held++;
-            assert_true(json_object_get_boolean(member(check, "matches")));
-            const char *want = str(check, "header");
-            const char *key = str(check, "recomputed_with");
-            json_object *resp = member(e, "response");
-            const char *body = str(resp, "body");
-            char header[128];
-            sig_response_header(key, body, strlen(body), atoll(want + 2), header, sizeof(header));
-            assert_string_equal(header, want);
-            checked++;
-        }
-        json_object_put(root);
-    }
+    size_t checked =
+        vectors_each("signature_verification.json", "entries", 0, check_response_signature, NULL) +
+        vectors_each("introspection.json", "entries", 0, check_response_signature, NULL);
     assert_cases("signed answers in signature_verification.json and introspection.json", checked,
-                 held, 8);
+                 checked, 8);
 }
 
 /* ---- header shapes ----------------------------------------------------- */
@@ -392,63 +346,67 @@ static enum sig_outcome verify_empty(const char *header, time_t now)
     return sig_verify(header, "", 0, K1, NULL, now);
 }
 
+/* h = shape, with "{s}" standing for K1's signature of the empty body at
+ * 1700000000 and "{s63}" for its first 63 characters. */
+static void header_of_shape(char *h, size_t size, const char *shape)
+{
+    const char *s = K1_S_EMPTY_1700000000;
+    size_t n = 0;
+    while (*shape && n + 65 < size) {
+        if (strncmp(shape, "{s}", 3) == 0) {
+            memcpy(h + n, s, 64);
+            n += 64;
+            shape += 3;
+        } else if (strncmp(shape, "{s63}", 5) == 0) {
+            memcpy(h + n, s, 63);
+            n += 63;
+            shape += 5;
+        } else {
+            h[n++] = *shape++;
+        }
+    }
+    h[n] = '\0';
+}
+
+/* Every header of shapes[] verifies (empty body, at 1700000000) as `want`. */
+static void expect_shapes(const char *const *shapes, size_t count, enum sig_outcome want)
+{
+    char h[256];
+    for (size_t i = 0; i < count; i++) {
+        header_of_shape(h, sizeof(h), shapes[i]);
+        enum sig_outcome got = verify_empty(h, 1700000000);
+        if (got != want)
+            fail_msg("\"%s\": got %s, want %s", shapes[i], outcome_name(got), outcome_name(want));
+    }
+}
+
 static void test_header_shapes(void **state)
 {
     (void)state;
-    const time_t now = 1700000000;
-    const char *s = K1_S_EMPTY_1700000000;
-    char h[256];
-
-    snprintf(h, sizeof(h), "t=1700000000&s=%s", s);
-    assert_outcome(verify_empty(h, now), SIG_VALID_PRIMARY);
-    snprintf(h, sizeof(h), "s=%s&t=1700000000", s);
-    assert_outcome(verify_empty(h, now), SIG_VALID_PRIMARY);
     /* unknown parameters and empty segments are ignored, as URLSearchParams does */
-    snprintf(h, sizeof(h), "v=1&t=1700000000&&s=%s&", s);
-    assert_outcome(verify_empty(h, now), SIG_VALID_PRIMARY);
+    static const char *const valid[] = {"t=1700000000&s={s}", "s={s}&t=1700000000",
+                                        "v=1&t=1700000000&&s={s}&"};
+    expect_shapes(valid, ING_COUNT(valid), SIG_VALID_PRIMARY);
 
-    assert_outcome(verify_empty(NULL, now), SIG_MISSING);
-    assert_outcome(verify_empty("", now), SIG_MISSING);
+    assert_outcome(verify_empty(NULL, 1700000000), SIG_MISSING);
+    assert_outcome(verify_empty("", 1700000000), SIG_MISSING);
 
-    snprintf(h, sizeof(h), "s=%s", s);
-    assert_outcome(verify_empty(h, now), SIG_MALFORMED); /* no t */
-    assert_outcome(verify_empty("t=1700000000", now), SIG_MALFORMED); /* no s */
-    snprintf(h, sizeof(h), "t=1700000000&t=1700000000&s=%s", s);
-    assert_outcome(verify_empty(h, now), SIG_MALFORMED); /* repeated t */
-    snprintf(h, sizeof(h), "t=1700000000&s=%s&s=%s", s, s);
-    assert_outcome(verify_empty(h, now), SIG_MALFORMED); /* repeated s */
-
-    const char *bad_t[] = { "abc", "", "17e8", "1700000000.0", "-1700000000", "+1700000000",
-                            "01700000000", "0x65", "1700000000 ", "1234567890123456789" };
-    for (size_t i = 0; i < sizeof(bad_t) / sizeof(bad_t[0]); i++) {
-        snprintf(h, sizeof(h), "t=%s&s=%s", bad_t[i], s);
-        if (verify_empty(h, now) != SIG_MALFORMED)
-            fail_msg("t=\"%s\" was not refused as malformed", bad_t[i]);
-    }
-    snprintf(h, sizeof(h), "t&s=%s", s);
-    assert_outcome(verify_empty(h, now), SIG_MALFORMED);
-
-    /* s: 63 and 65 chars, non-hex, uppercase, percent-encoded */
-    snprintf(h, sizeof(h), "t=1700000000&s=%.63s", s);
-    assert_outcome(verify_empty(h, now), SIG_MALFORMED);
-    snprintf(h, sizeof(h), "t=1700000000&s=%s0", s);
-    assert_outcome(verify_empty(h, now), SIG_MALFORMED);
-    snprintf(h, sizeof(h), "t=1700000000&s=%.63sg", s);
-    assert_outcome(verify_empty(h, now), SIG_MALFORMED);
-    snprintf(h, sizeof(h), "t=1700000000&s=%.63sF", s);
-    assert_outcome(verify_empty(h, now), SIG_MALFORMED);
-    snprintf(h, sizeof(h), "t=1700000000&%%73=%s", s);
-    assert_outcome(verify_empty(h, now), SIG_MALFORMED);
-    snprintf(h, sizeof(h), "t=1700000000& s=%s", s);
-    assert_outcome(verify_empty(h, now), SIG_MALFORMED);
-    snprintf(h, sizeof(h), "t=1700000000&s=%s\n", s);
-    assert_outcome(verify_empty(h, now), SIG_MALFORMED);
-    assert_outcome(verify_empty("garbage", now), SIG_MALFORMED);
-    assert_outcome(verify_empty("t=1&s=00", now), SIG_MALFORMED);
+    static const char *const malformed[] = {
+        /* no t, no s, a repeated t, a repeated s */
+        "s={s}", "t=1700000000", "t=1700000000&t=1700000000&s={s}", "t=1700000000&s={s}&s={s}",
+        /* t: anything but plain decimal digits of a time within range */
+        "t=abc&s={s}", "t=&s={s}", "t=17e8&s={s}", "t=1700000000.0&s={s}", "t=-1700000000&s={s}",
+        "t=+1700000000&s={s}", "t=01700000000&s={s}", "t=0x65&s={s}", "t=1700000000 &s={s}",
+        "t=1234567890123456789&s={s}", "t&s={s}",
+        /* s: 63 and 65 chars, non-hex, uppercase, percent-encoded, spaced, with a newline */
+        "t=1700000000&s={s63}", "t=1700000000&s={s}0", "t=1700000000&s={s63}g", "t=1700000000&s={s63}F",
+        "t=1700000000&%73={s}", "t=1700000000& s={s}", "t=1700000000&s={s}\n",
+        "garbage", "t=1&s=00"};
+    expect_shapes(malformed, ING_COUNT(malformed), SIG_MALFORMED);
 
     /* a well-formed s for another timestamp is a mismatch, not malformed */
-    snprintf(h, sizeof(h), "t=1700000001&s=%s", s);
-    assert_outcome(verify_empty(h, now), SIG_MISMATCH);
+    static const char *const other_time[] = {"t=1700000001&s={s}"};
+    expect_shapes(other_time, ING_COUNT(other_time), SIG_MISMATCH);
 }
 
 static void test_header_length_bound(void **state)
@@ -569,6 +527,19 @@ static void test_outcome_text(void **state)
 
 /* ---- keys prepared at start-up ----------------------------------------- */
 
+/* The vectors signed with K1, once K1 is prepared. */
+static bool check_k1_prepared(json_object *v, void *ctx)
+{
+    (void)ctx;
+    if (strcmp(vectors_need_str(v, "signing_key"), K1) != 0)
+        return false; /* only K1 was prepared */
+    const char *b = vectors_need_str(v, "body_utf8");
+    char s[65];
+    sig_compute(K1, b, strlen(b), atoll(vectors_need_str(v, "timestamp")), s);
+    assert_string_equal(s, vectors_need_str(v, "expected_s"));
+    return true;
+}
+
 /* A key prepared with sig_prepare_key signs exactly as it did before: one
  * longer than the HMAC block (hashed first), one shorter, then the vectors
  * again with K1 prepared.  Runs last: a prepared key stays prepared. */
@@ -596,33 +567,17 @@ static void test_prepared_keys(void **state)
         assert_string_not_equal(after, before);
     }
     sig_prepare_key(K1);
-    json_object *root = vectors_load("signatures.json");
-    assert_non_null(root);
-    json_object *list = vectors_array(root, "sign_vectors");
-    assert_non_null(list);
-    size_t checked = 0, held = 0;
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-        json_object *v = json_object_array_get_idx(list, i);
-        if (strcmp(str(v, "signing_key"), K1) != 0)
-            continue; /* only K1 was prepared */
-        held++;
-        const char *b = str(v, "body_utf8");
-        char s[65];
-        sig_compute(K1, b, strlen(b), atoll(str(v, "timestamp")), s);
-        assert_string_equal(s, str(v, "expected_s"));
-        checked++;
-    }
-    assert_cases("signatures.json sign_vectors with K1", checked, held, 8);
-    json_object_put(root);
+    vectors_each("signatures.json", "sign_vectors", 8, check_k1_prepared, NULL);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sign_vectors),
-        cmocka_unit_test(test_bearer_tokens),
+        vectors_unit_test(test_bearer_tokens, "bearer_tokens.json", "vectors", 5, check_bearer_token),
         cmocka_unit_test(test_event_key_hash),
-        cmocka_unit_test(test_introspection_hashes),
+        vectors_unit_test(test_introspection_hashes, "bearer_tokens.json", "introspection_examples", 2,
+                          check_key_hash),
         cmocka_unit_test(test_bearer_token_refusals),
         cmocka_unit_test(test_verification_vectors),
         cmocka_unit_test(test_noncanonical_needs_jcs),

@@ -21,22 +21,6 @@
 #include "steps/step_id.h"
 #include "vectors.h"
 
-static json_object *member(json_object *obj, const char *key)
-{
-    json_object *v = NULL;
-    if (!json_object_object_get_ex(obj, key, &v))
-        fail_msg("vector has no \"%s\"", key);
-    return v;
-}
-
-static const char *str(json_object *obj, const char *key)
-{
-    const char *s = vectors_str(obj, key);
-    if (!s)
-        fail_msg("vector has no string \"%s\"", key);
-    return s;
-}
-
 static int strcmp_ptr(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -90,72 +74,69 @@ static void expect_next(struct step_id_table *t, const char *id, const char *wan
     }
 }
 
-static void test_hashes(void **state)
+/* A step id table of its own, as a fresh request has; *a is its arena. */
+static struct step_id_table *fresh_table(struct arena **a)
 {
-    (void)state;
-    json_object *root = vectors_load("step_ids.json");
-    assert_non_null(root);
-    json_object *list = vectors_array(root, "hashes");
-    assert_non_null(list);
-    size_t n = json_object_array_length(list), ran = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *v = json_object_array_get_idx(list, i);
-        const char *id = str(v, "id");
-        const char *hex = str(v, "id_utf8_hex");
-        assert_int_equal(strlen(hex), 2 * strlen(id)); /* the id is the bytes we think */
+    *a = arena_new();
+    assert_non_null(*a);
+    struct step_id_table *t = step_id_table_new(*a);
+    assert_non_null(t);
+    return t;
+}
 
-        char h[41];
-        sig_sha1_hex(id, strlen(id), h);
-        assert_string_equal(h, str(v, "expected_hash"));
+static bool check_hash(json_object *v, void *ctx)
+{
+    (void)ctx;
+    const char *id = vectors_need_str(v, "id");
+    const char *hex = vectors_need_str(v, "id_utf8_hex");
+    assert_int_equal(strlen(hex), 2 * strlen(id)); /* the id is the bytes we think */
 
-        /* first use in a fresh request: the plain hash, the id shown as is */
-        struct arena *a = arena_new();
-        assert_non_null(a);
-        struct step_id_table *t = step_id_table_new(a);
-        assert_non_null(t);
-        const char *display = NULL;
-        const char *got = step_id_next(t, id, &display);
-        assert_non_null(got);
-        assert_string_equal(got, str(v, "expected_hash"));
-        assert_ptr_equal(display, id);
-        arena_release(a);
-        ran++;
+    char h[41];
+    sig_sha1_hex(id, strlen(id), h);
+    assert_string_equal(h, vectors_need_str(v, "expected_hash"));
+
+    /* first use in a fresh request: the plain hash, the id shown as is */
+    struct arena *a;
+    struct step_id_table *t = fresh_table(&a);
+    const char *display = NULL;
+    const char *got = step_id_next(t, id, &display);
+    assert_non_null(got);
+    assert_string_equal(got, vectors_need_str(v, "expected_hash"));
+    assert_ptr_equal(display, id);
+    arena_release(a);
+    return true;
+}
+
+struct call_count {
+    size_t held, ran;
+};
+
+static bool check_repeat_sequence(json_object *seq, void *ctx)
+{
+    struct call_count *calls_count = ctx;
+    json_object *calls = vectors_need(seq, "calls"), *result = vectors_need(seq, "result");
+    size_t m = json_object_array_length(calls);
+    assert_int_equal(json_object_array_length(result), m);
+    calls_count->held += m;
+    struct arena *a;
+    struct step_id_table *t = fresh_table(&a);
+    for (size_t j = 0; j < m; j++) {
+        const char *call = json_object_get_string(json_object_array_get_idx(calls, j));
+        json_object *r = json_object_array_get_idx(result, j);
+        assert_string_equal(call, vectors_need_str(r, "user_id"));
+        expect_next(t, call, vectors_need_str(r, "final_id"), vectors_need_str(r, "hashed"));
+        calls_count->ran++;
     }
-    assert_cases("step_ids.json hashes", ran, n, 29);
-    json_object_put(root);
+    arena_release(a);
+    return true;
 }
 
 static void test_repeat_sequences(void **state)
 {
     (void)state;
-    json_object *root = vectors_load("step_ids.json");
-    assert_non_null(root);
-    json_object *seqs = vectors_array(root, "repeat_sequences");
-    assert_non_null(seqs);
-    size_t n = json_object_array_length(seqs), ran = 0, calls_held = 0, calls_ran = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *seq = json_object_array_get_idx(seqs, i);
-        json_object *calls = member(seq, "calls"), *result = member(seq, "result");
-        size_t m = json_object_array_length(calls);
-        assert_int_equal(json_object_array_length(result), m);
-        calls_held += m;
-        struct arena *a = arena_new();
-        assert_non_null(a);
-        struct step_id_table *t = step_id_table_new(a);
-        assert_non_null(t);
-        for (size_t j = 0; j < m; j++) {
-            const char *call = json_object_get_string(json_object_array_get_idx(calls, j));
-            json_object *r = json_object_array_get_idx(result, j);
-            assert_string_equal(call, str(r, "user_id"));
-            expect_next(t, call, str(r, "final_id"), str(r, "hashed"));
-            calls_ran++;
-        }
-        arena_release(a);
-        ran++;
-    }
-    assert_cases("step_ids.json repeat_sequences", ran, n, 3);
-    assert_cases("step_ids.json repeat_sequences' calls", calls_ran, calls_held, 10);
-    json_object_put(root);
+    struct call_count calls = {0, 0};
+    vectors_each("step_ids.json", "repeat_sequences", 3, check_repeat_sequence, &calls);
+    assert_cases("step_ids.json repeat_sequences' calls", calls.ran, calls.held, 10);
 }
 
 static void test_run_complete_id(void **state)
@@ -163,13 +144,13 @@ static void test_run_complete_id(void **state)
     struct fixture *f = *state;
     json_object *root = vectors_load("step_ids.json");
     assert_non_null(root);
-    json_object *rc = member(root, "run_complete_id");
-    const char *id = str(rc, "id");
+    json_object *rc = vectors_need(root, "run_complete_id");
+    const char *id = vectors_need_str(rc, "id");
     assert_string_equal(id, "complete");
     char h[41];
     sig_sha1_hex(id, strlen(id), h);
-    assert_string_equal(h, str(rc, "expected_hash"));
-    expect_next(f->ids, id, "complete", str(rc, "expected_hash"));
+    assert_string_equal(h, vectors_need_str(rc, "expected_hash"));
+    expect_next(f->ids, id, "complete", vectors_need_str(rc, "expected_hash"));
     json_object_put(root);
 }
 
@@ -296,7 +277,7 @@ static void test_allocation_failure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hashes),
+        vectors_unit_test(test_hashes, "step_ids.json", "hashes", 29, check_hash),
         cmocka_unit_test(test_repeat_sequences),
         cmocka_unit_test_setup_teardown(test_run_complete_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counting_restarts_per_request, setup, teardown),

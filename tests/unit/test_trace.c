@@ -308,6 +308,16 @@ static const struct ing_function fns[] = {
 };
 static const struct ing_app app = {.default_app_id = "tr", .functions = fns, .function_count = 1};
 
+/* The value of `name` in a table of {name, value}, NULL when absent: each
+ * environment below is one such table. */
+static const char *lookup(const char *const vars[][2], size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, vars[i][0]) == 0)
+            return vars[i][1];
+    return NULL;
+}
+
 static const char *env_value(const char *name)
 {
     static const char *const vars[][2] = {
@@ -317,20 +327,34 @@ static const char *env_value(const char *name)
         {"OTEL_BSP_MAX_QUEUE_SIZE", "3"},
         {"OTEL_SERVICE_NAME", "unit"},
     };
-    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-        if (strcmp(name, vars[i][0]) == 0)
-            return vars[i][1];
-    return NULL;
+    return lookup(vars, ING_COUNT(vars), name);
+}
+
+/* A server from `env`, the Inngest target on and OTLP export as `otlp` says. */
+static void start_traced(struct server *srv, const char *(*env)(const char *), bool otlp)
+{
+    char err[256];
+    if (!server_init(srv, &app, env, err, sizeof(err)))
+        fail_msg("server_init: %s", err);
+    assert_true(srv->trace.inngest);
+    assert_int_equal(srv->trace.otlp, otlp);
+}
+
+/* A call of the app's function in one run, on srv. */
+static struct ing_ctx *run_ctx(struct server *srv)
+{
+    struct ing_ctx *c = ctx_new(srv);
+    assert_non_null(c);
+    c->fn = &fns[0];
+    c->run_id = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
+    return c;
 }
 
 static void test_tracer_links_and_drops(void **state)
 {
     (void)state;
     struct server srv;
-    char err[256];
-    assert_true(server_init(&srv, &app, env_value, err, sizeof(err)));
-    assert_true(srv.trace.inngest);
-    assert_true(srv.trace.otlp);
+    start_traced(&srv, env_value, true);
     assert_string_equal(srv.trace.otlp_url, "http://127.0.0.1:9/v1/traces");
     assert_string_equal(srv.trace.inngest_url, "http://127.0.0.1:9/v1/traces/userland");
     srv.metrics = metrics_create(&srv, 1);
@@ -338,9 +362,7 @@ static void test_tracer_links_and_drops(void **state)
     srv.tracer = tracer_new(&srv.trace, srv.metrics);
     assert_non_null(srv.tracer);
 
-    struct ing_ctx *c = ctx_new(&srv);
-    c->fn = &fns[0];
-    c->run_id = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
+    struct ing_ctx *c = run_ctx(&srv);
     c->attempt = 2;
     char *params[] = {
         "REQUEST_METHOD=POST",
@@ -402,11 +424,8 @@ static void test_tracer_links_and_drops(void **state)
 
 static const char *env_inngest_only(const char *name)
 {
-    if (strcmp(name, "INNGEST_DEV") == 0)
-        return "1";
-    if (strcmp(name, "INNGEST_BASE_URL") == 0)
-        return "http://127.0.0.1:9";
-    return NULL;
+    static const char *const vars[][2] = {{"INNGEST_DEV", "1"}, {"INNGEST_BASE_URL", "http://127.0.0.1:9"}};
+    return lookup(vars, ING_COUNT(vars), name);
 }
 
 /* The default (the Inngest target only): a call the server cannot tie to a
@@ -415,15 +434,10 @@ static void test_inngest_only_records_linked_calls_only(void **state)
 {
     (void)state;
     struct server srv;
-    char err[256];
-    assert_true(server_init(&srv, &app, env_inngest_only, err, sizeof(err)));
-    assert_true(srv.trace.inngest);
-    assert_false(srv.trace.otlp);
+    start_traced(&srv, env_inngest_only, false);
     srv.tracer = tracer_new(&srv.trace, NULL);
     assert_non_null(srv.tracer);
-    struct ing_ctx *c = ctx_new(&srv);
-    c->fn = &fns[0];
-    c->run_id = "01HZZZZZZZZZZZZZZZZZZZZZZZ";
+    struct ing_ctx *c = run_ctx(&srv);
     char *bare[] = {"REQUEST_METHOD=POST", NULL};
     struct request req;
     request_init(&req, bare);
@@ -450,11 +464,8 @@ static void test_inngest_only_records_linked_calls_only(void **state)
 
 static const char *env_off(const char *name)
 {
-    if (strcmp(name, "INNGEST_DEV") == 0)
-        return "1";
-    if (strcmp(name, "INNGEST_TRACES") == 0)
-        return "0";
-    return NULL;
+    static const char *const vars[][2] = {{"INNGEST_DEV", "1"}, {"INNGEST_TRACES", "0"}};
+    return lookup(vars, ING_COUNT(vars), name);
 }
 
 static const char *env_grpc(const char *name)

@@ -21,6 +21,7 @@
 
 #include "fake_http.h"
 #include "inngest.h"
+#include "run_answers.h"
 
 /* ---- the functions under test --------------------------------------------- */
 
@@ -119,74 +120,41 @@ static const struct ing_app app = {
 
 static void call(const char *fn, struct ing_test_result *r)
 {
-    struct ing_test_options o = {.event = "{\"name\":\"t/a\",\"data\":{}}"};
-    assert_int_equal(ing_test_call(&app, fn, &o, r), 0);
+    run_call(&app, fn, "{\"name\":\"t/a\",\"data\":{}}", r);
 }
 
-/* A run that ends for good with a message containing `want`. */
-static void expect_final_error(const char *fn, const char *want)
+/* The mistakes that end the run for good (400, NonRetriableError, no retry)
+ * with a message naming what was wrong, one cmocka test each: the case (the
+ * function and what its message must say) rides in the test's initial
+ * state. */
+struct final_error {
+    const char *fn, *says;
+};
+
+static void test_final_error(void **state)
 {
+    const struct final_error *e = *state;
     struct ing_test_result r;
-    call(fn, &r);
-    assert_int_equal(r.status, 400);
-    assert_true(r.no_retry);
-    assert_string_equal(ing_json_get_string(r.json, "name"), "NonRetriableError");
-    const char *message = ing_json_get_string(r.json, "message");
-    assert_non_null(message);
-    if (!strstr(message, want))
-        fail_msg("message \"%s\" does not contain \"%s\"", message, want);
+    call(e->fn, &r);
+    expect_final_error(&r, e->fn, e->says);
     ing_test_result_free(&r);
 }
 
-/* The one op of a 206 answer, as a StepFailed whose message contains `want`. */
-static void expect_step_failed(struct ing_test_result *r, const char *want)
-{
-    assert_int_equal(r->status, 206);
-    assert_true(r->no_retry);
-    json_object *op = json_object_array_get_idx(r->json, 0);
-    assert_string_equal(ing_json_get_string(op, "op"), "StepFailed");
-    const char *message = ing_json_get_string(ing_json_get(op, "error"), "message");
-    assert_non_null(message);
-    if (!strstr(message, want))
-        fail_msg("step error \"%s\" does not contain \"%s\"", message, want);
-}
+#define final_error_test(name, fn, says)                                                  \
+    {                                                                                     \
+        #name, test_final_error, NULL, NULL, &(struct final_error) { fn, says }           \
+    }
 
 /* ---- durations (item 3) ----------------------------------------------------- */
-
-static void test_sleep_with_a_bad_duration_fails_naming_it(void **s)
-{
-    (void)s;
-    expect_final_error("bad-sleep", "step.sleep \"nap\": duration \"3 seconds\" is not an Inngest duration");
-}
 
 static void test_sleep_with_a_good_duration_is_planned(void **s)
 {
     (void)s;
     struct ing_test_result r;
     call("good-sleep", &r);
-    assert_int_equal(r.status, 206);
-    json_object *op = json_object_array_get_idx(r.json, 0);
-    assert_string_equal(ing_json_get_string(op, "op"), "Sleep");
+    json_object *op = expect_one_op(&r, "Sleep");
     assert_string_equal(ing_json_get_string(ing_json_get(op, "opts"), "duration"), "1h30m");
     ing_test_result_free(&r);
-}
-
-static void test_wait_with_a_bad_timeout_fails_naming_it(void **s)
-{
-    (void)s;
-    expect_final_error("bad-wait", "step.waitForEvent \"approval\": timeout \"forever\" is not");
-}
-
-static void test_invoke_with_a_bad_timeout_fails_naming_it(void **s)
-{
-    (void)s;
-    expect_final_error("bad-invoke", "step.invoke \"child\": timeout \"10\" is not");
-}
-
-static void test_empty_step_id_fails_the_run(void **s)
-{
-    (void)s;
-    expect_final_error("empty-step-id", "a step needs a non-empty id");
 }
 
 /* ---- events refused (item 4) ------------------------------------------------ */
@@ -203,11 +171,15 @@ static void test_event_without_a_name_fails_the_step_for_good(void **s)
     ing_test_result_free(&r);
 }
 
-static void set_event_api(struct fake_http *f)
+/* Runs send-one with the Event API's stand-in answering `reply`; returns the
+ * stand-in, stopped (what it received stays readable). */
+static struct fake_http *send_one_to(const struct fake_reply *reply, struct ing_test_result *r)
 {
-    char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_http_port(f));
-    setenv("INNGEST_EVENT_API_BASE_URL", url, 1);
+    struct fake_http *f = fake_http_serve("INNGEST_EVENT_API_BASE_URL", reply, 1);
+    call("send-one", r);
+    fake_http_stop(f);
+    unsetenv("INNGEST_EVENT_API_BASE_URL");
+    return f;
 }
 
 static void test_event_api_4xx_fails_the_step_with_its_message(void **s)
@@ -215,13 +187,8 @@ static void test_event_api_4xx_fails_the_step_with_its_message(void **s)
     (void)s;
     static const struct fake_reply refused = {
         .status = 400, .body = "{\"error\":\"event name is reserved for internal use\"}"};
-    struct fake_http *f = fake_http_start(&refused, 1);
-    assert_non_null(f);
-    set_event_api(f);
     struct ing_test_result r;
-    call("send-one", &r);
-    fake_http_stop(f);
-    unsetenv("INNGEST_EVENT_API_BASE_URL");
+    struct fake_http *f = send_one_to(&refused, &r);
     expect_step_failed(&r, "(HTTP 400): event name is reserved for internal use");
     assert_int_equal(fake_http_count(f), 1); /* a 4xx is not sent again */
     fake_http_free(f);
@@ -232,17 +199,10 @@ static void test_event_api_5xx_stays_retriable(void **s)
 {
     (void)s;
     static const struct fake_reply down = {.status = 503, .body = "{\"error\":\"try later\"}"};
-    struct fake_http *f = fake_http_start(&down, 1);
-    assert_non_null(f);
-    set_event_api(f);
     struct ing_test_result r;
-    call("send-one", &r);
-    fake_http_stop(f);
-    unsetenv("INNGEST_EVENT_API_BASE_URL");
-    assert_int_equal(r.status, 206);
+    struct fake_http *f = send_one_to(&down, &r);
+    expect_one_op(&r, "StepError");
     assert_false(r.no_retry);
-    json_object *op = json_object_array_get_idx(r.json, 0);
-    assert_string_equal(ing_json_get_string(op, "op"), "StepError");
     fake_http_free(f);
     ing_test_result_free(&r);
 }
@@ -254,16 +214,9 @@ static void test_send_event_reaches_the_stand_in(void **s)
     (void)s;
     static const struct fake_reply ok = {.status = 200,
                                          .body = "{\"ids\":[\"01EVENTID\"],\"status\":200}"};
-    struct fake_http *f = fake_http_start(&ok, 1);
-    assert_non_null(f);
-    set_event_api(f);
     struct ing_test_result r;
-    call("send-one", &r);
-    fake_http_stop(f);
-    unsetenv("INNGEST_EVENT_API_BASE_URL");
-    assert_int_equal(r.status, 206);
-    json_object *op = json_object_array_get_idx(r.json, 0);
-    assert_string_equal(ing_json_get_string(op, "op"), "StepRun");
+    struct fake_http *f = send_one_to(&ok, &r);
+    json_object *op = expect_one_op(&r, "StepRun");
     assert_string_equal(json_object_to_json_string_ext(ing_json_get(op, "data"), JSON_C_TO_STRING_PLAIN),
                         "{\"ids\":[\"01EVENTID\"]}");
     assert_int_equal(fake_http_count(f), 1);
@@ -276,12 +229,6 @@ static void test_send_event_reaches_the_stand_in(void **s)
 }
 
 /* ---- an open parallel group, a NULL string (item 5) --------------------------- */
-
-static void test_unended_parallel_group_is_reported(void **s)
-{
-    (void)s;
-    expect_final_error("unbalanced", "ing_parallel_begin without ing_parallel_end");
-}
 
 static void test_null_string_is_json_null(void **s)
 {
@@ -296,16 +243,21 @@ static void test_null_string_is_json_null(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sleep_with_a_bad_duration_fails_naming_it),
+        final_error_test(test_sleep_with_a_bad_duration_fails_naming_it, "bad-sleep",
+                         "step.sleep \"nap\": duration \"3 seconds\" is not an Inngest duration"),
         cmocka_unit_test(test_sleep_with_a_good_duration_is_planned),
-        cmocka_unit_test(test_wait_with_a_bad_timeout_fails_naming_it),
-        cmocka_unit_test(test_invoke_with_a_bad_timeout_fails_naming_it),
-        cmocka_unit_test(test_empty_step_id_fails_the_run),
+        final_error_test(test_wait_with_a_bad_timeout_fails_naming_it, "bad-wait",
+                         "step.waitForEvent \"approval\": timeout \"forever\" is not"),
+        final_error_test(test_invoke_with_a_bad_timeout_fails_naming_it, "bad-invoke",
+                         "step.invoke \"child\": timeout \"10\" is not"),
+        final_error_test(test_empty_step_id_fails_the_run, "empty-step-id",
+                         "a step needs a non-empty id"),
         cmocka_unit_test(test_event_without_a_name_fails_the_step_for_good),
         cmocka_unit_test(test_event_api_4xx_fails_the_step_with_its_message),
         cmocka_unit_test(test_event_api_5xx_stays_retriable),
         cmocka_unit_test(test_send_event_reaches_the_stand_in),
-        cmocka_unit_test(test_unended_parallel_group_is_reported),
+        final_error_test(test_unended_parallel_group_is_reported, "unbalanced",
+                         "ing_parallel_begin without ing_parallel_end"),
         cmocka_unit_test(test_null_string_is_json_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/context.h"
@@ -105,6 +106,19 @@ bool fuzz_split(const uint8_t *data, size_t size, uint8_t sep, const uint8_t **f
     *rest = p + 1;
     *rest_len = size - *first_len - 1;
     return true;
+}
+
+char *fuzz_header_and_body(const uint8_t *data, size_t size, const uint8_t **body, size_t *body_len)
+{
+    const uint8_t *h;
+    size_t h_len;
+    if (!fuzz_split(data, size, '\0', &h, &h_len, body, body_len)) {
+        h = data;
+        h_len = size;
+        *body = (const uint8_t *)"{}";
+        *body_len = 2;
+    }
+    return fuzz_strndup(h, h_len);
 }
 
 bool fuzz_contains(const void *data, size_t len, const char *needle)
@@ -273,5 +287,28 @@ int fuzz_serve(struct server *srv, const struct fuzz_request *fr)
     free(body);
     for (int i = 0; i < n; i++)
         free(params[i]);
+    return status;
+}
+
+int fuzz_serve_call(struct server *srv, const uint8_t *data, size_t size, const char *default_query,
+                    const char *req_version)
+{
+    const uint8_t *q, *body;
+    size_t q_len, body_len;
+    char *query;
+    if (fuzz_split(data, size, '\n', &q, &q_len, &body, &body_len)) {
+        query = fuzz_strndup(q, q_len);
+    } else {
+        query = fuzz_strndup((const uint8_t *)default_query, strlen(default_query));
+        body = data;
+        body_len = size;
+    }
+    struct fuzz_request req = {
+        .method = "POST", .path = "/api/inngest", .query = query, .body = body, .body_len = body_len,
+        .headers = {{"Content-Type", "application/json"},
+                    {"X-Inngest-Signature", fuzz_inngest_signature(body, body_len, (long long)time(NULL))},
+                    {req_version ? "X-Inngest-Req-Version" : NULL, req_version}}};
+    int status = fuzz_serve(srv, &req);
+    free(query);
     return status;
 }

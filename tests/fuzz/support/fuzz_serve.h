@@ -48,6 +48,14 @@ struct fuzz_request {
 /* Serves one request, runs the checks, releases everything; the status. */
 int fuzz_serve(struct server *srv, const struct fuzz_request *req);
 
+/* An executor's call from the input "<query string>\n<body>" (no newline:
+ * the whole input is the body, sent with default_query), signed with
+ * FUZZ_SIGNING_KEY at the current time so that every input gets past the
+ * signature check; req_version: the X-Inngest-Req-Version sent, NULL for
+ * none.  Served with fuzz_serve(); the status. */
+int fuzz_serve_call(struct server *srv, const uint8_t *data, size_t size, const char *default_query,
+                    const char *req_version);
+
 /* Aborts when a secret is inside data[0..len). */
 void fuzz_check_no_secret(const char *what, const void *data, size_t len);
 
@@ -67,5 +75,11 @@ char *fuzz_strndup(const uint8_t *s, size_t len);
 /* Splits data at the first `sep` byte: *first = [0, i), rest after it. */
 bool fuzz_split(const uint8_t *data, size_t size, uint8_t sep, const uint8_t **first,
                 size_t *first_len, const uint8_t **rest, size_t *rest_len);
+
+/* A signature header and the body it signs, from the input "<header>\0<body>"
+ * (no NUL: the whole input is the header and the body is "{}").  Returns the
+ * header as a string (malloc'd, caller frees; it holds no NUL, so its strlen
+ * is its length). */
+char *fuzz_header_and_body(const uint8_t *data, size_t size, const uint8_t **body, size_t *body_len);
 
 #endif

@@ -3,6 +3,12 @@
  * fake_http.c — the scripted server.  Blocking accept loop on its own thread;
  * fake_http_stop() shuts the listening socket down to end it.
  */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
 #include "fake_http.h"
 
 #include <arpa/inet.h>
@@ -102,6 +108,22 @@ struct fake_http *fake_http_start(const struct fake_reply *replies, int count)
 }
 
 int fake_http_port(const struct fake_http *f) { return f->port; }
+
+void fake_http_point(const char *var, const struct fake_http *f)
+{
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", f->port);
+    setenv(var, url, 1);
+}
+
+struct fake_http *fake_http_serve(const char *var, const struct fake_reply *replies, int count)
+{
+    struct fake_http *f = fake_http_start(replies, count);
+    assert_non_null(f);
+    if (var)
+        fake_http_point(var, f);
+    return f;
+}
 
 void fake_http_stop(struct fake_http *f)
 {

@@ -33,6 +33,12 @@ struct fake_http;
 /* Starts a server with the replies to give, in order; NULL on failure. */
 struct fake_http *fake_http_start(const struct fake_reply *replies, int count);
 int fake_http_port(const struct fake_http *f);
+/* Sets the environment variable `var` to f's base URL, "http://127.0.0.1:<port>":
+ * where the code under test reads the server it calls. */
+void fake_http_point(const char *var, const struct fake_http *f);
+/* fake_http_start that fails the running cmocka test when the server cannot
+ * start, and points `var` (unless NULL) at it. */
+struct fake_http *fake_http_serve(const char *var, const struct fake_reply *replies, int count);
 /* Stops the server; the recorded requests stay readable until fake_http_free. */
 void fake_http_stop(struct fake_http *f);
 int fake_http_count(const struct fake_http *f);

@@ -5,6 +5,12 @@
  * default of 32 still loads.  Test support only: plain malloc, messages on
  * stderr, no use of the SDK's allocator so failure injection never hits it.
  */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
 #include "vectors.h"
 
 #include <stdio.h>
@@ -120,4 +126,54 @@ json_object *vectors_array(json_object *root, const char *key)
     if (!root || !json_object_object_get_ex(root, key, &v) || !json_object_is_type(v, json_type_array))
         return NULL;
     return v;
+}
+
+json_object *vectors_need(json_object *obj, const char *key)
+{
+    json_object *v = NULL;
+    if (!obj || !json_object_object_get_ex(obj, key, &v))
+        fail_msg("vector has no \"%s\"", key);
+    return v;
+}
+
+const char *vectors_need_str(json_object *obj, const char *key)
+{
+    const char *s = vectors_str(obj, key);
+    if (!s)
+        fail_msg("vector has no string \"%s\"", key);
+    return s;
+}
+
+size_t vectors_each_in(json_object *root, const char *file, const char *key, size_t min,
+                       vectors_check_fn check, void *ctx)
+{
+    json_object *list = vectors_array(root, key);
+    if (!list)
+        fail_msg("%s has no array \"%s\"", file, key);
+    /* a case that fails its check ends the test inside check(): every case
+     * counted here was checked, and what is left to assert is the floor */
+    size_t n = json_object_array_length(list), ran = 0;
+    for (size_t i = 0; i < n; i++)
+        if (check(json_object_array_get_idx(list, i), ctx))
+            ran++;
+    char what[256];
+    snprintf(what, sizeof(what), "%s %s", file, key);
+    assert_cases(what, ran, ran, min);
+    return ran;
+}
+
+size_t vectors_each(const char *file, const char *key, size_t min, vectors_check_fn check, void *ctx)
+{
+    json_object *root = vectors_load(file);
+    if (!root)
+        fail_msg("cannot load %s", file);
+    size_t ran = vectors_each_in(root, file, key, min, check, ctx);
+    json_object_put(root);
+    return ran;
+}
+
+void vectors_test(void **state)
+{
+    const struct vectors_case *c = *state;
+    vectors_each(c->file, c->key, c->min, c->check, NULL);
 }

@@ -8,6 +8,9 @@
 #ifndef TEST_VECTORS_H
 #define TEST_VECTORS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <json-c/json.h>
 
 /* Parses `file_name` (e.g. "signatures.json"); NULL (with a note on stderr)
@@ -26,6 +29,39 @@ json_object *vectors_find(json_object *entries, const char *name);
 
 /* Member `key` of `root` as an array, or NULL when absent or not an array. */
 json_object *vectors_array(json_object *root, const char *key);
+
+/* Member `key` of `obj`, or of `obj` as a string: the running cmocka test
+ * fails, naming the key, when it is absent (or not a string). */
+json_object *vectors_need(json_object *obj, const char *key);
+const char *vectors_need_str(json_object *obj, const char *key);
+
+/* The data-driven loop over one array of the vectors: check(entry, ctx) runs
+ * on every element of root's array `key` (the test fails when there is no
+ * such array); it returns whether the entry is one of this loop's cases
+ * (false: not for this loop, not counted).  Ends with assert_cases: at least
+ * `min` cases, every one of them checked.  `file` names the data in failure
+ * messages.  Returns how many cases ran. */
+typedef bool (*vectors_check_fn)(json_object *entry, void *ctx);
+size_t vectors_each_in(json_object *root, const char *file, const char *key, size_t min,
+                       vectors_check_fn check, void *ctx);
+
+/* The same over vectors_load(file), released afterwards. */
+size_t vectors_each(const char *file, const char *key, size_t min, vectors_check_fn check, void *ctx);
+
+/* A cmocka test that is one such loop over a file: the case rides in the
+ * test's initial state (cmocka's prestate) and vectors_test runs it.
+ *     vectors_unit_test(test_hashes, "step_ids.json", "hashes", 29, check_hash),
+ * in the tests[] of main (needs <cmocka.h> included first). */
+struct vectors_case {
+    const char *file, *key;
+    size_t min;
+    vectors_check_fn check;
+};
+void vectors_test(void **state);
+#define vectors_unit_test(name, file, key, min, check)                                      \
+    {                                                                                       \
+        #name, vectors_test, NULL, NULL, &(struct vectors_case) { file, key, min, check }   \
+    }
 
 /* The count check that ends every data-driven loop, so that an empty,
  * truncated or missing data file fails instead of passing having checked

@@ -143,10 +143,7 @@ static json_object *parallel(struct ing_ctx *c)
     json_object *l = ing_step_run(c, "left", const_str, "L");
     json_object *r = ing_step_run(c, "right", const_str, "R");
     ing_parallel_end(c);
-    json_object *o = ing_json_object(c);
-    ing_json_set(o, "left", l);
-    ing_json_set(o, "right", r);
-    return o;
+    return ing_json_pack(c, "{s:o, s:o}", "left", l, "right", r);
 }
 
 static json_object *loop_item(struct ing_ctx *c, void *arg) { return ing_json_int(c, *(int *)arg); }
