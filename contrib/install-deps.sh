@@ -15,6 +15,7 @@
 #   coverage  make coverage: check + gcovr
 #   fresh     make check-fresh: debootstrap, git
 #   cluster   make cluster, make check-cluster: run + redis, PostgreSQL
+#   graph     contrib/architecture/include-graph.sh: graphviz, git
 #   all       every group
 #
 # Silent and fast when everything is present (make calls it on every run).
@@ -60,6 +61,9 @@ fresh=(debootstrap git)
 # history, beside check's redis-server and nginx; util-linux gives runuser
 # (PostgreSQL refuses to run as root).
 cluster=("${run[@]}" redis-server redis-tools openssl postgresql util-linux)
+# contrib/architecture/include-graph.sh (the include graph of handler/'s
+# layers, README.md and handler/README.md): dot draws it from git's copy.
+graph=(graphviz git)
 
 # Which groups need Go (the Inngest CLI is built from its Go module unless it
 # is cached or named by INNGEST_CLI) and which need Node.
@@ -75,12 +79,12 @@ list=
 if [[ ${1:-} == --list ]]; then list=1; shift; fi
 groups=("$@")
 ((${#groups[@]})) || groups=(run)
-[[ " ${groups[*]} " == *" all "* ]] && groups=(run check valgrind fuzz soak bench install coverage fresh cluster)
+[[ " ${groups[*]} " == *" all "* ]] && groups=(run check valgrind fuzz soak bench install coverage fresh cluster graph)
 
 wanted=() go_needed= node_needed= nginx_needed=
 for g in "${groups[@]}"; do
 	case $g in
-	run | check | valgrind | fuzz | soak | bench | install | coverage | fresh | cluster) ;;
+	run | check | valgrind | fuzz | soak | bench | install | coverage | fresh | cluster | graph) ;;
 	*) echo "install-deps: unknown group '$g' (see the head of $0)" >&2; exit 2 ;;
 	esac
 	declare -n pkgs=$g

@@ -108,7 +108,15 @@ static char *seal_json(const char *secret, const char *json)
     return out;
 }
 
-/* Seals every memo's value; false when out of memory. */
+static void unseal_memo(struct memo *memo, int n)
+{
+    for (int i = 0; i < n && memo; i++) {
+        free(memo[i].sealed);
+        memo[i].sealed = NULL;
+    }
+}
+
+/* Seals every memo's value; false when out of memory (then none is sealed). */
 static bool seal_memo(struct memo *memo, int n, const char *secret)
 {
     if (sodium_init() < 0)
@@ -119,18 +127,19 @@ static bool seal_memo(struct memo *memo, int n, const char *secret)
             snprintf(json, sizeof(json), "\"%s\"", memo[i].text);
         else
             snprintf(json, sizeof(json), "%lld", memo[i].value);
-        if (!(memo[i].sealed = seal_json(secret, json)))
+        if (!(memo[i].sealed = seal_json(secret, json))) {
+            unseal_memo(memo, i);
             return false;
+        }
     }
     return true;
 }
 
-static void unseal_memo(struct memo *memo, int n)
+/* A call request of function `fn` of the conformance app. */
+static void call_of(struct bench_call *out, const char *app_id, const char *fn)
 {
-    for (int i = 0; i < n && memo; i++) {
-        free(memo[i].sealed);
-        memo[i].sealed = NULL;
-    }
+    out->method = "POST";
+    snprintf(out->path, sizeof(out->path), "/api/inngest?fnId=%s-%s&stepId=step", app_id, fn);
 }
 
 static int by_hash(const void *a, const void *b)
@@ -197,16 +206,12 @@ bool bench_call_build(struct bench_call *out, const char *scenario, const char *
         out->what = sealed  ? "conf-steps final call (2 memoized, encrypted)"
                     : final ? "conf-steps final call (2 memoized)"
                             : "conf-steps first call (runs a)";
-        out->method = "POST";
-        snprintf(out->path, sizeof(out->path), "/api/inngest?fnId=%s-conf-steps&stepId=step",
-                 app_id);
+        call_of(out, app_id, "conf-steps");
         struct memo steps[2] = {{.text = "A"}, {.text = "AB"}};
         step_hash("a", 0, steps[0].hash);
         step_hash("b", 0, steps[1].hash);
-        if (sealed && !seal_memo(steps, 2, BENCH_ENCRYPTION_KEY)) {
-            unseal_memo(steps, 2);
+        if (sealed && !seal_memo(steps, 2, BENCH_ENCRYPTION_KEY))
             return false;
-        }
         call_body(&b, "conf/steps", "{}", steps, final ? 2 : 0, final ? 2 : -1);
         unseal_memo(steps, 2);
         out->expect_status = final ? 200 : 206;
@@ -222,9 +227,7 @@ bool bench_call_build(struct bench_call *out, const char *scenario, const char *
         out->what = sealed ? "conf-loop n=1000 final call (encrypted)"
                     : big  ? "conf-loop n=1000 final call"
                            : "conf-loop n=100 final call";
-        out->method = "POST";
-        snprintf(out->path, sizeof(out->path), "/api/inngest?fnId=%s-conf-loop&stepId=step",
-                 app_id);
+        call_of(out, app_id, "conf-loop");
         memo = calloc((size_t)loop, sizeof(*memo));
         if (!memo)
             return false;
@@ -233,7 +236,6 @@ bool bench_call_build(struct bench_call *out, const char *scenario, const char *
             memo[i].value = i;
         }
         if (sealed && !seal_memo(memo, loop, BENCH_ENCRYPTION_KEY)) {
-            unseal_memo(memo, loop);
             free(memo);
             return false;
         }

@@ -125,22 +125,34 @@ static int serve_once(struct server *srv, struct prepared *p, bool *matched)
     return status;
 }
 
+/* The first thing every floor does: the request's signature checked. */
+static bool verified(struct server *srv, const struct prepared *p)
+{
+    return sig_verify(p->call.signature, p->call.body, p->call.body_len, srv->settings.signing_key, NULL,
+                      srv->now()) == SIG_VALID_PRIMARY;
+}
+
+/* A floor whose request did not verify or parse measured nothing: stop. */
+static void floor_sane(bool ok, const char *why)
+{
+    if (ok)
+        return;
+    fprintf(stderr, "%s\n", why);
+    exit(1);
+}
+
 /* The floor: what any SDK must do with this request before its code runs. */
 static double floor_once(struct server *srv, struct prepared *p, double *free_part)
 {
     double t0 = cpu_now();
-    enum sig_outcome o = sig_verify(p->call.signature, p->call.body, p->call.body_len,
-                                    srv->settings.signing_key, NULL, srv->now());
+    bool ok = verified(srv, p);
     json_tokener *tok = json_tokener_new_ex(ING_JSON_MAX_DEPTH);
     json_object *v = json_tokener_parse_ex(tok, p->call.body, (int)p->call.body_len);
     json_tokener_free(tok);
     double t1 = cpu_now();
     json_object_put(v);
     double t2 = cpu_now();
-    if (o != SIG_VALID_PRIMARY || !v) {
-        fprintf(stderr, "floor: the request did not verify or parse\n");
-        exit(1);
-    }
+    floor_sane(ok && v, "floor: the request did not verify or parse");
     *free_part = t2 - t1;
     return t1 - t0;
 }
@@ -149,17 +161,13 @@ static double floor_once(struct server *srv, struct prepared *p, double *free_pa
 static double reader_floor_once(struct server *srv, struct prepared *p)
 {
     double t0 = cpu_now();
-    enum sig_outcome o = sig_verify(p->call.signature, p->call.body, p->call.body_len,
-                                    srv->settings.signing_key, NULL, srv->now());
+    bool ok = verified(srv, p);
     struct arena *a = arena_new();
     struct call_body *b = a ? call_body_read(a, p->call.body, p->call.body_len) : NULL;
     bool read = b != NULL;
     arena_release(a);
     double t1 = cpu_now();
-    if (o != SIG_VALID_PRIMARY || !read) {
-        fprintf(stderr, "reader floor: the request did not verify or read\n");
-        exit(1);
-    }
+    floor_sane(ok && read, "reader floor: the request did not verify or read");
     return t1 - t0;
 }
 

@@ -27,9 +27,7 @@ static json_object *conf_steps(struct ing_ctx *c)
 {
     json_object *a = ing_step_run(c, "a", step_a, NULL);
     json_object *b = ing_step_run(c, "b", step_b, a);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "result", b);
-    return out;
+    return ing_json_pack(c, "{s:o}", "result", b);
 }
 
 /* ---- conf-loop: step "item" n times, the i-th returns i ----------------- */
@@ -47,9 +45,7 @@ static json_object *conf_loop(struct ing_ctx *c)
     int64_t sum = 0;
     for (int64_t i = 0; i < n; i++)
         sum += json_object_get_int64(ing_step_run(c, "item", loop_item, &i));
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "sum", ing_json_int(c, sum));
-    return out;
+    return ing_json_pack(c, "{s:I}", "sum", sum);
 }
 
 /* ---- conf-parallel: left and right planned together --------------------- */
@@ -62,10 +58,7 @@ static json_object *conf_parallel(struct ing_ctx *c)
     json_object *left = ing_step_run(c, "left", constant, "L");
     json_object *right = ing_step_run(c, "right", constant, "R");
     ing_parallel_end(c);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "left", left);
-    ing_json_set(out, "right", right);
-    return out;
+    return ing_json_pack(c, "{s:o, s:o}", "left", left, "right", right);
 }
 
 /* ---- conf-sleep ---------------------------------------------------------- */
@@ -74,9 +67,7 @@ static json_object *conf_sleep(struct ing_ctx *c)
 {
     ing_step_sleep(c, "nap", "1s");
     json_object *after = ing_step_run(c, "after", constant, "woke");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "after", after);
-    return out;
+    return ing_json_pack(c, "{s:o}", "after", after);
 }
 
 /* ---- conf-wait ----------------------------------------------------------- */
@@ -87,40 +78,27 @@ static json_object *conf_wait(struct ing_ctx *c)
         c, "approval",
         &(struct ing_wait){.event = "conf/approve", .if_expr = "async.data.id == event.data.id",
                            .timeout = "1m"});
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "approved", approval);
-    return out;
+    return ing_json_pack(c, "{s:o}", "approved", approval);
 }
 
 /* ---- conf-invoke --------------------------------------------------------- */
 
 static json_object *conf_invoke(struct ing_ctx *c)
 {
-    json_object *payload = ing_json_object(c);
-    ing_json_set(payload, "data", ing_json_object(c));
+    json_object *payload = ing_json_pack(c, "{s:{}}", "data");
     json_object *result =
         ing_step_invoke(c, "call", ing_function_ref(c, "conf-steps"), payload, NULL);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "invoked", result);
-    return out;
+    return ing_json_pack(c, "{s:o}", "invoked", result);
 }
 
 /* ---- conf-send ----------------------------------------------------------- */
 
 static json_object *conf_send(struct ing_ctx *c)
 {
-    json_object *events = ing_json_array(c);
-    const char *names[] = {"conf/sent.a", "conf/sent.b"};
-    for (int i = 0; i < 2; i++) {
-        json_object *e = ing_json_object(c);
-        ing_json_set(e, "name", ing_json_string(c, names[i]));
-        ing_json_set(e, "data", ing_json_object(c));
-        ing_json_push(events, e);
-    }
+    json_object *events = ing_json_pack(c, "[{s:s, s:{}}, {s:s, s:{}}]", "name", "conf/sent.a", "data", "name",
+                                        "conf/sent.b", "data");
     json_object *ids = ing_step_send_event(c, "emit", events);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "ids", ids);
-    return out;
+    return ing_json_pack(c, "{s:o}", "ids", ids);
 }
 
 /* ---- conf-retry: "flaky" fails until attempt 2 -------------------------- */
@@ -136,9 +114,7 @@ static json_object *flaky(struct ing_ctx *c, void *arg)
 static json_object *conf_retry(struct ing_ctx *c)
 {
     json_object *v = ing_step_run(c, "flaky", flaky, NULL);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "flaky", v);
-    return out;
+    return ing_json_pack(c, "{s:o}", "flaky", v);
 }
 
 /* ---- conf-nonretriable, conf-retry-after --------------------------------- */
@@ -152,9 +128,7 @@ static json_object *conf_retry_after(struct ing_ctx *c)
 {
     if (ing_attempt(c) == 0)
         ing_fail_retry_after(c, 30, "rate limited; retry in 30 seconds");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "retried", ing_json_bool(c, true));
-    return out;
+    return ing_json_pack(c, "{s:b}", "retried", true);
 }
 
 /* ---- conf-step-error: the function catches its step's failure ----------- */
@@ -169,11 +143,9 @@ static json_object *conf_step_error(struct ing_ctx *c)
 {
     struct ing_error err;
     json_object *v = ing_step_run_catch(c, "boom", boom, NULL, &err);
-    json_object *out = ing_json_object(c);
     if (v || !err.message)
         ing_fail_nonretriable(c, "step boom was expected to fail");
-    ing_json_set(out, "recovered", ing_json_string(c, err.message));
-    return out;
+    return ing_json_pack(c, "{s:s}", "recovered", err.message);
 }
 
 /* ---- conf-failure and its onFailure handler ------------------------------ */
@@ -186,12 +158,9 @@ static json_object *conf_failure(struct ing_ctx *c)
 static json_object *conf_failure_handler(struct ing_ctx *c)
 {
     json_object *data = ing_event_data(c);
-    json_object *error = ing_json_get(data, "error");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "handled", ing_json_bool(c, true));
-    ing_json_set(out, "function_id", ing_json_get(data, "function_id"));
-    ing_json_set(out, "error", ing_json_get(error, "message"));
-    return out;
+    return ing_json_pack(c, "{s:b, s:o, s:o}", "handled", true, "function_id",
+                         ing_json_get(data, "function_id"), "error",
+                         ing_json_get(ing_json_get(data, "error"), "message"));
 }
 
 static const struct ing_function conformance_functions[] = {

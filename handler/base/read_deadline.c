@@ -5,10 +5,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "base/thread_wait.h"
 
 static bool before(const struct timespec *a, const struct timespec *b)
 {
@@ -49,40 +50,17 @@ bool read_deadline_start(struct read_deadline *d)
 {
     memset(d, 0, sizeof(*d));
     d->fd = -1;
-    pthread_condattr_t attr;
-    if (pthread_condattr_init(&attr) != 0)
+    if (!wait_init(&d->lock, &d->wake))
         return false;
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    bool ok = pthread_cond_init(&d->wake, &attr) == 0;
-    pthread_condattr_destroy(&attr);
-    if (!ok)
-        return false;
-    if (pthread_mutex_init(&d->lock, NULL) != 0) {
-        pthread_cond_destroy(&d->wake);
-        return false;
-    }
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &previous);
-    ok = pthread_create(&d->thread, NULL, watch, d) == 0;
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
-    if (!ok) {
-        pthread_mutex_destroy(&d->lock);
-        pthread_cond_destroy(&d->wake);
-    }
-    return ok;
+    if (thread_start_quiet(&d->thread, watch, d))
+        return true;
+    wait_destroy(&d->lock, &d->wake);
+    return false;
 }
 
 void read_deadline_arm(struct read_deadline *d, int fd, unsigned ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = wait_deadline((long)ms);
     int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     pthread_mutex_lock(&d->lock);
     if (d->fd >= 0)
@@ -119,13 +97,9 @@ bool read_deadline_expired(struct read_deadline *d)
 
 void read_deadline_stop(struct read_deadline *d)
 {
-    pthread_mutex_lock(&d->lock);
-    d->quit = true;
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->lock);
+    wait_raise(&d->lock, &d->wake, &d->quit);
     pthread_join(d->thread, NULL);
     if (d->fd >= 0)
         close(d->fd);
-    pthread_mutex_destroy(&d->lock);
-    pthread_cond_destroy(&d->wake);
+    wait_destroy(&d->lock, &d->wake);
 }

@@ -167,10 +167,18 @@ static void label_value(FILE *f, const char *s)
     }
 }
 
-static void function_label(FILE *f, const struct server *srv, size_t slot)
+/* A metric's # HELP and # TYPE lines, which name it twice. */
+static void metric_header(FILE *f, const char *name, const char *type, const char *help)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* `<name>{function="<app>-<fn>[-failure]"`: the start of one function's
+ * sample; the caller writes the other labels, the '}' and the value. */
+static void function_sample(FILE *f, const char *name, const struct server *srv, size_t slot)
 {
     const struct ing_function *fn = &srv->app->functions[slot / 2];
-    fputs("function=\"", f);
+    fprintf(f, "%s{function=\"", name);
     label_value(f, srv->settings.app_id);
     fputc('-', f);
     label_value(f, fn->id);
@@ -187,23 +195,19 @@ static bool slot_exists(const struct server *srv, size_t slot)
 static void render_functions(FILE *f, const struct metrics *m, const struct server *srv)
 {
     static const char *outcome_names[METRICS_OUTCOMES] = {"result", "ops", "error"};
-    fputs("# HELP inngest_fcgi_function_calls_total Call requests per function, by outcome "
-          "(result: 200, the function returned; ops: 206, steps reported; error: any other status).\n"
-          "# TYPE inngest_fcgi_function_calls_total counter\n",
-          f);
+    metric_header(f, "inngest_fcgi_function_calls_total", "counter",
+                  "Call requests per function, by outcome (result: 200, the function returned; ops: 206, "
+                  "steps reported; error: any other status).");
     for (size_t s = 0; s < m->fn_slots; s++) {
         if (!slot_exists(srv, s))
             continue;
         for (int o = 0; o < METRICS_OUTCOMES; o++) {
-            fputs("inngest_fcgi_function_calls_total{", f);
-            function_label(f, srv, s);
+            function_sample(f, "inngest_fcgi_function_calls_total", srv, s);
             fprintf(f, ",outcome=\"%s\"} %llu\n", outcome_names[o], get(&m->fns[s].calls[o]));
         }
     }
-    fputs("# HELP inngest_fcgi_function_call_duration_seconds Time to answer one call request, per "
-          "function.\n"
-          "# TYPE inngest_fcgi_function_call_duration_seconds histogram\n",
-          f);
+    metric_header(f, "inngest_fcgi_function_call_duration_seconds", "histogram",
+                  "Time to answer one call request, per function.");
     for (size_t s = 0; s < m->fn_slots; s++) {
         if (!slot_exists(srv, s))
             continue;
@@ -211,18 +215,15 @@ static void render_functions(FILE *f, const struct metrics *m, const struct serv
         unsigned long long cumulative = 0;
         for (size_t b = 0; b < BUCKETS; b++) {
             cumulative += get(&fc->buckets[b]);
-            fputs("inngest_fcgi_function_call_duration_seconds_bucket{", f);
-            function_label(f, srv, s);
+            function_sample(f, "inngest_fcgi_function_call_duration_seconds_bucket", srv, s);
             if (b < BUCKETS - 1)
                 fprintf(f, ",le=\"%g\"} %llu\n", bucket_le[b], cumulative);
             else
                 fprintf(f, ",le=\"+Inf\"} %llu\n", cumulative);
         }
-        fputs("inngest_fcgi_function_call_duration_seconds_sum{", f);
-        function_label(f, srv, s);
+        function_sample(f, "inngest_fcgi_function_call_duration_seconds_sum", srv, s);
         fprintf(f, "} %.6f\n", (double)get(&fc->sum_us) / 1e6);
-        fputs("inngest_fcgi_function_call_duration_seconds_count{", f);
-        function_label(f, srv, s);
+        function_sample(f, "inngest_fcgi_function_call_duration_seconds_count", srv, s);
         fprintf(f, "} %llu\n", cumulative);
     }
 }
@@ -230,39 +231,34 @@ static void render_functions(FILE *f, const struct metrics *m, const struct serv
 static void render_process(FILE *f, const struct metrics *m, const struct server *srv)
 {
     static const char *endpoints[METRICS_EP_COUNT] = {"inngest", "route", "metrics"};
-    fputs("# HELP inngest_fcgi_requests_total Requests answered, by endpoint (the Inngest endpoint, "
-          "an app route, /metrics) and status class.\n"
-          "# TYPE inngest_fcgi_requests_total counter\n",
-          f);
+    metric_header(f, "inngest_fcgi_requests_total", "counter",
+                  "Requests answered, by endpoint (the Inngest endpoint, an app route, /metrics) and status "
+                  "class.");
     for (int e = 0; e < METRICS_EP_COUNT; e++)
         for (int c = 0; c < 5; c++)
             fprintf(f, "inngest_fcgi_requests_total{endpoint=\"%s\",code=\"%dxx\"} %llu\n",
                     endpoints[e], c + 1, get(&m->requests[e][c]));
+    metric_header(f, "inngest_fcgi_syncs_total", "counter", "Sync requests (PUT) by result.");
     fprintf(f,
-            "# HELP inngest_fcgi_syncs_total Sync requests (PUT) by result.\n"
-            "# TYPE inngest_fcgi_syncs_total counter\n"
             "inngest_fcgi_syncs_total{result=\"ok\"} %llu\n"
             "inngest_fcgi_syncs_total{result=\"failed\"} %llu\n",
             get(&m->syncs[1]), get(&m->syncs[0]));
+    metric_header(f, "inngest_fcgi_worker_restarts_total", "counter",
+                  "Workers replaced by the master, by reason.");
     fprintf(f,
-            "# HELP inngest_fcgi_worker_restarts_total Workers replaced by the master, by reason.\n"
-            "# TYPE inngest_fcgi_worker_restarts_total counter\n"
             "inngest_fcgi_worker_restarts_total{reason=\"max_requests\"} %llu\n"
             "inngest_fcgi_worker_restarts_total{reason=\"crash\"} %llu\n",
             get(&m->restarts[0]), get(&m->restarts[1]));
     static const char *targets[2] = {"inngest", "otlp"};
-    fputs("# HELP inngest_fcgi_trace_spans_exported_total Trace spans accepted by an export target "
-          "(inngest: the Inngest server's userland traces; otlp: the OTLP collector).\n"
-          "# TYPE inngest_fcgi_trace_spans_exported_total counter\n",
-          f);
+    metric_header(f, "inngest_fcgi_trace_spans_exported_total", "counter",
+                  "Trace spans accepted by an export target (inngest: the Inngest server's userland traces; "
+                  "otlp: the OTLP collector).");
     for (int t = 0; t < 2; t++)
         fprintf(f, "inngest_fcgi_trace_spans_exported_total{target=\"%s\"} %llu\n", targets[t],
                 get(&m->spans[t][METRICS_SPAN_EXPORTED]));
-    fputs("# HELP inngest_fcgi_trace_spans_dropped_total Trace spans not exported, by target and "
-          "reason (queue_full: the worker's queue was full; export_failed: the target was down, "
-          "slow or refused the batch).\n"
-          "# TYPE inngest_fcgi_trace_spans_dropped_total counter\n",
-          f);
+    metric_header(f, "inngest_fcgi_trace_spans_dropped_total", "counter",
+                  "Trace spans not exported, by target and reason (queue_full: the worker's queue was full; "
+                  "export_failed: the target was down, slow or refused the batch).");
     for (int t = 0; t < 2; t++) {
         fprintf(f, "inngest_fcgi_trace_spans_dropped_total{target=\"%s\",reason=\"queue_full\"} %llu\n",
                 targets[t], get(&m->spans[t][METRICS_SPAN_QUEUE_FULL]));
@@ -273,21 +269,15 @@ static void render_process(FILE *f, const struct metrics *m, const struct server
     int busy = 0;
     for (int w = 0; w < m->workers; w++)
         busy += atomic_load_explicit(&busy_flags(m)[w], memory_order_relaxed);
-    fprintf(f,
-            "# HELP inngest_fcgi_workers Worker processes configured.\n"
-            "# TYPE inngest_fcgi_workers gauge\n"
-            "inngest_fcgi_workers %d\n"
-            "# HELP inngest_fcgi_workers_busy Workers serving a request now (this scrape included).\n"
-            "# TYPE inngest_fcgi_workers_busy gauge\n"
-            "inngest_fcgi_workers_busy %d\n"
-            "# HELP inngest_fcgi_start_time_seconds When the program started (Unix time).\n"
-            "# TYPE inngest_fcgi_start_time_seconds gauge\n"
-            "inngest_fcgi_start_time_seconds %lld\n",
-            m->workers, busy, (long long)m->started);
-    fputs("# HELP inngest_fcgi_info The app this program serves.\n"
-          "# TYPE inngest_fcgi_info gauge\n"
-          "inngest_fcgi_info{app=\"",
-          f);
+    metric_header(f, "inngest_fcgi_workers", "gauge", "Worker processes configured.");
+    fprintf(f, "inngest_fcgi_workers %d\n", m->workers);
+    metric_header(f, "inngest_fcgi_workers_busy", "gauge",
+                  "Workers serving a request now (this scrape included).");
+    fprintf(f, "inngest_fcgi_workers_busy %d\n", busy);
+    metric_header(f, "inngest_fcgi_start_time_seconds", "gauge", "When the program started (Unix time).");
+    fprintf(f, "inngest_fcgi_start_time_seconds %lld\n", (long long)m->started);
+    metric_header(f, "inngest_fcgi_info", "gauge", "The app this program serves.");
+    fputs("inngest_fcgi_info{app=\"", f);
     label_value(f, srv->settings.app_id);
     fprintf(f, "\",version=\"%s\",mode=\"%s\"} 1\n", ING_SDK_VERSION, srv->settings.dev ? "dev" : "cloud");
 }

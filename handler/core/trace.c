@@ -26,6 +26,7 @@
 
 #include "base/hex.h"
 #include "base/mem_alloc.h"
+#include "base/thread_wait.h"
 #include "core/context.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -197,7 +198,8 @@ struct tracer *tracer_new(const struct trace_config *tc, struct metrics *m)
     if (!t)
         return NULL;
     t->ring = mem_calloc(tc->queue_size, sizeof(struct span));
-    if (!t->ring) {
+    if (!t->ring || !wait_init(&t->mu, &t->cv)) {
+        mem_free(t->ring);
         mem_free(t);
         return NULL;
     }
@@ -206,8 +208,6 @@ struct tracer *tracer_new(const struct trace_config *tc, struct metrics *m)
     if (getrandom(&t->rng, sizeof(t->rng), 0) != (ssize_t)sizeof(t->rng))
         t->rng = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)t;
     t->rng |= 1;
-    pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, NULL);
     return t;
 }
 
@@ -215,8 +215,7 @@ void tracer_free(struct tracer *t)
 {
     if (!t)
         return;
-    pthread_mutex_destroy(&t->mu);
-    pthread_cond_destroy(&t->cv);
+    wait_destroy(&t->mu, &t->cv);
     mem_free(t->ring);
     mem_free(t);
 }
@@ -267,14 +266,7 @@ size_t tracer_take(struct tracer *t, struct span *out, size_t max, bool *stoppin
 {
     pthread_mutex_lock(&t->mu);
     if (!t->stop && t->count < t->cfg->batch_size) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += t->cfg->delay_ms / 1000;
-        until.tv_nsec += (t->cfg->delay_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = wait_deadline(t->cfg->delay_ms);
         while (!t->stop && t->count < t->cfg->batch_size)
             if (pthread_cond_timedwait(&t->cv, &t->mu, &until) != 0)
                 break;
@@ -293,10 +285,7 @@ size_t tracer_take(struct tracer *t, struct span *out, size_t max, bool *stoppin
 
 void tracer_stop(struct tracer *t)
 {
-    pthread_mutex_lock(&t->mu);
-    t->stop = true;
-    pthread_cond_signal(&t->cv);
-    pthread_mutex_unlock(&t->mu);
+    wait_raise(&t->mu, &t->cv, &t->stop);
 }
 
 void tracer_count(struct tracer *t, enum trace_target target, size_t exported, size_t failed)

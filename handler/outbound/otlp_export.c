@@ -16,7 +16,6 @@
 #include "outbound/otlp_export.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 
 #include "base/dynbuf.h"
 #include "base/mem_alloc.h"
+#include "base/thread_wait.h"
 #include "core/log.h"
 #include "core/otlp_encode.h"
 #include "core/trace.h"
@@ -264,12 +264,7 @@ struct otlp_exporter *otlp_export_start(struct tracer *t)
         goto fail;
     build_resource(e);
     build_headers(e);
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&e->thread, NULL, run, e);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc == 0)
+    if (thread_start_quiet(&e->thread, run, e))
         return e;
 fail:
     ing_log(ING_LOG_WARN, "traces: the export thread cannot start; spans are not exported");

@@ -42,6 +42,17 @@ static bool attach(json_object *parent, const char *key, json_object *obj, bool 
     return json_take_set(parent, key, obj);
 }
 
+/* Pushes a freshly built object onto *arr (made on first use), or frees it
+ * if building it failed.  On false the caller releases *arr. */
+static bool push_built(json_object **arr, json_object *obj, bool built)
+{
+    if (!built || (!*arr && !(*arr = json_object_new_array()))) {
+        json_object_put(obj);
+        return false;
+    }
+    return json_take_push(*arr, obj);
+}
+
 /* "<a><b><c>" in a fresh buffer (mem_free it); NULL on allocation failure. */
 static char *concat3(const char *a, const char *b, const char *c)
 {
@@ -116,14 +127,9 @@ static json_object *triggers_json(const struct ing_function *f, bool production)
         if (t->production_only && !production)
             continue;
         json_object *o = json_object_new_object();
-        bool ok = o != NULL;
-        if (ok && t->event)
-            ok = add_str(o, "event", t->event) && add_opt(o, "expression", t->expression);
-        else if (ok)
-            ok = add_str(o, "cron", t->cron) && add_opt(o, "jitter", t->jitter);
-        if (!ok || !json_take_push(arr, o)) {
-            if (!ok)
-                json_object_put(o);
+        bool ok = o && (t->event ? add_str(o, "event", t->event) && add_opt(o, "expression", t->expression)
+                                 : add_str(o, "cron", t->cron) && add_opt(o, "jitter", t->jitter));
+        if (!push_built(&arr, o, ok)) {
             json_object_put(arr);
             return NULL;
         }
@@ -140,17 +146,9 @@ static bool add_concurrency(json_object *fo, const struct ing_function *f)
         const struct ing_concurrency *c = &f->concurrency[i];
         if (!c->limit && !c->key && !c->scope)
             continue;
-        if (!arr && !(arr = json_object_new_array()))
-            return false;
         json_object *o = json_object_new_object();
-        bool ok = o && add_int(o, "limit", c->limit) && add_opt(o, "key", c->key) &&
-                  add_opt(o, "scope", c->scope);
-        if (!ok) {
-            json_object_put(o);
-            json_object_put(arr);
-            return false;
-        }
-        if (!json_take_push(arr, o)) {
+        if (!push_built(&arr, o, o && add_int(o, "limit", c->limit) && add_opt(o, "key", c->key) &&
+                                     add_opt(o, "scope", c->scope))) {
             json_object_put(arr);
             return false;
         }
@@ -158,94 +156,93 @@ static bool add_concurrency(json_object *fo, const struct ing_function *f)
     return !arr || json_take_set(fo, "concurrency", arr);
 }
 
-static bool add_options(json_object *fo, const struct ing_function *f)
+/* fo[key] = an object that fill() completes, when `wanted`. */
+static bool add_object(json_object *fo, const char *key, bool wanted,
+                       bool (*fill)(json_object *o, const struct ing_function *f),
+                       const struct ing_function *f)
 {
-    if (!add_concurrency(fo, f))
-        return false;
+    if (!wanted)
+        return true;
+    json_object *o = json_object_new_object();
+    return attach(fo, key, o, o && fill(o, f));
+}
 
-    json_object *o;
+static bool fill_throttle(json_object *o, const struct ing_function *f)
+{
     const struct ing_throttle *th = &f->throttle;
-    if (th->limit || th->period || th->burst || th->key) {
-        o = json_object_new_object();
-        if (!attach(fo, "throttle", o,
-                    o && add_int(o, "limit", th->limit) && add_opt(o, "period", th->period) &&
-                        (th->burst <= 0 || add_int(o, "burst", th->burst)) &&
-                        add_opt(o, "key", th->key)))
-            return false;
-    }
+    return add_int(o, "limit", th->limit) && add_opt(o, "period", th->period) &&
+           (th->burst <= 0 || add_int(o, "burst", th->burst)) && add_opt(o, "key", th->key);
+}
 
-    const struct ing_rate_limit *rl = &f->rate_limit;
-    if (rl->limit || rl->period || rl->key) {
-        o = json_object_new_object();
-        if (!attach(fo, "rateLimit", o,
-                    o && add_int(o, "limit", rl->limit) && add_opt(o, "period", rl->period) &&
-                        add_opt(o, "key", rl->key)))
-            return false;
-    }
+static bool fill_rate_limit(json_object *o, const struct ing_function *f)
+{
+    return add_int(o, "limit", f->rate_limit.limit) && add_opt(o, "period", f->rate_limit.period) &&
+           add_opt(o, "key", f->rate_limit.key);
+}
 
-    const struct ing_debounce *db = &f->debounce;
-    if (db->period || db->key || db->timeout) {
-        o = json_object_new_object();
-        if (!attach(fo, "debounce", o,
-                    o && add_opt(o, "period", db->period) && add_opt(o, "key", db->key) &&
-                        add_opt(o, "timeout", db->timeout)))
-            return false;
-    }
+static bool fill_debounce(json_object *o, const struct ing_function *f)
+{
+    return add_opt(o, "period", f->debounce.period) && add_opt(o, "key", f->debounce.key) &&
+           add_opt(o, "timeout", f->debounce.timeout);
+}
 
+static bool fill_batch(json_object *o, const struct ing_function *f)
+{
     const struct ing_batch *b = &f->batch_events;
-    if (b->max_size || b->timeout || b->key || b->if_expr) {
-        o = json_object_new_object();
-        if (!attach(fo, "batchEvents", o,
-                    o && add_int(o, "maxSize", b->max_size) && add_opt(o, "timeout", b->timeout) &&
-                        add_opt(o, "key", b->key) && add_opt(o, "if", b->if_expr)))
-            return false;
-    }
+    return add_int(o, "maxSize", b->max_size) && add_opt(o, "timeout", b->timeout) &&
+           add_opt(o, "key", b->key) && add_opt(o, "if", b->if_expr);
+}
 
-    if (fn_set(f->priority_run)) {
-        o = json_object_new_object();
-        if (!attach(fo, "priority", o, o && add_str(o, "run", f->priority_run)))
-            return false;
-    }
+static bool fill_priority(json_object *o, const struct ing_function *f)
+{
+    return add_str(o, "run", f->priority_run);
+}
 
+static bool fill_timeouts(json_object *o, const struct ing_function *f)
+{
+    return add_opt(o, "start", f->timeouts.start) && add_opt(o, "finish", f->timeouts.finish);
+}
+
+static bool fill_singleton(json_object *o, const struct ing_function *f)
+{
+    return add_opt(o, "key", f->singleton.key) && add_opt(o, "mode", f->singleton.mode);
+}
+
+static bool add_cancel(json_object *fo, const struct ing_function *f)
+{
     json_object *cancel = NULL;
     for (size_t i = 0; i < ING_MAX_CANCEL; i++) {
         const struct ing_cancel *c = &f->cancel_on[i];
         if (!fn_set(c->event))
             continue;
-        if (!cancel && !(cancel = json_object_new_array()))
-            return false;
-        o = json_object_new_object();
-        bool ok = o && add_str(o, "event", c->event) && add_opt(o, "if", c->if_expr) &&
-                  add_opt(o, "timeout", c->timeout);
-        if (!ok)
-            json_object_put(o);
-        if (!ok || !json_take_push(cancel, o)) {
+        json_object *o = json_object_new_object();
+        if (!push_built(&cancel, o, o && add_str(o, "event", c->event) && add_opt(o, "if", c->if_expr) &&
+                                        add_opt(o, "timeout", c->timeout))) {
             json_object_put(cancel);
             return false;
         }
     }
-    if (cancel && !json_take_set(fo, "cancel", cancel))
-        return false;
+    return !cancel || json_take_set(fo, "cancel", cancel);
+}
 
-    if (fn_set(f->timeouts.start) || fn_set(f->timeouts.finish)) {
-        o = json_object_new_object();
-        if (!attach(fo, "timeouts", o,
-                    o && add_opt(o, "start", f->timeouts.start) &&
-                        add_opt(o, "finish", f->timeouts.finish)))
-            return false;
-    }
-
-    if (!add_opt(fo, "idempotency", f->idempotency))
-        return false;
-
-    if (fn_set(f->singleton.key) || fn_set(f->singleton.mode)) {
-        o = json_object_new_object();
-        if (!attach(fo, "singleton", o,
-                    o && add_opt(o, "key", f->singleton.key) &&
-                        add_opt(o, "mode", f->singleton.mode)))
-            return false;
-    }
-    return true;
+/* The flow-control options, each only when the table sets it. */
+static bool add_options(json_object *fo, const struct ing_function *f)
+{
+    const struct ing_throttle *th = &f->throttle;
+    const struct ing_rate_limit *rl = &f->rate_limit;
+    const struct ing_debounce *db = &f->debounce;
+    const struct ing_batch *b = &f->batch_events;
+    return add_concurrency(fo, f) &&
+           add_object(fo, "throttle", th->limit || th->period || th->burst || th->key, fill_throttle, f) &&
+           add_object(fo, "rateLimit", rl->limit || rl->period || rl->key, fill_rate_limit, f) &&
+           add_object(fo, "debounce", db->period || db->key || db->timeout, fill_debounce, f) &&
+           add_object(fo, "batchEvents", b->max_size || b->timeout || b->key || b->if_expr, fill_batch, f) &&
+           add_object(fo, "priority", fn_set(f->priority_run), fill_priority, f) && add_cancel(fo, f) &&
+           add_object(fo, "timeouts", fn_set(f->timeouts.start) || fn_set(f->timeouts.finish),
+                      fill_timeouts, f) &&
+           add_opt(fo, "idempotency", f->idempotency) &&
+           add_object(fo, "singleton", fn_set(f->singleton.key) || fn_set(f->singleton.mode),
+                      fill_singleton, f);
 }
 
 /* Appends the function's config, and its failure handler's right after it. */
@@ -284,16 +281,10 @@ static bool append_function(json_object *arr, const struct ing_function *f, cons
         ff = json_object_new_object();
         if (!ff || !add_str(ff, "id", failure_id) || !add_str(ff, "name", failure_name))
             goto out;
-        json_object *triggers = json_object_new_array();
+        json_object *triggers = NULL;
         json_object *trigger = json_object_new_object();
-        bool built = trigger && add_str(trigger, "event", FN_FAILURE_EVENT) &&
-                     add_str(trigger, "expression", failure_expr);
-        if (!built || !triggers) {
-            json_object_put(trigger);
-            json_object_put(triggers);
-            goto out;
-        }
-        if (!json_take_push(triggers, trigger)) {
+        if (!push_built(&triggers, trigger, trigger && add_str(trigger, "event", FN_FAILURE_EVENT) &&
+                                                add_str(trigger, "expression", failure_expr))) {
             json_object_put(triggers);
             goto out;
         }

@@ -85,6 +85,22 @@ static bool check_duration(const struct vctx *v, const char *field, const char *
     return true;
 }
 
+/* A duration the option cannot do without: "<field> is required" when unset. */
+static bool check_required_duration(const struct vctx *v, const char *field, const char *text,
+                                    struct bound min, struct bound max)
+{
+    if (!fn_set(text))
+        return vfail(v, "%s is required", field);
+    return check_duration(v, field, text, min, max);
+}
+
+/* A duration that may be left unset. */
+static bool check_optional_duration(const struct vctx *v, const char *field, const char *text,
+                                    struct bound min, struct bound max)
+{
+    return !fn_set(text) || check_duration(v, field, text, min, max);
+}
+
 static bool id_char_ok(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -130,12 +146,10 @@ static bool check_triggers(const struct vctx *v)
                 return vfail(v, "trigger %zu: cron \"%s\": %s", no, t->cron, cerr);
             if (fn_set(t->expression))
                 return vfail(v, "trigger %zu: expression applies only to event triggers", no);
-            if (fn_set(t->jitter)) {
-                char field[40];
-                snprintf(field, sizeof(field), "trigger %zu: jitter", no);
-                if (!check_duration(v, field, t->jitter, JITTER_MIN, JITTER_MAX))
-                    return false;
-            }
+            char field[40];
+            snprintf(field, sizeof(field), "trigger %zu: jitter", no);
+            if (!check_optional_duration(v, field, t->jitter, JITTER_MIN, JITTER_MAX))
+                return false;
         }
         /* The server refuses identical triggers and repeated cron schedules
          * (even with different jitter). */
@@ -191,9 +205,7 @@ static bool check_flow_control(const struct vctx *v)
             return vfail(v, "throttle.limit must be at least 1");
         if (th->burst < 0)
             return vfail(v, "throttle.burst must not be negative");
-        if (!fn_set(th->period))
-            return vfail(v, "throttle.period is required");
-        if (!check_duration(v, "throttle.period", th->period, THROTTLE_MIN, THROTTLE_MAX))
+        if (!check_required_duration(v, "throttle.period", th->period, THROTTLE_MIN, THROTTLE_MAX))
             return false;
     }
 
@@ -201,20 +213,14 @@ static bool check_flow_control(const struct vctx *v)
     if (rl->limit || rl->period || rl->key) {
         if (rl->limit < 1)
             return vfail(v, "rate_limit.limit must be at least 1");
-        if (!fn_set(rl->period))
-            return vfail(v, "rate_limit.period is required");
-        if (!check_duration(v, "rate_limit.period", rl->period, NO_BOUND, RATE_LIMIT_MAX))
+        if (!check_required_duration(v, "rate_limit.period", rl->period, NO_BOUND, RATE_LIMIT_MAX))
             return false;
     }
 
     const struct ing_debounce *db = &f->debounce;
     if (db->period || db->key || db->timeout) {
-        if (!fn_set(db->period))
-            return vfail(v, "debounce.period is required");
-        if (!check_duration(v, "debounce.period", db->period, DEBOUNCE_MIN, DEBOUNCE_MAX))
-            return false;
-        if (fn_set(db->timeout) &&
-            !check_duration(v, "debounce.timeout", db->timeout, NO_BOUND, NO_BOUND))
+        if (!check_required_duration(v, "debounce.period", db->period, DEBOUNCE_MIN, DEBOUNCE_MAX) ||
+            !check_optional_duration(v, "debounce.timeout", db->timeout, NO_BOUND, NO_BOUND))
             return false;
     }
 
@@ -223,9 +229,7 @@ static bool check_flow_control(const struct vctx *v)
         if (b->max_size < BATCH_MIN_SIZE || b->max_size > BATCH_MAX_SIZE)
             return vfail(v, "batch_events.max_size %d out of range %d-%d", b->max_size,
                          BATCH_MIN_SIZE, BATCH_MAX_SIZE);
-        if (!fn_set(b->timeout))
-            return vfail(v, "batch_events.timeout is required");
-        if (!check_duration(v, "batch_events.timeout", b->timeout, BATCH_TIMEOUT_MIN, NO_BOUND))
+        if (!check_required_duration(v, "batch_events.timeout", b->timeout, BATCH_TIMEOUT_MIN, NO_BOUND))
             return false;
         /* The batch timeout alone is read with Go's time.ParseDuration, which
          * has no day or week unit. */
@@ -264,19 +268,14 @@ static bool check_other(const struct vctx *v)
         if (strlen(c->event) > MAX_EVENT_NAME)
             return vfail(v, "cancel_on %zu: event name is longer than %d characters", i + 1,
                          MAX_EVENT_NAME);
-        if (fn_set(c->timeout)) {
-            char field[40];
-            snprintf(field, sizeof(field), "cancel_on %zu: timeout", i + 1);
-            if (!check_duration(v, field, c->timeout, NO_BOUND, NO_BOUND))
-                return false;
-        }
+        char field[40];
+        snprintf(field, sizeof(field), "cancel_on %zu: timeout", i + 1);
+        if (!check_optional_duration(v, field, c->timeout, NO_BOUND, NO_BOUND))
+            return false;
     }
 
-    if (fn_set(f->timeouts.start) &&
-        !check_duration(v, "timeouts.start", f->timeouts.start, NO_BOUND, NO_BOUND))
-        return false;
-    if (fn_set(f->timeouts.finish) &&
-        !check_duration(v, "timeouts.finish", f->timeouts.finish, NO_BOUND, NO_BOUND))
+    if (!check_optional_duration(v, "timeouts.start", f->timeouts.start, NO_BOUND, NO_BOUND) ||
+        !check_optional_duration(v, "timeouts.finish", f->timeouts.finish, NO_BOUND, NO_BOUND))
         return false;
 
     const struct ing_singleton *s = &f->singleton;

@@ -88,6 +88,18 @@ static bool valid_utf8(const char *s, size_t n)
     return true;
 }
 
+/* Whether {name: value} has `name` already, in any case. */
+static bool has_header(json_object *headers, const char *name)
+{
+    json_object_object_foreach(headers, key, v)
+    {
+        (void)v;
+        if (strcasecmp(key, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Header lines into {name: value}; the executor keeps one value per name,
  * so a repeated name is refused rather than silently dropped. */
 static const char *add_headers(struct arena *a, json_object *out, const char *const *lines)
@@ -112,16 +124,40 @@ static const char *add_headers(struct arena *a, json_object *out, const char *co
         char *name = arena_strndup(a, line, (size_t)(colon - line));
         if (!name)
             return NULL;
-        json_object_object_foreach(out, key, v)
-        {
-            (void)v;
-            if (strcasecmp(key, name) == 0)
-                return arena_printf(a, "header \"%s\" is given twice", name);
-        }
+        if (has_header(out, name))
+            return arena_printf(a, "header \"%s\" is given twice", name);
         if (!json_take_set(out, name, json_object_new_string(value)))
             return NULL;
     }
     return "";
+}
+
+/* The op's "headers": the lines as {name: value}, with `name: value` added
+ * when the lines do not set that name (name NULL: nothing added).  NULL
+ * after *why = the reason, or *why = NULL when out of memory. */
+static json_object *header_map(struct arena *a, const char *const *lines, const char *name,
+                               const char *value, const char **why)
+{
+    json_object *headers = json_object_new_object();
+    const char *bad = headers ? add_headers(a, headers, lines) : NULL;
+    if (bad && !*bad && name && !has_header(headers, name) &&
+        !json_take_set(headers, name, json_object_new_string(value)))
+        bad = NULL;
+    if (bad && !*bad)
+        return headers;
+    *why = bad;
+    json_object_put(headers);
+    return NULL;
+}
+
+/* The op's options: opts itself when every member was stored, else NULL
+ * (and opts is released). */
+static json_object *built(json_object *opts, bool ok)
+{
+    if (ok)
+        return opts;
+    json_object_put(opts);
+    return NULL;
 }
 
 json_object *gateway_fetch_opts(struct arena *a, const struct ing_fetch_request *req,
@@ -150,30 +186,16 @@ json_object *gateway_fetch_opts(struct arena *a, const struct ing_fetch_request 
         return NULL;
     }
     json_object *opts = json_object_new_object();
-    json_object *headers = json_object_new_object();
-    if (!opts || !headers) {
-        json_object_put(opts);
-        json_object_put(headers);
-        return NULL;
-    }
-    const char *bad = add_headers(a, headers, req->headers);
-    if (!bad || *bad) {
-        *why = bad;
-        json_object_put(opts);
-        json_object_put(headers);
-        return NULL;
-    }
+    json_object *headers = opts ? header_map(a, req->headers, NULL, NULL, why) : NULL;
+    if (!headers)
+        return built(opts, false);
     /* method always written: the executor's default is POST, ours GET */
     bool ok = json_take_set(opts, "url", json_object_new_string(req->url)) &&
-              json_take_set(opts, "method", json_object_new_string(method)) &&
-              json_take_set(opts, "headers", headers);
-    if (ok && req->body)
-        ok = json_take_set(opts, "body", json_object_new_string_len(req->body, (int)body_len));
-    if (!ok) {
-        json_object_put(opts);
-        return NULL;
-    }
-    return opts;
+              json_take_set(opts, "method", json_object_new_string(method));
+    /* headers is taken either way: stored, or released with no opts to go in */
+    ok = json_take_set(ok ? opts : NULL, "headers", headers) &&
+         (!req->body || json_take_set(opts, "body", json_object_new_string_len(req->body, (int)body_len)));
+    return built(opts, ok);
 }
 
 static bool empty_answer(struct arena *a, struct ing_fetch_response *res)
@@ -284,40 +306,17 @@ json_object *gateway_ai_opts(struct arena *a, const struct ing_ai_model *model, 
         return NULL;
     }
     json_object *opts = json_object_new_object();
-    json_object *headers = json_object_new_object();
-    if (!opts || !headers) {
-        json_object_put(opts);
-        json_object_put(headers);
-        return NULL;
-    }
-    const char *bad = add_headers(a, headers, model->headers);
-    if (bad && !*bad && model->format == ING_AI_ANTHROPIC) {
-        /* the Messages API refuses a request without it */
-        bool has = false;
-        json_object_object_foreach(headers, key, v)
-        {
-            (void)v;
-            has = has || strcasecmp(key, "anthropic-version") == 0;
-        }
-        if (!has && !json_take_set(headers, "anthropic-version", json_object_new_string("2023-06-01")))
-            bad = NULL;
-    }
-    if (!bad || *bad) {
-        *why = bad;
-        json_object_put(opts);
-        json_object_put(headers);
-        return NULL;
-    }
+    /* the Messages API refuses a request without anthropic-version */
+    const char *required = model->format == ING_AI_ANTHROPIC ? "anthropic-version" : NULL;
+    json_object *headers = opts ? header_map(a, model->headers, required, "2023-06-01", why) : NULL;
+    if (!headers)
+        return built(opts, false);
     bool ok = json_take_set(opts, "type", json_object_new_string("step.ai.infer")) &&
               json_take_set(opts, "url", json_object_new_string(url)) &&
-              json_take_set(opts, "format", json_object_new_string(format)) &&
-              json_take_set(opts, "headers", headers) &&
-              (!model->auth_key ||
-               json_take_set(opts, "auth_key", json_object_new_string(model->auth_key))) &&
-              json_take_set(opts, "body", json_object_get(body));
-    if (!ok) {
-        json_object_put(opts);
-        return NULL;
-    }
-    return opts;
+              json_take_set(opts, "format", json_object_new_string(format));
+    /* headers is taken either way, as in gateway_fetch_opts */
+    ok = json_take_set(ok ? opts : NULL, "headers", headers) &&
+         (!model->auth_key || json_take_set(opts, "auth_key", json_object_new_string(model->auth_key))) &&
+         json_take_set(opts, "body", json_object_get(body));
+    return built(opts, ok);
 }

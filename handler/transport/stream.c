@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "inngest.h"
+#include "base/thread_wait.h"
 #include "core/response.h"
 
 /* The head the executor sees at once: 201 says "the real answer is in the
@@ -22,22 +23,10 @@ static const char stream_head[] = "Status: 201 Created\r\n"
                                   "Cache-Control: no-store\r\n"
                                   "\r\n";
 
-static void add_ms(struct timespec *t, unsigned ms)
-{
-    t->tv_sec += ms / 1000;
-    t->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t->tv_nsec >= 1000000000L) {
-        t->tv_sec++;
-        t->tv_nsec -= 1000000000L;
-    }
-}
-
 static void *keepalive_main(void *arg)
 {
     struct stream_keepalive *s = arg;
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    add_ms(&deadline, STREAM_KEEPALIVE_MS);
+    struct timespec deadline = wait_deadline(STREAM_KEEPALIVE_MS);
     pthread_mutex_lock(&s->lock);
     while (!s->done) {
         int rc = pthread_cond_timedwait(&s->wake, &s->lock, &deadline);
@@ -54,7 +43,7 @@ static void *keepalive_main(void *arg)
         FCGX_PutChar(' ', s->out);
         FCGX_FFlush(s->out);
         s->keepalives++;
-        add_ms(&deadline, STREAM_KEEPALIVE_MS);
+        wait_add_ms(&deadline, STREAM_KEEPALIVE_MS);
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
@@ -64,21 +53,10 @@ bool stream_begin(struct stream_keepalive *s, FCGX_Stream *out)
 {
     memset(s, 0, sizeof(*s));
     s->out = out;
-    pthread_condattr_t attr;
-    if (pthread_condattr_init(&attr) != 0)
+    if (!wait_init(&s->lock, &s->wake))
         return false;
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    bool ok = pthread_cond_init(&s->wake, &attr) == 0;
-    pthread_condattr_destroy(&attr);
-    if (!ok)
-        return false;
-    if (pthread_mutex_init(&s->lock, NULL) != 0) {
-        pthread_cond_destroy(&s->wake);
-        return false;
-    }
     if (pthread_create(&s->thread, NULL, keepalive_main, s) != 0) {
-        pthread_mutex_destroy(&s->lock);
-        pthread_cond_destroy(&s->wake);
+        wait_destroy(&s->lock, &s->wake);
         return false;
     }
     s->running = true;
@@ -89,13 +67,9 @@ bool stream_end(struct stream_keepalive *s)
 {
     if (!s->running)
         return false;
-    pthread_mutex_lock(&s->lock);
-    s->done = true;
-    pthread_cond_signal(&s->wake);
-    pthread_mutex_unlock(&s->lock);
+    wait_raise(&s->lock, &s->wake, &s->done);
     pthread_join(s->thread, NULL);
-    pthread_mutex_destroy(&s->lock);
-    pthread_cond_destroy(&s->wake);
+    wait_destroy(&s->lock, &s->wake);
     s->running = false;
     return s->head_sent;
 }

@@ -26,28 +26,20 @@
 void contact_route(const struct ing_http_request *req, struct ing_http_response *res)
 {
     struct ing_ctx *c = req->ctx;
-    if (!route_is_post(req, res))
-        return;
-    json_object *form = route_json_object(req, res);
+    json_object *form = route_post_object(req, res, NULL);
     if (!form)
         return;
 
     static const struct text_rule name_rule = {.max_chars = CONTACT_MAX_NAME};
-    static const struct text_rule email_rule = {.max_chars = CONTACT_MAX_EMAIL};
+    static const struct text_rule email_rule = {.max_chars = CONTACT_MAX_EMAIL, .check = validate_email};
     static const struct text_rule message_rule = {.max_chars = CONTACT_MAX_MESSAGE, .multiline = true};
-    const char *name, *email, *message, *why;
+    const char *name, *email, *message;
     json_object *errors = ing_json_object(c);
-    if ((why = validate_text(c, form, "name", &name_rule, &name)))
-        ing_json_set(errors, "name", ing_json_string(c, why));
-    if ((why = validate_text(c, form, "email", &email_rule, &email)) ||
-        (why = validate_email(email)))
-        ing_json_set(errors, "email", ing_json_string(c, why));
-    if ((why = validate_text(c, form, "message", &message_rule, &message)))
-        ing_json_set(errors, "message", ing_json_string(c, why));
-    if (json_object_object_length(errors) > 0) {
-        route_fail_fields(req, res, errors);
+    validate_field(c, form, "name", &name_rule, &name, errors);
+    validate_field(c, form, "email", &email_rule, &email, errors);
+    validate_field(c, form, "message", &message_rule, &message, errors);
+    if (!route_fields_ok(req, res, errors))
         return;
-    }
 
     char *recipient = ing_strdup(c, email);
     for (char *p = recipient; *p; p++)

@@ -24,39 +24,29 @@
 #include "product/routes/validate.h"
 #include "product/store/store.h"
 
-#define VIEWS_MAX_TITLE 200
-
 struct durable_view {
     const char *slug, *title;
 };
 
-/* The view in the body, or NULL with the reasons in *errors (an object). */
+/* The view in the body into *v; false with the reasons in errors (an object). */
 static bool read_view(struct ing_ctx *c, json_object *body, struct durable_view *v, json_object *errors)
 {
-    static const struct text_rule slug_rule = {.max_chars = VALIDATE_MAX_SLUG};
-    static const struct text_rule title_rule = {.max_chars = VIEWS_MAX_TITLE};
-    const char *why;
-    if ((why = validate_text(c, body, "slug", &slug_rule, &v->slug)) || (why = validate_slug(v->slug)))
-        ing_json_set(errors, "slug", ing_json_string(c, why));
-    if ((why = validate_text(c, body, "title", &title_rule, &v->title)) || (why = validate_label(v->title)))
-        ing_json_set(errors, "title", ing_json_string(c, why));
+    validate_field(c, body, "slug", &validate_slug_rule, &v->slug, errors);
+    validate_field(c, body, "title", &validate_title_rule, &v->title, errors);
     return json_object_object_length(errors) == 0;
 }
 
 void views_durable_gate(const struct ing_http_request *req, struct ing_http_response *res)
 {
     struct ing_ctx *c = req->ctx;
-    if (!route_is_post(req, res))
-        return;
-    json_object *body = route_json_object(req, res);
+    json_object *body = route_post_object(req, res, NULL);
     if (!body)
         return;
     struct durable_view v;
     json_object *errors = ing_json_object(c);
-    if (!read_view(c, body, &v, errors)) {
-        route_fail_fields(req, res, errors);
+    read_view(c, body, &v, errors);
+    if (!route_fields_ok(req, res, errors))
         return;
-    }
     const char *client_and_post[] = {rate_limit_client(req), v.slug, NULL};
     rate_limit_allow(req, res, &rate_views, client_and_post);
     /* res->status stays 0 when the view may be counted: the run starts */
@@ -73,10 +63,7 @@ static json_object *increment_views(struct ing_ctx *c, void *arg)
         ((char *)day)[10] = '\0'; /* YYYY-MM-DD */
     store_check(c, s, store_record_view(s, v->slug, v->title, ing_run_id(c), day, &total, &counted),
                 "increment-views");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "total", ing_json_int(c, total));
-    ing_json_set(out, "counted", ing_json_bool(c, counted));
-    return out;
+    return ing_json_pack(c, "{s:I, s:b}", "total", total, "counted", counted);
 }
 
 static json_object *list_milestones(struct ing_ctx *c, void *arg)
@@ -98,10 +85,6 @@ json_object *views_durable(struct ing_ctx *c, const struct ing_http_request *req
         ing_fail_nonretriable(c, "the view is not valid: %s", json_object_to_json_string(errors));
     json_object *counted = ing_step_run(c, "increment-views", increment_views, &v);
     json_object *milestones = ing_step_run(c, "milestones", list_milestones, &v);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "slug", ing_json_string(c, v.slug));
-    ing_json_set(out, "total", ing_json_get(counted, "total"));
-    ing_json_set(out, "counted", ing_json_get(counted, "counted"));
-    ing_json_set(out, "milestones", milestones);
-    return out;
+    return ing_json_pack(c, "{s:s, s:o, s:o, s:o}", "slug", v.slug, "total", ing_json_get(counted, "total"),
+                         "counted", ing_json_get(counted, "counted"), "milestones", milestones);
 }

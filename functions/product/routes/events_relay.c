@@ -122,9 +122,7 @@ static const char *check_item(struct ing_ctx *c, json_object *item, json_object 
 void events_relay_route(const struct ing_http_request *req, struct ing_http_response *res)
 {
     struct ing_ctx *c = req->ctx;
-    if (!route_is_post(req, res) || !route_authorized(req, res, "EVENTS_RELAY_TOKEN"))
-        return;
-    json_object *body = route_json_body(req, res);
+    json_object *body = route_post_json(req, res, "EVENTS_RELAY_TOKEN");
     if (!body)
         return;
     bool is_list = json_object_is_type(body, json_type_array);

@@ -18,19 +18,11 @@ void github_route(const struct ing_http_request *req, struct ing_http_response *
     json_object *data = NULL;
     int64_t at = 0;
     enum store_result r = username ? store_get_github_cache(s, username, &data, &at) : STORE_OK;
-    if (r != STORE_OK) {
-        route_store_failed(req, res, s, r);
+    if (!route_found(req, res, s, r, data != NULL, "no GitHub data is cached yet"))
         return;
-    }
-    if (!data) {
-        route_fail(req, res, 404, "no GitHub data is cached yet");
-        return;
-    }
     char iso[32];
     store_format_time(at, iso);
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "username", ing_json_string(c, username));
-    ing_json_set(body, "fetchedAt", ing_json_string(c, iso));
-    ing_json_set(body, "data", ing_keep(c, data));
+    json_object *body = ing_json_pack(c, "{s:s, s:s, s:o}", "username", username, "fetchedAt", iso, "data",
+                                      ing_keep(c, data));
     route_ok(res, body, "Cache-Control: public, max-age=60");
 }

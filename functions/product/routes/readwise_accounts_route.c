@@ -22,23 +22,17 @@
 void readwise_accounts_route(const struct ing_http_request *req, struct ing_http_response *res)
 {
     struct ing_ctx *c = req->ctx;
-    if (!route_is_post(req, res) || !route_authorized(req, res, "ADMIN_TOKEN"))
-        return;
-    json_object *account = route_json_object(req, res);
+    json_object *account = route_post_object(req, res, "ADMIN_TOKEN");
     if (!account)
         return;
     static const struct text_rule user_rule = {.max_chars = READWISE_MAX_USER_ID, .ascii_token = true};
     static const struct text_rule token_rule = {.max_chars = READWISE_MAX_TOKEN, .ascii_token = true};
-    const char *user_id, *token, *why;
+    const char *user_id, *token;
     json_object *errors = ing_json_object(c);
-    if ((why = validate_text(c, account, "userId", &user_rule, &user_id)))
-        ing_json_set(errors, "userId", ing_json_string(c, why));
-    if ((why = validate_text(c, account, "token", &token_rule, &token)))
-        ing_json_set(errors, "token", ing_json_string(c, why));
-    if (json_object_object_length(errors) > 0) {
-        route_fail_fields(req, res, errors);
+    validate_field(c, account, "userId", &user_rule, &user_id, errors);
+    validate_field(c, account, "token", &token_rule, &token, errors);
+    if (!route_fields_ok(req, res, errors))
         return;
-    }
 
     struct store *s = product_store(c);
     enum store_result r = store_put_readwise_account(s, user_id, token);

@@ -23,19 +23,10 @@ void readwise_read_route(const struct ing_http_request *req, struct ing_http_res
     int64_t count = 0, at = 0;
     bool found = false;
     enum store_result r = store_get_book_count(s, user, &count, &at, &found);
-    if (r != STORE_OK) {
-        route_store_failed(req, res, s, r);
+    if (!route_found(req, res, s, r, found, "no book count for this user yet"))
         return;
-    }
-    if (!found) {
-        route_fail(req, res, 404, "no book count for this user yet");
-        return;
-    }
     char iso[32];
     store_format_time(at, iso);
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "userId", ing_json_string(c, user));
-    ing_json_set(body, "count", ing_json_int(c, count));
-    ing_json_set(body, "countedAt", ing_json_string(c, iso));
-    route_ok(res, body, NULL);
+    route_ok(res, ing_json_pack(c, "{s:s, s:I, s:s}", "userId", user, "count", count, "countedAt", iso),
+             NULL);
 }

@@ -93,6 +93,32 @@ json_object *route_json_object(const struct ing_http_request *req, struct ing_ht
     return v;
 }
 
+static bool post_allowed(const struct ing_http_request *req, struct ing_http_response *res,
+                         const char *token_env)
+{
+    return route_is_post(req, res) && (!token_env || route_authorized(req, res, token_env));
+}
+
+json_object *route_post_json(const struct ing_http_request *req, struct ing_http_response *res,
+                             const char *token_env)
+{
+    return post_allowed(req, res, token_env) ? route_json_body(req, res) : NULL;
+}
+
+json_object *route_post_object(const struct ing_http_request *req, struct ing_http_response *res,
+                               const char *token_env)
+{
+    return post_allowed(req, res, token_env) ? route_json_object(req, res) : NULL;
+}
+
+bool route_fields_ok(const struct ing_http_request *req, struct ing_http_response *res, json_object *errors)
+{
+    if (json_object_object_length(errors) == 0)
+        return true;
+    route_fail_fields(req, res, errors);
+    return false;
+}
+
 static bool digest(const char *s, size_t len, unsigned char out[32])
 {
     unsigned int n = 0;
@@ -274,6 +300,16 @@ void route_store_failed(const struct ing_http_request *req, struct ing_http_resp
     route_fail(req, res, result == STORE_RETRY ? 503 : 500,
                result == STORE_RETRY ? "the store is unavailable, try again" : "the store could not be read");
     ing_http_add_header(res, "Cache-Control: no-store");
+}
+
+bool route_found(const struct ing_http_request *req, struct ing_http_response *res, const struct store *s,
+                 int result, bool found, const char *missing)
+{
+    if (result != STORE_OK)
+        route_store_failed(req, res, s, result);
+    else if (!found)
+        route_fail(req, res, 404, missing);
+    return result == STORE_OK && found;
 }
 
 /* ---- CORS ---------------------------------------------------------------- */

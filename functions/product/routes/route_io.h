@@ -34,6 +34,19 @@ json_object *route_json_body(const struct ing_http_request *req, struct ing_http
 /* The same, and it must be an object. */
 json_object *route_json_object(const struct ing_http_request *req, struct ing_http_response *res);
 
+/* What a POST route checks first, in this order: the method (route_is_post),
+ * the bearer token named by token_env unless it is NULL (route_authorized),
+ * and the body (route_json_body; route_post_object: an object).  NULL after
+ * the failing check's answer. */
+json_object *route_post_json(const struct ing_http_request *req, struct ing_http_response *res,
+                             const char *token_env);
+json_object *route_post_object(const struct ing_http_request *req, struct ing_http_response *res,
+                               const char *token_env);
+
+/* true when validate_field found no bad field; else false after the 400
+ * that lists them (route_fail_fields). */
+bool route_fields_ok(const struct ing_http_request *req, struct ing_http_response *res, json_object *errors);
+
 /* Checks `Authorization: Bearer <token>` against the value of environment
  * variable `env_name` in constant time.  false after a 503 (the variable is
  * unset: the route is disabled) or a 401 (no token, or a wrong one). */
@@ -86,6 +99,12 @@ void route_ok(struct ing_http_response *res, json_object *body, const char *cach
 /* A store read failed: 503 (the store cannot answer now) or 500, logged. */
 void route_store_failed(const struct ing_http_request *req, struct ing_http_response *res,
                         const struct store *s, int result);
+
+/* The outcome of a store read: true when `result` is STORE_OK and the read
+ * found something; else false after route_store_failed, or a 404 saying
+ * `missing` ("no book count for this user yet"). */
+bool route_found(const struct ing_http_request *req, struct ing_http_response *res, const struct store *s,
+                 int result, bool found, const char *missing);
 
 /* ---- CORS ---------------------------------------------------------------- */
 

@@ -33,12 +33,10 @@ static void record_session(const struct ing_http_request *req, struct ing_http_r
     if (!body)
         return;
     static const struct text_rule id_rule = {.max_chars = SESSION_MAX_ID, .ascii_token = true};
-    const char *id, *user, *why;
+    const char *id, *user;
     json_object *errors = ing_json_object(c);
-    if ((why = validate_text(c, body, "sessionId", &id_rule, &id)))
-        ing_json_set(errors, "sessionId", ing_json_string(c, why));
-    if ((why = validate_text(c, body, "userId", &id_rule, &user)))
-        ing_json_set(errors, "userId", ing_json_string(c, why));
+    validate_field(c, body, "sessionId", &id_rule, &id, errors);
+    validate_field(c, body, "userId", &id_rule, &user, errors);
     int64_t expires = 0;
     json_object *e = ing_json_get(body, "expiresAt");
     bool ok = e && ((json_object_is_type(e, json_type_int) && (expires = json_object_get_int64(e)) > 0) ||
@@ -46,10 +44,8 @@ static void record_session(const struct ing_http_request *req, struct ing_http_r
                      store_parse_time(json_object_get_string(e), &expires)));
     if (!ok)
         ing_json_set(errors, "expiresAt", ing_json_string(c, "must be an ISO-8601 time or Unix seconds"));
-    if (json_object_object_length(errors) > 0) {
-        route_fail_fields(req, res, errors);
+    if (!route_fields_ok(req, res, errors))
         return;
-    }
     struct store *s = product_store(c);
     enum store_result r = store_put_session(s, id, user, expires);
     if (r != STORE_OK) {

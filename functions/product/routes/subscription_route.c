@@ -29,23 +29,15 @@ void subscription_route(const struct ing_http_request *req, struct ing_http_resp
     struct store *s = product_store(c);
     json_object *subs = NULL;
     enum store_result r = store_list_subscriptions(s, user, &subs);
-    if (r != STORE_OK) {
-        route_store_failed(req, res, s, r);
+    ing_keep(c, subs); /* an empty list too: it is answered 404 */
+    size_t n = subs ? json_object_array_length(subs) : 0;
+    if (!route_found(req, res, s, r, n > 0, "this user has no subscription"))
         return;
-    }
-    ing_keep(c, subs);
-    if (json_object_array_length(subs) == 0) {
-        route_fail(req, res, 404, "this user has no subscription");
-        return;
-    }
     bool active = false;
-    for (size_t i = 0; i < json_object_array_length(subs); i++) {
+    for (size_t i = 0; i < n; i++) {
         const char *st = ing_json_get_string(json_object_array_get_idx(subs, i), "status");
         active = active || (st && (strcmp(st, "active") == 0 || strcmp(st, "trialing") == 0));
     }
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "userId", ing_json_string(c, user));
-    ing_json_set(body, "active", ing_json_bool(c, active));
-    ing_json_set(body, "subscriptions", subs);
-    route_ok(res, body, NULL);
+    route_ok(res, ing_json_pack(c, "{s:s, s:b, s:o}", "userId", user, "active", active, "subscriptions", subs),
+             NULL);
 }

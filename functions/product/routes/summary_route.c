@@ -37,13 +37,7 @@ void summary_route(const struct ing_http_request *req, struct ing_http_response 
     struct store *s = product_store(c);
     json_object *summary = NULL;
     enum store_result r = store_get_summary(s, period, date, &summary);
-    if (r != STORE_OK) {
-        route_store_failed(req, res, s, r);
+    if (!route_found(req, res, s, r, summary != NULL, "no summary was generated for this period"))
         return;
-    }
-    if (!summary) {
-        route_fail(req, res, 404, "no summary was generated for this period");
-        return;
-    }
     route_ok(res, ing_keep(c, summary), "Cache-Control: public, max-age=300");
 }

@@ -16,19 +16,10 @@ void trending_route(const struct ing_http_request *req, struct ing_http_response
     json_object *posts = NULL;
     int64_t at = 0;
     enum store_result r = store_get_trending(s, &posts, &at);
-    if (r != STORE_OK) {
-        route_store_failed(req, res, s, r);
+    if (!route_found(req, res, s, r, posts != NULL, "no trending list has been computed yet"))
         return;
-    }
-    if (!posts) {
-        route_fail(req, res, 404, "no trending list has been computed yet");
-        return;
-    }
-    ing_keep(c, posts);
     char iso[32];
     store_format_time(at, iso);
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "computedAt", ing_json_string(c, iso));
-    ing_json_set(body, "posts", posts);
-    route_ok(res, body, "Cache-Control: public, max-age=300");
+    route_ok(res, ing_json_pack(c, "{s:s, s:o}", "computedAt", iso, "posts", ing_keep(c, posts)),
+             "Cache-Control: public, max-age=300");
 }

@@ -103,8 +103,19 @@ const char *validate_text(struct ing_ctx *c, json_object *obj, const char *key,
         return ing_sprintf(c, "must be at most %zu characters", rule->max_chars);
     char *copy = ing_alloc(c, end - start + 1);
     memcpy(copy, s + start, end - start);
-    *out = copy;
-    return NULL;
+    const char *why = rule->check ? rule->check(copy) : NULL;
+    if (!why)
+        *out = copy;
+    return why;
+}
+
+bool validate_field(struct ing_ctx *c, json_object *obj, const char *key, const struct text_rule *rule,
+                    const char **out, json_object *errors)
+{
+    const char *why = validate_text(c, obj, key, rule, out);
+    if (why)
+        ing_json_set(errors, key, ing_json_string(c, why));
+    return why == NULL;
 }
 
 const char *validate_email(const char *s)
@@ -158,3 +169,6 @@ const char *validate_slug(const char *s)
             return "may contain only lowercase letters a-z, digits and '-'";
     return NULL;
 }
+
+const struct text_rule validate_slug_rule = {.max_chars = VALIDATE_MAX_SLUG, .check = validate_slug};
+const struct text_rule validate_title_rule = {.max_chars = VALIDATE_MAX_TITLE, .check = validate_label};

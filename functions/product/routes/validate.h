@@ -20,13 +20,23 @@ struct text_rule {
     bool optional;      /* absent, null or blank is fine (the value is then NULL) */
     bool multiline;     /* allows tab, CR and LF; other control characters never */
     bool ascii_token;   /* printable ASCII without spaces (ids, tokens) */
+    /* what the trimmed value must also pass (validate_email, validate_slug,
+     * validate_label), or NULL */
+    const char *(*check)(const char *value);
 };
 
 /* obj[key] as text obeying `rule`, trimmed of surrounding whitespace; *out is
- * the trimmed copy in request memory (NULL when optional and absent).  Refuses
- * non-strings, invalid UTF-8 and control characters (a NUL included). */
+ * the trimmed copy in request memory (NULL when optional and absent, or
+ * refused).  Refuses non-strings, invalid UTF-8 and control characters (a NUL
+ * included), then whatever rule->check refuses. */
 const char *validate_text(struct ing_ctx *c, json_object *obj, const char *key,
                           const struct text_rule *rule, const char **out);
+
+/* validate_text for one field of a form: a reason goes into errors[key] (an
+ * object collecting every bad field, so a form can mark them all at once).
+ * false when the field was refused. */
+bool validate_field(struct ing_ctx *c, json_object *obj, const char *key, const struct text_rule *rule,
+                    const char **out, json_object *errors);
 
 /* Counts the code points of valid UTF-8 without control characters (tab, CR
  * and LF allowed when multiline); false otherwise. */
@@ -52,5 +62,12 @@ const char *validate_label(const char *s);
 #define VALIDATE_MAX_SLUG 200
 /* 1..200 characters of a-z, 0-9 and '-'. */
 const char *validate_slug(const char *s);
+
+/* A post as the page-view routes (POST /api/views, /api/durable/views) take
+ * it: its slug (validate_slug) and its title, a label (validate_label) of at
+ * most VALIDATE_MAX_TITLE characters on one line. */
+#define VALIDATE_MAX_TITLE 200
+extern const struct text_rule validate_slug_rule;
+extern const struct text_rule validate_title_rule;
 
 #endif

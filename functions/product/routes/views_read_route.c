@@ -18,16 +18,8 @@ void views_read_route(const struct ing_http_request *req, struct ing_http_respon
     struct store *s = product_store(c);
     int64_t total = 0;
     enum store_result r = store_views_total(s, slug, &total);
-    if (r != STORE_OK) {
-        route_store_failed(req, res, s, r);
+    if (!route_found(req, res, s, r, total != 0, "no views recorded for this post"))
         return;
-    }
-    if (total == 0) {
-        route_fail(req, res, 404, "no views recorded for this post");
-        return;
-    }
-    json_object *body = ing_json_object(c);
-    ing_json_set(body, "slug", ing_json_string(c, slug));
-    ing_json_set(body, "totalViews", ing_json_int(c, total));
-    route_ok(res, body, "Cache-Control: public, max-age=60");
+    route_ok(res, ing_json_pack(c, "{s:s, s:I}", "slug", slug, "totalViews", total),
+             "Cache-Control: public, max-age=60");
 }

@@ -13,7 +13,7 @@
  * the content type is not checked.
  *
  * Anyone may send this beacon (issue 13, finding 7), so:
- *   - the title is a label, not markup: at most VIEWS_MAX_TITLE characters, on
+ *   - the title is a label, not markup: at most VALIDATE_MAX_TITLE characters, on
  *     one line, without < or > and without the Unicode controls that reorder
  *     or hide text (U+200B..U+200F, U+202A..U+202E, U+2060..U+2069, U+FEFF);
  *     and the store keeps the title a post was first seen with (a later
@@ -28,7 +28,6 @@
 #include "product/routes/route_io.h"
 #include "product/routes/validate.h"
 
-#define VIEWS_MAX_TITLE 200
 #define VIEWS_MAX_REFERRER 2048
 #define VIEWS_MAX_REGION 64
 
@@ -51,27 +50,18 @@ static const char *region_of(const struct ing_http_request *req)
 void views_route(const struct ing_http_request *req, struct ing_http_response *res)
 {
     struct ing_ctx *c = req->ctx;
-    if (!route_is_post(req, res))
-        return;
-    json_object *view = route_json_object(req, res);
+    json_object *view = route_post_object(req, res, NULL);
     if (!view)
         return;
 
-    static const struct text_rule slug_rule = {.max_chars = VALIDATE_MAX_SLUG};
-    static const struct text_rule title_rule = {.max_chars = VIEWS_MAX_TITLE};
     static const struct text_rule referrer_rule = {.max_chars = VIEWS_MAX_REFERRER, .optional = true};
-    const char *slug, *title, *referrer, *why;
+    const char *slug, *title, *referrer;
     json_object *errors = ing_json_object(c);
-    if ((why = validate_text(c, view, "slug", &slug_rule, &slug)) || (why = validate_slug(slug)))
-        ing_json_set(errors, "slug", ing_json_string(c, why));
-    if ((why = validate_text(c, view, "title", &title_rule, &title)) || (why = validate_label(title)))
-        ing_json_set(errors, "title", ing_json_string(c, why));
-    if ((why = validate_text(c, view, "referrer", &referrer_rule, &referrer)))
-        ing_json_set(errors, "referrer", ing_json_string(c, why));
-    if (json_object_object_length(errors) > 0) {
-        route_fail_fields(req, res, errors);
+    validate_field(c, view, "slug", &validate_slug_rule, &slug, errors);
+    validate_field(c, view, "title", &validate_title_rule, &title, errors);
+    validate_field(c, view, "referrer", &referrer_rule, &referrer, errors);
+    if (!route_fields_ok(req, res, errors))
         return;
-    }
 
     const char *client_and_post[] = {rate_limit_client(req), slug, NULL};
     if (!rate_limit_allow(req, res, &rate_views, client_and_post))

@@ -18,20 +18,9 @@ const char *resend_send(struct ing_ctx *c, const struct resend_email *e)
         ing_json_set(body, "reply_to", ing_json_string(c, e->reply_to));
     ing_json_set(body, "subject", ing_json_string(c, e->subject));
     ing_json_set(body, "text", ing_json_string(c, e->text));
-    const char *headers[] = {
-        ing_sprintf(c, "Authorization: Bearer %s", e->api_key),
-        "Content-Type: application/json",
-        ing_sprintf(c, "Idempotency-Key: %s", e->idempotency_key),
-        NULL,
-    };
-    struct tp_request rq = {
-        .service = e->label,
-        .method = "POST",
-        .url = ing_sprintf(c, "%s/emails", tp_base_url(c, "RESEND_API_BASE_URL", RESEND_DEFAULT_BASE)),
-        .headers = headers,
-        .body = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
-    };
     struct tp_response res;
-    tp_call(c, &rq, &res);
+    tp_post_json(c, e->label,
+                 ing_sprintf(c, "%s/emails", tp_base_url(c, "RESEND_API_BASE_URL", RESEND_DEFAULT_BASE)),
+                 e->api_key, ing_sprintf(c, "Idempotency-Key: %s", e->idempotency_key), body, &res);
     return ing_json_get_string(res.json, "id");
 }

@@ -95,6 +95,16 @@ void tp_call(struct ing_ctx *c, const struct tp_request *rq, struct tp_response 
         tp_fail(c, rq->service, out->status, ing_http_retry_after(&res), service_detail(c, out->json));
 }
 
+void tp_post_json(struct ing_ctx *c, const char *service, const char *url, const char *token,
+                  const char *extra, json_object *body, struct tp_response *out)
+{
+    const char *headers[] = {ing_sprintf(c, "Authorization: Bearer %s", token),
+                             "Content-Type: application/json", extra, NULL};
+    struct tp_request rq = {.service = service, .method = "POST", .url = url, .headers = headers,
+                            .body = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN)};
+    tp_call(c, &rq, out);
+}
+
 const char *tp_base_url(struct ing_ctx *c, const char *env_name, const char *dflt)
 {
     const char *v = ing_env(c, env_name);

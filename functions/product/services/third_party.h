@@ -56,6 +56,11 @@ void tp_call(struct ing_ctx *c, const struct tp_request *rq, struct tp_response 
 _Noreturn void tp_fail(struct ing_ctx *c, const char *service, long status, long retry_after_s,
                        const char *detail);
 
+/* POSTs `body` as JSON to `url` with Authorization: Bearer <token> and
+ * `extra` (one more header line, or NULL): tp_call's outcomes. */
+void tp_post_json(struct ing_ctx *c, const char *service, const char *url, const char *token,
+                  const char *extra, json_object *body, struct tp_response *out);
+
 /* The base URL from env_name (trailing slashes dropped), or dflt. */
 const char *tp_base_url(struct ing_ctx *c, const char *env_name, const char *dflt);
 

@@ -75,14 +75,19 @@ static bool parse_day(const char *s, int64_t *out)
     return true;
 }
 
-static const char *required_id(struct ing_ctx *c, json_object *data, const char *key,
-                               const char *event)
+/* The post an event names: data.slug (required) and *title, data.title or
+ * the slug when it has none. */
+static const char *post_of(struct ing_ctx *c, const char *event, const char **title)
 {
-    const char *v = ing_json_get_string(data, key);
-    if (!v || !*v || strlen(v) > STORE_MAX_ID)
-        ing_fail_nonretriable(c, "%s needs data.%s (a string of 1 to %d characters)", event, key,
+    json_object *data = ing_event_data(c);
+    const char *slug = ing_json_get_string(data, "slug");
+    if (!slug || !*slug || strlen(slug) > STORE_MAX_ID)
+        ing_fail_nonretriable(c, "%s needs data.slug (a string of 1 to %d characters)", event,
                               STORE_MAX_ID);
-    return v;
+    *title = ing_json_get_string(data, "title");
+    if (!*title || !**title)
+        *title = slug;
+    return slug;
 }
 
 /* ---- track-post-view ---------------------------------------------------- */
@@ -137,11 +142,8 @@ static json_object *check_milestone(struct ing_ctx *c, void *arg)
 
 json_object *track_post_view(struct ing_ctx *c)
 {
-    json_object *data = ing_event_data(c);
-    struct view v = {.slug = required_id(c, data, "slug", "blog/post.viewed")};
-    v.title = ing_json_get_string(data, "title");
-    if (!v.title || !*v.title)
-        v.title = v.slug;
+    struct view v = {0};
+    v.slug = post_of(c, "blog/post.viewed", &v.title);
     const char *id = ing_json_get_string(ing_event(c), "id");
     v.event_id = id && *id ? id : ing_run_id(c);
     v.at = event_time(c, "viewedAt");
@@ -186,10 +188,8 @@ static json_object *record_milestone(struct ing_ctx *c, void *arg)
 json_object *handle_milestone(struct ing_ctx *c)
 {
     json_object *data = ing_event_data(c);
-    struct milestone m = {.slug = required_id(c, data, "slug", "blog/milestone.reached")};
-    m.title = ing_json_get_string(data, "title");
-    if (!m.title || !*m.title)
-        m.title = m.slug;
+    struct milestone m = {0};
+    m.slug = post_of(c, "blog/milestone.reached", &m.title);
     if (!ing_json_get_int(data, "milestone", &m.milestone) || m.milestone <= 0)
         ing_fail_nonretriable(c, "blog/milestone.reached needs data.milestone (a positive integer)");
     if (!ing_json_get_int(data, "totalViews", &m.total_views))

@@ -180,8 +180,7 @@ static void publish_progress(struct ing_ctx *c, const struct step_send *s)
 {
     if (!s->progress || !s->progress_id)
         return;
-    json_object *msg = ing_json_object(c);
-    ing_json_set(msg, "status", ing_json_string(c, s->progress));
+    json_object *msg = ing_json_pack(c, "{s:s}", "status", s->progress);
     struct ing_error err = {0};
     if (!ing_realtime_publish(c, ing_sprintf(c, "contact-%s", s->progress_id), "progress", msg, &err,
                               NULL))
@@ -201,9 +200,7 @@ static json_object *send_events_step(struct ing_ctx *c, void *arg)
         ing_fail(c, "%s: the events could not be sent: %s", s->step, err.message ? err.message : "unknown error");
     fault_drop_answer_point(c, s->step, s->fault_key);
     publish_progress(c, s);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "ids", ids ? ids : ing_json_array(c));
-    return out;
+    return ing_json_pack(c, "{s:o}", "ids", ids ? ids : ing_json_array(c));
 }
 
 json_object *contact_form_submitted(struct ing_ctx *c)

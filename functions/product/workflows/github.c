@@ -90,21 +90,9 @@ static json_object *fetch_contributions(struct ing_ctx *c, void *arg)
     const struct github_job *job = arg;
     json_object *body = ing_json_pack(c, "{s:s, s:{s:s}}", "query", contributions_query, "variables", "login",
                                       job->username);
-    const char *headers[] = {
-        ing_sprintf(c, "Authorization: Bearer %s", job->token),
-        "Content-Type: application/json",
-        "Accept: application/json",
-        NULL,
-    };
-    struct tp_request rq = {
-        .service = "GitHub",
-        .method = "POST",
-        .url = ing_sprintf(c, "%s/graphql", tp_base_url(c, "GITHUB_API_URL", GITHUB_DEFAULT_API)),
-        .headers = headers,
-        .body = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
-    };
     struct tp_response res;
-    tp_call(c, &rq, &res);
+    const char *url = ing_sprintf(c, "%s/graphql", tp_base_url(c, "GITHUB_API_URL", GITHUB_DEFAULT_API));
+    tp_post_json(c, "GitHub", url, job->token, "Accept: application/json", body, &res);
     if (!res.json || !json_object_is_type(res.json, json_type_object))
         ing_fail(c, "GitHub answered %ld without a JSON object", res.status);
     check_graphql_errors(c, res.json);

@@ -32,15 +32,12 @@ void hello_route(const struct ing_http_request *req, struct ing_http_response *r
     json_object *in = req->body_len ? route_json_object(req, res) : ing_json_object(c);
     if (!in)
         return;
-    static const struct text_rule email_rule = {.max_chars = 254, .optional = true};
-    const char *email, *why;
-    if ((why = validate_text(c, in, "email", &email_rule, &email)) ||
-        (email && (why = validate_email(email)))) {
-        json_object *errors = ing_json_object(c);
-        ing_json_set(errors, "email", ing_json_string(c, why));
-        route_fail_fields(req, res, errors);
+    static const struct text_rule email_rule = {.max_chars = 254, .optional = true, .check = validate_email};
+    const char *email;
+    json_object *errors = ing_json_object(c);
+    validate_field(c, in, "email", &email_rule, &email, errors);
+    if (!route_fields_ok(req, res, errors))
         return;
-    }
     json_object *data = ing_json_object(c);
     if (email)
         ing_json_set(data, "email", ing_json_string(c, email));

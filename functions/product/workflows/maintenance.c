@@ -20,15 +20,11 @@ static json_object *delete_expired_sessions(struct ing_ctx *c, void *arg)
     int64_t deleted = 0;
     store_check(c, s, store_delete_expired_sessions(s, (int64_t)time(NULL), &deleted),
                 "delete-expired-sessions");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "deleted", ing_json_int(c, deleted));
-    return out;
+    return ing_json_pack(c, "{s:I}", "deleted", deleted);
 }
 
 json_object *session_cleanup(struct ing_ctx *c)
 {
     json_object *r = ing_step_run(c, "delete-expired-sessions", delete_expired_sessions, NULL);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "deleted", ing_json_get(r, "deleted"));
-    return out;
+    return ing_json_pack(c, "{s:o}", "deleted", ing_json_get(r, "deleted"));
 }

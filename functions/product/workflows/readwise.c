@@ -68,9 +68,7 @@ struct count_job {
 static json_object *load_account(struct ing_ctx *c, void *arg)
 {
     const struct count_job *job = arg;
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "exists", ing_json_bool(c, read_token(c, job->user_id, "load-account") != NULL));
-    return out;
+    return ing_json_pack(c, "{s:b}", "exists", read_token(c, job->user_id, "load-account") != NULL);
 }
 
 /* Readwise's next link as a URL on our base: only its path and query are
@@ -122,10 +120,7 @@ static json_object *fetch_books(struct ing_ctx *c, void *arg)
         const char *next = ing_json_get_string(res.json, "next");
         url = next && *next ? next_url(c, base, next) : NULL;
     }
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "count", ing_json_int(c, count));
-    ing_json_set(out, "pages", ing_json_int(c, pages));
-    return out;
+    return ing_json_pack(c, "{s:I, s:i}", "count", count, "pages", pages);
 }
 
 static json_object *store_count(struct ing_ctx *c, void *arg)
@@ -134,9 +129,7 @@ static json_object *store_count(struct ing_ctx *c, void *arg)
     struct store *s = product_store(c);
     store_check(c, s, store_put_book_count(s, job->user_id, job->count, (int64_t)time(NULL)),
                 "store-count");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "stored", ing_json_bool(c, true));
-    return out;
+    return ing_json_pack(c, "{s:b}", "stored", true);
 }
 
 json_object *readwise_count_books(struct ing_ctx *c)
@@ -152,10 +145,7 @@ json_object *readwise_count_books(struct ing_ctx *c)
     if (!ing_json_get_int(books, "count", &job.count))
         job.count = 0;
     ing_step_run(c, "store-count", store_count, &job);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "userId", ing_json_string(c, job.user_id));
-    ing_json_set(out, "count", ing_json_int(c, job.count));
-    return out;
+    return ing_json_pack(c, "{s:s, s:I}", "userId", job.user_id, "count", job.count);
 }
 
 /* ---- readwise-daily-sync ------------------------------------------------ */
@@ -167,9 +157,7 @@ static json_object *list_accounts(struct ing_ctx *c, void *arg)
     json_object *ids = NULL;
     store_check(c, s, store_list_readwise_accounts(s, &ids), "list-accounts");
     ing_keep(c, ids);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "userIds", ids ? ids : ing_json_array(c));
-    return out;
+    return ing_json_pack(c, "{s:o}", "userIds", ids ? ids : ing_json_array(c));
 }
 
 json_object *readwise_daily_sync(struct ing_ctx *c)
@@ -190,7 +178,5 @@ json_object *readwise_daily_sync(struct ing_ctx *c)
         }
         ing_step_send_event(c, "fan-out", events);
     }
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "queued", ing_json_int(c, (int64_t)n));
-    return out;
+    return ing_json_pack(c, "{s:I}", "queued", (int64_t)n);
 }

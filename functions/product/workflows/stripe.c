@@ -46,11 +46,6 @@ static const char *printable(struct ing_ctx *c, const char *s)
     return out;
 }
 
-static json_object *nullable_string(struct ing_ctx *c, const char *s)
-{
-    return s ? ing_json_string(c, s) : NULL;
-}
-
 /* An id we may store: 1..STORE_MAX_ID bytes, else NULL. */
 static const char *usable_id(const char *s)
 {
@@ -82,11 +77,20 @@ static json_object *apply_update(struct ing_ctx *c, const struct store_subscript
     struct store *s = product_store(c);
     bool applied = false;
     store_check(c, s, store_update_subscription(s, u, &applied), what);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "subscriptionId", ing_json_string(c, u->subscription_id));
-    ing_json_set(out, "status", nullable_string(c, u->status));
-    ing_json_set(out, "applied", ing_json_bool(c, applied));
-    return out;
+    return ing_json_pack(c, "{s:s?, s:s?, s:b}", "subscriptionId", u->subscription_id, "status", u->status,
+                         "applied", applied);
+}
+
+/* The output of an update that was not made, and why. */
+static json_object *not_applied(struct ing_ctx *c, const char *reason)
+{
+    return ing_json_pack(c, "{s:b, s:s}", "applied", false, "reason", reason);
+}
+
+/* The output of a log-* step. */
+static json_object *logged(struct ing_ctx *c)
+{
+    return ing_json_pack(c, "{s:b}", "logged", true);
 }
 
 /* ---- process-checkout-completed ---------------------------------------- */
@@ -110,19 +114,13 @@ static json_object *validate_session(struct ing_ctx *c, void *arg)
         ing_fail_nonretriable(c, "the checkout session has no id");
     /* "unpaid" means a delayed payment method: the subscription waits for it */
     const char *payment = ing_json_get_string(session, "payment_status");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "userId", ing_json_string(c, user));
-    ing_json_set(out, "sessionId", ing_json_string(c, id));
-    ing_json_set(out, "customerId", nullable_string(c, stripe_ref(session, "customer")));
     const char *subscription = stripe_ref(session, "subscription");
     if (subscription && strlen(subscription) > STORE_MAX_ID)
         ing_fail_nonretriable(c, "the checkout session's subscription id is longer than %d characters",
                               STORE_MAX_ID);
-    ing_json_set(out, "subscriptionId", nullable_string(c, subscription));
-    ing_json_set(out, "status", ing_json_string(c, payment && strcmp(payment, "unpaid") == 0
-                                                       ? "incomplete"
-                                                       : "active"));
-    return out;
+    return ing_json_pack(c, "{s:s, s:s, s:s?, s:s?, s:s}", "userId", user, "sessionId", id, "customerId",
+                         stripe_ref(session, "customer"), "subscriptionId", subscription, "status",
+                         payment && strcmp(payment, "unpaid") == 0 ? "incomplete" : "active");
 }
 
 struct checkout {
@@ -140,12 +138,8 @@ static json_object *update_subscription(struct ing_ctx *c, void *arg)
     struct store *s = product_store(c);
     if (customer)
         store_check(c, s, store_link_customer(s, customer, user), "update-subscription");
-    if (!subscription) {
-        /* a one-off purchase: the user's subscriptions are not this */
-        json_object *out = ing_json_object(c);
-        ing_json_set(out, "oneOff", ing_json_bool(c, true));
-        return out;
-    }
+    if (!subscription) /* a one-off purchase: the user's subscriptions are not this */
+        return ing_json_pack(c, "{s:b}", "oneOff", true);
     struct store_subscription_update u = {
         .subscription_id = subscription, .customer_id = customer, .user_id = user,
         .status = ing_json_get_string(v, "status"), .at = stripe_time(c), .derived = true,
@@ -160,9 +154,7 @@ static json_object *log_success(struct ing_ctx *c, void *arg)
     ing_log(ING_LOG_INFO, "checkout completed: session %s, user %s, %s %s",
             printable(c, ing_json_get_string(v, "sessionId")), printable(c, ing_json_get_string(v, "userId")),
             sub ? printable(c, sub) : "one-off purchase", sub ? printable(c, ing_json_get_string(v, "status")) : "");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "logged", ing_json_bool(c, true));
-    return out;
+    return logged(c);
 }
 
 json_object *process_checkout_completed(struct ing_ctx *c)
@@ -171,15 +163,10 @@ json_object *process_checkout_completed(struct ing_ctx *c)
     k.validated = ing_step_run(c, "validate-session", validate_session, k.session);
     ing_step_run(c, "update-subscription", update_subscription, &k);
     ing_step_run(c, "log-success", log_success, k.validated);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "userId", ing_json_get(k.validated, "userId"));
-    ing_json_set(out, "subscriptionId", ing_json_get(k.validated, "subscriptionId"));
-    ing_json_set(out, "status", ing_json_get(k.validated, "subscriptionId") ? ing_json_get(k.validated, "status")
-                                                                           : NULL);
-    return out;
+    json_object *sub = ing_json_get(k.validated, "subscriptionId");
+    return ing_json_pack(c, "{s:o, s:o, s:o}", "userId", ing_json_get(k.validated, "userId"), "subscriptionId",
+                         sub, "status", sub ? ing_json_get(k.validated, "status") : NULL);
 }
-
-/* ---- payment intents ---------------------------------------------------- */
 
 /* ---- payment intents ---------------------------------------------------- */
 
@@ -221,10 +208,7 @@ static json_object *record_payment(struct ing_ctx *c, void *arg)
                 store_record_payment(s, p->id, p->amount, p->currency, p->customer,
                                      p->status ? p->status : "succeeded", &is_new),
                 "record-payment");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "paymentIntentId", ing_json_string(c, p->id));
-    ing_json_set(out, "isNew", ing_json_bool(c, is_new));
-    return out;
+    return ing_json_pack(c, "{s:s, s:b}", "paymentIntentId", p->id, "isNew", is_new);
 }
 
 /* What an invoice says about its subscription (stored by
@@ -246,17 +230,12 @@ struct payment_effect {
  * not seen yet, whose invoice.* event will say it) changes no subscription. */
 static json_object *payment_effect(struct ing_ctx *c, const struct payment_effect *e, const char *step)
 {
-    json_object *out = ing_json_object(c);
     json_object *inv = NULL;
     if (e->p->invoice)
         inv = known_invoice(c, product_store(c), e->p->invoice, step);
     const char *sub = usable_id(ing_json_get_string(inv, "subscriptionId"));
-    if (!sub) {
-        ing_json_set(out, "applied", ing_json_bool(c, false));
-        ing_json_set(out, "reason", ing_json_string(c, e->p->invoice ? "the invoice is not known (yet)"
-                                                                      : "not a subscription payment"));
-        return out;
-    }
+    if (!sub)
+        return not_applied(c, e->p->invoice ? "the invoice is not known (yet)" : "not a subscription payment");
     const char *reason = ing_json_get_string(inv, "billingReason");
     struct store_subscription_update u = {
         .subscription_id = sub, .customer_id = usable_id(e->p->customer),
@@ -278,9 +257,7 @@ static json_object *log_confirmation(struct ing_ctx *c, void *arg)
     const struct payment *p = arg;
     ing_log(ING_LOG_INFO, "payment succeeded: %s, %lld %s", printable(c, p->id), (long long)p->amount,
             printable(c, p->currency));
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "logged", ing_json_bool(c, true));
-    return out;
+    return logged(c);
 }
 
 json_object *process_payment_succeeded(struct ing_ctx *c)
@@ -290,11 +267,8 @@ json_object *process_payment_succeeded(struct ing_ctx *c)
     json_object *rec = ing_step_run(c, "record-payment", record_payment, &p);
     json_object *restored = ing_step_run(c, "restore-access", restore_access, &p);
     ing_step_run(c, "log-confirmation", log_confirmation, &p);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "paymentIntentId", ing_json_string(c, p.id));
-    ing_json_set(out, "recorded", ing_json_get(rec, "isNew"));
-    ing_json_set(out, "subscriptionUpdated", ing_json_get(restored, "applied"));
-    return out;
+    return ing_json_pack(c, "{s:s, s:o, s:o}", "paymentIntentId", p.id, "recorded", ing_json_get(rec, "isNew"),
+                         "subscriptionUpdated", ing_json_get(restored, "applied"));
 }
 
 static json_object *mark_past_due(struct ing_ctx *c, void *arg)
@@ -308,9 +282,7 @@ static json_object *log_failure(struct ing_ctx *c, void *arg)
     const struct payment *p = arg;
     ing_log(ING_LOG_WARN, "payment failed: %s (%s)", printable(c, p->id),
             p->failure ? printable(c, p->failure) : "no reason given");
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "logged", ing_json_bool(c, true));
-    return out;
+    return logged(c);
 }
 
 json_object *process_payment_failed(struct ing_ctx *c)
@@ -319,10 +291,8 @@ json_object *process_payment_failed(struct ing_ctx *c)
     read_payment(c, "stripe/payment_intent.payment_failed", &p);
     json_object *marked = ing_step_run(c, "mark-past-due", mark_past_due, &p);
     ing_step_run(c, "log-failure", log_failure, &p);
-    json_object *out = ing_json_object(c);
-    ing_json_set(out, "paymentIntentId", ing_json_string(c, p.id));
-    ing_json_set(out, "subscriptionUpdated", ing_json_get(marked, "applied"));
-    return out;
+    return ing_json_pack(c, "{s:s, s:o}", "paymentIntentId", p.id, "subscriptionUpdated",
+                         ing_json_get(marked, "applied"));
 }
 
 /* ---- process-subscription-event: customer.subscription.* ----------------- */
@@ -384,9 +354,8 @@ static json_object *update_from_invoice(struct ing_ctx *c, void *arg)
     struct store *s = product_store(c);
     if (i->id) {
         /* remembered for the invoice's payment intents, which may come first or later */
-        json_object *doc = ing_json_object(c);
-        ing_json_set(doc, "subscriptionId", ing_json_string(c, i->subscription));
-        ing_json_set(doc, "billingReason", nullable_string(c, i->billing_reason));
+        json_object *doc = ing_json_pack(c, "{s:s?, s:s?}", "subscriptionId", i->subscription, "billingReason",
+                                         i->billing_reason);
         store_check(c, s, store_put_invoice(s, i->id, doc), "update-subscription");
     }
     bool first = i->billing_reason && strcmp(i->billing_reason, "subscription_create") == 0;
@@ -406,12 +375,8 @@ json_object *process_invoice_event(struct ing_ctx *c)
                         .customer = usable_id(stripe_ref(inv, "customer")),
                         .billing_reason = usable_id(ing_json_get_string(inv, "billing_reason")),
                         .paid = name && strcmp(name, "stripe/invoice.paid") == 0};
-    if (!i.subscription) {
-        json_object *out = ing_json_object(c);
-        ing_json_set(out, "applied", ing_json_bool(c, false));
-        ing_json_set(out, "reason", ing_json_string(c, "the invoice belongs to no subscription"));
-        return out;
-    }
+    if (!i.subscription)
+        return not_applied(c, "the invoice belongs to no subscription");
     return ing_step_run(c, "update-subscription", update_from_invoice, &i);
 }
 
@@ -446,11 +411,7 @@ json_object *process_checkout_async_payment(struct ing_ctx *c)
         .succeeded = name && strcmp(name, "stripe/checkout.session.async_payment_succeeded") == 0};
     if (!k.user)
         k.user = usable_id(ing_json_get_string(ing_json_get(session, "metadata"), "userId"));
-    if (!k.subscription) {
-        json_object *out = ing_json_object(c);
-        ing_json_set(out, "applied", ing_json_bool(c, false));
-        ing_json_set(out, "reason", ing_json_string(c, "a one-off purchase: no subscription"));
-        return out;
-    }
+    if (!k.subscription)
+        return not_applied(c, "a one-off purchase: no subscription");
     return ing_step_run(c, "update-subscription", update_from_async, &k);
 }
