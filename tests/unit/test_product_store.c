@@ -769,6 +769,140 @@ static void a_missing_store_is_retriable(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* A store written by the previous layout reads back the same               */
+/* ------------------------------------------------------------------------ */
+
+/* What old_layout_* tests seed in the layout before records (SQLite schema 4,
+ * Redis layout 2): one of everything the store keeps. */
+#define OLD_TRENDING "[{\"slug\":\"hello\",\"title\":\"Hello\",\"views\":7}]"
+#define OLD_MILESTONE "{\"slug\":\"hello\",\"title\":\"Hello\",\"milestone\":100,\"totalViews\":100,\"reachedAt\":1714564800}"
+#define OLD_INVOICE "{\"subscriptionId\":\"sub_1\",\"billingReason\":\"subscription_cycle\"}"
+#define OLD_RATE_WINDOW 3600
+
+/* Every domain reads the seeded data through the store's interface, and
+ * writes on top of it as on a new store. */
+static void expect_old_data(struct store *s)
+{
+    int64_t total = -1, stamp = -1;
+    bool counted = true, found = false, is_new = true;
+    ok(s, store_views_total(s, "hello", &total), "total");
+    assert_int_equal(total, 7);
+    ok(s, store_record_view(s, "hello", "Hello", "evt-kept", "2024-05-01", &total, &counted), "remembered event");
+    assert_false(counted);
+    assert_int_equal(total, 5);
+    ok(s, store_record_view(s, "hello", "Hello", "evt-legacy", "2024-05-01", &total, &counted), "legacy event");
+    assert_false(counted);
+    assert_int_equal(total, 7);
+    ok(s, store_record_view(s, "hello", "Renamed", "evt-new", "2024-05-01", &total, &counted), "new event");
+    assert_true(counted);
+    assert_int_equal(total, 8);
+    json_object *v = NULL, *days;
+    ok(s, store_compute_summary(s, "daily", "2024-05-01", "2024-05-01", &v), "summary");
+    assert_int_equal(int_of(v, "totalViews"), 8);
+    json_object_object_get_ex(v, "viewsByDay", &days);
+    assert_int_equal(int_of(days, "2024-05-01"), 8);
+    json_object_put(v);
+    ok(s, store_top_posts(s, "2024-05-01", 5, &v), "top posts");
+    assert_int_equal(json_object_array_length(v), 1);
+    assert_string_equal(str_of(json_object_array_get_idx(v, 0), "title"), "Hello");
+    json_object_put(v);
+
+    ok(s, store_list_milestones(s, "hello", &v), "milestones");
+    assert_int_equal(json_object_array_length(v), 1);
+    assert_int_equal(int_of(json_object_array_get_idx(v, 0), "totalViews"), 100);
+    assert_string_equal(str_of(json_object_array_get_idx(v, 0), "reachedAt"), "2024-05-01T12:00:00Z");
+    json_object_put(v);
+    ok(s, store_record_milestone(s, "hello", "Hello", 100, 101, 1, &is_new), "milestone again");
+    assert_false(is_new);
+
+    ok(s, store_get_trending(s, &v, &stamp), "trending");
+    assert_int_equal(stamp, 1714500000);
+    assert_string_equal(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), OLD_TRENDING);
+    json_object_put(v);
+    ok(s, store_get_summary(s, "weekly", "2024-05-01", &v), "stored summary");
+    assert_int_equal(int_of(v, "totalViews"), 7);
+    json_object_put(v);
+    ok(s, store_get_github_cache(s, "octocat", &v, &stamp), "GitHub cache");
+    assert_int_equal(int_of(v, "total"), 12);
+    assert_int_equal(stamp, 1000);
+    json_object_put(v);
+    ok(s, store_get_invoice(s, "in_1", &v), "invoice");
+    assert_string_equal(str_of(v, "billingReason"), "subscription_cycle");
+    json_object_put(v);
+
+    ok(s, store_get_subscription(s, "sub_1", &v), "subscription");
+    assert_non_null(v);
+    assert_string_equal(str_of(v, "status"), "active");
+    assert_string_equal(str_of(v, "customerId"), "cus_1");
+    assert_string_equal(str_of(v, "userId"), "u1");
+    assert_string_equal(str_of(v, "eventId"), "evt_7");
+    assert_string_equal(str_of(v, "statusAt"), "1970-01-01T00:05:00Z");
+    assert_string_equal(str_of(v, "updatedAt"), "1970-01-01T00:06:40Z");
+    json_object_put(v);
+    ok(s, store_list_subscriptions(s, "u1", &v), "u1's subscriptions");
+    assert_int_equal(json_object_array_length(v), 1);
+    json_object_put(v);
+    /* the stored rank still decides: a derived "active" at the same second loses */
+    struct store_subscription_update same = {.subscription_id = "sub_1", .status = "active", .at = 300,
+                                             .derived = true};
+    bool applied = true;
+    ok(s, store_update_subscription(s, &same, &applied), "same second");
+    assert_false(applied);
+    ok(s, store_link_customer(s, "cus_2", "u2"), "link cus_2");
+    ok(s, store_list_subscriptions(s, "u2", &v), "u2's subscriptions");
+    assert_int_equal(json_object_array_length(v), 1);
+    assert_string_equal(str_of(json_object_array_get_idx(v, 0), "subscriptionId"), "sub_2");
+    assert_string_equal(str_of(json_object_array_get_idx(v, 0), "status"), "past_due");
+    json_object_put(v);
+    struct store_subscription_update later = {.subscription_id = "sub_9", .customer_id = "cus_1",
+                                              .status = "active", .at = 500};
+    ok(s, store_update_subscription(s, &later, &applied), "a later subscription");
+    ok(s, store_get_subscription(s, "sub_9", &v), "sub_9");
+    assert_string_equal(str_of(v, "userId"), "u1");
+    json_object_put(v);
+
+    ok(s, store_get_payment(s, "pi_1", &v), "payment");
+    assert_int_equal(int_of(v, "amount"), 1999);
+    assert_string_equal(str_of(v, "customer"), "cus_1");
+    assert_string_equal(str_of(v, "recordedAt"), "1970-01-01T00:16:40Z");
+    json_object_put(v);
+    ok(s, store_get_payment(s, "pi_2", &v), "payment without a customer");
+    assert_true(is_null(v, "customer"));
+    json_object_put(v);
+    ok(s, store_record_payment(s, "pi_1", 1, "eur", NULL, "failed", &is_new), "payment again");
+    assert_false(is_new);
+
+    char user[64], token[32];
+    int64_t expires = 0, deleted = 0, count = 0, hits = 0;
+    ok(s, store_get_session(s, "s2", user, sizeof user, &expires, &found), "session");
+    assert_true(found);
+    assert_string_equal(user, "u2");
+    assert_int_equal(expires, 5000000000LL);
+    ok(s, store_delete_expired_sessions(s, 1000, &deleted), "expired sessions");
+    assert_int_equal(deleted, 1);
+
+    ok(s, store_get_readwise_token(s, "u1", token, sizeof token, &found), "token");
+    assert_true(found);
+    assert_string_equal(token, "token-old");
+    ok(s, store_list_readwise_accounts(s, &v), "accounts");
+    assert_int_equal(json_object_array_length(v), 1);
+    json_object_put(v);
+    ok(s, store_get_book_count(s, "u1", &count, &stamp, &found), "book count");
+    assert_int_equal(count, 42);
+    assert_int_equal(stamp, 2000);
+
+    /* the current window's count goes on (unless the window turned meanwhile) */
+    ok(s, store_rate_hit(s, "contact:a", OLD_RATE_WINDOW, &hits, NULL), "rate limit");
+    assert_true(hits == 6 || hits == 1);
+}
+
+static int64_t rate_window_start(void)
+{
+    int64_t now = (int64_t)time(NULL);
+    return now - now % OLD_RATE_WINDOW;
+}
+
+/* ------------------------------------------------------------------------ */
 /* SQLite only                                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -798,22 +932,22 @@ static void exec_sql(const char *path, const char *sql)
 
 /* Version 1 of the schema as the first release created it, frozen here. */
 static const char schema_v1[] =
-    "CREATE TABLE posts (slug TEXT PRIMARY KEY, title TEXT NOT NULL, total_views INTEGER NOT NULL);"
-    "CREATE TABLE daily_views (slug TEXT NOT NULL, day TEXT NOT NULL, views INTEGER NOT NULL,"
-    "  PRIMARY KEY (slug, day)) WITHOUT ROWID;"
-    "CREATE TABLE view_events (event_id TEXT PRIMARY KEY) WITHOUT ROWID;"
-    "CREATE TABLE milestones (slug TEXT NOT NULL, milestone INTEGER NOT NULL, title TEXT NOT NULL,"
-    "  total_views INTEGER NOT NULL, reached_at INTEGER NOT NULL, PRIMARY KEY (slug, milestone));"
-    "CREATE TABLE documents (kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL,"
-    "  stamp INTEGER NOT NULL, PRIMARY KEY (kind, key));"
-    "CREATE TABLE subscriptions (user_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, customer_id TEXT,"
-    "  subscription_id TEXT, status TEXT NOT NULL, session TEXT, updated_at INTEGER NOT NULL);"
-    "CREATE TABLE payments (payment_intent_id TEXT PRIMARY KEY, amount INTEGER NOT NULL,"
-    "  currency TEXT NOT NULL, customer TEXT, status TEXT NOT NULL, recorded_at INTEGER NOT NULL);"
-    "CREATE TABLE sessions (session_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);"
-    "CREATE TABLE readwise_accounts (user_id TEXT PRIMARY KEY, token TEXT NOT NULL);"
-    "CREATE TABLE book_counts (user_id TEXT PRIMARY KEY, count INTEGER NOT NULL, counted_at INTEGER NOT NULL);"
-    "PRAGMA user_version = 1;";
+    "create table posts (slug text primary key, title text not null, total_views integer not null);"
+    "create table daily_views (slug text not null, day text not null, views integer not null,"
+    "  primary key (slug, day)) without rowid;"
+    "create table view_events (event_id text primary key) without rowid;"
+    "create table milestones (slug text not null, milestone integer not null, title text not null,"
+    "  total_views integer not null, reached_at integer not null, primary key (slug, milestone));"
+    "create table documents (kind text not null, key text not null, body text not null,"
+    "  stamp integer not null, primary key (kind, key));"
+    "create table subscriptions (user_id text primary key, session_id text not null, customer_id text,"
+    "  subscription_id text, status text not null, session text, updated_at integer not null);"
+    "create table payments (payment_intent_id text primary key, amount integer not null,"
+    "  currency text not null, customer text, status text not null, recorded_at integer not null);"
+    "create table sessions (session_id text primary key, user_id text not null, expires_at integer not null);"
+    "create table readwise_accounts (user_id text primary key, token text not null);"
+    "create table book_counts (user_id text primary key, count integer not null, counted_at integer not null);"
+    "pragma user_version = 1;";
 
 static void sqlite_migrates_a_version_1_file(void **state)
 {
@@ -834,7 +968,7 @@ static void sqlite_migrates_a_version_1_file(void **state)
     struct store *s = store_open_with(&o, err, sizeof err);
     if (!s)
         fail_msg("%s", err);
-    assert_int_equal(user_version_of(path), 4);
+    assert_int_equal(user_version_of(path), 5);
     int64_t total;
     bool counted = true;
     /* the event id recorded before the migration is still known */
@@ -872,7 +1006,70 @@ static void sqlite_migrates_a_version_1_file(void **state)
     /* opening again finds nothing to do */
     s = store_open_with(&o, err, sizeof err);
     assert_non_null(s);
-    assert_int_equal(user_version_of(path), 4);
+    assert_int_equal(user_version_of(path), 5);
+    store_close(s);
+}
+
+/* Schema 4 as the release before records left it (frozen here), with one
+ * row in every table. */
+static const char schema_v4[] =
+    "create table posts (slug text primary key, title text not null, total_views integer not null);"
+    "create table daily_views (slug text not null, day text not null, views integer not null,"
+    "  primary key (slug, day)) without rowid;"
+    "create table view_events (event_id text primary key, recorded_at integer not null default 0, total integer)"
+    "  without rowid;"
+    "create table milestones (slug text not null, milestone integer not null, title text not null,"
+    "  total_views integer not null, reached_at integer not null, primary key (slug, milestone));"
+    "create table documents (kind text not null, key text not null, body text not null,"
+    "  stamp integer not null, primary key (kind, key));"
+    "create table payments (payment_intent_id text primary key, amount integer not null,"
+    "  currency text not null, customer text, status text not null, recorded_at integer not null);"
+    "create table sessions (session_id text primary key, user_id text not null, expires_at integer not null);"
+    "create table readwise_accounts (user_id text primary key, token text not null);"
+    "create table book_counts (user_id text primary key, count integer not null, counted_at integer not null);"
+    "create table rate_limits (key text primary key, window_start integer not null,"
+    "  expires_at integer not null, hits integer not null) without rowid;"
+    "create table stripe_subscriptions (subscription_id text primary key, customer_id text, user_id text,"
+    "  status text, status_at integer not null default 0, status_rank integer not null default 0,"
+    "  event_id text, updated_at integer not null);"
+    "create table stripe_customers (customer_id text primary key, user_id text not null);"
+    "insert into posts values ('hello', 'Hello', 7);"
+    "insert into daily_views values ('hello', '2024-05-01', 7);"
+    "insert into view_events values ('evt-kept', strftime('%s', 'now'), 5);"
+    "insert into view_events values ('evt-legacy', strftime('%s', 'now'), null);"
+    "insert into milestones values ('hello', 100, 'Hello', 100, 1714564800);"
+    "insert into documents values ('trending', 'latest', '" OLD_TRENDING "', 1714500000);"
+    "insert into documents values ('summary', 'weekly:2024-05-01', '{\"totalViews\":7}', 1714600000);"
+    "insert into documents values ('github', 'octocat', '{\"total\":12}', 1000);"
+    "insert into documents values ('invoice', 'in_1', '" OLD_INVOICE "', 1000);"
+    "insert into stripe_subscriptions values ('sub_1', 'cus_1', 'u1', 'active', 300, 7, 'evt_7', 400);"
+    "insert into stripe_subscriptions values ('sub_2', 'cus_2', null, 'past_due', 200, 5, null, 200);"
+    "insert into stripe_customers values ('cus_1', 'u1');"
+    "insert into payments values ('pi_1', 1999, 'usd', 'cus_1', 'succeeded', 1000);"
+    "insert into payments values ('pi_2', 0, 'usd', null, 'succeeded', 1000);"
+    "insert into sessions values ('s1', 'u1', 100);"
+    "insert into sessions values ('s2', 'u2', 5000000000);"
+    "insert into readwise_accounts values ('u1', 'token-old');"
+    "insert into book_counts values ('u1', 42, 2000);"
+    "pragma user_version = 4;";
+
+static void sqlite_reads_a_version_4_file(void **state)
+{
+    struct fixture *fx = *state;
+    char path[600], sql[256];
+    snprintf(path, sizeof path, "%s/v4.db", fx->dir);
+    exec_sql(path, schema_v4);
+    int64_t start = rate_window_start();
+    snprintf(sql, sizeof sql, "insert into rate_limits values ('contact:a', %lld, %lld, 5);", (long long)start,
+             (long long)(start + OLD_RATE_WINDOW));
+    exec_sql(path, sql);
+    struct store_options o = {.database_path = path, .busy_timeout_ms = LOCK_WAIT_MS};
+    char err[512];
+    struct store *s = store_open_with(&o, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_int_equal(user_version_of(path), 5);
+    expect_old_data(s);
     store_close(s);
 }
 
@@ -889,7 +1086,7 @@ static void sqlite_creates_an_empty_file_schema(void **state)
     struct store *s = store_open_with(&o, err, sizeof err);
     if (!s)
         fail_msg("%s", err);
-    assert_int_equal(user_version_of(path), 4);
+    assert_int_equal(user_version_of(path), 5);
     int64_t total;
     ok(s, store_record_view(s, "a", "A", "evt", "2024-05-01", &total, NULL), "view");
     assert_int_equal(total, 1);
@@ -1169,7 +1366,7 @@ static void redis_down_at_start_is_tolerated_by_the_worker_hook(void **state)
     redisReply *r = redisCommand(c, "AUTH %s", fx->password);
     freeReplyObject(r);
     freeReplyObject(redisCommand(c, "SELECT 2"));
-    r = redisCommand(c, "HGET inngest-fcgi:hook-test:views:total a");
+    r = redisCommand(c, "HGET inngest-fcgi:hook-test:r:views-total:a n");
     assert_true(r && r->type == REDIS_REPLY_STRING);
     assert_string_equal(r->str, "1");
     freeReplyObject(r);
@@ -1255,11 +1452,85 @@ static void redis_migrates_version_1(void **state)
     json_object_put(sub);
     store_close(s);
     redisReply *r = redisCommand(c, "GET inngest-fcgi:v1env:schema-version");
-    assert_string_equal(r->str, "2");
+    assert_string_equal(r->str, "3");
     freeReplyObject(r);
     r = redisCommand(c, "EXISTS inngest-fcgi:v1env:subscription:u1 inngest-fcgi:v1env:customer:cus_1:users");
     assert_int_equal(r->integer, 0);
     freeReplyObject(r);
+    redisFree(c);
+}
+
+__attribute__((format(printf, 2, 3))) static void redis_do(redisContext *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    if (!r || r->type == REDIS_REPLY_ERROR)
+        fail_msg("seeding Redis (%s): %s", fmt, r ? r->str : c->errstr);
+    freeReplyObject(r);
+}
+
+/* A namespace of layout 2 (the release before records), one key of every
+ * kind, is carried over into records when a store first connects. */
+static void redis_reads_layout_2(void **state)
+{
+    struct fixture *fx = *state;
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
+    assert_true(c && !c->err);
+    redis_do(c, "AUTH %s", fx->password);
+    redis_do(c, "SELECT 2");
+#define V2 "inngest-fcgi:v2env:"
+    redis_do(c, "SET " V2 "schema-version 2");
+    redis_do(c, "SET " V2 "view-event:evt-kept total:5 EX 1000");
+    redis_do(c, "SET " V2 "view-event:evt-legacy 1 EX 1000");
+    redis_do(c, "HSET " V2 "views:total hello 7");
+    redis_do(c, "HSET " V2 "posts:title hello Hello");
+    redis_do(c, "HSET " V2 "views:day:2024-05-01 hello 7");
+    redis_do(c, "ZADD " V2 "views:days 20240501 2024-05-01");
+    redis_do(c, "HSET " V2 "milestones 00000000000000000100:hello %s", OLD_MILESTONE);
+    redis_do(c, "ZADD " V2 "milestones:at 1714564800 00000000000000000100:hello");
+    redis_do(c, "ZADD " V2 "milestones:post:hello 1714564800 00000000000000000100:hello");
+    redis_do(c, "HSET " V2 "doc:trending:latest body %s stamp 1714500000", OLD_TRENDING);
+    redis_do(c, "HSET " V2 "doc:summary:weekly:2024-05-01 body %s stamp 1714600000", "{\"totalViews\":7}");
+    redis_do(c, "HSET " V2 "doc:github:octocat body %s stamp 1000", "{\"total\":12}");
+    redis_do(c, "HSET " V2 "doc:invoice:in_1 body %s stamp 1000", OLD_INVOICE);
+    redis_do(c, "HSET " V2 "stripe-subscription:sub_1 customer_id cus_1 user_id u1 status active status_at 300 "
+                "status_rank 7 event_id evt_7 updated_at 400");
+    redis_do(c, "HSET " V2 "stripe-subscription:sub_2 customer_id cus_2 status past_due status_at 200 "
+                "status_rank 5 updated_at 200");
+    redis_do(c, "SET " V2 "stripe-customer:cus_1 u1");
+    redis_do(c, "SADD " V2 "stripe-customer:cus_1:subs sub_1");
+    redis_do(c, "SADD " V2 "stripe-customer:cus_2:subs sub_2");
+    redis_do(c, "SADD " V2 "user:u1:subs sub_1");
+    redis_do(c, "HSET " V2 "payment:pi_1 amount 1999 currency usd customer cus_1 status succeeded recorded_at 1000");
+    redis_do(c, "HSET " V2 "payment:pi_2 amount 0 currency usd status succeeded recorded_at 1000");
+    redis_do(c, "HSET " V2 "sessions s1 u1 s2 u2");
+    redis_do(c, "ZADD " V2 "sessions:expiry 100 s1 5000000000 s2");
+    redis_do(c, "HSET " V2 "readwise:tokens u1 token-old");
+    redis_do(c, "HSET " V2 "readwise:books:u1 count 42 counted_at 2000");
+    int64_t start = rate_window_start();
+    redis_do(c, "SET " V2 "rate:contact:a:%lld 5 EXAT %lld", (long long)start, (long long)(start + OLD_RATE_WINDOW));
+
+    struct store *s = open_store(fx, "v2env");
+    expect_old_data(s);
+    store_close(s);
+
+    redisReply *r = redisCommand(c, "GET " V2 "schema-version");
+    assert_string_equal(r->str, "3");
+    freeReplyObject(r);
+    /* nothing of layout 2 is left */
+    r = redisCommand(c, "KEYS " V2 "*");
+    assert_true(r && r->type == REDIS_REPLY_ARRAY);
+    for (size_t i = 0; i < r->elements; i++) {
+        const char *rest = r->element[i]->str + strlen(V2);
+        if (strncmp(rest, "r:", 2) && strncmp(rest, "k:", 2) && strncmp(rest, "s:", 2) &&
+            strcmp(rest, "schema-version"))
+            fail_msg("a key of layout 2 is left: %s", r->element[i]->str);
+    }
+    freeReplyObject(r);
+#undef V2
     redisFree(c);
 }
 
@@ -1409,6 +1680,90 @@ static void rate_hits_are_shared_between_connections(void **state)
     store_close(other);
 }
 
+/* Workers racing on one store: RACE_WORKERS processes (each its own
+ * connection, as the SDK's workers have) count the same RACE_EVENTS event
+ * ids and as many of their own on one post, create subscriptions of one
+ * customer while one of them links that customer to its user.  Nothing is
+ * lost or counted twice; a call the store answers STORE_RETRY (SQLite's lock
+ * past its busy timeout) is repeated, as a retried step would. */
+#define RACE_WORKERS 4
+#define RACE_EVENTS 40
+
+#define UNTIL_DONE(call)                                            \
+    do {                                                            \
+        enum store_result r_ = STORE_RETRY;                         \
+        for (int try_ = 0; try_ < 200 && r_ == STORE_RETRY; try_++) \
+            r_ = (call);                                            \
+        if (r_ != STORE_OK)                                         \
+            _exit(10 + r_);                                         \
+    } while (0)
+
+static void race_worker(struct fixture *fx, int w, int fd)
+{
+    struct store *s = open_store(fx, fx->prefix);
+    int counted_shared = 0;
+    for (int i = 0; i < RACE_EVENTS; i++) {
+        char shared[32], own[32], sub[32];
+        bool counted = false;
+        snprintf(shared, sizeof shared, "evt-shared-%d", i);
+        snprintf(own, sizeof own, "evt-%d-%d", w, i);
+        UNTIL_DONE(store_record_view(s, "raced", "Raced", shared, "2024-05-01", NULL, &counted));
+        counted_shared += counted;
+        UNTIL_DONE(store_record_view(s, "raced", "Raced", own, "2024-05-02", NULL, NULL));
+        if (w == 0 && i == RACE_EVENTS / 2)
+            UNTIL_DONE(store_link_customer(s, "cus_race", "u_race"));
+        snprintf(sub, sizeof sub, "sub_race_%d_%d", w, i % 5);
+        struct store_subscription_update u = {.subscription_id = sub, .customer_id = "cus_race",
+                                              .status = "active", .at = 100 + i};
+        UNTIL_DONE(store_update_subscription(s, &u, NULL));
+    }
+    store_close(s);
+    ssize_t n = write(fd, &counted_shared, sizeof counted_shared);
+    _exit(n == sizeof counted_shared ? 0 : 3);
+}
+
+static void racing_workers_lose_and_double_nothing(void **state)
+{
+    struct fixture *fx = *state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pids[RACE_WORKERS];
+    for (int w = 0; w < RACE_WORKERS; w++) {
+        pids[w] = fork();
+        assert_true(pids[w] >= 0);
+        if (pids[w] == 0) {
+            close(fds[0]);
+            race_worker(fx, w, fds[1]);
+        }
+    }
+    close(fds[1]);
+    int counted_shared = 0;
+    for (int w = 0; w < RACE_WORKERS; w++) {
+        int status, one = 0;
+        waitpid(pids[w], &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("race worker %d ended with status %d", w, status);
+        assert_int_equal(read(fds[0], &one, sizeof one), (ssize_t)sizeof one);
+        counted_shared += one;
+    }
+    close(fds[0]);
+    assert_int_equal(counted_shared, RACE_EVENTS); /* each shared id counted by exactly one worker */
+    int64_t total = 0;
+    OK(fx, store_views_total(fx->s, "raced", &total));
+    assert_int_equal(total, RACE_EVENTS * (RACE_WORKERS + 1));
+    json_object *sum, *days;
+    OK(fx, store_compute_summary(fx->s, "weekly", "2024-05-01", "2024-05-07", &sum));
+    json_object_object_get_ex(sum, "viewsByDay", &days);
+    assert_int_equal(int_of(days, "2024-05-01"), RACE_EVENTS);
+    assert_int_equal(int_of(days, "2024-05-02"), RACE_EVENTS * RACE_WORKERS);
+    json_object_put(sum);
+    /* every subscription of the linked customer has its user, whichever came first */
+    json_object *list;
+    OK(fx, store_list_subscriptions(fx->s, "u_race", &list));
+    assert_int_equal(json_object_array_length(list), RACE_WORKERS * 5);
+    json_object_put(list);
+}
+
 /* ------------------------------------------------------------------------ */
 
 #define SHARED_TESTS                                                                               \
@@ -1424,7 +1779,8 @@ static void rate_hits_are_shared_between_connections(void **state)
     cmocka_unit_test_setup_teardown(readwise_accounts_are_replaced, test_setup, test_teardown),       \
     cmocka_unit_test_setup_teardown(view_title_is_kept_from_the_first_view, test_setup, test_teardown), \
     cmocka_unit_test_setup_teardown(rate_hits_count_per_key_and_window, test_setup, test_teardown),     \
-    cmocka_unit_test_setup_teardown(rate_hits_are_shared_between_connections, test_setup, test_teardown)
+    cmocka_unit_test_setup_teardown(rate_hits_are_shared_between_connections, test_setup, test_teardown), \
+    cmocka_unit_test_setup_teardown(racing_workers_lose_and_double_nothing, test_setup, test_teardown)
 
 int main(void)
 {
@@ -1435,6 +1791,7 @@ int main(void)
     const struct CMUnitTest sqlite_tests[] = {
         SHARED_TESTS,
         cmocka_unit_test(sqlite_migrates_a_version_1_file),
+        cmocka_unit_test(sqlite_reads_a_version_4_file),
         cmocka_unit_test(sqlite_creates_an_empty_file_schema),
         cmocka_unit_test(sqlite_refuses_a_newer_schema_or_a_non_database),
         cmocka_unit_test_setup_teardown(sqlite_lock_held_elsewhere_is_retriable, test_setup, test_teardown),
@@ -1450,6 +1807,7 @@ int main(void)
         cmocka_unit_test(redis_down_at_start_is_tolerated_by_the_worker_hook),
         cmocka_unit_test_setup_teardown(redis_keys_are_namespaced, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(redis_migrates_version_1, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(redis_reads_layout_2, test_setup, test_teardown),
         cmocka_unit_test(redis_urls_are_checked_without_echoing_passwords),
     };
     const struct CMUnitTest other_tests[] = {
