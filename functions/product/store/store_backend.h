@@ -100,6 +100,15 @@ struct store_backend {
     enum store_result (*delete_kind)(struct store_conn *c, char *err, const char *kind, int64_t *deleted);
 };
 
+/* A backend's table, from functions named <prefix>_open, <prefix>_get, …:
+ * every backend names its primitives the same way and fills every slot. */
+#define STORE_BACKEND(label, prefix)                                                                   \
+    {                                                                                                  \
+        .name = label, .open = prefix##_open, .close = prefix##_close, .get = prefix##_get,             \
+        .list = prefix##_list, .apply = prefix##_apply, .delete_older = prefix##_delete_older,         \
+        .delete_kind = prefix##_delete_kind,                                                           \
+    }
+
 extern const struct store_backend store_sqlite_backend;
 extern const struct store_backend store_redis_backend;
 

@@ -225,32 +225,33 @@ done:
 /* One command's arguments, growing as needed; the strings it formats are its own. */
 struct args {
     int n, cap;
+    void *block;  /* v, owned and len in one allocation of cap slots each */
     const char **v;
-    size_t *len;
     char **owned; /* one per argument: NULL unless formatted here */
+    size_t *len;
     bool broken;  /* out of memory */
 };
 
 static bool args_room(struct args *a)
 {
-    if (a->broken)
-        return false;
-    if (a->n < a->cap)
-        return true;
+    if (a->broken || a->n < a->cap)
+        return !a->broken;
     int cap = a->cap ? 2 * a->cap : 16;
-    const char **v = realloc(a->v, (size_t)cap * sizeof *v);
-    if (v)
-        a->v = v;
-    size_t *len = v ? realloc(a->len, (size_t)cap * sizeof *len) : NULL;
-    if (len)
-        a->len = len;
-    char **owned = len ? realloc(a->owned, (size_t)cap * sizeof *owned) : NULL;
-    if (!owned) {
+    void *block = calloc((size_t)cap, 2 * sizeof(char *) + sizeof(size_t));
+    if (!block) {
         a->broken = true;
         return false;
     }
-    a->owned = owned;
-    a->cap = cap;
+    const char **v = block;
+    char **owned = (char **)(v + cap);
+    size_t *len = (size_t *)(owned + cap);
+    for (int i = 0; i < a->n; i++) {
+        v[i] = a->v[i];
+        owned[i] = a->owned[i];
+        len[i] = a->len[i];
+    }
+    free(a->block);
+    *a = (struct args){.n = a->n, .cap = cap, .block = block, .v = v, .owned = owned, .len = len};
     return true;
 }
 
@@ -297,9 +298,7 @@ static void args_free(struct args *a)
 {
     for (int i = 0; i < a->n; i++)
         free(a->owned[i]);
-    free(a->v);
-    free(a->len);
-    free(a->owned);
+    free(a->block);
     memset(a, 0, sizeof *a);
 }
 
@@ -819,13 +818,4 @@ static enum store_result redis_delete_kind(struct store_conn *c, char *err, cons
     return delete_up_to(c, err, kind, "+inf", deleted);
 }
 
-const struct store_backend store_redis_backend = {
-    .name = "redis",
-    .open = redis_open,
-    .close = redis_close,
-    .get = redis_get,
-    .list = redis_list,
-    .apply = redis_apply,
-    .delete_older = redis_delete_older,
-    .delete_kind = redis_delete_kind,
-};
+const struct store_backend store_redis_backend = STORE_BACKEND("redis", redis);

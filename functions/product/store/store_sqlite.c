@@ -595,13 +595,4 @@ static enum store_result sqlite_delete_kind(struct store_conn *c, char *err, con
     return r == STORE_OK ? run(c, err, st, deleted) : r;
 }
 
-const struct store_backend store_sqlite_backend = {
-    .name = "sqlite",
-    .open = sqlite_open,
-    .close = sqlite_close,
-    .get = sqlite_get,
-    .list = sqlite_list,
-    .apply = sqlite_apply,
-    .delete_older = sqlite_delete_older,
-    .delete_kind = sqlite_delete_kind,
-};
+const struct store_backend store_sqlite_backend = STORE_BACKEND("sqlite", sqlite);
