@@ -832,12 +832,13 @@ static void expect_old_data(struct store *s)
 
     ok(s, store_get_subscription(s, "sub_1", &v), "subscription");
     assert_non_null(v);
-    assert_string_equal(str_of(v, "status"), "active");
-    assert_string_equal(str_of(v, "customerId"), "cus_1");
-    assert_string_equal(str_of(v, "userId"), "u1");
-    assert_string_equal(str_of(v, "eventId"), "evt_7");
-    assert_string_equal(str_of(v, "statusAt"), "1970-01-01T00:05:00Z");
-    assert_string_equal(str_of(v, "updatedAt"), "1970-01-01T00:06:40Z");
+    static const char *const sub_1[][2] = {
+        {"status", "active"}, {"customerId", "cus_1"}, {"userId", "u1"}, {"eventId", "evt_7"},
+        {"statusAt", "1970-01-01T00:05:00Z"}, {"updatedAt", "1970-01-01T00:06:40Z"},
+    };
+    for (size_t i = 0; i < sizeof sub_1 / sizeof sub_1[0]; i++)
+        if (strcmp(str_of(v, sub_1[i][0]), sub_1[i][1]) != 0)
+            fail_msg("sub_1: %s is not %s in %s", sub_1[i][0], sub_1[i][1], json_object_to_json_string(v));
     json_object_put(v);
     ok(s, store_list_subscriptions(s, "u1", &v), "u1's subscriptions");
     assert_int_equal(json_object_array_length(v), 1);
@@ -1280,6 +1281,18 @@ static void sqlite_environment_and_worker_hooks(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+
+/* A connection of the test's own to its server, authenticated, on the URL's
+ * database (2): to seed or inspect keys. */
+static redisContext *redis_raw(const struct fixture *fx)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
+    assert_true(c && !c->err);
+    freeReplyObject(redisCommand(c, "AUTH %s", fx->password));
+    freeReplyObject(redisCommand(c, "SELECT 2"));
+    return c;
+}
 /* Redis only                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -1360,13 +1373,8 @@ static void redis_down_at_start_is_tolerated_by_the_worker_hook(void **state)
     assert_int_equal(total, 1);
 
     /* its keys carry the app id from INNGEST_APP_ID */
-    struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
-    assert_true(c && !c->err);
-    redisReply *r = redisCommand(c, "AUTH %s", fx->password);
-    freeReplyObject(r);
-    freeReplyObject(redisCommand(c, "SELECT 2"));
-    r = redisCommand(c, "HGET inngest-fcgi:hook-test:r:views-total:a n");
+    redisContext *c = redis_raw(fx);
+    redisReply *r = redisCommand(c, "HGET inngest-fcgi:hook-test:r:views-total:a n");
     assert_true(r && r->type == REDIS_REPLY_STRING);
     assert_string_equal(r->str, "1");
     freeReplyObject(r);
@@ -1381,11 +1389,7 @@ static void redis_keys_are_namespaced(void **state)
     OK(fx, store_record_view(fx->s, "a", "A", "evt-1", "2024-05-01", &total, NULL));
     OK(fx, store_put_readwise_account(fx->s, "u1", "tok"));
 
-    struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
-    assert_true(c && !c->err);
-    freeReplyObject(redisCommand(c, "AUTH %s", fx->password));
-    freeReplyObject(redisCommand(c, "SELECT 2")); /* the URL's database */
+    redisContext *c = redis_raw(fx);
     redisReply *r = redisCommand(c, "KEYS *");
     assert_true(r && r->type == REDIS_REPLY_ARRAY);
     char mine[96];
@@ -1417,11 +1421,7 @@ static void redis_keys_are_namespaced(void **state)
 static void redis_migrates_version_1(void **state)
 {
     struct fixture *fx = *state;
-    struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
-    assert_true(c && !c->err);
-    freeReplyObject(redisCommand(c, "AUTH %s", fx->password));
-    freeReplyObject(redisCommand(c, "SELECT 2"));
+    redisContext *c = redis_raw(fx);
     freeReplyObject(redisCommand(c, "SET inngest-fcgi:v1env:schema-version 1"));
     freeReplyObject(redisCommand(c, "HSET inngest-fcgi:v1env:subscription:u1 session_id cs_1 customer_id cus_1 "
                                     "subscription_id sub_1 status past_due updated_at 1000"));
@@ -1476,11 +1476,7 @@ __attribute__((format(printf, 2, 3))) static void redis_do(redisContext *c, cons
 static void redis_reads_layout_2(void **state)
 {
     struct fixture *fx = *state;
-    struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
-    assert_true(c && !c->err);
-    redis_do(c, "AUTH %s", fx->password);
-    redis_do(c, "SELECT 2");
+    redisContext *c = redis_raw(fx);
 #define V2 "inngest-fcgi:v2env:"
     redis_do(c, "SET " V2 "schema-version 2");
     redis_do(c, "SET " V2 "view-event:evt-kept total:5 EX 1000");
