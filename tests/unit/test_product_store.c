@@ -91,6 +91,18 @@ static int64_t at(const char *iso)
     return t;
 }
 
+/* Counts one view of slug and checks what the store answered. */
+static void expect_view(struct store *s, const char *slug, const char *title, const char *event_id,
+                        const char *day, int64_t want_total, bool want_counted)
+{
+    int64_t total = -1;
+    bool counted = !want_counted;
+    ok(s, store_record_view(s, slug, title, event_id, day, &total, &counted), event_id);
+    if (total != want_total || counted != want_counted)
+        fail_msg("view %s of %s: total %lld counted %d, want %lld and %d", event_id, slug, (long long)total,
+                 counted, (long long)want_total, want_counted);
+}
+
 static void remove_tree(const char *path)
 {
     DIR *d = opendir(path);
@@ -295,25 +307,14 @@ static void views_are_counted_once_per_event(void **state)
 {
     struct fixture *fx = *state;
     int64_t total = -1;
-    bool counted = false;
-    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", &total, &counted));
-    assert_int_equal(total, 1);
-    assert_true(counted);
+    expect_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", 1, true);
     /* a retried step repeats the same event: nothing changes */
-    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", &total, &counted));
-    assert_int_equal(total, 1);
-    assert_false(counted);
-    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-2", "2024-05-02", &total, &counted));
-    assert_int_equal(total, 2);
-    assert_true(counted);
+    expect_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", 1, false);
+    expect_view(fx->s, "hello", "Hello", "evt-2", "2024-05-02", 2, true);
     /* a step retried after its answer was lost, once later views counted:
      * the total the event reached the first time, not the current one */
-    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", &total, &counted));
-    assert_int_equal(total, 1);
-    assert_false(counted);
-    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-2", "2024-05-02", &total, &counted));
-    assert_int_equal(total, 2);
-    assert_false(counted);
+    expect_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", 1, false);
+    expect_view(fx->s, "hello", "Hello", "evt-2", "2024-05-02", 2, false);
     OK(fx, store_views_total(fx->s, "hello", &total));
     assert_int_equal(total, 2);
     OK(fx, store_views_total(fx->s, "never-viewed", &total));
@@ -784,18 +785,12 @@ static void a_missing_store_is_retriable(void **state)
 static void expect_old_data(struct store *s)
 {
     int64_t total = -1, stamp = -1;
-    bool counted = true, found = false, is_new = true;
+    bool found = false, is_new = true;
     ok(s, store_views_total(s, "hello", &total), "total");
     assert_int_equal(total, 7);
-    ok(s, store_record_view(s, "hello", "Hello", "evt-kept", "2024-05-01", &total, &counted), "remembered event");
-    assert_false(counted);
-    assert_int_equal(total, 5);
-    ok(s, store_record_view(s, "hello", "Hello", "evt-legacy", "2024-05-01", &total, &counted), "legacy event");
-    assert_false(counted);
-    assert_int_equal(total, 7);
-    ok(s, store_record_view(s, "hello", "Renamed", "evt-new", "2024-05-01", &total, &counted), "new event");
-    assert_true(counted);
-    assert_int_equal(total, 8);
+    expect_view(s, "hello", "Hello", "evt-kept", "2024-05-01", 5, false);
+    expect_view(s, "hello", "Hello", "evt-legacy", "2024-05-01", 7, false);
+    expect_view(s, "hello", "Renamed", "evt-new", "2024-05-01", 8, true);
     json_object *v = NULL, *days;
     ok(s, store_compute_summary(s, "daily", "2024-05-01", "2024-05-01", &v), "summary");
     assert_int_equal(int_of(v, "totalViews"), 8);
@@ -973,15 +968,9 @@ static void sqlite_migrates_a_version_1_file(void **state)
     int64_t total;
     bool counted = true;
     /* the event id recorded before the migration is still known */
-    ok(s, store_record_view(s, "hello", "Hello", "evt-old", "2024-05-02", &total, &counted), "old event");
-    assert_false(counted);
-    assert_int_equal(total, 7);
-    ok(s, store_record_view(s, "hello", "Hello", "evt-new", "2024-05-02", &total, &counted), "new event");
-    assert_true(counted);
-    assert_int_equal(total, 8);
-    ok(s, store_record_view(s, "hello", "Hello", "evt-new", "2024-05-02", &total, &counted), "new event again");
-    assert_false(counted);
-    assert_int_equal(total, 8);
+    expect_view(s, "hello", "Hello", "evt-old", "2024-05-02", 7, false);
+    expect_view(s, "hello", "Hello", "evt-new", "2024-05-02", 8, true);
+    expect_view(s, "hello", "Hello", "evt-new", "2024-05-02", 8, false);
     /* an id counted before totals were kept answers the current total */
     ok(s, store_record_view(s, "hello", "Hello", "evt-old", "2024-05-02", &total, &counted), "old event again");
     assert_int_equal(total, 8);
@@ -1136,9 +1125,7 @@ static void sqlite_lock_held_elsewhere_is_retriable(void **state)
 
     assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(other);
-    OK(fx, store_record_view(fx->s, "a", "A", "evt-2", "2024-05-01", &total, &counted));
-    assert_true(counted);
-    assert_int_equal(total, 2);
+    expect_view(fx->s, "a", "A", "evt-2", "2024-05-01", 2, true);
 }
 
 static void sqlite_creates_missing_directories_privately(void **state)
@@ -1314,9 +1301,7 @@ static void redis_outage_is_retriable_and_recovers(void **state)
 
     assert_int_equal(redis_start(fx), 0);
     /* this server keeps nothing across restarts (--save ''): a fresh count */
-    OK(fx, store_record_view(fx->s, "a", "A", "evt-2", "2024-05-01", &total, &counted));
-    assert_true(counted);
-    assert_int_equal(total, 1);
+    expect_view(fx->s, "a", "A", "evt-2", "2024-05-01", 1, true);
     OK(fx, store_record_view(fx->s, "a", "A", "evt-2", "2024-05-01", &total, &counted));
     assert_false(counted);
 }
