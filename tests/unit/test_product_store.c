@@ -926,6 +926,18 @@ static void exec_sql(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
+/* Opens the SQLite file at path, which must come out at schema 5. */
+static struct store *open_migrated(const char *path)
+{
+    struct store_options o = {.database_path = path, .busy_timeout_ms = LOCK_WAIT_MS};
+    char err[512];
+    struct store *s = store_open_with(&o, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_int_equal(user_version_of(path), 5);
+    return s;
+}
+
 /* Version 1 of the schema as the first release created it, frozen here. */
 static const char schema_v1[] =
     "create table posts (slug text primary key, title text not null, total_views integer not null);"
@@ -959,12 +971,7 @@ static void sqlite_migrates_a_version_1_file(void **state)
                    "INSERT INTO subscriptions VALUES ('u2', 'cs_2', NULL, NULL, 'active', NULL, 1000);");
     assert_int_equal(user_version_of(path), 1);
 
-    struct store_options o = {.database_path = path, .busy_timeout_ms = LOCK_WAIT_MS};
-    char err[512];
-    struct store *s = store_open_with(&o, err, sizeof err);
-    if (!s)
-        fail_msg("%s", err);
-    assert_int_equal(user_version_of(path), 5);
+    struct store *s = open_migrated(path);
     int64_t total;
     bool counted = true;
     /* the event id recorded before the migration is still known */
@@ -994,10 +1001,7 @@ static void sqlite_migrates_a_version_1_file(void **state)
     store_close(s);
 
     /* opening again finds nothing to do */
-    s = store_open_with(&o, err, sizeof err);
-    assert_non_null(s);
-    assert_int_equal(user_version_of(path), 5);
-    store_close(s);
+    store_close(open_migrated(path));
 }
 
 /* Schema 4 as the release before records left it (frozen here), with one
@@ -1053,12 +1057,7 @@ static void sqlite_reads_a_version_4_file(void **state)
     snprintf(sql, sizeof sql, "insert into rate_limits values ('contact:a', %lld, %lld, 5);", (long long)start,
              (long long)(start + OLD_RATE_WINDOW));
     exec_sql(path, sql);
-    struct store_options o = {.database_path = path, .busy_timeout_ms = LOCK_WAIT_MS};
-    char err[512];
-    struct store *s = store_open_with(&o, err, sizeof err);
-    if (!s)
-        fail_msg("%s", err);
-    assert_int_equal(user_version_of(path), 5);
+    struct store *s = open_migrated(path);
     expect_old_data(s);
     store_close(s);
 }
@@ -1456,6 +1455,15 @@ __attribute__((format(printf, 2, 3))) static void redis_do(redisContext *c, cons
     freeReplyObject(r);
 }
 
+/* One seeding command; arg fills its %s, if it has one. */
+static void redis_seed(redisContext *c, const char *command, const char *arg)
+{
+    redisReply *r = redisCommand(c, command, arg);
+    if (!r || r->type == REDIS_REPLY_ERROR)
+        fail_msg("seeding Redis (%s): %s", command, r ? r->str : c->errstr);
+    freeReplyObject(r);
+}
+
 /* A namespace of layout 2 (the release before records), one key of every
  * kind, is carried over into records when a store first connects. */
 static void redis_reads_layout_2(void **state)
@@ -1463,34 +1471,42 @@ static void redis_reads_layout_2(void **state)
     struct fixture *fx = *state;
     redisContext *c = redis_raw(fx);
 #define V2 "inngest-fcgi:v2env:"
-    redis_do(c, "SET " V2 "schema-version 2");
-    redis_do(c, "SET " V2 "view-event:evt-kept total:5 EX 1000");
-    redis_do(c, "SET " V2 "view-event:evt-legacy 1 EX 1000");
-    redis_do(c, "HSET " V2 "views:total hello 7");
-    redis_do(c, "HSET " V2 "posts:title hello Hello");
-    redis_do(c, "HSET " V2 "views:day:2024-05-01 hello 7");
-    redis_do(c, "ZADD " V2 "views:days 20240501 2024-05-01");
-    redis_do(c, "HSET " V2 "milestones 00000000000000000100:hello %s", OLD_MILESTONE);
-    redis_do(c, "ZADD " V2 "milestones:at 1714564800 00000000000000000100:hello");
-    redis_do(c, "ZADD " V2 "milestones:post:hello 1714564800 00000000000000000100:hello");
-    redis_do(c, "HSET " V2 "doc:trending:latest body %s stamp 1714500000", OLD_TRENDING);
-    redis_do(c, "HSET " V2 "doc:summary:weekly:2024-05-01 body %s stamp 1714600000", "{\"totalViews\":7}");
-    redis_do(c, "HSET " V2 "doc:github:octocat body %s stamp 1000", "{\"total\":12}");
-    redis_do(c, "HSET " V2 "doc:invoice:in_1 body %s stamp 1000", OLD_INVOICE);
-    redis_do(c, "HSET " V2 "stripe-subscription:sub_1 customer_id cus_1 user_id u1 status active status_at 300 "
-                "status_rank 7 event_id evt_7 updated_at 400");
-    redis_do(c, "HSET " V2 "stripe-subscription:sub_2 customer_id cus_2 status past_due status_at 200 "
-                "status_rank 5 updated_at 200");
-    redis_do(c, "SET " V2 "stripe-customer:cus_1 u1");
-    redis_do(c, "SADD " V2 "stripe-customer:cus_1:subs sub_1");
-    redis_do(c, "SADD " V2 "stripe-customer:cus_2:subs sub_2");
-    redis_do(c, "SADD " V2 "user:u1:subs sub_1");
-    redis_do(c, "HSET " V2 "payment:pi_1 amount 1999 currency usd customer cus_1 status succeeded recorded_at 1000");
-    redis_do(c, "HSET " V2 "payment:pi_2 amount 0 currency usd status succeeded recorded_at 1000");
-    redis_do(c, "HSET " V2 "sessions s1 u1 s2 u2");
-    redis_do(c, "ZADD " V2 "sessions:expiry 100 s1 5000000000 s2");
-    redis_do(c, "HSET " V2 "readwise:tokens u1 token-old");
-    redis_do(c, "HSET " V2 "readwise:books:u1 count 42 counted_at 2000");
+    /* one key of every kind: a command and the one argument (%s) that may hold spaces */
+    static const struct {
+        const char *command, *arg;
+    } seed[] = {
+        {"SET " V2 "schema-version 2", NULL},
+        {"SET " V2 "view-event:evt-kept total:5 EX 1000", NULL},
+        {"SET " V2 "view-event:evt-legacy 1 EX 1000", NULL},
+        {"HSET " V2 "views:total hello 7", NULL},
+        {"HSET " V2 "posts:title hello Hello", NULL},
+        {"HSET " V2 "views:day:2024-05-01 hello 7", NULL},
+        {"ZADD " V2 "views:days 20240501 2024-05-01", NULL},
+        {"HSET " V2 "milestones 00000000000000000100:hello %s", OLD_MILESTONE},
+        {"ZADD " V2 "milestones:at 1714564800 00000000000000000100:hello", NULL},
+        {"ZADD " V2 "milestones:post:hello 1714564800 00000000000000000100:hello", NULL},
+        {"HSET " V2 "doc:trending:latest body %s stamp 1714500000", OLD_TRENDING},
+        {"HSET " V2 "doc:summary:weekly:2024-05-01 body %s stamp 1714600000", "{\"totalViews\":7}"},
+        {"HSET " V2 "doc:github:octocat body %s stamp 1000", "{\"total\":12}"},
+        {"HSET " V2 "doc:invoice:in_1 body %s stamp 1000", OLD_INVOICE},
+        {"HSET " V2 "stripe-subscription:sub_1 customer_id cus_1 user_id u1 status active status_at 300 "
+         "status_rank 7 event_id evt_7 updated_at 400", NULL},
+        {"HSET " V2 "stripe-subscription:sub_2 customer_id cus_2 status past_due status_at 200 "
+         "status_rank 5 updated_at 200", NULL},
+        {"SET " V2 "stripe-customer:cus_1 u1", NULL},
+        {"SADD " V2 "stripe-customer:cus_1:subs sub_1", NULL},
+        {"SADD " V2 "stripe-customer:cus_2:subs sub_2", NULL},
+        {"SADD " V2 "user:u1:subs sub_1", NULL},
+        {"HSET " V2 "payment:pi_1 amount 1999 currency usd customer cus_1 status succeeded recorded_at 1000",
+         NULL},
+        {"HSET " V2 "payment:pi_2 amount 0 currency usd status succeeded recorded_at 1000", NULL},
+        {"HSET " V2 "sessions s1 u1 s2 u2", NULL},
+        {"ZADD " V2 "sessions:expiry 100 s1 5000000000 s2", NULL},
+        {"HSET " V2 "readwise:tokens u1 token-old", NULL},
+        {"HSET " V2 "readwise:books:u1 count 42 counted_at 2000", NULL},
+    };
+    for (size_t i = 0; i < sizeof seed / sizeof seed[0]; i++)
+        redis_seed(c, seed[i].command, seed[i].arg);
     int64_t start = rate_window_start();
     redis_do(c, "SET " V2 "rate:contact:a:%lld 5 EXAT %lld", (long long)start, (long long)(start + OLD_RATE_WINDOW));
 
