@@ -1763,21 +1763,17 @@ static void racing_workers_lose_and_double_nothing(void **state)
 
 /* ------------------------------------------------------------------------ */
 
-#define SHARED_TESTS                                                                               \
-    cmocka_unit_test_setup_teardown(views_are_counted_once_per_event, test_setup, test_teardown),  \
-    cmocka_unit_test_setup_teardown(bad_input_is_refused_as_failed, test_setup, test_teardown),    \
-    cmocka_unit_test_setup_teardown(milestones_are_recorded_once, test_setup, test_teardown),      \
-    cmocka_unit_test_setup_teardown(trending_lists_most_viewed_first, test_setup, test_teardown),  \
-    cmocka_unit_test_setup_teardown(summary_covers_its_period_only, test_setup, test_teardown),    \
-    cmocka_unit_test_setup_teardown(subscriptions_follow_stripe_in_any_order, test_setup, test_teardown),        \
-    cmocka_unit_test_setup_teardown(payments_are_recorded_once, test_setup, test_teardown),        \
-    cmocka_unit_test_setup_teardown(github_cache_is_replaced, test_setup, test_teardown),          \
-    cmocka_unit_test_setup_teardown(only_expired_sessions_are_deleted, test_setup, test_teardown), \
-    cmocka_unit_test_setup_teardown(readwise_accounts_are_replaced, test_setup, test_teardown),       \
-    cmocka_unit_test_setup_teardown(view_title_is_kept_from_the_first_view, test_setup, test_teardown), \
-    cmocka_unit_test_setup_teardown(rate_hits_count_per_key_and_window, test_setup, test_teardown),     \
-    cmocka_unit_test_setup_teardown(rate_hits_are_shared_between_connections, test_setup, test_teardown), \
-    cmocka_unit_test_setup_teardown(racing_workers_lose_and_double_nothing, test_setup, test_teardown)
+/* Each test of the shared suite gets a fresh store (test_setup); grouped by domain. */
+#define SHARED(t) cmocka_unit_test_setup_teardown(t, test_setup, test_teardown)
+#define SHARED_TESTS                                                                                          \
+    SHARED(views_are_counted_once_per_event), SHARED(bad_input_is_refused_as_failed),                         \
+    SHARED(milestones_are_recorded_once), SHARED(trending_lists_most_viewed_first),                           \
+    SHARED(summary_covers_its_period_only), SHARED(view_title_is_kept_from_the_first_view),                   \
+    SHARED(subscriptions_follow_stripe_in_any_order), SHARED(payments_are_recorded_once),                     \
+    SHARED(github_cache_is_replaced), SHARED(only_expired_sessions_are_deleted),                              \
+    SHARED(readwise_accounts_are_replaced),                                                                   \
+    SHARED(rate_hits_count_per_key_and_window), SHARED(rate_hits_are_shared_between_connections),             \
+    SHARED(racing_workers_lose_and_double_nothing)
 
 int main(void)
 {
