@@ -1070,12 +1070,7 @@ static void sqlite_creates_an_empty_file_schema(void **state)
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600); /* version 0: an empty file */
     assert_true(fd >= 0);
     close(fd);
-    struct store_options o = {.database_path = path};
-    char err[512];
-    struct store *s = store_open_with(&o, err, sizeof err);
-    if (!s)
-        fail_msg("%s", err);
-    assert_int_equal(user_version_of(path), 5);
+    struct store *s = open_migrated(path);
     int64_t total;
     ok(s, store_record_view(s, "a", "A", "evt", "2024-05-01", &total, NULL), "view");
     assert_int_equal(total, 1);
