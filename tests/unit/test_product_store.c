@@ -769,6 +769,18 @@ static void a_missing_store_is_retriable(void **state)
     assert_string_equal(store_backend_name(NULL), "none");
 }
 
+/* The subscription both version-1 tests seed (sub_1 of u1 and cus_1, past_due), migrated. */
+static void expect_version_1_subscription(struct store *s)
+{
+    json_object *sub = NULL;
+    ok(s, store_get_subscription(s, "sub_1", &sub), "migrated subscription");
+    assert_non_null(sub);
+    assert_string_equal(str_of(sub, "status"), "past_due");
+    assert_string_equal(str_of(sub, "userId"), "u1");
+    assert_string_equal(str_of(sub, "customerId"), "cus_1");
+    json_object_put(sub);
+}
+
 /* ------------------------------------------------------------------------ */
 /* A store written by the previous layout reads back the same               */
 /* ------------------------------------------------------------------------ */
@@ -990,11 +1002,7 @@ static void sqlite_migrates_a_version_1_file(void **state)
     assert_int_equal(hits, 1);
     /* a subscription row carried over; a one-off checkout's row was not one */
     json_object *sub = NULL;
-    ok(s, store_get_subscription(s, "sub_1", &sub), "migrated subscription");
-    assert_non_null(sub);
-    assert_string_equal(str_of(sub, "status"), "past_due");
-    assert_string_equal(str_of(sub, "userId"), "u1");
-    json_object_put(sub);
+    expect_version_1_subscription(s);
     ok(s, store_list_subscriptions(s, "u2", &sub), "one-off checkout");
     assert_int_equal(json_object_array_length(sub), 0);
     json_object_put(sub);
@@ -1409,12 +1417,7 @@ static void redis_migrates_version_1(void **state)
     freeReplyObject(redisCommand(c, "SADD inngest-fcgi:v1env:customer:cus_1:users u1"));
     struct store *s = open_store(fx, "v1env");
     json_object *sub = NULL;
-    ok(s, store_get_subscription(s, "sub_1", &sub), "migrated subscription");
-    assert_non_null(sub);
-    assert_string_equal(str_of(sub, "status"), "past_due");
-    assert_string_equal(str_of(sub, "userId"), "u1");
-    assert_string_equal(str_of(sub, "customerId"), "cus_1");
-    json_object_put(sub);
+    expect_version_1_subscription(s);
     ok(s, store_list_subscriptions(s, "u1", &sub), "u1's");
     assert_int_equal(json_object_array_length(sub), 1);
     json_object_put(sub);
