@@ -392,12 +392,11 @@ static enum store_result sqlite_open(const struct store_options *o, struct store
         r = exec(c, err, "PRAGMA synchronous = NORMAL", "set synchronous");
     if (r == STORE_OK)
         r = migrate(c, err);
-    if (r != STORE_OK) {
+    if (r == STORE_OK)
+        *out = c;
+    else
         sqlite_close(c);
-        return r;
-    }
-    *out = c;
-    return STORE_OK;
+    return r;
 }
 
 
