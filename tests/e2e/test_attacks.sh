@@ -432,7 +432,7 @@ expect_eq "7: the first view of a post is counted (206)" 206 "$HTTP_STATUS"
 view_call 01JATTACKVIEW0000000000002 'Hacked'
 expect_eq "7: a later view with another title is counted (206)" 206 "$HTTP_STATUS"
 expect_eq "7: the store keeps the title the post was first counted with" 'The real title 2' \
-	"$(sqlite3 "$dir/store.db" "SELECT title || ' ' || total_views FROM posts WHERE slug = 'victim-post'" 2>&1)"
+	"$(sqlite3 "$dir/store.db" "SELECT text || ' ' || num FROM records WHERE kind = 'views-total' AND key = 'victim-post'" 2>&1)"
 events_seen=$(lines events.log)
 codes=""
 for _ in $(seq 1 11); do

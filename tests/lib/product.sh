@@ -264,23 +264,39 @@ store_key() { echo "inngest-fcgi:$STORE_APP_ID:$1"; }
 # --raw: values as they are (JSON bodies with their quotes).
 store_redis_raw() { redis-cli -h 127.0.0.1 -p "$STORE_REDIS_PORT" --raw "$@"; }
 
+# The store keeps records (functions/README.md §2.3): SQLite's records table,
+# Redis's r:<kind>:<key> hashes (t text, n num, s stamp, v version) listed by
+# the k:<kind> (by key) and s:<kind> (by stamp) sorted sets.
+SEP=$'\x1f' # joins the parts of a composite key ("<day>SEP<slug>")
+
+store_record_num() { store_redis_raw HGET "$(store_key "r:$1:$2")" n; }
+# Redis: a record and its two index entries (no expiry).
+store_redis_put() {
+	local kind=$1 key=$2 text=$3 num=$4 stamp=$5
+	store_redis_raw HSET "$(store_key "r:$kind:$key")" t "$text" n "$num" s "$stamp" v 1 >/dev/null &&
+		store_redis_raw ZADD "$(store_key "k:$kind")" 0 "$key" >/dev/null &&
+		store_redis_raw ZADD "$(store_key "s:$kind")" "$stamp" "$key" >/dev/null
+}
+store_redis_keys() { store_redis_raw ZRANGE "$(store_key "k:$1")" 0 -1; }
+
 store_views_total() {
 	case $STORE_KIND in
-	sqlite) store_sql "SELECT COALESCE((SELECT total_views FROM posts WHERE slug = '$1'), 0);" ;;
-	redis) local v; v=$(store_redis_raw HGET "$(store_key views:total)" "$1"); echo "${v:-0}" ;;
+	sqlite) store_sql "SELECT COALESCE((SELECT num FROM records WHERE kind = 'views-total' AND key = '$1'), 0);" ;;
+	redis) local v; v=$(store_record_num views-total "$1"); echo "${v:-0}" ;;
 	esac
 }
 
 # The sum of the slug's daily buckets.
 store_views_by_day_sum() {
 	case $STORE_KIND in
-	sqlite) store_sql "SELECT COALESCE(SUM(views), 0) FROM daily_views WHERE slug = '$1';" ;;
+	sqlite) store_sql "SELECT COALESCE(SUM(num), 0) FROM records WHERE kind = 'views-day' AND substr(key, 12) = '$1';" ;;
 	redis)
-		local day sum=0 v
-		for day in $(store_redis_raw ZRANGE "$(store_key views:days)" 0 -1); do
-			v=$(store_redis_raw HGET "$(store_key "views:day:$day")" "$1")
+		local key sum=0 v
+		while IFS= read -r key; do
+			[[ ${key#*"$SEP"} == "$1" ]] || continue
+			v=$(store_record_num views-day "$key")
 			sum=$((sum + ${v:-0}))
-		done
+		done < <(store_redis_keys views-day)
 		echo "$sum"
 		;;
 	esac
@@ -289,32 +305,36 @@ store_views_by_day_sum() {
 # The milestones recorded for a slug, ascending, space-separated.
 store_milestones() {
 	case $STORE_KIND in
-	sqlite) store_sql "SELECT milestone FROM milestones WHERE slug = '$1' ORDER BY milestone;" | paste -sd' ' ;;
-	redis) store_redis_raw HVALS "$(store_key milestones)" | jq -r --arg s "$1" 'select(.slug == $s) | .milestone' |
-		sort -n | paste -sd' ' ;;
+	sqlite) store_sql "SELECT json_extract(text, '\$.milestone') FROM records WHERE kind = 'milestone' AND
+		json_extract(text, '\$.slug') = '$1' ORDER BY 1;" | paste -sd' ' ;;
+	redis)
+		local key
+		while IFS= read -r key; do
+			store_redis_raw HGET "$(store_key "r:milestone:$key")" t
+			echo
+		done < <(store_redis_keys milestone) | jq -r --arg s "$1" 'select(.slug == $s) | .milestone' |
+			sort -n | paste -sd' '
+		;;
 	esac
 }
 
 # A stored document's JSON body (kind: trending, summary, github), or nothing.
 store_doc() {
 	case $STORE_KIND in
-	sqlite) store_sql "SELECT body FROM documents WHERE kind = '$1' AND key = '$2';" ;;
-	redis) store_redis_raw HGET "$(store_key "doc:$1:$2")" body ;;
+	sqlite) store_sql "SELECT text FROM records WHERE kind = '$1' AND key = '$2';" ;;
+	redis) store_redis_raw HGET "$(store_key "r:$1:$2")" t ;;
 	esac
 }
 
 # "<status> <customer id> <user id>" of a Stripe subscription ('-' for none).
 store_subscription() {
+	local doc
 	case $STORE_KIND in
-	sqlite) store_sql "SELECT COALESCE(status, '-') || ' ' || COALESCE(customer_id, '-') || ' ' ||
-		COALESCE(user_id, '-') FROM stripe_subscriptions WHERE subscription_id = '$1';" ;;
-	redis)
-		local k; k=$(store_key "stripe-subscription:$1")
-		[[ $(store_redis_raw EXISTS "$k") == 1 ]] || return 0
-		echo "$(store_redis_raw HGET "$k" status | sed 's/^$/-/') $(store_redis_raw HGET "$k" customer_id | sed 's/^$/-/')" \
-			"$(store_redis_raw HGET "$k" user_id | sed 's/^$/-/')"
-		;;
+	sqlite) doc=$(store_sql "SELECT text FROM records WHERE kind = 'subscription' AND key = '$1';") ;;
+	redis) doc=$(store_redis_raw HGET "$(store_key "r:subscription:$1")" t) ;;
 	esac
+	[[ -n $doc ]] || return 0
+	jq -r '"\(.status // "-") \(.customerId // "-") \(.userId // "-")"' <<<"$doc"
 }
 
 # store_seed_views SLUG N DAY: N views of SLUG counted on DAY (as if
@@ -322,38 +342,33 @@ store_subscription() {
 store_seed_views() {
 	local slug=$1 n=$2 day=$3
 	case $STORE_KIND in
-	sqlite) store_sql "INSERT INTO posts (slug, title, total_views) VALUES ('$slug', '$slug', $n);
-		INSERT INTO daily_views (slug, day, views) VALUES ('$slug', '$day', $n);" ;;
-	redis)
-		store_redis_raw HSET "$(store_key views:total)" "$slug" "$n" >/dev/null &&
-			store_redis_raw HSET "$(store_key posts:title)" "$slug" "$slug" >/dev/null &&
-			store_redis_raw HSET "$(store_key "views:day:$day")" "$slug" "$n" >/dev/null &&
-			store_redis_raw ZADD "$(store_key views:days)" "${day//-/}" "$day" >/dev/null
-		;;
+	sqlite) store_sql "INSERT INTO records (kind, key, text, num) VALUES ('views-total', '$slug', '$slug', $n);
+		INSERT INTO records (kind, key, num) VALUES ('views-day', '$day' || char(31) || '$slug', $n);" ;;
+	redis) store_redis_put views-total "$slug" "$slug" "$n" 0 && store_redis_put views-day "$day$SEP$slug" '' "$n" 0 ;;
 	esac
 }
 
 store_put_session() {
 	local id=$1 user=$2 expires=$3
 	case $STORE_KIND in
-	sqlite) store_sql "INSERT OR REPLACE INTO sessions (session_id, user_id, expires_at) VALUES ('$id', '$user', $expires);" ;;
-	redis) store_redis_raw HSET "$(store_key sessions)" "$id" "$user" >/dev/null &&
-		store_redis_raw ZADD "$(store_key sessions:expiry)" "$expires" "$id" >/dev/null ;;
+	sqlite) store_sql "INSERT OR REPLACE INTO records (kind, key, text, num, stamp)
+		VALUES ('session', '$id', '$user', $expires, $expires);" ;;
+	redis) store_redis_put session "$id" "$user" "$expires" "$expires" ;;
 	esac
 }
 
 # Every session id, sorted, space-separated.
 store_sessions() {
 	case $STORE_KIND in
-	sqlite) store_sql "SELECT session_id FROM sessions ORDER BY session_id;" | paste -sd' ' ;;
-	redis) store_redis_raw HKEYS "$(store_key sessions)" | sort | paste -sd' ' ;;
+	sqlite) store_sql "SELECT key FROM records WHERE kind = 'session' ORDER BY key;" | paste -sd' ' ;;
+	redis) store_redis_keys session | sort | paste -sd' ' ;;
 	esac
 }
 
 store_book_count() {
 	case $STORE_KIND in
-	sqlite) store_sql "SELECT count FROM book_counts WHERE user_id = '$1';" ;;
-	redis) store_redis_raw HGET "$(store_key "readwise:books:$1")" count ;;
+	sqlite) store_sql "SELECT num FROM records WHERE kind = 'readwise-books' AND key = '$1';" ;;
+	redis) store_record_num readwise-books "$1" ;;
 	esac
 }
 

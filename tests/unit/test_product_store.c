@@ -91,6 +91,18 @@ static int64_t at(const char *iso)
     return t;
 }
 
+/* Counts one view of slug and checks what the store answered. */
+static void expect_view(struct store *s, const char *slug, const char *title, const char *event_id,
+                        const char *day, int64_t want_total, bool want_counted)
+{
+    int64_t total = -1;
+    bool counted = !want_counted;
+    ok(s, store_record_view(s, slug, title, event_id, day, &total, &counted), event_id);
+    if (total != want_total || counted != want_counted)
+        fail_msg("view %s of %s: total %lld counted %d, want %lld and %d", event_id, slug, (long long)total,
+                 counted, (long long)want_total, want_counted);
+}
+
 static void remove_tree(const char *path)
 {
     DIR *d = opendir(path);
@@ -295,25 +307,14 @@ static void views_are_counted_once_per_event(void **state)
 {
     struct fixture *fx = *state;
     int64_t total = -1;
-    bool counted = false;
-    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", &total, &counted));
-    assert_int_equal(total, 1);
-    assert_true(counted);
+    expect_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", 1, true);
     /* a retried step repeats the same event: nothing changes */
-    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", &total, &counted));
-    assert_int_equal(total, 1);
-    assert_false(counted);
-    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-2", "2024-05-02", &total, &counted));
-    assert_int_equal(total, 2);
-    assert_true(counted);
+    expect_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", 1, false);
+    expect_view(fx->s, "hello", "Hello", "evt-2", "2024-05-02", 2, true);
     /* a step retried after its answer was lost, once later views counted:
      * the total the event reached the first time, not the current one */
-    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", &total, &counted));
-    assert_int_equal(total, 1);
-    assert_false(counted);
-    OK(fx, store_record_view(fx->s, "hello", "Hello", "evt-2", "2024-05-02", &total, &counted));
-    assert_int_equal(total, 2);
-    assert_false(counted);
+    expect_view(fx->s, "hello", "Hello", "evt-1", "2024-05-01", 1, false);
+    expect_view(fx->s, "hello", "Hello", "evt-2", "2024-05-02", 2, false);
     OK(fx, store_views_total(fx->s, "hello", &total));
     assert_int_equal(total, 2);
     OK(fx, store_views_total(fx->s, "never-viewed", &total));
@@ -768,6 +769,147 @@ static void a_missing_store_is_retriable(void **state)
     assert_string_equal(store_backend_name(NULL), "none");
 }
 
+/* The subscription both version-1 tests seed (sub_1 of u1 and cus_1, past_due), migrated. */
+static void expect_version_1_subscription(struct store *s)
+{
+    json_object *sub = NULL;
+    ok(s, store_get_subscription(s, "sub_1", &sub), "migrated subscription");
+    assert_non_null(sub);
+    assert_string_equal(str_of(sub, "status"), "past_due");
+    assert_string_equal(str_of(sub, "userId"), "u1");
+    assert_string_equal(str_of(sub, "customerId"), "cus_1");
+    json_object_put(sub);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A store written by the previous layout reads back the same               */
+/* ------------------------------------------------------------------------ */
+
+/* What old_layout_* tests seed in the layout before records (SQLite schema 4,
+ * Redis layout 2): one of everything the store keeps. */
+#define OLD_TRENDING "[{\"slug\":\"hello\",\"title\":\"Hello\",\"views\":7}]"
+#define OLD_MILESTONE "{\"slug\":\"hello\",\"title\":\"Hello\",\"milestone\":100,\"totalViews\":100,\"reachedAt\":1714564800}"
+#define OLD_INVOICE "{\"subscriptionId\":\"sub_1\",\"billingReason\":\"subscription_cycle\"}"
+#define OLD_RATE_WINDOW 3600
+
+/* Every domain reads the seeded data through the store's interface, and
+ * writes on top of it as on a new store. */
+static void expect_old_data(struct store *s)
+{
+    int64_t total = -1, stamp = -1;
+    bool found = false, is_new = true;
+    ok(s, store_views_total(s, "hello", &total), "total");
+    assert_int_equal(total, 7);
+    expect_view(s, "hello", "Hello", "evt-kept", "2024-05-01", 5, false);
+    expect_view(s, "hello", "Hello", "evt-legacy", "2024-05-01", 7, false);
+    expect_view(s, "hello", "Renamed", "evt-new", "2024-05-01", 8, true);
+    json_object *v = NULL, *days;
+    ok(s, store_compute_summary(s, "daily", "2024-05-01", "2024-05-01", &v), "summary");
+    assert_int_equal(int_of(v, "totalViews"), 8);
+    json_object_object_get_ex(v, "viewsByDay", &days);
+    assert_int_equal(int_of(days, "2024-05-01"), 8);
+    json_object_put(v);
+    ok(s, store_top_posts(s, "2024-05-01", 5, &v), "top posts");
+    assert_int_equal(json_object_array_length(v), 1);
+    assert_string_equal(str_of(json_object_array_get_idx(v, 0), "title"), "Hello");
+    json_object_put(v);
+
+    ok(s, store_list_milestones(s, "hello", &v), "milestones");
+    assert_int_equal(json_object_array_length(v), 1);
+    assert_int_equal(int_of(json_object_array_get_idx(v, 0), "totalViews"), 100);
+    assert_string_equal(str_of(json_object_array_get_idx(v, 0), "reachedAt"), "2024-05-01T12:00:00Z");
+    json_object_put(v);
+    ok(s, store_record_milestone(s, "hello", "Hello", 100, 101, 1, &is_new), "milestone again");
+    assert_false(is_new);
+
+    ok(s, store_get_trending(s, &v, &stamp), "trending");
+    assert_int_equal(stamp, 1714500000);
+    assert_string_equal(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), OLD_TRENDING);
+    json_object_put(v);
+    ok(s, store_get_summary(s, "weekly", "2024-05-01", &v), "stored summary");
+    assert_int_equal(int_of(v, "totalViews"), 7);
+    json_object_put(v);
+    ok(s, store_get_github_cache(s, "octocat", &v, &stamp), "GitHub cache");
+    assert_int_equal(int_of(v, "total"), 12);
+    assert_int_equal(stamp, 1000);
+    json_object_put(v);
+    ok(s, store_get_invoice(s, "in_1", &v), "invoice");
+    assert_string_equal(str_of(v, "billingReason"), "subscription_cycle");
+    json_object_put(v);
+
+    ok(s, store_get_subscription(s, "sub_1", &v), "subscription");
+    assert_non_null(v);
+    static const char *const sub_1[][2] = {
+        {"status", "active"}, {"customerId", "cus_1"}, {"userId", "u1"}, {"eventId", "evt_7"},
+        {"statusAt", "1970-01-01T00:05:00Z"}, {"updatedAt", "1970-01-01T00:06:40Z"},
+    };
+    for (size_t i = 0; i < sizeof sub_1 / sizeof sub_1[0]; i++)
+        if (strcmp(str_of(v, sub_1[i][0]), sub_1[i][1]) != 0)
+            fail_msg("sub_1: %s is not %s in %s", sub_1[i][0], sub_1[i][1], json_object_to_json_string(v));
+    json_object_put(v);
+    ok(s, store_list_subscriptions(s, "u1", &v), "u1's subscriptions");
+    assert_int_equal(json_object_array_length(v), 1);
+    json_object_put(v);
+    /* the stored rank still decides: a derived "active" at the same second loses */
+    struct store_subscription_update same = {.subscription_id = "sub_1", .status = "active", .at = 300,
+                                             .derived = true};
+    bool applied = true;
+    ok(s, store_update_subscription(s, &same, &applied), "same second");
+    assert_false(applied);
+    ok(s, store_link_customer(s, "cus_2", "u2"), "link cus_2");
+    ok(s, store_list_subscriptions(s, "u2", &v), "u2's subscriptions");
+    assert_int_equal(json_object_array_length(v), 1);
+    assert_string_equal(str_of(json_object_array_get_idx(v, 0), "subscriptionId"), "sub_2");
+    assert_string_equal(str_of(json_object_array_get_idx(v, 0), "status"), "past_due");
+    json_object_put(v);
+    struct store_subscription_update later = {.subscription_id = "sub_9", .customer_id = "cus_1",
+                                              .status = "active", .at = 500};
+    ok(s, store_update_subscription(s, &later, &applied), "a later subscription");
+    ok(s, store_get_subscription(s, "sub_9", &v), "sub_9");
+    assert_string_equal(str_of(v, "userId"), "u1");
+    json_object_put(v);
+
+    ok(s, store_get_payment(s, "pi_1", &v), "payment");
+    assert_int_equal(int_of(v, "amount"), 1999);
+    assert_string_equal(str_of(v, "customer"), "cus_1");
+    assert_string_equal(str_of(v, "recordedAt"), "1970-01-01T00:16:40Z");
+    json_object_put(v);
+    ok(s, store_get_payment(s, "pi_2", &v), "payment without a customer");
+    assert_true(is_null(v, "customer"));
+    json_object_put(v);
+    ok(s, store_record_payment(s, "pi_1", 1, "eur", NULL, "failed", &is_new), "payment again");
+    assert_false(is_new);
+
+    char user[64], token[32];
+    int64_t expires = 0, deleted = 0, count = 0, hits = 0;
+    ok(s, store_get_session(s, "s2", user, sizeof user, &expires, &found), "session");
+    assert_true(found);
+    assert_string_equal(user, "u2");
+    assert_int_equal(expires, 5000000000LL);
+    ok(s, store_delete_expired_sessions(s, 1000, &deleted), "expired sessions");
+    assert_int_equal(deleted, 1);
+
+    ok(s, store_get_readwise_token(s, "u1", token, sizeof token, &found), "token");
+    assert_true(found);
+    assert_string_equal(token, "token-old");
+    ok(s, store_list_readwise_accounts(s, &v), "accounts");
+    assert_int_equal(json_object_array_length(v), 1);
+    json_object_put(v);
+    ok(s, store_get_book_count(s, "u1", &count, &stamp, &found), "book count");
+    assert_int_equal(count, 42);
+    assert_int_equal(stamp, 2000);
+
+    /* the current window's count goes on (unless the window turned meanwhile) */
+    ok(s, store_rate_hit(s, "contact:a", OLD_RATE_WINDOW, &hits, NULL), "rate limit");
+    assert_true(hits == 6 || hits == 1);
+}
+
+static int64_t rate_window_start(void)
+{
+    int64_t now = (int64_t)time(NULL);
+    return now - now % OLD_RATE_WINDOW;
+}
+
 /* ------------------------------------------------------------------------ */
 /* SQLite only                                                                */
 /* ------------------------------------------------------------------------ */
@@ -796,24 +938,36 @@ static void exec_sql(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
+/* Opens the SQLite file at path, which must come out at schema 5. */
+static struct store *open_migrated(const char *path)
+{
+    struct store_options o = {.database_path = path, .busy_timeout_ms = LOCK_WAIT_MS};
+    char err[512];
+    struct store *s = store_open_with(&o, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    assert_int_equal(user_version_of(path), 5);
+    return s;
+}
+
 /* Version 1 of the schema as the first release created it, frozen here. */
 static const char schema_v1[] =
-    "CREATE TABLE posts (slug TEXT PRIMARY KEY, title TEXT NOT NULL, total_views INTEGER NOT NULL);"
-    "CREATE TABLE daily_views (slug TEXT NOT NULL, day TEXT NOT NULL, views INTEGER NOT NULL,"
-    "  PRIMARY KEY (slug, day)) WITHOUT ROWID;"
-    "CREATE TABLE view_events (event_id TEXT PRIMARY KEY) WITHOUT ROWID;"
-    "CREATE TABLE milestones (slug TEXT NOT NULL, milestone INTEGER NOT NULL, title TEXT NOT NULL,"
-    "  total_views INTEGER NOT NULL, reached_at INTEGER NOT NULL, PRIMARY KEY (slug, milestone));"
-    "CREATE TABLE documents (kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL,"
-    "  stamp INTEGER NOT NULL, PRIMARY KEY (kind, key));"
-    "CREATE TABLE subscriptions (user_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, customer_id TEXT,"
-    "  subscription_id TEXT, status TEXT NOT NULL, session TEXT, updated_at INTEGER NOT NULL);"
-    "CREATE TABLE payments (payment_intent_id TEXT PRIMARY KEY, amount INTEGER NOT NULL,"
-    "  currency TEXT NOT NULL, customer TEXT, status TEXT NOT NULL, recorded_at INTEGER NOT NULL);"
-    "CREATE TABLE sessions (session_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL);"
-    "CREATE TABLE readwise_accounts (user_id TEXT PRIMARY KEY, token TEXT NOT NULL);"
-    "CREATE TABLE book_counts (user_id TEXT PRIMARY KEY, count INTEGER NOT NULL, counted_at INTEGER NOT NULL);"
-    "PRAGMA user_version = 1;";
+    "create table posts (slug text primary key, title text not null, total_views integer not null);"
+    "create table daily_views (slug text not null, day text not null, views integer not null,"
+    "  primary key (slug, day)) without rowid;"
+    "create table view_events (event_id text primary key) without rowid;"
+    "create table milestones (slug text not null, milestone integer not null, title text not null,"
+    "  total_views integer not null, reached_at integer not null, primary key (slug, milestone));"
+    "create table documents (kind text not null, key text not null, body text not null,"
+    "  stamp integer not null, primary key (kind, key));"
+    "create table subscriptions (user_id text primary key, session_id text not null, customer_id text,"
+    "  subscription_id text, status text not null, session text, updated_at integer not null);"
+    "create table payments (payment_intent_id text primary key, amount integer not null,"
+    "  currency text not null, customer text, status text not null, recorded_at integer not null);"
+    "create table sessions (session_id text primary key, user_id text not null, expires_at integer not null);"
+    "create table readwise_accounts (user_id text primary key, token text not null);"
+    "create table book_counts (user_id text primary key, count integer not null, counted_at integer not null);"
+    "pragma user_version = 1;";
 
 static void sqlite_migrates_a_version_1_file(void **state)
 {
@@ -829,24 +983,13 @@ static void sqlite_migrates_a_version_1_file(void **state)
                    "INSERT INTO subscriptions VALUES ('u2', 'cs_2', NULL, NULL, 'active', NULL, 1000);");
     assert_int_equal(user_version_of(path), 1);
 
-    struct store_options o = {.database_path = path, .busy_timeout_ms = LOCK_WAIT_MS};
-    char err[512];
-    struct store *s = store_open_with(&o, err, sizeof err);
-    if (!s)
-        fail_msg("%s", err);
-    assert_int_equal(user_version_of(path), 4);
+    struct store *s = open_migrated(path);
     int64_t total;
     bool counted = true;
     /* the event id recorded before the migration is still known */
-    ok(s, store_record_view(s, "hello", "Hello", "evt-old", "2024-05-02", &total, &counted), "old event");
-    assert_false(counted);
-    assert_int_equal(total, 7);
-    ok(s, store_record_view(s, "hello", "Hello", "evt-new", "2024-05-02", &total, &counted), "new event");
-    assert_true(counted);
-    assert_int_equal(total, 8);
-    ok(s, store_record_view(s, "hello", "Hello", "evt-new", "2024-05-02", &total, &counted), "new event again");
-    assert_false(counted);
-    assert_int_equal(total, 8);
+    expect_view(s, "hello", "Hello", "evt-old", "2024-05-02", 7, false);
+    expect_view(s, "hello", "Hello", "evt-new", "2024-05-02", 8, true);
+    expect_view(s, "hello", "Hello", "evt-new", "2024-05-02", 8, false);
     /* an id counted before totals were kept answers the current total */
     ok(s, store_record_view(s, "hello", "Hello", "evt-old", "2024-05-02", &total, &counted), "old event again");
     assert_int_equal(total, 8);
@@ -859,20 +1002,71 @@ static void sqlite_migrates_a_version_1_file(void **state)
     assert_int_equal(hits, 1);
     /* a subscription row carried over; a one-off checkout's row was not one */
     json_object *sub = NULL;
-    ok(s, store_get_subscription(s, "sub_1", &sub), "migrated subscription");
-    assert_non_null(sub);
-    assert_string_equal(str_of(sub, "status"), "past_due");
-    assert_string_equal(str_of(sub, "userId"), "u1");
-    json_object_put(sub);
+    expect_version_1_subscription(s);
     ok(s, store_list_subscriptions(s, "u2", &sub), "one-off checkout");
     assert_int_equal(json_object_array_length(sub), 0);
     json_object_put(sub);
     store_close(s);
 
     /* opening again finds nothing to do */
-    s = store_open_with(&o, err, sizeof err);
-    assert_non_null(s);
-    assert_int_equal(user_version_of(path), 4);
+    store_close(open_migrated(path));
+}
+
+/* Schema 4 as the release before records left it (frozen here), with one
+ * row in every table. */
+static const char schema_v4[] =
+    "create table posts (slug text primary key, title text not null, total_views integer not null);"
+    "create table daily_views (slug text not null, day text not null, views integer not null,"
+    "  primary key (slug, day)) without rowid;"
+    "create table view_events (event_id text primary key, recorded_at integer not null default 0, total integer)"
+    "  without rowid;"
+    "create table milestones (slug text not null, milestone integer not null, title text not null,"
+    "  total_views integer not null, reached_at integer not null, primary key (slug, milestone));"
+    "create table documents (kind text not null, key text not null, body text not null,"
+    "  stamp integer not null, primary key (kind, key));"
+    "create table payments (payment_intent_id text primary key, amount integer not null,"
+    "  currency text not null, customer text, status text not null, recorded_at integer not null);"
+    "create table sessions (session_id text primary key, user_id text not null, expires_at integer not null);"
+    "create table readwise_accounts (user_id text primary key, token text not null);"
+    "create table book_counts (user_id text primary key, count integer not null, counted_at integer not null);"
+    "create table rate_limits (key text primary key, window_start integer not null,"
+    "  expires_at integer not null, hits integer not null) without rowid;"
+    "create table stripe_subscriptions (subscription_id text primary key, customer_id text, user_id text,"
+    "  status text, status_at integer not null default 0, status_rank integer not null default 0,"
+    "  event_id text, updated_at integer not null);"
+    "create table stripe_customers (customer_id text primary key, user_id text not null);"
+    "insert into posts values ('hello', 'Hello', 7);"
+    "insert into daily_views values ('hello', '2024-05-01', 7);"
+    "insert into view_events values ('evt-kept', strftime('%s', 'now'), 5);"
+    "insert into view_events values ('evt-legacy', strftime('%s', 'now'), null);"
+    "insert into milestones values ('hello', 100, 'Hello', 100, 1714564800);"
+    "insert into documents values ('trending', 'latest', '" OLD_TRENDING "', 1714500000);"
+    "insert into documents values ('summary', 'weekly:2024-05-01', '{\"totalViews\":7}', 1714600000);"
+    "insert into documents values ('github', 'octocat', '{\"total\":12}', 1000);"
+    "insert into documents values ('invoice', 'in_1', '" OLD_INVOICE "', 1000);"
+    "insert into stripe_subscriptions values ('sub_1', 'cus_1', 'u1', 'active', 300, 7, 'evt_7', 400);"
+    "insert into stripe_subscriptions values ('sub_2', 'cus_2', null, 'past_due', 200, 5, null, 200);"
+    "insert into stripe_customers values ('cus_1', 'u1');"
+    "insert into payments values ('pi_1', 1999, 'usd', 'cus_1', 'succeeded', 1000);"
+    "insert into payments values ('pi_2', 0, 'usd', null, 'succeeded', 1000);"
+    "insert into sessions values ('s1', 'u1', 100);"
+    "insert into sessions values ('s2', 'u2', 5000000000);"
+    "insert into readwise_accounts values ('u1', 'token-old');"
+    "insert into book_counts values ('u1', 42, 2000);"
+    "pragma user_version = 4;";
+
+static void sqlite_reads_a_version_4_file(void **state)
+{
+    struct fixture *fx = *state;
+    char path[600], sql[256];
+    snprintf(path, sizeof path, "%s/v4.db", fx->dir);
+    exec_sql(path, schema_v4);
+    int64_t start = rate_window_start();
+    snprintf(sql, sizeof sql, "insert into rate_limits values ('contact:a', %lld, %lld, 5);", (long long)start,
+             (long long)(start + OLD_RATE_WINDOW));
+    exec_sql(path, sql);
+    struct store *s = open_migrated(path);
+    expect_old_data(s);
     store_close(s);
 }
 
@@ -884,12 +1078,7 @@ static void sqlite_creates_an_empty_file_schema(void **state)
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600); /* version 0: an empty file */
     assert_true(fd >= 0);
     close(fd);
-    struct store_options o = {.database_path = path};
-    char err[512];
-    struct store *s = store_open_with(&o, err, sizeof err);
-    if (!s)
-        fail_msg("%s", err);
-    assert_int_equal(user_version_of(path), 4);
+    struct store *s = open_migrated(path);
     int64_t total;
     ok(s, store_record_view(s, "a", "A", "evt", "2024-05-01", &total, NULL), "view");
     assert_int_equal(total, 1);
@@ -938,9 +1127,7 @@ static void sqlite_lock_held_elsewhere_is_retriable(void **state)
 
     assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(other);
-    OK(fx, store_record_view(fx->s, "a", "A", "evt-2", "2024-05-01", &total, &counted));
-    assert_true(counted);
-    assert_int_equal(total, 2);
+    expect_view(fx->s, "a", "A", "evt-2", "2024-05-01", 2, true);
 }
 
 static void sqlite_creates_missing_directories_privately(void **state)
@@ -1083,6 +1270,18 @@ static void sqlite_environment_and_worker_hooks(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+
+/* A connection of the test's own to its server, authenticated, on the URL's
+ * database (2): to seed or inspect keys. */
+static redisContext *redis_raw(const struct fixture *fx)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
+    assert_true(c && !c->err);
+    freeReplyObject(redisCommand(c, "AUTH %s", fx->password));
+    freeReplyObject(redisCommand(c, "SELECT 2"));
+    return c;
+}
 /* Redis only                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -1104,9 +1303,7 @@ static void redis_outage_is_retriable_and_recovers(void **state)
 
     assert_int_equal(redis_start(fx), 0);
     /* this server keeps nothing across restarts (--save ''): a fresh count */
-    OK(fx, store_record_view(fx->s, "a", "A", "evt-2", "2024-05-01", &total, &counted));
-    assert_true(counted);
-    assert_int_equal(total, 1);
+    expect_view(fx->s, "a", "A", "evt-2", "2024-05-01", 1, true);
     OK(fx, store_record_view(fx->s, "a", "A", "evt-2", "2024-05-01", &total, &counted));
     assert_false(counted);
 }
@@ -1163,13 +1360,8 @@ static void redis_down_at_start_is_tolerated_by_the_worker_hook(void **state)
     assert_int_equal(total, 1);
 
     /* its keys carry the app id from INNGEST_APP_ID */
-    struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
-    assert_true(c && !c->err);
-    redisReply *r = redisCommand(c, "AUTH %s", fx->password);
-    freeReplyObject(r);
-    freeReplyObject(redisCommand(c, "SELECT 2"));
-    r = redisCommand(c, "HGET inngest-fcgi:hook-test:views:total a");
+    redisContext *c = redis_raw(fx);
+    redisReply *r = redisCommand(c, "HGET inngest-fcgi:hook-test:r:views-total:a n");
     assert_true(r && r->type == REDIS_REPLY_STRING);
     assert_string_equal(r->str, "1");
     freeReplyObject(r);
@@ -1184,11 +1376,7 @@ static void redis_keys_are_namespaced(void **state)
     OK(fx, store_record_view(fx->s, "a", "A", "evt-1", "2024-05-01", &total, NULL));
     OK(fx, store_put_readwise_account(fx->s, "u1", "tok"));
 
-    struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
-    assert_true(c && !c->err);
-    freeReplyObject(redisCommand(c, "AUTH %s", fx->password));
-    freeReplyObject(redisCommand(c, "SELECT 2")); /* the URL's database */
+    redisContext *c = redis_raw(fx);
     redisReply *r = redisCommand(c, "KEYS *");
     assert_true(r && r->type == REDIS_REPLY_ARRAY);
     char mine[96];
@@ -1220,11 +1408,7 @@ static void redis_keys_are_namespaced(void **state)
 static void redis_migrates_version_1(void **state)
 {
     struct fixture *fx = *state;
-    struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", fx->port, tv);
-    assert_true(c && !c->err);
-    freeReplyObject(redisCommand(c, "AUTH %s", fx->password));
-    freeReplyObject(redisCommand(c, "SELECT 2"));
+    redisContext *c = redis_raw(fx);
     freeReplyObject(redisCommand(c, "SET inngest-fcgi:v1env:schema-version 1"));
     freeReplyObject(redisCommand(c, "HSET inngest-fcgi:v1env:subscription:u1 session_id cs_1 customer_id cus_1 "
                                     "subscription_id sub_1 status past_due updated_at 1000"));
@@ -1233,12 +1417,7 @@ static void redis_migrates_version_1(void **state)
     freeReplyObject(redisCommand(c, "SADD inngest-fcgi:v1env:customer:cus_1:users u1"));
     struct store *s = open_store(fx, "v1env");
     json_object *sub = NULL;
-    ok(s, store_get_subscription(s, "sub_1", &sub), "migrated subscription");
-    assert_non_null(sub);
-    assert_string_equal(str_of(sub, "status"), "past_due");
-    assert_string_equal(str_of(sub, "userId"), "u1");
-    assert_string_equal(str_of(sub, "customerId"), "cus_1");
-    json_object_put(sub);
+    expect_version_1_subscription(s);
     ok(s, store_list_subscriptions(s, "u1", &sub), "u1's");
     assert_int_equal(json_object_array_length(sub), 1);
     json_object_put(sub);
@@ -1255,11 +1434,98 @@ static void redis_migrates_version_1(void **state)
     json_object_put(sub);
     store_close(s);
     redisReply *r = redisCommand(c, "GET inngest-fcgi:v1env:schema-version");
-    assert_string_equal(r->str, "2");
+    assert_string_equal(r->str, "3");
     freeReplyObject(r);
     r = redisCommand(c, "EXISTS inngest-fcgi:v1env:subscription:u1 inngest-fcgi:v1env:customer:cus_1:users");
     assert_int_equal(r->integer, 0);
     freeReplyObject(r);
+    redisFree(c);
+}
+
+__attribute__((format(printf, 2, 3))) static void redis_do(redisContext *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    if (!r || r->type == REDIS_REPLY_ERROR)
+        fail_msg("seeding Redis (%s): %s", fmt, r ? r->str : c->errstr);
+    freeReplyObject(r);
+}
+
+/* One seeding command; arg fills its %s, if it has one. */
+static void redis_seed(redisContext *c, const char *command, const char *arg)
+{
+    redisReply *r = redisCommand(c, command, arg);
+    if (!r || r->type == REDIS_REPLY_ERROR)
+        fail_msg("seeding Redis (%s): %s", command, r ? r->str : c->errstr);
+    freeReplyObject(r);
+}
+
+/* A namespace of layout 2 (the release before records), one key of every
+ * kind, is carried over into records when a store first connects. */
+static void redis_reads_layout_2(void **state)
+{
+    struct fixture *fx = *state;
+    redisContext *c = redis_raw(fx);
+#define V2 "inngest-fcgi:v2env:"
+    /* one key of every kind: a command and the one argument (%s) that may hold spaces */
+    static const struct {
+        const char *command, *arg;
+    } seed[] = {
+        {"SET " V2 "schema-version 2", NULL},
+        {"SET " V2 "view-event:evt-kept total:5 EX 1000", NULL},
+        {"SET " V2 "view-event:evt-legacy 1 EX 1000", NULL},
+        {"HSET " V2 "views:total hello 7", NULL},
+        {"HSET " V2 "posts:title hello Hello", NULL},
+        {"HSET " V2 "views:day:2024-05-01 hello 7", NULL},
+        {"ZADD " V2 "views:days 20240501 2024-05-01", NULL},
+        {"HSET " V2 "milestones 00000000000000000100:hello %s", OLD_MILESTONE},
+        {"ZADD " V2 "milestones:at 1714564800 00000000000000000100:hello", NULL},
+        {"ZADD " V2 "milestones:post:hello 1714564800 00000000000000000100:hello", NULL},
+        {"HSET " V2 "doc:trending:latest body %s stamp 1714500000", OLD_TRENDING},
+        {"HSET " V2 "doc:summary:weekly:2024-05-01 body %s stamp 1714600000", "{\"totalViews\":7}"},
+        {"HSET " V2 "doc:github:octocat body %s stamp 1000", "{\"total\":12}"},
+        {"HSET " V2 "doc:invoice:in_1 body %s stamp 1000", OLD_INVOICE},
+        {"HSET " V2 "stripe-subscription:sub_1 customer_id cus_1 user_id u1 status active status_at 300 "
+         "status_rank 7 event_id evt_7 updated_at 400", NULL},
+        {"HSET " V2 "stripe-subscription:sub_2 customer_id cus_2 status past_due status_at 200 "
+         "status_rank 5 updated_at 200", NULL},
+        {"SET " V2 "stripe-customer:cus_1 u1", NULL},
+        {"SADD " V2 "stripe-customer:cus_1:subs sub_1", NULL},
+        {"SADD " V2 "stripe-customer:cus_2:subs sub_2", NULL},
+        {"SADD " V2 "user:u1:subs sub_1", NULL},
+        {"HSET " V2 "payment:pi_1 amount 1999 currency usd customer cus_1 status succeeded recorded_at 1000",
+         NULL},
+        {"HSET " V2 "payment:pi_2 amount 0 currency usd status succeeded recorded_at 1000", NULL},
+        {"HSET " V2 "sessions s1 u1 s2 u2", NULL},
+        {"ZADD " V2 "sessions:expiry 100 s1 5000000000 s2", NULL},
+        {"HSET " V2 "readwise:tokens u1 token-old", NULL},
+        {"HSET " V2 "readwise:books:u1 count 42 counted_at 2000", NULL},
+    };
+    for (size_t i = 0; i < sizeof seed / sizeof seed[0]; i++)
+        redis_seed(c, seed[i].command, seed[i].arg);
+    int64_t start = rate_window_start();
+    redis_do(c, "SET " V2 "rate:contact:a:%lld 5 EXAT %lld", (long long)start, (long long)(start + OLD_RATE_WINDOW));
+
+    struct store *s = open_store(fx, "v2env");
+    expect_old_data(s);
+    store_close(s);
+
+    redisReply *r = redisCommand(c, "GET " V2 "schema-version");
+    assert_string_equal(r->str, "3");
+    freeReplyObject(r);
+    /* nothing of layout 2 is left */
+    r = redisCommand(c, "KEYS " V2 "*");
+    assert_true(r && r->type == REDIS_REPLY_ARRAY);
+    for (size_t i = 0; i < r->elements; i++) {
+        const char *rest = r->element[i]->str + strlen(V2);
+        if (strncmp(rest, "r:", 2) && strncmp(rest, "k:", 2) && strncmp(rest, "s:", 2) &&
+            strcmp(rest, "schema-version"))
+            fail_msg("a key of layout 2 is left: %s", r->element[i]->str);
+    }
+    freeReplyObject(r);
+#undef V2
     redisFree(c);
 }
 
@@ -1409,22 +1675,103 @@ static void rate_hits_are_shared_between_connections(void **state)
     store_close(other);
 }
 
+/* Workers racing on one store: RACE_WORKERS processes (each its own
+ * connection, as the SDK's workers have) count the same RACE_EVENTS event
+ * ids and as many of their own on one post, create subscriptions of one
+ * customer while one of them links that customer to its user.  Nothing is
+ * lost or counted twice; a call the store answers STORE_RETRY (SQLite's lock
+ * past its busy timeout) is repeated, as a retried step would. */
+#define RACE_WORKERS 4
+#define RACE_EVENTS 40
+
+#define UNTIL_DONE(call)                                            \
+    do {                                                            \
+        enum store_result r_ = STORE_RETRY;                         \
+        for (int try_ = 0; try_ < 200 && r_ == STORE_RETRY; try_++) \
+            r_ = (call);                                            \
+        if (r_ != STORE_OK)                                         \
+            _exit(10 + r_);                                         \
+    } while (0)
+
+static void race_worker(struct fixture *fx, int w, int fd)
+{
+    struct store *s = open_store(fx, fx->prefix);
+    int counted_shared = 0;
+    for (int i = 0; i < RACE_EVENTS; i++) {
+        char shared[32], own[32], sub[32];
+        bool counted = false;
+        snprintf(shared, sizeof shared, "evt-shared-%d", i);
+        snprintf(own, sizeof own, "evt-%d-%d", w, i);
+        UNTIL_DONE(store_record_view(s, "raced", "Raced", shared, "2024-05-01", NULL, &counted));
+        counted_shared += counted;
+        UNTIL_DONE(store_record_view(s, "raced", "Raced", own, "2024-05-02", NULL, NULL));
+        if (w == 0 && i == RACE_EVENTS / 2)
+            UNTIL_DONE(store_link_customer(s, "cus_race", "u_race"));
+        snprintf(sub, sizeof sub, "sub_race_%d_%d", w, i % 5);
+        struct store_subscription_update u = {.subscription_id = sub, .customer_id = "cus_race",
+                                              .status = "active", .at = 100 + i};
+        UNTIL_DONE(store_update_subscription(s, &u, NULL));
+    }
+    store_close(s);
+    ssize_t n = write(fd, &counted_shared, sizeof counted_shared);
+    _exit(n == sizeof counted_shared ? 0 : 3);
+}
+
+static void racing_workers_lose_and_double_nothing(void **state)
+{
+    struct fixture *fx = *state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pids[RACE_WORKERS];
+    for (int w = 0; w < RACE_WORKERS; w++) {
+        pids[w] = fork();
+        assert_true(pids[w] >= 0);
+        if (pids[w] == 0) {
+            close(fds[0]);
+            race_worker(fx, w, fds[1]);
+        }
+    }
+    close(fds[1]);
+    int counted_shared = 0;
+    for (int w = 0; w < RACE_WORKERS; w++) {
+        int status, one = 0;
+        waitpid(pids[w], &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("race worker %d ended with status %d", w, status);
+        assert_int_equal(read(fds[0], &one, sizeof one), (ssize_t)sizeof one);
+        counted_shared += one;
+    }
+    close(fds[0]);
+    assert_int_equal(counted_shared, RACE_EVENTS); /* each shared id counted by exactly one worker */
+    int64_t total = 0;
+    OK(fx, store_views_total(fx->s, "raced", &total));
+    assert_int_equal(total, RACE_EVENTS * (RACE_WORKERS + 1));
+    json_object *sum, *days;
+    OK(fx, store_compute_summary(fx->s, "weekly", "2024-05-01", "2024-05-07", &sum));
+    json_object_object_get_ex(sum, "viewsByDay", &days);
+    assert_int_equal(int_of(days, "2024-05-01"), RACE_EVENTS);
+    assert_int_equal(int_of(days, "2024-05-02"), RACE_EVENTS * RACE_WORKERS);
+    json_object_put(sum);
+    /* every subscription of the linked customer has its user, whichever came first */
+    json_object *list;
+    OK(fx, store_list_subscriptions(fx->s, "u_race", &list));
+    assert_int_equal(json_object_array_length(list), RACE_WORKERS * 5);
+    json_object_put(list);
+}
+
 /* ------------------------------------------------------------------------ */
 
-#define SHARED_TESTS                                                                               \
-    cmocka_unit_test_setup_teardown(views_are_counted_once_per_event, test_setup, test_teardown),  \
-    cmocka_unit_test_setup_teardown(bad_input_is_refused_as_failed, test_setup, test_teardown),    \
-    cmocka_unit_test_setup_teardown(milestones_are_recorded_once, test_setup, test_teardown),      \
-    cmocka_unit_test_setup_teardown(trending_lists_most_viewed_first, test_setup, test_teardown),  \
-    cmocka_unit_test_setup_teardown(summary_covers_its_period_only, test_setup, test_teardown),    \
-    cmocka_unit_test_setup_teardown(subscriptions_follow_stripe_in_any_order, test_setup, test_teardown),        \
-    cmocka_unit_test_setup_teardown(payments_are_recorded_once, test_setup, test_teardown),        \
-    cmocka_unit_test_setup_teardown(github_cache_is_replaced, test_setup, test_teardown),          \
-    cmocka_unit_test_setup_teardown(only_expired_sessions_are_deleted, test_setup, test_teardown), \
-    cmocka_unit_test_setup_teardown(readwise_accounts_are_replaced, test_setup, test_teardown),       \
-    cmocka_unit_test_setup_teardown(view_title_is_kept_from_the_first_view, test_setup, test_teardown), \
-    cmocka_unit_test_setup_teardown(rate_hits_count_per_key_and_window, test_setup, test_teardown),     \
-    cmocka_unit_test_setup_teardown(rate_hits_are_shared_between_connections, test_setup, test_teardown)
+/* Each test of the shared suite gets a fresh store (test_setup); grouped by domain. */
+#define SHARED(t) cmocka_unit_test_setup_teardown(t, test_setup, test_teardown)
+#define SHARED_TESTS                                                                                          \
+    SHARED(views_are_counted_once_per_event), SHARED(bad_input_is_refused_as_failed),                         \
+    SHARED(milestones_are_recorded_once), SHARED(trending_lists_most_viewed_first),                           \
+    SHARED(summary_covers_its_period_only), SHARED(view_title_is_kept_from_the_first_view),                   \
+    SHARED(subscriptions_follow_stripe_in_any_order), SHARED(payments_are_recorded_once),                     \
+    SHARED(github_cache_is_replaced), SHARED(only_expired_sessions_are_deleted),                              \
+    SHARED(readwise_accounts_are_replaced),                                                                   \
+    SHARED(rate_hits_count_per_key_and_window), SHARED(rate_hits_are_shared_between_connections),             \
+    SHARED(racing_workers_lose_and_double_nothing)
 
 int main(void)
 {
@@ -1435,6 +1782,7 @@ int main(void)
     const struct CMUnitTest sqlite_tests[] = {
         SHARED_TESTS,
         cmocka_unit_test(sqlite_migrates_a_version_1_file),
+        cmocka_unit_test(sqlite_reads_a_version_4_file),
         cmocka_unit_test(sqlite_creates_an_empty_file_schema),
         cmocka_unit_test(sqlite_refuses_a_newer_schema_or_a_non_database),
         cmocka_unit_test_setup_teardown(sqlite_lock_held_elsewhere_is_retriable, test_setup, test_teardown),
@@ -1450,6 +1798,7 @@ int main(void)
         cmocka_unit_test(redis_down_at_start_is_tolerated_by_the_worker_hook),
         cmocka_unit_test_setup_teardown(redis_keys_are_namespaced, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(redis_migrates_version_1, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(redis_reads_layout_2, test_setup, test_teardown),
         cmocka_unit_test(redis_urls_are_checked_without_echoing_passwords),
     };
     const struct CMUnitTest other_tests[] = {

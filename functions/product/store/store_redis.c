@@ -3,11 +3,11 @@
  * Cluster) reached through hiredis, keys namespaced "inngest-fcgi:<prefix>:…"
  * so that environments (one app id each) can share a server.
  *
- * Every write that touches more than one key is one Lua script, so it is
- * atomic and a retried step repeats it safely (a key per counted view,
- * HSETNX a milestone, EXISTS a payment).  Scripts may derive keys from the
- * prefix and from index members (customers' subscriptions, days of views),
- * which a standalone server allows and Cluster would not.
+ * It keeps store_backend.h's records and knows nothing of the app's domain
+ * (only the layout migrations below name the keys of earlier layouts).  A
+ * batch is one generic Lua script that checks every condition and then
+ * writes, so it is atomic; scripts derive keys from the prefix, which a
+ * standalone server allows and Cluster would not.
  *
  * A lost connection (server down, timeout) is freed at once and re-opened by
  * the next call, which answers STORE_RETRY until the server is back.  The URL
@@ -16,27 +16,12 @@
  * a socket the server may have closed.
  *
  * Keys (P = "inngest-fcgi:<prefix>:"):
- *   P schema-version                      "2"
- *   P view-event:<event id>               "total:<n>" (the total it reached), STORE_VIEW_DEDUP_SECONDS expiry
- *   P views:total, P posts:title          hashes slug → total / title
- *   P views:day:<day>, P views:days       hash slug → views; zset of days (score YYYYMMDD)
- *   P milestones, P milestones:at, P milestones:post:<slug>
- *                                         hash "<milestone, 20 digits>:<slug>" → JSON record;
- *                                         zsets of those fields by reachedAt
- *   P doc:<kind>:<key>                    hash body, stamp (trending, summaries, GitHub)
- *   P stripe-subscription:<subscription id>
- *                                         hash customer_id, user_id, status, status_at,
- *                                         status_rank, event_id, updated_at
- *   P stripe-customer:<customer>, P stripe-customer:<customer>:subs
- *                                         the customer's user; set of its subscription ids
- *   P user:<user>:subs                    set of the user's subscription ids
- *   (P subscription:<user> hashes of version 1 are migrated: see SCHEMA_VERSION)
- *   P payment:<payment intent id>
- *   P sessions, P sessions:expiry         hash id → user; zset id by expiry
- *   P readwise:tokens, P readwise:books:<user>
- *   P rate:<key>:<window start>           hits of a rate-limit window, expiring at its end
+ *   P schema-version        "3" (the layout; see SCHEMA_VERSION)
+ *   P r:<kind>:<key>        hash t (text, absent when none), n, s (stamp), v (version)
+ *   P k:<kind>              zset of the kind's keys, score 0 (listed by ZRANGEBYLEX)
+ *   P s:<kind>              zset of the kind's keys by stamp (deleted by ZRANGEBYSCORE)
+ * A record with an expiry has an EXPIREAT and is in neither zset.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,8 +36,100 @@
  * 2  Stripe subscriptions by Stripe's id (stripe-subscription:<id>, with the
  *    customer's and the user's sets); the subscription:<user> hashes of 1 are
  *    carried over on first connection and removed, as are customer:<c>:users.
- *    (view-event keys of 1 hold "1" and answer the current total.) */
-#define SCHEMA_VERSION 2
+ *    (view-event keys of 1 hold "1" and answer the current total.)
+ * 3  records (the keys above): every key of 2 carried over into its kind and
+ *    removed, on first connection, in the same script (V2_TO_V3).  Layout 2
+ *    was: view-event:<id> "total:<n>"; views:total, posts:title (hashes by
+ *    slug); views:day:<day> hashes and the views:days zset; milestones (hash
+ *    "<milestone, 20 digits>:<slug>" → JSON) with milestones:at and
+ *    milestones:post:<slug> zsets; doc:<kind>:<key> hashes body, stamp;
+ *    stripe-subscription:<id> hashes, stripe-customer:<c> (its user) and
+ *    stripe-customer:<c>:subs, user:<u>:subs sets; payment:<id> hashes;
+ *    sessions hash with the sessions:expiry zset; readwise:tokens hash,
+ *    readwise:books:<user> hashes; rate:<key>:<window start> counters. */
+#define SCHEMA_VERSION 3
+
+/* Layout 2 → 3, inside the connection's version script (ARGV[2] the prefix p,
+ * ARGV[3] how long a view event id is remembered): every key of 2 becomes
+ * the record of its kind (the domain files' comments say what each holds)
+ * and is deleted; keys that expire keep their time to live.  Written once
+ * for this history and never changed. */
+#define V2_TO_V3                                                                                          \
+    "local dedup = tonumber(ARGV[3]) "                                                                    \
+    "local function put(kind, key, t, n, st, ttl) "                                                       \
+    "  local k = p .. 'r:' .. kind .. ':' .. key "                                                        \
+    "  redis.call('DEL', k) "                                                                             \
+    "  redis.call('HSET', k, 'n', n or 0, 's', st or 0, 'v', 1) "                                         \
+    "  if t then redis.call('HSET', k, 't', t) end "                                                      \
+    "  if ttl then redis.call('EXPIRE', k, ttl) else "                                                    \
+    "    redis.call('ZADD', p .. 'k:' .. kind, 0, key) "                                                  \
+    "    redis.call('ZADD', p .. 's:' .. kind, st or 0, key) end "                                        \
+    "end "                                                                                                \
+    "local function each(pattern, f) "                                                                    \
+    "  for _, k in ipairs(redis.call('KEYS', p .. pattern)) do f(k, string.sub(k, string.len(p) + 1)) "   \
+    "  redis.call('DEL', k) end "                                                                         \
+    "end "                                                                                                \
+    "local function num(x) return tonumber(x or '0') or 0 end "                                           \
+    "local function opt(x) if x then return x end return cjson.null end "                                 \
+    "each('view-event:*', function(k, rest) "                                                             \
+    "  local seen = redis.call('GET', k) or '' "                                                          \
+    "  local ttl = redis.call('TTL', k) "                                                                 \
+    "  if ttl <= 0 then ttl = dedup end "                                                                 \
+    "  put('view-event', string.sub(rest, 12), false, tonumber(string.match(seen, '^total:(%d+)$')) or -1, " \
+    "      0, ttl) end) "                                                                                 \
+    "local totals = redis.call('HGETALL', p .. 'views:total') "                                           \
+    "for i = 1, #totals, 2 do "                                                                           \
+    "  put('views-total', totals[i], redis.call('HGET', p .. 'posts:title', totals[i]) or '', "          \
+    "      num(totals[i + 1])) end "                                                                      \
+    "for _, day in ipairs(redis.call('ZRANGE', p .. 'views:days', 0, -1)) do "                            \
+    "  local counts = redis.call('HGETALL', p .. 'views:day:' .. day) "                                   \
+    "  for i = 1, #counts, 2 do put('views-day', day .. '\\31' .. counts[i], false, num(counts[i + 1])) end " \
+    "  redis.call('DEL', p .. 'views:day:' .. day) "                                                      \
+    "end "                                                                                                \
+    "local ms = redis.call('HGETALL', p .. 'milestones') "                                                \
+    "for i = 1, #ms, 2 do "                                                                               \
+    "  local m, slug = string.match(ms[i], '^(%d+):(.*)$') "                                              \
+    "  if m then put('milestone', slug .. '\\31' .. m, ms[i + 1], 0, "                                    \
+    "    num(redis.call('ZSCORE', p .. 'milestones:at', ms[i]))) end "                                    \
+    "end "                                                                                                \
+    "redis.call('DEL', p .. 'views:total', p .. 'posts:title', p .. 'views:days', p .. 'milestones', "    \
+    "  p .. 'milestones:at') "                                                                            \
+    "each('milestones:post:*', function() end) "                                                          \
+    "each('doc:*', function(k, rest) "                                                                    \
+    "  local kind, key = string.match(rest, '^doc:([^:]*):(.*)$') "                                       \
+    "  local d = redis.call('HMGET', k, 'body', 'stamp') "                                                \
+    "  if kind and d[1] then put(kind, key, d[1], 0, num(d[2])) end end) "                                \
+    "each('stripe-subscription:*', function(k, rest) "                                                    \
+    "  local id = string.sub(rest, 21) "                                                                  \
+    "  local h = redis.call('HMGET', k, 'customer_id', 'user_id', 'status', 'status_at', 'status_rank', " \
+    "    'event_id', 'updated_at') "                                                                      \
+    "  put('subscription', id, cjson.encode({customerId = opt(h[1]), userId = opt(h[2]), "               \
+    "    status = opt(h[3]), statusAt = num(h[4]), statusRank = num(h[5]), eventId = opt(h[6]), "         \
+    "    updatedAt = num(h[7])})) "                                                                       \
+    "  if h[1] then put('customer-sub', h[1] .. '\\31' .. id, id) end "                                   \
+    "  if h[2] then put('user-sub', h[2] .. '\\31' .. id, id) end end) "                                  \
+    "each('stripe-customer:*', function(k, rest) "                                                        \
+    "  if redis.call('TYPE', k).ok == 'string' then "                                                     \
+    "    put('customer', string.sub(rest, 17), redis.call('GET', k)) end end) "                           \
+    "each('user:*:subs', function() end) "                                                                \
+    "each('payment:*', function(k, rest) "                                                                \
+    "  local h = redis.call('HMGET', k, 'amount', 'currency', 'customer', 'status', 'recorded_at') "      \
+    "  put('payment', string.sub(rest, 9), cjson.encode({amount = num(h[1]), currency = h[2] or '', "     \
+    "    customer = opt(h[3]), status = h[4] or '', recordedAt = num(h[5])})) end) "                     \
+    "local ss = redis.call('HGETALL', p .. 'sessions') "                                                  \
+    "for i = 1, #ss, 2 do "                                                                               \
+    "  local exp = num(redis.call('ZSCORE', p .. 'sessions:expiry', ss[i])) "                             \
+    "  put('session', ss[i], ss[i + 1], exp, exp) end "                                                   \
+    "local tokens = redis.call('HGETALL', p .. 'readwise:tokens') "                                       \
+    "for i = 1, #tokens, 2 do put('readwise-account', tokens[i], tokens[i + 1]) end "                     \
+    "redis.call('DEL', p .. 'sessions', p .. 'sessions:expiry', p .. 'readwise:tokens') "                 \
+    "each('readwise:books:*', function(k, rest) "                                                         \
+    "  local h = redis.call('HMGET', k, 'count', 'counted_at') "                                          \
+    "  put('readwise-books', string.sub(rest, 16), false, num(h[1]), num(h[2])) end) "                    \
+    "each('rate:*', function(k, rest) "                                                                   \
+    "  local key, w = string.match(string.sub(rest, 6), '^(.*):(%d+)$') "                                 \
+    "  local ttl = redis.call('TTL', k) "                                                                 \
+    "  if key and ttl > 0 then put('rate', key .. '\\31' .. w, false, num(redis.call('GET', k)), num(w), ttl) end end) "
 
 struct store_conn {
     redisContext *ctx; /* NULL after a lost connection: the next call reconnects */
@@ -145,27 +222,56 @@ done:
 /* Commands                                                                   */
 /* ------------------------------------------------------------------------ */
 
-#define MAX_ARGS 24
-
-/* One command's arguments; the strings it formats are its own. */
+/* One command's arguments, growing as needed; the strings it formats are its own. */
 struct args {
-    int n;
-    const char *v[MAX_ARGS];
-    size_t len[MAX_ARGS];
-    char *owned[MAX_ARGS];
-    int n_owned;
-    bool broken; /* out of memory or too many arguments */
+    int n, cap;
+    void *block;  /* v, owned and len in one allocation of cap slots each */
+    const char **v;
+    char **owned; /* one per argument: NULL unless formatted here */
+    size_t *len;
+    bool broken;  /* out of memory */
 };
 
-static void arg(struct args *a, const char *s)
+static bool args_room(struct args *a)
 {
-    if (a->n >= MAX_ARGS || !s) {
+    if (a->broken || a->n < a->cap)
+        return !a->broken;
+    int cap = a->cap ? 2 * a->cap : 16;
+    void *block = calloc((size_t)cap, 2 * sizeof(char *) + sizeof(size_t));
+    if (!block) {
         a->broken = true;
+        return false;
+    }
+    const char **v = block;
+    char **owned = (char **)(v + cap);
+    size_t *len = (size_t *)(owned + cap);
+    for (int i = 0; i < a->n; i++) {
+        v[i] = a->v[i];
+        owned[i] = a->owned[i];
+        len[i] = a->len[i];
+    }
+    free(a->block);
+    *a = (struct args){.n = a->n, .cap = cap, .block = block, .v = v, .owned = owned, .len = len};
+    return true;
+}
+
+/* Adds s (borrowed; or owned, freed with the arguments); NULL breaks the command. */
+static void arg_take(struct args *a, const char *s, size_t len, char *owned)
+{
+    if (!s || !args_room(a)) {
+        a->broken = true;
+        free(owned);
         return;
     }
     a->v[a->n] = s;
-    a->len[a->n] = strlen(s);
+    a->len[a->n] = len;
+    a->owned[a->n] = owned;
     a->n++;
+}
+
+static void arg(struct args *a, const char *s)
+{
+    arg_take(a, s, s ? strlen(s) : 0, NULL);
 }
 
 __attribute__((format(printf, 2, 3))) static void argf(struct args *a, const char *fmt, ...)
@@ -174,14 +280,13 @@ __attribute__((format(printf, 2, 3))) static void argf(struct args *a, const cha
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    char *s = n >= 0 && a->n_owned < MAX_ARGS ? malloc((size_t)n + 1) : NULL;
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
     if (s) {
         va_start(ap, fmt);
         vsnprintf(s, (size_t)n + 1, fmt, ap);
         va_end(ap);
-        a->owned[a->n_owned++] = s;
     }
-    arg(a, s);
+    arg_take(a, s, s ? (size_t)n : 0, s);
 }
 
 static void arg_int(struct args *a, int64_t v)
@@ -191,8 +296,10 @@ static void arg_int(struct args *a, int64_t v)
 
 static void args_free(struct args *a)
 {
-    for (int i = 0; i < a->n_owned; i++)
+    for (int i = 0; i < a->n; i++)
         free(a->owned[i]);
+    free(a->block);
+    memset(a, 0, sizeof *a);
 }
 
 /* Whether a Redis error may pass by itself (loading, busy, out of memory, a
@@ -287,15 +394,14 @@ __attribute__((format(printf, 3, 4))) static void key_arg(struct args *a, const 
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     size_t plen = strlen(c->prefix);
-    char *s = n >= 0 && a->n_owned < MAX_ARGS ? malloc(plen + (size_t)n + 1) : NULL;
+    char *s = n >= 0 ? malloc(plen + (size_t)n + 1) : NULL;
     if (s) {
         memcpy(s, c->prefix, plen);
         va_start(ap, fmt);
         vsnprintf(s + plen, (size_t)n + 1, fmt, ap);
         va_end(ap);
-        a->owned[a->n_owned++] = s;
     }
-    arg(a, s);
+    arg_take(a, s, s ? plen + (size_t)n : 0, s);
 }
 
 static void eval_args(struct args *a, const char *script, int numkeys)
@@ -319,36 +425,6 @@ static int64_t reply_number(const redisReply *r)
         return *end == '.' || *end == 'e' || *end == 'E' ? (int64_t)strtod(r->str, NULL) : v;
     }
     return 0;
-}
-
-/* Element i of an array reply as a JSON string ("" unless a string). */
-static json_object *element_string(const redisReply *r, size_t i)
-{
-    const redisReply *e = r->element[i];
-    return e->type == REDIS_REPLY_STRING ? json_object_new_string_len(e->str, (int)e->len)
-                                         : json_object_new_string("");
-}
-
-/* The value of `field` in an HGETALL reply, NULL when absent. */
-static const redisReply *hash_field(const redisReply *all, const char *field)
-{
-    if (!all || all->type != REDIS_REPLY_ARRAY)
-        return NULL;
-    for (size_t i = 0; i + 1 < all->elements; i += 2)
-        if (all->element[i]->type == REDIS_REPLY_STRING && strcmp(all->element[i]->str, field) == 0)
-            return all->element[i + 1];
-    return NULL;
-}
-
-static json_object *hash_string(const redisReply *all, const char *field)
-{
-    const redisReply *v = hash_field(all, field);
-    return v && v->type == REDIS_REPLY_STRING ? json_object_new_string_len(v->str, (int)v->len) : NULL;
-}
-
-static json_object *hash_number(const redisReply *all, const char *field)
-{
-    return json_object_new_int64(reply_number(hash_field(all, field)));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -382,8 +458,8 @@ static enum store_result connect_now(struct store_conn *c, char *err)
     int64_t version = 0;
     if (r == STORE_OK) {
         /* Whoever creates the namespace writes its version; a namespace of
-         * version 1 is migrated in the same script (atomic: a second worker
-         * connecting at the same time finds version 2). */
+         * an older layout is migrated in the same script, 1 → 2 → 3 (atomic:
+         * a second worker connecting at the same time finds version 3). */
         static const char script[] =
             "local p = ARGV[2] "
             "redis.call('SET', KEYS[1], ARGV[1], 'NX') "
@@ -412,12 +488,14 @@ static enum store_result connect_now(struct store_conn *c, char *err)
             "  redis.call('SET', KEYS[1], '2') "
             "  v = 2 "
             "end "
+            "if v == 2 then " V2_TO_V3 " redis.call('SET', KEYS[1], '3') v = 3 end "
             "return v";
         struct args v = {0};
         eval_args(&v, script, 1);
         key_arg(&v, c, "schema-version");
         arg_int(&v, SCHEMA_VERSION);
         arg(&v, c->prefix);
+        arg_int(&v, STORE_VIEW_DEDUP_SECONDS);
         r = command_int(c, err, &v, "the schema version", &version);
     }
     if (r == STORE_OK && version != SCHEMA_VERSION) {
@@ -485,694 +563,259 @@ static enum store_result redis_open(const struct store_options *o, struct store_
             return connected_;                              \
     } while (0)
 
-/* ------------------------------------------------------------------------ */
-/* Views and milestones                                                       */
-/* ------------------------------------------------------------------------ */
-
-/* The event id's key holds "total:<n>", the total that event brought the
- * post to, so a repeat (a retried step whose answer was lost) answers the
- * same total as the first try; a key written before that holds "1" and
- * answers the current total. */
-static const char record_view_script[] =
-    "local seen = redis.call('GET', KEYS[1]) "
-    "if seen then "
-    "  local t = string.match(seen, '^total:(%d+)$') "
-    "  if t then return {tonumber(t), 0} end "
-    "  return {tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0'), 0} "
-    "end "
-    "local total = redis.call('HINCRBY', KEYS[2], ARGV[1], 1) "
-    "redis.call('SET', KEYS[1], 'total:' .. total, 'EX', ARGV[3]) "
-    "redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[2]) "
-    "redis.call('HINCRBY', KEYS[4], ARGV[1], 1) "
-    "redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5]) "
-    "return {total, 1}";
-
-static enum store_result redis_record_view(struct store_conn *c, char *err, const char *slug, const char *title,
-                                           const char *event_id, const char *day, int64_t now, int64_t *total,
-                                           bool *counted_now)
-{
-    (void)now; /* Redis forgets the event id by itself (EX) */
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, record_view_script, 5);
-    key_arg(&a, c, "view-event:%s", event_id);
-    key_arg(&a, c, "views:total");
-    key_arg(&a, c, "posts:title");
-    key_arg(&a, c, "views:day:%s", day);
-    key_arg(&a, c, "views:days");
-    arg(&a, slug);
-    arg(&a, title);
-    arg_int(&a, STORE_VIEW_DEDUP_SECONDS);
-    arg_int(&a, store_day_number(day));
-    arg(&a, day);
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, "counting a view", &reply);
-    if (r != STORE_OK)
-        return r;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-        store_msg(err, "%s answered the view count in an unexpected shape", c->where);
-        r = STORE_FAILED;
-    } else {
-        *total = reply_number(reply->element[0]);
-        *counted_now = reply_number(reply->element[1]) == 1;
-    }
-    freeReplyObject(reply);
-    return r;
-}
-
-static enum store_result redis_views_total(struct store_conn *c, char *err, const char *slug, int64_t *total)
-{
-    CONNECTED(c, err);
-    struct args a = {0};
-    arg(&a, "HGET");
-    key_arg(&a, c, "views:total");
-    arg(&a, slug);
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, "reading a view total", &reply);
-    if (r == STORE_OK) {
-        *total = reply_number(reply);
-        freeReplyObject(reply);
-    }
-    return r;
-}
-
-static const char view_rows_script[] =
-    "local out = {} "
-    "for _, day in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[3])) do "
-    "  local counts = redis.call('HGETALL', ARGV[1] .. day) "
-    "  for i = 1, #counts, 2 do "
-    "    out[#out + 1] = day "
-    "    out[#out + 1] = counts[i] "
-    "    out[#out + 1] = redis.call('HGET', KEYS[2], counts[i]) or '' "
-    "    out[#out + 1] = counts[i + 1] "
-    "  end "
-    "end "
-    "return out";
-
-static enum store_result redis_view_rows(struct store_conn *c, char *err, const char *from_day,
-                                         const char *to_day, json_object **out)
-{
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, view_rows_script, 2);
-    key_arg(&a, c, "views:days");
-    key_arg(&a, c, "posts:title");
-    key_arg(&a, c, "views:day:");
-    arg_int(&a, store_day_number(from_day));
-    if (to_day)
-        arg_int(&a, store_day_number(to_day));
-    else
-        arg(&a, "+inf");
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, "reading views by day", &reply);
-    if (r != STORE_OK)
-        return r;
-    json_object *rows = json_object_new_array();
-    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i + 3 < reply->elements; i += 4) {
-        json_object *row = json_object_new_object();
-        json_object_object_add(row, "day", element_string(reply, i));
-        json_object_object_add(row, "slug", element_string(reply, i + 1));
-        json_object_object_add(row, "title", element_string(reply, i + 2));
-        json_object_object_add(row, "views", json_object_new_int64(reply_number(reply->element[i + 3])));
-        json_object_array_add(rows, row);
-    }
-    freeReplyObject(reply);
-    *out = rows;
-    return STORE_OK;
-}
-
-static const char record_milestone_script[] =
-    "if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then "
-    "  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1]) "
-    "  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) "
-    "  return 1 "
-    "end "
-    "return 0";
-
-static enum store_result redis_record_milestone(struct store_conn *c, char *err, const char *slug,
-                                                const char *title, int64_t milestone, int64_t total_views,
-                                                int64_t reached_at, bool *is_new)
-{
-    CONNECTED(c, err);
-    json_object *rec = json_object_new_object();
-    json_object_object_add(rec, "slug", json_object_new_string(slug));
-    json_object_object_add(rec, "title", json_object_new_string(title));
-    json_object_object_add(rec, "milestone", json_object_new_int64(milestone));
-    json_object_object_add(rec, "totalViews", json_object_new_int64(total_views));
-    json_object_object_add(rec, "reachedAt", json_object_new_int64(reached_at));
-    struct args a = {0};
-    eval_args(&a, record_milestone_script, 3);
-    key_arg(&a, c, "milestones");
-    key_arg(&a, c, "milestones:at");
-    key_arg(&a, c, "milestones:post:%s", slug);
-    /* zero-padded so that equal times order by milestone, then slug, as SQLite does */
-    argf(&a, "%020lld:%s", (long long)milestone, slug);
-    arg(&a, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
-    arg_int(&a, reached_at);
-    int64_t added = 0;
-    enum store_result r = command_int(c, err, &a, "recording a milestone", &added);
-    json_object_put(rec);
-    *is_new = added == 1;
-    return r;
-}
-
-static const char milestone_rows_script[] =
-    "local fields = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2]) "
-    "if #fields == 0 then return {} end "
-    "local out = {} "
-    "for _, f in ipairs(fields) do out[#out + 1] = redis.call('HGET', KEYS[2], f) or 'null' end "
-    "return out";
-
-static enum store_result redis_milestone_rows(struct store_conn *c, char *err, const char *slug, int64_t from,
-                                              int64_t to, json_object **out)
-{
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, milestone_rows_script, 2);
-    if (slug)
-        key_arg(&a, c, "milestones:post:%s", slug);
-    else
-        key_arg(&a, c, "milestones:at");
-    key_arg(&a, c, "milestones");
-    if (from == INT64_MIN)
-        arg(&a, "-inf");
-    else
-        arg_int(&a, from);
-    if (to == INT64_MAX)
-        arg(&a, "+inf");
-    else
-        arg_int(&a, to);
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, "reading milestones", &reply);
-    if (r != STORE_OK)
-        return r;
-    json_object *rows = json_object_new_array();
-    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
-        json_object *rec = reply->element[i]->type == REDIS_REPLY_STRING
-                               ? store_json_from_text(reply->element[i]->str) : NULL;
-        if (!json_object_is_type(rec, json_type_object)) {
-            json_object_put(rec);
-            store_msg(err, "%s holds a milestone that is not a JSON object (corrupt store)", c->where);
-            r = STORE_FAILED;
-            break;
-        }
-        json_object_array_add(rows, rec);
-    }
-    freeReplyObject(reply);
-    if (r != STORE_OK) {
-        json_object_put(rows);
-        return r;
-    }
-    *out = rows;
-    return STORE_OK;
-}
 
 /* ------------------------------------------------------------------------ */
-/* Documents                                                                  */
+/* Records                                                                    */
 /* ------------------------------------------------------------------------ */
 
-static enum store_result redis_put_doc(struct store_conn *c, char *err, const char *kind, const char *key,
-                                       const char *text, int64_t stamp)
+/* A reply element as a malloc'd string (NULL for a nil); false when out of memory. */
+static bool element_text(const redisReply *e, char **out)
 {
-    CONNECTED(c, err);
-    struct args a = {0};
-    arg(&a, "HSET");
-    key_arg(&a, c, "doc:%s:%s", kind, key);
-    arg(&a, "body");
-    arg(&a, text);
-    arg(&a, "stamp");
-    arg_int(&a, stamp);
-    return command_ok(c, err, &a, "storing a document");
+    *out = NULL;
+    if (!e || e->type != REDIS_REPLY_STRING)
+        return true;
+    *out = malloc(e->len + 1);
+    if (!*out)
+        return false;
+    memcpy(*out, e->str, e->len);
+    (*out)[e->len] = '\0';
+    return true;
 }
 
-static enum store_result redis_get_doc(struct store_conn *c, char *err, const char *kind, const char *key,
-                                       char **text, int64_t *stamp)
+/* Fills rec from the four elements t, n, s, v at e (a nil v: absent). */
+static bool read_record(redisReply **e, struct store_record *rec)
 {
-    *text = NULL;
-    CONNECTED(c, err);
-    struct args a = {0};
-    arg(&a, "HMGET");
-    key_arg(&a, c, "doc:%s:%s", kind, key);
-    arg(&a, "body");
-    arg(&a, "stamp");
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, "reading a document", &reply);
-    if (r != STORE_OK)
-        return r;
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 && reply->element[0]->type == REDIS_REPLY_STRING) {
-        *stamp = reply_number(reply->element[1]);
-        if (!(*text = strdup(reply->element[0]->str))) {
-            store_msg(err, "out of memory reading from %s", c->where);
-            r = STORE_RETRY;
-        }
-    }
-    freeReplyObject(reply);
-    return r;
+    if (!e[3] || e[3]->type == REDIS_REPLY_NIL)
+        return true;
+    rec->num = reply_number(e[1]);
+    rec->stamp = reply_number(e[2]);
+    rec->version = reply_number(e[3]);
+    return element_text(e[0], &rec->text);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Stripe                                                                     */
-/* ------------------------------------------------------------------------ */
-
-/* store.h's rule for subscriptions (store_backend.h), atomically.
- * KEYS[1] the subscription's hash; ARGV: 1 id, 2 customer, 3 user, 4 status
- * ('' = none), 5 at, 6 rank, 7 derived ('1'), 8 event id, 9 now, 10 the
- * key prefix (for the customer's and the user's sets). */
-static const char update_subscription_script[] =
-    "local k, p = KEYS[1], ARGV[10] "
-    "local changed = redis.call('EXISTS', k) == 0 "
-    "local cust = redis.call('HGET', k, 'customer_id') "
-    "if ARGV[2] ~= '' and cust ~= ARGV[2] then "
-    "  if cust then redis.call('SREM', p .. 'stripe-customer:' .. cust .. ':subs', ARGV[1]) end "
-    "  cust = ARGV[2] "
-    "  redis.call('HSET', k, 'customer_id', cust) "
-    "  redis.call('SADD', p .. 'stripe-customer:' .. cust .. ':subs', ARGV[1]) "
-    "  changed = true "
-    "end "
-    "local old = redis.call('HGET', k, 'user_id') "
-    "local user = ARGV[3] "
-    "if user == '' and not old and cust then user = redis.call('GET', p .. 'stripe-customer:' .. cust) or '' end "
-    "if user ~= '' and user ~= old then "
-    "  if old then redis.call('SREM', p .. 'user:' .. old .. ':subs', ARGV[1]) end "
-    "  redis.call('HSET', k, 'user_id', user) "
-    "  redis.call('SADD', p .. 'user:' .. user .. ':subs', ARGV[1]) "
-    "  changed = true "
-    "end "
-    "local applied = 0 "
-    "if ARGV[4] ~= '' then "
-    "  local cur = redis.call('HGET', k, 'status') "
-    "  local ok = true "
-    "  if cur then "
-    "    local at, cat = tonumber(ARGV[5]), tonumber(redis.call('HGET', k, 'status_at') or '0') "
-    "    local rank, crank = tonumber(ARGV[6]), tonumber(redis.call('HGET', k, 'status_rank') or '0') "
-    "    ok = at > cat or (at == cat and rank > crank) "
-    "    if ARGV[7] == '1' and (cur == 'canceled' or cur == 'incomplete_expired') then ok = false end "
-    "  end "
-    "  if ok then "
-    "    redis.call('HSET', k, 'status', ARGV[4], 'status_at', ARGV[5], 'status_rank', ARGV[6]) "
-    "    if ARGV[8] ~= '' then redis.call('HSET', k, 'event_id', ARGV[8]) else redis.call('HDEL', k, 'event_id') end "
-    "    applied = 1 "
-    "    changed = true "
-    "  end "
-    "end "
-    "if changed then redis.call('HSET', k, 'updated_at', ARGV[9]) end "
-    "return applied";
-
-static enum store_result redis_update_subscription(struct store_conn *c, char *err,
-                                                   const struct store_subscription_update *u, int rank,
-                                                   int64_t now, bool *applied)
+/* Clears a reply's strings before it is freed: a record may be a token. */
+static void free_reply(redisReply *r)
 {
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, update_subscription_script, 1);
-    key_arg(&a, c, "stripe-subscription:%s", u->subscription_id);
-    arg(&a, u->subscription_id);
-    arg(&a, u->customer_id ? u->customer_id : "");
-    arg(&a, u->user_id ? u->user_id : "");
-    arg(&a, u->status ? u->status : "");
-    arg_int(&a, u->at);
-    arg_int(&a, rank);
-    arg(&a, u->derived ? "1" : "0");
-    arg(&a, u->event_id ? u->event_id : "");
-    arg_int(&a, now);
-    arg(&a, c->prefix);
-    int64_t n = 0;
-    enum store_result r = command_int(c, err, &a, "storing a subscription", &n);
-    *applied = r == STORE_OK && n == 1;
-    return r;
+    if (!r)
+        return;
+    if (r->type == REDIS_REPLY_STRING && r->str)
+        memset(r->str, 0, r->len);
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        if (r->element[i] && r->element[i]->type == REDIS_REPLY_STRING && r->element[i]->str)
+            memset(r->element[i]->str, 0, r->element[i]->len);
+    freeReplyObject(r);
 }
 
-/* KEYS[1] the customer's user; ARGV: 1 customer, 2 user, 3 prefix. */
-static const char link_customer_script[] =
-    "redis.call('SET', KEYS[1], ARGV[2]) "
-    "local p = ARGV[3] "
-    "for _, id in ipairs(redis.call('SMEMBERS', p .. 'stripe-customer:' .. ARGV[1] .. ':subs')) do "
-    "  local k = p .. 'stripe-subscription:' .. id "
-    "  if not redis.call('HGET', k, 'user_id') then "
-    "    redis.call('HSET', k, 'user_id', ARGV[2]) "
-    "    redis.call('SADD', p .. 'user:' .. ARGV[2] .. ':subs', id) "
-    "  end "
-    "end "
-    "return 1";
-
-static enum store_result redis_link_customer(struct store_conn *c, char *err, const char *customer_id,
-                                             const char *user_id)
+static enum store_result unexpected(struct store_conn *c, char *err, redisReply *reply, const char *what)
 {
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, link_customer_script, 1);
-    key_arg(&a, c, "stripe-customer:%s", customer_id);
-    arg(&a, customer_id);
-    arg(&a, user_id);
-    arg(&a, c->prefix);
-    return command_ok(c, err, &a, "linking a customer");
+    store_msg(err, "%s answered %s in an unexpected shape", c->where, what);
+    free_reply(reply);
+    return STORE_FAILED;
 }
 
-/* One stored hash field and the JSON member it becomes. */
-struct hash_member {
-    const char *json, *field;
-    bool number;
-};
-
-/* HGETALL key → {id_member: id, json: field …}; *out stays unset when the
- * hash does not exist. */
-static enum store_result read_hash(struct store_conn *c, char *err, const char *what,
-                                   const char *prefix, const char *id, const char *id_member,
-                                   const struct hash_member *members, json_object **out)
-{
-    CONNECTED(c, err);
-    struct args a = {0};
-    arg(&a, "HGETALL");
-    key_arg(&a, c, "%s%s", prefix, id);
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, what, &reply);
-    if (r != STORE_OK)
-        return r;
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, id_member, json_object_new_string(id));
-        for (const struct hash_member *m = members; m->json; m++)
-            json_object_object_add(o, m->json, m->number ? hash_number(reply, m->field)
-                                                         : hash_string(reply, m->field));
-        *out = o;
-    }
-    freeReplyObject(reply);
-    return STORE_OK;
-}
-
-static const struct hash_member subscription_members[] = {
-    {"customerId", "customer_id", false}, {"userId", "user_id", false},
-    {"status", "status", false},          {"statusAt", "status_at", true},
-    {"eventId", "event_id", false},       {"updatedAt", "updated_at", true},
-    {NULL, NULL, false}};
-
-static enum store_result redis_get_subscription(struct store_conn *c, char *err, const char *subscription_id,
-                                                json_object **out)
-{
-    return read_hash(c, err, "reading a subscription", "stripe-subscription:", subscription_id,
-                     "subscriptionId", subscription_members, out);
-}
-
-static enum store_result redis_list_subscriptions(struct store_conn *c, char *err, const char *user_id,
-                                                  json_object **out)
-{
-    CONNECTED(c, err);
-    struct args a = {0};
-    arg(&a, "SMEMBERS");
-    key_arg(&a, c, "user:%s:subs", user_id);
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, "listing a user's subscriptions", &reply);
-    if (r != STORE_OK)
-        return r;
-    json_object *list = json_object_new_array();
-    for (size_t i = 0; r == STORE_OK && reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
-        const redisReply *e = reply->element[i];
-        if (e->type != REDIS_REPLY_STRING || e->len > STORE_MAX_ID)
-            continue;
-        json_object *sub = NULL;
-        r = redis_get_subscription(c, err, e->str, &sub);
-        if (sub)
-            json_object_array_add(list, sub);
-    }
-    freeReplyObject(reply);
-    if (r != STORE_OK) {
-        json_object_put(list);
-        return r;
-    }
-    *out = list;
-    return STORE_OK;
-}
-
-static const char record_payment_script[] =
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end "
-    "redis.call('HSET', KEYS[1], 'amount', ARGV[1], 'currency', ARGV[2], 'status', ARGV[4], "
-    "  'recorded_at', ARGV[5]) "
-    "if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'customer', ARGV[3]) end "
-    "return 1";
-
-static enum store_result redis_record_payment(struct store_conn *c, char *err, const char *id, int64_t amount,
-                                              const char *currency, const char *customer, const char *status,
-                                              int64_t now, bool *is_new)
-{
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, record_payment_script, 1);
-    key_arg(&a, c, "payment:%s", id);
-    arg_int(&a, amount);
-    arg(&a, currency);
-    arg(&a, customer ? customer : "");
-    arg(&a, status);
-    arg_int(&a, now);
-    int64_t added = 0;
-    enum store_result r = command_int(c, err, &a, "recording a payment", &added);
-    *is_new = added == 1;
-    return r;
-}
-
-static enum store_result redis_get_payment(struct store_conn *c, char *err, const char *id, json_object **out)
-{
-    static const struct hash_member members[] = {
-        {"amount", "amount", true},   {"currency", "currency", false},
-        {"customer", "customer", false}, {"status", "status", false},
-        {"recordedAt", "recorded_at", true}, {NULL, NULL, false}};
-    return read_hash(c, err, "reading a payment", "payment:", id, "id", members, out);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Sessions                                                                   */
-/* ------------------------------------------------------------------------ */
-
-static enum store_result redis_put_session(struct store_conn *c, char *err, const char *id, const char *user_id,
-                                           int64_t expires_at)
-{
-    static const char script[] = "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) "
-                                 "redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1]) return 1";
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, script, 2);
-    key_arg(&a, c, "sessions");
-    key_arg(&a, c, "sessions:expiry");
-    arg(&a, id);
-    arg(&a, user_id);
-    arg_int(&a, expires_at);
-    return command_ok(c, err, &a, "storing a session");
-}
-
-static enum store_result redis_get_session(struct store_conn *c, char *err, const char *id, char *user_id,
-                                           size_t user_id_size, int64_t *expires_at, bool *found)
-{
-    static const char script[] = "local user = redis.call('HGET', KEYS[1], ARGV[1]) "
-                                 "if not user then return {} end "
-                                 "return {user, redis.call('ZSCORE', KEYS[2], ARGV[1]) or '0'}";
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, script, 2);
-    key_arg(&a, c, "sessions");
-    key_arg(&a, c, "sessions:expiry");
-    arg(&a, id);
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, "reading a session", &reply);
-    if (r != STORE_OK)
-        return r;
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 && reply->element[0]->type == REDIS_REPLY_STRING) {
-        *found = true;
-        *expires_at = reply_number(reply->element[1]);
-        if (user_id_size && reply->element[0]->len >= user_id_size) {
-            store_msg(err, "the stored user id does not fit the caller's buffer");
-            r = STORE_FAILED;
-        } else if (user_id_size) {
-            memcpy(user_id, reply->element[0]->str, reply->element[0]->len + 1);
-        }
-    }
-    freeReplyObject(reply);
-    return r;
-}
-
-static enum store_result redis_delete_expired_sessions(struct store_conn *c, char *err, int64_t now,
-                                                       int64_t *deleted)
-{
-    static const char script[] = "local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1]) "
-                                 "for _, id in ipairs(ids) do redis.call('HDEL', KEYS[1], id) end "
-                                 "redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1]) "
-                                 "return #ids";
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, script, 2);
-    key_arg(&a, c, "sessions");
-    key_arg(&a, c, "sessions:expiry");
-    arg_int(&a, now);
-    return command_int(c, err, &a, "deleting expired sessions", deleted);
-}
-
-static enum store_result redis_delete_all_sessions(struct store_conn *c, char *err, int64_t *deleted)
-{
-    static const char script[] = "local n = redis.call('HLEN', KEYS[1]) "
-                                 "redis.call('DEL', KEYS[1], KEYS[2]) "
-                                 "return n";
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, script, 2);
-    key_arg(&a, c, "sessions");
-    key_arg(&a, c, "sessions:expiry");
-    return command_int(c, err, &a, "deleting every session", deleted);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Readwise                                                                   */
-/* ------------------------------------------------------------------------ */
-
-static enum store_result redis_put_readwise_account(struct store_conn *c, char *err, const char *user_id,
-                                                    const char *token)
-{
-    CONNECTED(c, err);
-    struct args a = {0};
-    arg(&a, "HSET");
-    key_arg(&a, c, "readwise:tokens");
-    arg(&a, user_id);
-    arg(&a, token);
-    return command_ok(c, err, &a, "storing a Readwise account");
-}
-
-static enum store_result redis_get_readwise_token(struct store_conn *c, char *err, const char *user_id, char *out,
-                                                  size_t out_size, bool *found)
-{
-    CONNECTED(c, err);
-    struct args a = {0};
-    arg(&a, "HGET");
-    key_arg(&a, c, "readwise:tokens");
-    arg(&a, user_id);
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, "reading a Readwise account", &reply);
-    if (r != STORE_OK)
-        return r;
-    if (reply->type == REDIS_REPLY_STRING) {
-        if (reply->len >= out_size) {
-            store_msg(err, "the stored Readwise token does not fit the caller's buffer");
-            r = STORE_FAILED;
-        } else {
-            memcpy(out, reply->str, reply->len + 1);
-            *found = true;
-        }
-        memset(reply->str, 0, reply->len);
-    }
-    freeReplyObject(reply);
-    return r;
-}
-
-static enum store_result redis_list_readwise_accounts(struct store_conn *c, char *err, json_object **out)
-{
-    CONNECTED(c, err);
-    struct args a = {0};
-    arg(&a, "HKEYS");
-    key_arg(&a, c, "readwise:tokens");
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, "listing Readwise accounts", &reply);
-    if (r != STORE_OK)
-        return r;
-    json_object *ids = json_object_new_array();
-    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++)
-        if (reply->element[i]->type == REDIS_REPLY_STRING)
-            json_object_array_add(ids, json_object_new_string(reply->element[i]->str));
-    freeReplyObject(reply);
-    *out = ids;
-    return STORE_OK;
-}
-
-static enum store_result redis_put_book_count(struct store_conn *c, char *err, const char *user_id, int64_t count,
-                                              int64_t counted_at)
-{
-    CONNECTED(c, err);
-    struct args a = {0};
-    arg(&a, "HSET");
-    key_arg(&a, c, "readwise:books:%s", user_id);
-    arg(&a, "count");
-    arg_int(&a, count);
-    arg(&a, "counted_at");
-    arg_int(&a, counted_at);
-    return command_ok(c, err, &a, "storing a book count");
-}
-
-static enum store_result redis_get_book_count(struct store_conn *c, char *err, const char *user_id,
-                                              int64_t *count, int64_t *counted_at, bool *found)
+static enum store_result redis_get(struct store_conn *c, char *err, const char *kind, const char *key,
+                                   struct store_record *out)
 {
     CONNECTED(c, err);
     struct args a = {0};
     arg(&a, "HMGET");
-    key_arg(&a, c, "readwise:books:%s", user_id);
-    arg(&a, "count");
-    arg(&a, "counted_at");
+    key_arg(&a, c, "r:%s:%s", kind, key);
+    arg(&a, "t");
+    arg(&a, "n");
+    arg(&a, "s");
+    arg(&a, "v");
     redisReply *reply;
-    enum store_result r = command(c, err, &a, "reading a book count", &reply);
+    enum store_result r = command(c, err, &a, "reading a record", &reply);
     if (r != STORE_OK)
         return r;
-    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 && reply->element[0]->type == REDIS_REPLY_STRING) {
-        *found = true;
-        *count = reply_number(reply->element[0]);
-        *counted_at = reply_number(reply->element[1]);
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4)
+        return unexpected(c, err, reply, "a record");
+    if (!read_record(reply->element, out)) {
+        store_msg(err, "out of memory reading from %s", c->where);
+        r = STORE_RETRY;
     }
-    freeReplyObject(reply);
-    return STORE_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Rate limits                                                                */
-/* ------------------------------------------------------------------------ */
-
-/* One counter per key and window; the first hit sets its expiry, in the same
- * script, so no counter outlives its window. */
-static const char rate_hit_script[] =
-    "local n = redis.call('INCR', KEYS[1]) "
-    "if n == 1 then redis.call('EXPIREAT', KEYS[1], ARGV[1]) end "
-    "return n";
-
-static enum store_result redis_rate_hit(struct store_conn *c, char *err, const char *key, int64_t window_start,
-                                        int64_t window_end, int64_t now, int64_t *hits)
-{
-    (void)now; /* Redis drops a passed window by itself (EXPIREAT) */
-    CONNECTED(c, err);
-    struct args a = {0};
-    eval_args(&a, rate_hit_script, 1);
-    key_arg(&a, c, "rate:%s:%lld", key, (long long)window_start);
-    arg_int(&a, window_end);
-    redisReply *reply;
-    enum store_result r = command(c, err, &a, "counting a rate-limit hit", &reply);
-    if (r != STORE_OK)
-        return r;
-    if (reply->type != REDIS_REPLY_INTEGER) {
-        store_msg(err, "%s answered a rate-limit count in an unexpected shape", c->where);
-        r = STORE_FAILED;
-    } else {
-        *hits = reply->integer;
-    }
-    freeReplyObject(reply);
+    free_reply(reply);
     return r;
 }
 
-const struct store_backend store_redis_backend = {
-    .name = "redis",
-    .open = redis_open,
-    .close = redis_close,
-    .record_view = redis_record_view,
-    .views_total = redis_views_total,
-    .view_rows = redis_view_rows,
-    .record_milestone = redis_record_milestone,
-    .milestone_rows = redis_milestone_rows,
-    .put_doc = redis_put_doc,
-    .get_doc = redis_get_doc,
-    .update_subscription = redis_update_subscription,
-    .link_customer = redis_link_customer,
-    .get_subscription = redis_get_subscription,
-    .list_subscriptions = redis_list_subscriptions,
-    .record_payment = redis_record_payment,
-    .get_payment = redis_get_payment,
-    .put_session = redis_put_session,
-    .get_session = redis_get_session,
-    .delete_expired_sessions = redis_delete_expired_sessions,
-    .delete_all_sessions = redis_delete_all_sessions,
-    .put_readwise_account = redis_put_readwise_account,
-    .get_readwise_token = redis_get_readwise_token,
-    .list_readwise_accounts = redis_list_readwise_accounts,
-    .put_book_count = redis_put_book_count,
-    .get_book_count = redis_get_book_count,
-    .rate_hit = redis_rate_hit,
-};
+/* A kind's records by key range: the kind's lexical index, then each hash. */
+static const char list_script[] =
+    "local p, kind = ARGV[1], ARGV[2] "
+    "local out = {} "
+    "for _, key in ipairs(redis.call('ZRANGEBYLEX', p .. 'k:' .. kind, ARGV[3], ARGV[4])) do "
+    "  local h = redis.call('HMGET', p .. 'r:' .. kind .. ':' .. key, 't', 'n', 's', 'v') "
+    "  if h[4] then "
+    "    out[#out + 1] = key "
+    "    for i = 1, 4 do out[#out + 1] = h[i] or false end "
+    "  end "
+    "end "
+    "return out";
+
+static enum store_result redis_list(struct store_conn *c, char *err, const char *kind, const char *from,
+                                    const char *to, struct store_record **out, size_t *n)
+{
+    CONNECTED(c, err);
+    struct args a = {0};
+    eval_args(&a, list_script, 0);
+    arg(&a, c->prefix);
+    arg(&a, kind);
+    argf(&a, "[%s", from);
+    if (to)
+        argf(&a, "(%s", to);
+    else
+        arg(&a, "+");
+    redisReply *reply;
+    enum store_result r = command(c, err, &a, "listing records", &reply);
+    if (r != STORE_OK)
+        return r;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 5)
+        return unexpected(c, err, reply, "a list of records");
+    size_t count = reply->elements / 5;
+    struct store_record *recs = calloc(count ? count : 1, sizeof *recs);
+    for (size_t i = 0; recs && i < count; i++) {
+        redisReply **e = reply->element + 5 * i;
+        if (!element_text(e[0], &recs[i].key) || !recs[i].key || !read_record(e + 1, &recs[i])) {
+            store_records_free(recs, count);
+            recs = NULL;
+        }
+    }
+    free_reply(reply);
+    if (!recs) {
+        store_msg(err, "out of memory reading from %s", c->where);
+        return STORE_RETRY;
+    }
+    *out = recs;
+    *n = count;
+    return STORE_OK;
+}
+
+/* store_backend.h's batch, all or nothing: the conditions first, then the
+ * writes.  ARGV: 1 the prefix, 2 the number of operations, then ten values
+ * per operation: op, kind, key, condition, version, has text, text, num,
+ * stamp, expires at.  A record with an expiry lives outside the kind's
+ * indexes (k: by key, s: by stamp) and Redis drops it by itself.  Answers
+ * {0, {ADD results}} or {i, {}} when operation i's condition did not hold. */
+static const char apply_script[] =
+    "local p, n = ARGV[1], tonumber(ARGV[2]) "
+    "local ops = {} "
+    "for j = 1, n do "
+    "  local b = 2 + (j - 1) * 10 "
+    "  ops[j] = {op = ARGV[b + 1], kind = ARGV[b + 2], key = ARGV[b + 3], cond = ARGV[b + 4], "
+    "            ver = tonumber(ARGV[b + 5]), hast = ARGV[b + 6], t = ARGV[b + 7], n = ARGV[b + 8], "
+    "            s = ARGV[b + 9], exp = tonumber(ARGV[b + 10])} "
+    "  ops[j].rk = p .. 'r:' .. ops[j].kind .. ':' .. ops[j].key "
+    "end "
+    "for j, o in ipairs(ops) do "
+    "  if o.cond ~= 'always' then "
+    "    local v = tonumber(redis.call('HGET', o.rk, 'v') or '0') "
+    "    if (o.cond == 'absent' and v ~= 0) or (o.cond == 'version' and v ~= o.ver) then return {j, {}} end "
+    "  end "
+    "end "
+    "local function place(o) "
+    "  if o.exp > 0 then "
+    "    redis.call('EXPIREAT', o.rk, o.exp) "
+    "    redis.call('ZREM', p .. 'k:' .. o.kind, o.key) "
+    "    redis.call('ZREM', p .. 's:' .. o.kind, o.key) "
+    "  else "
+    "    redis.call('ZADD', p .. 'k:' .. o.kind, 0, o.key) "
+    "    redis.call('ZADD', p .. 's:' .. o.kind, o.s, o.key) "
+    "  end "
+    "end "
+    "local out = {} "
+    "for j, o in ipairs(ops) do "
+    "  out[j] = 0 "
+    "  if o.op == 'put' then "
+    "    local v = tonumber(redis.call('HGET', o.rk, 'v') or '0') + 1 "
+    "    redis.call('DEL', o.rk) "
+    "    redis.call('HSET', o.rk, 'n', o.n, 's', o.s, 'v', v) "
+    "    if o.hast == '1' then redis.call('HSET', o.rk, 't', o.t) end "
+    "    place(o) "
+    "  elseif o.op == 'add' then "
+    "    if redis.call('EXISTS', o.rk) == 0 then "
+    "      redis.call('HSET', o.rk, 'n', 0, 's', o.s, 'v', 0) "
+    "      place(o) "
+    "    end "
+    "    out[j] = redis.call('HINCRBY', o.rk, 'n', o.n) "
+    "    redis.call('HINCRBY', o.rk, 'v', 1) "
+    "  elseif o.op == 'delete' then "
+    "    redis.call('DEL', o.rk) "
+    "    redis.call('ZREM', p .. 'k:' .. o.kind, o.key) "
+    "    redis.call('ZREM', p .. 's:' .. o.kind, o.key) "
+    "  end "
+    "end "
+    "return {0, out}";
+
+static enum store_result redis_apply(struct store_conn *c, char *err, struct store_op *ops, size_t n,
+                                     bool *applied)
+{
+    static const char *const op_names[] = {"put", "add", "delete", "check"};
+    static const char *const cond_names[] = {"always", "absent", "version"};
+    CONNECTED(c, err);
+    struct args a = {0};
+    eval_args(&a, apply_script, 0);
+    arg(&a, c->prefix);
+    arg_int(&a, (int64_t)n);
+    for (size_t i = 0; i < n; i++) {
+        arg(&a, op_names[ops[i].op]);
+        arg(&a, ops[i].kind);
+        arg(&a, ops[i].key);
+        arg(&a, cond_names[ops[i].cond]);
+        arg_int(&a, ops[i].version);
+        arg(&a, ops[i].text ? "1" : "0");
+        arg(&a, ops[i].text ? ops[i].text : "");
+        arg_int(&a, ops[i].num);
+        arg_int(&a, ops[i].stamp);
+        arg_int(&a, ops[i].expires_at);
+    }
+    redisReply *reply;
+    enum store_result r = command(c, err, &a, "writing records", &reply);
+    if (r != STORE_OK)
+        return r;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER || reply->element[1]->type != REDIS_REPLY_ARRAY)
+        return unexpected(c, err, reply, "a batch of records");
+    *applied = reply->element[0]->integer == 0;
+    const redisReply *results = reply->element[1];
+    for (size_t i = 0; *applied && i < n && i < results->elements; i++)
+        ops[i].result = reply_number(results->element[i]);
+    free_reply(reply);
+    return STORE_OK;
+}
+
+/* ARGV: 1 prefix, 2 kind, 3 the highest stamp to delete ('+inf': every record). */
+static const char delete_script[] =
+    "local p, kind = ARGV[1], ARGV[2] "
+    "local keys = redis.call('ZRANGEBYSCORE', p .. 's:' .. kind, '-inf', ARGV[3]) "
+    "for _, key in ipairs(keys) do "
+    "  redis.call('DEL', p .. 'r:' .. kind .. ':' .. key) "
+    "  redis.call('ZREM', p .. 'k:' .. kind, key) "
+    "  redis.call('ZREM', p .. 's:' .. kind, key) "
+    "end "
+    "return #keys";
+
+static enum store_result delete_up_to(struct store_conn *c, char *err, const char *kind, const char *stamp,
+                                      int64_t *deleted)
+{
+    CONNECTED(c, err);
+    struct args a = {0};
+    eval_args(&a, delete_script, 0);
+    arg(&a, c->prefix);
+    arg(&a, kind);
+    arg(&a, stamp);
+    return command_int(c, err, &a, "deleting records", deleted);
+}
+
+static enum store_result redis_delete_older(struct store_conn *c, char *err, const char *kind, int64_t stamp,
+                                            int64_t *deleted)
+{
+    char bound[24];
+    snprintf(bound, sizeof bound, "%lld", (long long)stamp);
+    return delete_up_to(c, err, kind, bound, deleted);
+}
+
+static enum store_result redis_delete_kind(struct store_conn *c, char *err, const char *kind, int64_t *deleted)
+{
+    return delete_up_to(c, err, kind, "+inf", deleted);
+}
+
+const struct store_backend store_redis_backend = STORE_BACKEND("redis", redis);

@@ -3,12 +3,15 @@
  * wait for the writer), created with its directory on first use (0700/0600:
  * it holds Readwise tokens) and migrated with PRAGMA user_version.
  *
- * Every operation is one transaction (writes take the write lock up front with
- * BEGIN IMMEDIATE, so a lock is never upgraded half-way) built from prepared
- * statements with bound parameters, never text pasted into SQL.  A lock held
- * longer than the busy timeout, a full disk or an I/O error is STORE_RETRY;
- * a corrupt file or a constraint failure is STORE_FAILED.  Error lines name the
- * file and SQLite's reason, never a stored value.
+ * It stores store_backend.h's records in one table and knows nothing of the
+ * app's domain (only the migrations below name the tables of earlier
+ * versions).  A batch is one transaction (BEGIN IMMEDIATE: the write lock is
+ * taken up front, so it is never upgraded half-way, and the conditions are
+ * checked under it), built from prepared statements with bound parameters,
+ * never text pasted into SQL.  A lock held longer than the busy timeout, a
+ * full disk or an I/O error is STORE_RETRY; a corrupt file or a constraint
+ * failure is STORE_FAILED.  Error lines name the file and SQLite's reason,
+ * never a stored value.
  *
  * Schema history (append only; a released migration never changes):
  *   1  the first tables
@@ -22,6 +25,12 @@
  *      Stripe subscriptions keyed by Stripe's subscription id with the time
  *      of their status (stripe_subscriptions, stripe_customers), replacing
  *      the one-row-per-user subscriptions table (its rows are carried over)
+ *   5  one generic table, records (kind, key, text, num, stamp, version,
+ *      expires_at): the backend offers store_backend.h's primitives and the
+ *      domain files above it decide what each kind holds; every row of 4 is
+ *      carried over into its kind (store_views.c, store_billing.c, … list
+ *      them) and the tables of 4 are dropped.  A view event id remembered
+ *      without its total gets num -1.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -85,6 +95,40 @@ static const char *const migrations[] = {
     "INSERT OR IGNORE INTO stripe_customers (customer_id, user_id) SELECT customer_id, user_id"
     "  FROM subscriptions WHERE customer_id IS NOT NULL;"
     "DROP TABLE subscriptions;",
+    /* 5 — one generic table: every row of 4 carried over, then the old tables dropped */
+    "CREATE TABLE records (kind TEXT NOT NULL, key TEXT NOT NULL, text TEXT, num INTEGER NOT NULL DEFAULT 0,"
+    "  stamp INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 1, expires_at INTEGER,"
+    "  PRIMARY KEY (kind, key)) WITHOUT ROWID;"
+    "CREATE INDEX records_stamp ON records (kind, stamp);"
+    "CREATE INDEX records_expires_at ON records (kind, expires_at);"
+    "INSERT INTO records (kind, key, text, num) SELECT 'views-total', slug, title, total_views FROM posts;"
+    "INSERT INTO records (kind, key, num) SELECT 'views-day', day || char(31) || slug, views FROM daily_views;"
+    "INSERT INTO records (kind, key, num, stamp, expires_at) SELECT 'view-event', event_id, COALESCE(total, -1),"
+    "  recorded_at, recorded_at + 2592000 FROM view_events;"
+    "INSERT INTO records (kind, key, text, stamp) SELECT 'milestone', slug || char(31) || printf('%020d', milestone),"
+    "  json_object('slug', slug, 'title', title, 'milestone', milestone, 'totalViews', total_views,"
+    "  'reachedAt', reached_at), reached_at FROM milestones;"
+    "INSERT INTO records (kind, key, text, stamp) SELECT kind, key, body, stamp FROM documents;"
+    "INSERT INTO records (kind, key, text) SELECT 'subscription', subscription_id, json_object('customerId',"
+    "  customer_id, 'userId', user_id, 'status', status, 'statusAt', status_at, 'statusRank', status_rank,"
+    "  'eventId', event_id, 'updatedAt', updated_at) FROM stripe_subscriptions;"
+    "INSERT INTO records (kind, key, text) SELECT 'customer-sub', customer_id || char(31) || subscription_id,"
+    "  subscription_id FROM stripe_subscriptions WHERE customer_id IS NOT NULL;"
+    "INSERT INTO records (kind, key, text) SELECT 'user-sub', user_id || char(31) || subscription_id,"
+    "  subscription_id FROM stripe_subscriptions WHERE user_id IS NOT NULL;"
+    "INSERT INTO records (kind, key, text) SELECT 'customer', customer_id, user_id FROM stripe_customers;"
+    "INSERT INTO records (kind, key, text) SELECT 'payment', payment_intent_id, json_object('amount', amount,"
+    "  'currency', currency, 'customer', customer, 'status', status, 'recordedAt', recorded_at) FROM payments;"
+    "INSERT INTO records (kind, key, text, num, stamp) SELECT 'session', session_id, user_id, expires_at,"
+    "  expires_at FROM sessions;"
+    "INSERT INTO records (kind, key, text) SELECT 'readwise-account', user_id, token FROM readwise_accounts;"
+    "INSERT INTO records (kind, key, num, stamp) SELECT 'readwise-books', user_id, count, counted_at"
+    "  FROM book_counts;"
+    "INSERT INTO records (kind, key, num, stamp, expires_at) SELECT 'rate', key || char(31) || window_start,"
+    "  hits, window_start, expires_at FROM rate_limits;"
+    "DROP TABLE posts; DROP TABLE daily_views; DROP TABLE view_events; DROP TABLE milestones;"
+    "DROP TABLE documents; DROP TABLE stripe_subscriptions; DROP TABLE stripe_customers; DROP TABLE payments;"
+    "DROP TABLE sessions; DROP TABLE readwise_accounts; DROP TABLE book_counts; DROP TABLE rate_limits;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -195,36 +239,6 @@ static enum store_result first_row(struct store_conn *c, char *err, sqlite3_stmt
         return fail(c, err, "read", rc);
     }
     *has_row = rc == SQLITE_ROW;
-    return STORE_OK;
-}
-
-static json_object *column_string(sqlite3_stmt *st, int i)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    return v ? json_object_new_string((const char *)v) : NULL;
-}
-
-/* Reads every row of st into a new array, one object per row, with the
- * columns named by `names` (types: 's' text, 'i' int64). */
-static enum store_result read_rows(struct store_conn *c, char *err, sqlite3_stmt *st, const char *const *names,
-                                   const char *types, json_object **out)
-{
-    json_object *rows = json_object_new_array();
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_object *row = json_object_new_object();
-        for (int i = 0; types[i]; i++)
-            json_object_object_add(row, names[i], types[i] == 'i'
-                                                      ? json_object_new_int64(sqlite3_column_int64(st, i))
-                                                      : column_string(st, i));
-        json_object_array_add(rows, row);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        json_object_put(rows);
-        return fail(c, err, "read", rc);
-    }
-    *out = rows;
     return STORE_OK;
 }
 
@@ -378,512 +392,206 @@ static enum store_result sqlite_open(const struct store_options *o, struct store
         r = exec(c, err, "PRAGMA synchronous = NORMAL", "set synchronous");
     if (r == STORE_OK)
         r = migrate(c, err);
-    if (r != STORE_OK) {
+    if (r == STORE_OK)
+        *out = c;
+    else
         sqlite_close(c);
-        return r;
-    }
-    *out = c;
-    return STORE_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Views and milestones                                                       */
-/* ------------------------------------------------------------------------ */
-
-static enum store_result read_total(struct store_conn *c, char *err, const char *slug, int64_t *total)
-{
-    sqlite3_stmt *st;
-    bool row = false;
-    enum store_result r = prepare(c, err, &st, "SELECT total_views FROM posts WHERE slug = ?", "s", slug);
-    if (r == STORE_OK && (r = first_row(c, err, st, &row)) == STORE_OK) {
-        *total = row ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_finalize(st);
-    }
     return r;
 }
 
-/* The total the post reached when event_id was counted; the current total
- * for an id counted before schema 3 (which did not keep it). */
-static enum store_result remembered_total(struct store_conn *c, char *err, const char *event_id,
-                                          const char *slug, int64_t *total)
-{
-    sqlite3_stmt *st;
-    bool row = false;
-    enum store_result r = prepare(c, err, &st, "SELECT total FROM view_events WHERE event_id = ?", "s", event_id);
-    if (r != STORE_OK || (r = first_row(c, err, st, &row)) != STORE_OK)
-        return r;
-    bool known = row && sqlite3_column_type(st, 0) != SQLITE_NULL;
-    if (known)
-        *total = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return known ? STORE_OK : read_total(c, err, slug, total);
-}
-
-static enum store_result sqlite_record_view(struct store_conn *c, char *err, const char *slug, const char *title,
-                                            const char *event_id, const char *day, int64_t now, int64_t *total,
-                                            bool *counted_now)
-{
-    sqlite3_stmt *st;
-    int64_t inserted = 0;
-    enum store_result r = begin_write(c, err);
-    if (r != STORE_OK)
-        return r;
-    if ((r = prepare(c, err, &st, "DELETE FROM view_events WHERE recorded_at < ?", "i",
-                     now - STORE_VIEW_DEDUP_SECONDS)) == STORE_OK)
-        r = run(c, err, st, NULL);
-    if (r == STORE_OK &&
-        (r = prepare(c, err, &st, "INSERT OR IGNORE INTO view_events (event_id, recorded_at) VALUES (?, ?)",
-                     "si", event_id, now)) == STORE_OK)
-        r = run(c, err, st, &inserted);
-    if (r == STORE_OK && !inserted) {
-        r = remembered_total(c, err, event_id, slug, total);
-        *counted_now = false;
-        return finish(c, err, r);
-    }
-    if (r == STORE_OK &&
-        (r = prepare(c, err, &st,
-                     "INSERT INTO posts (slug, title, total_views) VALUES (?1, ?2, 1) ON CONFLICT (slug) "
-                     "DO UPDATE SET total_views = total_views + 1", /* the first title stays */
-                     "ss", slug, title)) == STORE_OK)
-        r = run(c, err, st, NULL);
-    if (r == STORE_OK &&
-        (r = prepare(c, err, &st,
-                     "INSERT INTO daily_views (slug, day, views) VALUES (?, ?, 1) ON CONFLICT (slug, day) "
-                     "DO UPDATE SET views = views + 1",
-                     "ss", slug, day)) == STORE_OK)
-        r = run(c, err, st, NULL);
-    if (r == STORE_OK)
-        r = read_total(c, err, slug, total);
-    if (r == STORE_OK &&
-        (r = prepare(c, err, &st, "UPDATE view_events SET total = ? WHERE event_id = ?", "is", *total,
-                     event_id)) == STORE_OK)
-        r = run(c, err, st, NULL);
-    *counted_now = r == STORE_OK;
-    return finish(c, err, r);
-}
-
-static enum store_result sqlite_views_total(struct store_conn *c, char *err, const char *slug, int64_t *total)
-{
-    return read_total(c, err, slug, total);
-}
-
-static enum store_result sqlite_view_rows(struct store_conn *c, char *err, const char *from_day,
-                                          const char *to_day, json_object **out)
-{
-    static const char *const names[] = {"day", "slug", "title", "views"};
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st,
-                                  "SELECT d.day, d.slug, p.title, d.views FROM daily_views d "
-                                  "JOIN posts p ON p.slug = d.slug "
-                                  "WHERE d.day >= ?1 AND (?2 IS NULL OR d.day <= ?2) ORDER BY d.day, d.slug",
-                                  "sn", from_day, to_day);
-    return r == STORE_OK ? read_rows(c, err, st, names, "sssi", out) : r;
-}
-
-static enum store_result sqlite_record_milestone(struct store_conn *c, char *err, const char *slug,
-                                                 const char *title, int64_t milestone, int64_t total_views,
-                                                 int64_t reached_at, bool *is_new)
-{
-    sqlite3_stmt *st;
-    int64_t inserted = 0;
-    enum store_result r = prepare(c, err, &st,
-                                  "INSERT OR IGNORE INTO milestones (slug, milestone, title, total_views, "
-                                  "reached_at) VALUES (?, ?, ?, ?, ?)",
-                                  "sisii", slug, milestone, title, total_views, reached_at);
-    if (r == STORE_OK)
-        r = run(c, err, st, &inserted);
-    *is_new = inserted > 0;
-    return r;
-}
-
-static enum store_result sqlite_milestone_rows(struct store_conn *c, char *err, const char *slug, int64_t from,
-                                               int64_t to, json_object **out)
-{
-    static const char *const names[] = {"slug", "title", "milestone", "totalViews", "reachedAt"};
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st,
-                                  "SELECT slug, title, milestone, total_views, reached_at FROM milestones "
-                                  "WHERE (?1 IS NULL OR slug = ?1) AND reached_at BETWEEN ?2 AND ?3 "
-                                  "ORDER BY reached_at, milestone, slug",
-                                  "nii", slug, from, to);
-    return r == STORE_OK ? read_rows(c, err, st, names, "ssiii", out) : r;
-}
 
 /* ------------------------------------------------------------------------ */
-/* Documents                                                                  */
+/* Records                                                                    */
 /* ------------------------------------------------------------------------ */
 
-static enum store_result sqlite_put_doc(struct store_conn *c, char *err, const char *kind, const char *key,
-                                        const char *text, int64_t stamp)
-{
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st,
-                                  "INSERT OR REPLACE INTO documents (kind, key, body, stamp) VALUES (?, ?, ?, ?)",
-                                  "sssi", kind, key, text, stamp);
-    return r == STORE_OK ? run(c, err, st, NULL) : r;
-}
-
-static enum store_result sqlite_get_doc(struct store_conn *c, char *err, const char *kind, const char *key,
-                                        char **text, int64_t *stamp)
-{
-    sqlite3_stmt *st;
-    bool row = false;
-    *text = NULL;
-    enum store_result r = prepare(c, err, &st, "SELECT body, stamp FROM documents WHERE kind = ? AND key = ?",
-                                  "ss", kind, key);
-    if (r != STORE_OK || (r = first_row(c, err, st, &row)) != STORE_OK)
-        return r;
-    if (row) {
-        const char *body = (const char *)sqlite3_column_text(st, 0);
-        *stamp = sqlite3_column_int64(st, 1);
-        if (!(*text = strdup(body ? body : "null"))) {
-            store_msg(err, "out of memory reading the SQLite database");
-            r = STORE_RETRY;
-        }
-    }
-    sqlite3_finalize(st);
-    return r;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Stripe                                                                     */
-/* ------------------------------------------------------------------------ */
-
-/* The single row st selects, as an object with `names`/`types` (see read_rows); NULL if none. */
-static enum store_result read_one(struct store_conn *c, char *err, sqlite3_stmt *st, const char *const *names,
-                                  const char *types, json_object **out)
-{
-    json_object *rows = NULL;
-    enum store_result r = read_rows(c, err, st, names, types, &rows);
-    if (r == STORE_OK && json_object_array_length(rows) > 0)
-        *out = json_object_get(json_object_array_get_idx(rows, 0));
-    json_object_put(rows);
-    return r;
-}
-
-static enum store_result sqlite_update_subscription(struct store_conn *c, char *err,
-                                                    const struct store_subscription_update *u, int rank,
-                                                    int64_t now, bool *applied)
-{
-    sqlite3_stmt *st;
-    int64_t changed = 0, status_changed = 0;
-    enum store_result r = begin_write(c, err);
-    if (r != STORE_OK)
-        return r;
-    if ((r = prepare(c, err, &st,
-                     "INSERT OR IGNORE INTO stripe_subscriptions (subscription_id, updated_at) VALUES (?, ?)",
-                     "si", u->subscription_id, now)) == STORE_OK)
-        r = run(c, err, st, &changed);
-    if (r == STORE_OK &&
-        (r = prepare(c, err, &st,
-                     "UPDATE stripe_subscriptions SET customer_id = COALESCE(?2, customer_id) "
-                     "WHERE subscription_id = ?1 AND ?2 IS NOT NULL AND customer_id IS NOT ?2",
-                     "sn", u->subscription_id, u->customer_id)) == STORE_OK) {
-        int64_t n = 0;
-        r = run(c, err, st, &n);
-        changed += n;
-    }
-    if (r == STORE_OK &&
-        (r = prepare(c, err, &st,
-                     "UPDATE stripe_subscriptions SET user_id = COALESCE(?2, (SELECT k.user_id FROM "
-                     "stripe_customers k WHERE k.customer_id = stripe_subscriptions.customer_id)) "
-                     "WHERE subscription_id = ?1 AND (?2 IS NOT NULL AND user_id IS NOT ?2 OR "
-                     "?2 IS NULL AND user_id IS NULL AND customer_id IN (SELECT customer_id FROM stripe_customers))",
-                     "sn", u->subscription_id, u->user_id)) == STORE_OK) {
-        int64_t n = 0;
-        r = run(c, err, st, &n);
-        changed += n;
-    }
-    if (r == STORE_OK && u->status &&
-        (r = prepare(c, err, &st,
-                     "UPDATE stripe_subscriptions SET status = ?2, status_at = ?3, status_rank = ?4, "
-                     "event_id = ?5 WHERE subscription_id = ?1 AND (status IS NULL OR ?3 > status_at OR "
-                     "(?3 = status_at AND ?4 > status_rank)) AND NOT (?6 AND COALESCE(status, '') IN "
-                     "('canceled', 'incomplete_expired'))",
-                     "ssiini", u->subscription_id, u->status, u->at, (int64_t)rank, u->event_id,
-                     (int64_t)(u->derived ? 1 : 0))) == STORE_OK)
-        r = run(c, err, st, &status_changed);
-    if (r == STORE_OK && (changed || status_changed) &&
-        (r = prepare(c, err, &st, "UPDATE stripe_subscriptions SET updated_at = ? WHERE subscription_id = ?",
-                     "is", now, u->subscription_id)) == STORE_OK)
-        r = run(c, err, st, NULL);
-    *applied = r == STORE_OK && status_changed > 0;
-    return finish(c, err, r);
-}
-
-static enum store_result sqlite_link_customer(struct store_conn *c, char *err, const char *customer_id,
-                                              const char *user_id)
-{
-    sqlite3_stmt *st;
-    enum store_result r = begin_write(c, err);
-    if (r != STORE_OK)
-        return r;
-    if ((r = prepare(c, err, &st,
-                     "INSERT INTO stripe_customers (customer_id, user_id) VALUES (?1, ?2) "
-                     "ON CONFLICT (customer_id) DO UPDATE SET user_id = excluded.user_id",
-                     "ss", customer_id, user_id)) == STORE_OK)
-        r = run(c, err, st, NULL);
-    if (r == STORE_OK &&
-        (r = prepare(c, err, &st,
-                     "UPDATE stripe_subscriptions SET user_id = ?2 WHERE customer_id = ?1 AND user_id IS NULL",
-                     "ss", customer_id, user_id)) == STORE_OK)
-        r = run(c, err, st, NULL);
-    return finish(c, err, r);
-}
-
-static const char *const subscription_names[] = {"subscriptionId", "customerId", "userId", "status",
-                                                 "statusAt", "eventId", "updatedAt"};
-#define SUBSCRIPTION_COLUMNS "subscription_id, customer_id, user_id, status, status_at, event_id, updated_at"
-#define SUBSCRIPTION_TYPES "ssssisi"
-
-static enum store_result sqlite_get_subscription(struct store_conn *c, char *err, const char *subscription_id,
-                                                 json_object **out)
-{
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st,
-                                  "SELECT " SUBSCRIPTION_COLUMNS " FROM stripe_subscriptions "
-                                  "WHERE subscription_id = ?",
-                                  "s", subscription_id);
-    return r == STORE_OK ? read_one(c, err, st, subscription_names, SUBSCRIPTION_TYPES, out) : r;
-}
-
-static enum store_result sqlite_list_subscriptions(struct store_conn *c, char *err, const char *user_id,
-                                                   json_object **out)
-{
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st,
-                                  "SELECT " SUBSCRIPTION_COLUMNS " FROM stripe_subscriptions WHERE user_id = ?",
-                                  "s", user_id);
-    return r == STORE_OK ? read_rows(c, err, st, subscription_names, SUBSCRIPTION_TYPES, out) : r;
-}
-
-static enum store_result sqlite_record_payment(struct store_conn *c, char *err, const char *id, int64_t amount,
-                                               const char *currency, const char *customer, const char *status,
-                                               int64_t now, bool *is_new)
-{
-    sqlite3_stmt *st;
-    int64_t inserted = 0;
-    enum store_result r = prepare(c, err, &st,
-                                  "INSERT OR IGNORE INTO payments (payment_intent_id, amount, currency, customer, "
-                                  "status, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                                  "sisnsi", id, amount, currency, customer, status, now);
-    if (r == STORE_OK)
-        r = run(c, err, st, &inserted);
-    *is_new = inserted > 0;
-    return r;
-}
-
-static enum store_result sqlite_get_payment(struct store_conn *c, char *err, const char *id, json_object **out)
-{
-    static const char *const names[] = {"id", "amount", "currency", "customer", "status", "recordedAt"};
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st,
-                                  "SELECT payment_intent_id, amount, currency, customer, status, recorded_at "
-                                  "FROM payments WHERE payment_intent_id = ?",
-                                  "s", id);
-    return r == STORE_OK ? read_one(c, err, st, names, "sisssi", out) : r;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Sessions                                                                   */
-/* ------------------------------------------------------------------------ */
-
-static enum store_result sqlite_put_session(struct store_conn *c, char *err, const char *id, const char *user_id,
-                                            int64_t expires_at)
-{
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st,
-                                  "INSERT OR REPLACE INTO sessions (session_id, user_id, expires_at) "
-                                  "VALUES (?, ?, ?)",
-                                  "ssi", id, user_id, expires_at);
-    return r == STORE_OK ? run(c, err, st, NULL) : r;
-}
-
-/* Copies a text column into out (truncation is an error: ids are never cut). */
-static enum store_result copy_column(char *err, sqlite3_stmt *st, int i, char *out, size_t out_size,
-                                     const char *what)
+/* A copy of a text column (NULL stays NULL); false when out of memory. */
+static bool copy_text(sqlite3_stmt *st, int i, char **out)
 {
     const char *v = (const char *)sqlite3_column_text(st, i);
-    size_t n = v ? strlen(v) : 0;
-    if (n >= out_size) {
-        store_msg(err, "the stored %s does not fit the caller's buffer", what);
-        return STORE_FAILED;
-    }
-    memcpy(out, v ? v : "", n + 1);
-    return STORE_OK;
+    *out = v ? strdup(v) : NULL;
+    return !v || *out;
 }
 
-static enum store_result sqlite_get_session(struct store_conn *c, char *err, const char *id, char *user_id,
-                                            size_t user_id_size, int64_t *expires_at, bool *found)
+static enum store_result out_of_memory(char *err)
+{
+    store_msg(err, "out of memory reading the SQLite database");
+    return STORE_RETRY;
+}
+
+/* A live record: no expiry, or one still ahead. */
+#define LIVE "(expires_at IS NULL OR expires_at > ?3)"
+
+static enum store_result sqlite_get(struct store_conn *c, char *err, const char *kind, const char *key,
+                                   struct store_record *out)
 {
     sqlite3_stmt *st;
     bool row = false;
-    enum store_result r = prepare(c, err, &st, "SELECT user_id, expires_at FROM sessions WHERE session_id = ?",
-                                  "s", id);
+    enum store_result r = prepare(c, err, &st,
+                                  "SELECT text, num, stamp, version FROM records WHERE kind = ?1 AND key = ?2 "
+                                  "AND " LIVE,
+                                  "ssi", kind, key, (int64_t)time(NULL));
     if (r != STORE_OK || (r = first_row(c, err, st, &row)) != STORE_OK)
         return r;
     if (row) {
-        *found = true;
-        *expires_at = sqlite3_column_int64(st, 1);
-        if (user_id_size)
-            r = copy_column(err, st, 0, user_id, user_id_size, "user id");
+        out->num = sqlite3_column_int64(st, 1);
+        out->stamp = sqlite3_column_int64(st, 2);
+        out->version = sqlite3_column_int64(st, 3);
+        if (!copy_text(st, 0, &out->text))
+            r = out_of_memory(err);
     }
     sqlite3_finalize(st);
     return r;
 }
 
-static enum store_result sqlite_delete_expired_sessions(struct store_conn *c, char *err, int64_t now,
-                                                        int64_t *deleted)
-{
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st, "DELETE FROM sessions WHERE expires_at <= ?", "i", now);
-    return r == STORE_OK ? run(c, err, st, deleted) : r;
-}
-
-static enum store_result sqlite_delete_all_sessions(struct store_conn *c, char *err, int64_t *deleted)
-{
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st, "DELETE FROM sessions", "");
-    return r == STORE_OK ? run(c, err, st, deleted) : r;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Readwise                                                                   */
-/* ------------------------------------------------------------------------ */
-
-static enum store_result sqlite_put_readwise_account(struct store_conn *c, char *err, const char *user_id,
-                                                     const char *token)
+static enum store_result sqlite_list(struct store_conn *c, char *err, const char *kind, const char *from,
+                                    const char *to, struct store_record **out, size_t *n)
 {
     sqlite3_stmt *st;
     enum store_result r = prepare(c, err, &st,
-                                  "INSERT OR REPLACE INTO readwise_accounts (user_id, token) VALUES (?, ?)", "ss",
-                                  user_id, token);
-    return r == STORE_OK ? run(c, err, st, NULL) : r;
-}
-
-static enum store_result sqlite_get_readwise_token(struct store_conn *c, char *err, const char *user_id,
-                                                   char *out, size_t out_size, bool *found)
-{
-    sqlite3_stmt *st;
-    bool row = false;
-    enum store_result r = prepare(c, err, &st, "SELECT token FROM readwise_accounts WHERE user_id = ?", "s",
-                                  user_id);
-    if (r != STORE_OK || (r = first_row(c, err, st, &row)) != STORE_OK)
-        return r;
-    if (row) {
-        r = copy_column(err, st, 0, out, out_size, "Readwise token");
-        *found = r == STORE_OK;
-    }
-    sqlite3_finalize(st);
-    return r;
-}
-
-static enum store_result sqlite_list_readwise_accounts(struct store_conn *c, char *err, json_object **out)
-{
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st, "SELECT user_id FROM readwise_accounts", "");
+                                  "SELECT key, text, num, stamp, version FROM records WHERE kind = ?1 AND "
+                                  "key >= ?2 AND (?3 IS NULL OR key < ?3) AND expires_at IS NULL ORDER BY key",
+                                  "ssn", kind, from, to);
     if (r != STORE_OK)
         return r;
-    json_object *ids = json_object_new_array();
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_object_array_add(ids, column_string(st, 0));
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        json_object_put(ids);
-        return fail(c, err, "read", rc);
+    struct store_record *recs = NULL;
+    size_t count = 0, cap = 0;
+    int rc = SQLITE_DONE;
+    while (r == STORE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap) {
+            size_t more = cap ? 2 * cap : 16;
+            struct store_record *grown = realloc(recs, more * sizeof *recs);
+            if (!grown) {
+                r = out_of_memory(err);
+                break;
+            }
+            recs = grown;
+            cap = more;
+        }
+        struct store_record *rec = &recs[count++];
+        memset(rec, 0, sizeof *rec);
+        rec->num = sqlite3_column_int64(st, 2);
+        rec->stamp = sqlite3_column_int64(st, 3);
+        rec->version = sqlite3_column_int64(st, 4);
+        if (!copy_text(st, 0, &rec->key) || !rec->key || !copy_text(st, 1, &rec->text))
+            r = out_of_memory(err);
     }
-    *out = ids;
+    sqlite3_finalize(st);
+    if (r == STORE_OK && rc != SQLITE_DONE)
+        r = fail(c, err, "read", rc);
+    if (r != STORE_OK) {
+        store_records_free(recs, count);
+        return r;
+    }
+    *out = recs;
+    *n = count;
     return STORE_OK;
 }
 
-static enum store_result sqlite_put_book_count(struct store_conn *c, char *err, const char *user_id,
-                                               int64_t count, int64_t counted_at)
+/* Whether op's condition holds (inside the batch's transaction). */
+static enum store_result condition_holds(struct store_conn *c, char *err, const struct store_op *op, int64_t now,
+                                         bool *holds)
 {
-    sqlite3_stmt *st;
-    enum store_result r = prepare(c, err, &st,
-                                  "INSERT OR REPLACE INTO book_counts (user_id, count, counted_at) VALUES (?, ?, ?)",
-                                  "sii", user_id, count, counted_at);
-    return r == STORE_OK ? run(c, err, st, NULL) : r;
-}
-
-static enum store_result sqlite_get_book_count(struct store_conn *c, char *err, const char *user_id,
-                                               int64_t *count, int64_t *counted_at, bool *found)
-{
+    if (op->cond == STORE_ALWAYS) {
+        *holds = true;
+        return STORE_OK;
+    }
     sqlite3_stmt *st;
     bool row = false;
-    enum store_result r = prepare(c, err, &st, "SELECT count, counted_at FROM book_counts WHERE user_id = ?",
-                                  "s", user_id);
+    enum store_result r = prepare(c, err, &st,
+                                  "SELECT version FROM records WHERE kind = ?1 AND key = ?2 AND " LIVE, "ssi",
+                                  op->kind, op->key, now);
     if (r != STORE_OK || (r = first_row(c, err, st, &row)) != STORE_OK)
         return r;
-    if (row) {
-        *found = true;
-        *count = sqlite3_column_int64(st, 0);
-        *counted_at = sqlite3_column_int64(st, 1);
-    }
+    int64_t version = row ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
+    *holds = op->cond == STORE_IF_ABSENT ? version == 0 : version == op->version;
     return STORE_OK;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Rate limits                                                                */
-/* ------------------------------------------------------------------------ */
-
-/* One row per key: the window it counts and its hits; a hit in a newer window
- * starts the count again.  Rows whose window has passed are dropped first, so
- * the table holds only the keys seen in their current window. */
-static enum store_result sqlite_rate_hit(struct store_conn *c, char *err, const char *key, int64_t window_start,
-                                         int64_t window_end, int64_t now, int64_t *hits)
+/* One operation whose condition held.  An expired record is dropped first,
+ * so a write finds it absent; a write with an expiry also drops the kind's
+ * other expired records (the only clean-up SQLite gets). */
+static enum store_result write_op(struct store_conn *c, char *err, struct store_op *op, int64_t now)
 {
     sqlite3_stmt *st;
+    enum store_result r = STORE_OK;
+    if (op->op == STORE_OP_CHECK)
+        return STORE_OK;
+    if (op->expires_at &&
+        (r = prepare(c, err, &st, "DELETE FROM records WHERE kind = ? AND expires_at <= ?", "si", op->kind,
+                     now)) == STORE_OK)
+        r = run(c, err, st, NULL);
+    if (r == STORE_OK &&
+        (r = prepare(c, err, &st, "DELETE FROM records WHERE kind = ? AND key = ? AND expires_at <= ?", "ssi",
+                     op->kind, op->key, now)) == STORE_OK)
+        r = run(c, err, st, NULL);
+    if (r != STORE_OK || op->op == STORE_OP_DELETE) {
+        if (r == STORE_OK &&
+            (r = prepare(c, err, &st, "DELETE FROM records WHERE kind = ? AND key = ?", "ss", op->kind,
+                         op->key)) == STORE_OK)
+            r = run(c, err, st, NULL);
+        return r;
+    }
+    int64_t expires = op->expires_at;
+    if (op->op == STORE_OP_PUT) {
+        r = prepare(c, err, &st,
+                    "INSERT INTO records (kind, key, text, num, stamp, version, expires_at) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, 1, NULLIF(?6, 0)) ON CONFLICT (kind, key) DO UPDATE SET "
+                    "text = excluded.text, num = excluded.num, stamp = excluded.stamp, "
+                    "expires_at = excluded.expires_at, version = version + 1",
+                    "ssniii", op->kind, op->key, op->text, op->num, op->stamp, expires);
+        return r == STORE_OK ? run(c, err, st, NULL) : r;
+    }
     bool row = false;
+    r = prepare(c, err, &st,
+                "INSERT INTO records (kind, key, num, stamp, version, expires_at) "
+                "VALUES (?1, ?2, ?3, ?4, 1, NULLIF(?5, 0)) ON CONFLICT (kind, key) DO UPDATE SET "
+                "num = num + excluded.num, version = version + 1 RETURNING num",
+                "ssiii", op->kind, op->key, op->num, op->stamp, expires);
+    if (r != STORE_OK || (r = first_row(c, err, st, &row)) != STORE_OK)
+        return r;
+    op->result = row ? sqlite3_column_int64(st, 0) : 0;
+    /* finalize runs the statement to its end first (RETURNING) */
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? STORE_OK : fail(c, err, "write", rc);
+}
+
+static enum store_result sqlite_apply(struct store_conn *c, char *err, struct store_op *ops, size_t n,
+                                      bool *applied)
+{
+    int64_t now = (int64_t)time(NULL);
     enum store_result r = begin_write(c, err);
-    if (r != STORE_OK)
+    bool holds = true;
+    for (size_t i = 0; r == STORE_OK && holds && i < n; i++)
+        r = condition_holds(c, err, &ops[i], now, &holds);
+    for (size_t i = 0; r == STORE_OK && holds && i < n; i++)
+        r = write_op(c, err, &ops[i], now);
+    if (r != STORE_OK) {
+        finish(c, err, r);
         return r;
-    if ((r = prepare(c, err, &st, "DELETE FROM rate_limits WHERE expires_at <= ?", "i", now)) == STORE_OK)
-        r = run(c, err, st, NULL);
-    if (r == STORE_OK &&
-        (r = prepare(c, err, &st,
-                     "INSERT INTO rate_limits (key, window_start, expires_at, hits) VALUES (?1, ?2, ?3, 1) "
-                     "ON CONFLICT (key) DO UPDATE SET "
-                     "hits = CASE WHEN window_start = excluded.window_start THEN hits + 1 ELSE 1 END, "
-                     "window_start = excluded.window_start, expires_at = excluded.expires_at",
-                     "sii", key, window_start, window_end)) == STORE_OK)
-        r = run(c, err, st, NULL);
-    if (r == STORE_OK &&
-        (r = prepare(c, err, &st, "SELECT hits FROM rate_limits WHERE key = ?", "s", key)) == STORE_OK &&
-        (r = first_row(c, err, st, &row)) == STORE_OK) {
-        *hits = row ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_finalize(st);
     }
-    return finish(c, err, r);
+    r = finish(c, err, STORE_OK); /* nothing was written when a condition failed */
+    *applied = r == STORE_OK && holds;
+    return r;
 }
 
-const struct store_backend store_sqlite_backend = {
-    .name = "sqlite",
-    .open = sqlite_open,
-    .close = sqlite_close,
-    .record_view = sqlite_record_view,
-    .views_total = sqlite_views_total,
-    .view_rows = sqlite_view_rows,
-    .record_milestone = sqlite_record_milestone,
-    .milestone_rows = sqlite_milestone_rows,
-    .put_doc = sqlite_put_doc,
-    .get_doc = sqlite_get_doc,
-    .update_subscription = sqlite_update_subscription,
-    .link_customer = sqlite_link_customer,
-    .get_subscription = sqlite_get_subscription,
-    .list_subscriptions = sqlite_list_subscriptions,
-    .record_payment = sqlite_record_payment,
-    .get_payment = sqlite_get_payment,
-    .put_session = sqlite_put_session,
-    .get_session = sqlite_get_session,
-    .delete_expired_sessions = sqlite_delete_expired_sessions,
-    .delete_all_sessions = sqlite_delete_all_sessions,
-    .put_readwise_account = sqlite_put_readwise_account,
-    .get_readwise_token = sqlite_get_readwise_token,
-    .list_readwise_accounts = sqlite_list_readwise_accounts,
-    .put_book_count = sqlite_put_book_count,
-    .get_book_count = sqlite_get_book_count,
-    .rate_hit = sqlite_rate_hit,
-};
+static enum store_result sqlite_delete_older(struct store_conn *c, char *err, const char *kind, int64_t stamp,
+                                             int64_t *deleted)
+{
+    sqlite3_stmt *st;
+    enum store_result r = prepare(c, err, &st,
+                                  "DELETE FROM records WHERE kind = ? AND stamp <= ? AND expires_at IS NULL", "si",
+                                  kind, stamp);
+    return r == STORE_OK ? run(c, err, st, deleted) : r;
+}
+
+static enum store_result sqlite_delete_kind(struct store_conn *c, char *err, const char *kind, int64_t *deleted)
+{
+    sqlite3_stmt *st;
+    enum store_result r = prepare(c, err, &st, "DELETE FROM records WHERE kind = ? AND expires_at IS NULL", "s",
+                                  kind);
+    return r == STORE_OK ? run(c, err, st, deleted) : r;
+}
+
+const struct store_backend store_sqlite_backend = STORE_BACKEND("sqlite", sqlite);
