@@ -9,8 +9,6 @@
 # envelopes, never a plain value; the runs' outputs (function results) are
 # envelopes too, which the official Node middleware opens.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/encryption_node.sh

@@ -12,8 +12,6 @@
 # Both events and the run's output, as the server's REST API gives them, hold
 # only ciphertext for what was encrypted.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/encryption_node.sh

@@ -28,35 +28,16 @@
 # a setting.  The first retry waits 15-45 s (the server's back-off table),
 # which sets the length of each half.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/inngest.sh
-source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/product.sh
 source "$(dirname "$0")/../lib/product.sh"
 # shellcheck source=tests/lib/conformance_runs.sh
 source "$(dirname "$0")/../lib/conformance_runs.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi-conformance
+e2e_program bin inngest-fcgi-conformance
 site=$E2E_DIR/site
 model=$E2E_DIR/model
 redis=$E2E_DIR/redis
-
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	server_stop "$E2E_DIR/dev" || true
-	server_stop "$E2E_DIR/cloud" || true
-	standin_stop "$site"
-	standin_stop "$model"
-	redis_stop "$redis" 2>/dev/null || true
-	e2e_cleanup
-}
-trap cleanup EXIT
-
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
 e2e_require_tools redis-server
 inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
 
@@ -114,15 +95,7 @@ run_mode() {
 			--redis-uri "redis://127.0.0.1:$redis_port" || abort "$mode: inngest start starts"
 	fi
 	CONF_BASE=$base CONF_KEY=$event_key CONF_AUTH=$auth CONF_APP=$app CONF_LOG=$log
-	# the dev server syncs the app itself when it starts (-u): a PUT that
-	# meets that sync gets 429 "another sync is in progress" (seen under
-	# valgrind), so it is sent again
-	local try
-	for try in 1 2 3 4 5 6 7 8 9 10; do
-		http PUT "$endpoint"
-		[[ $HTTP_STATUS == 429 ]] || break
-		sleep 2
-	done
+	sync_put "$endpoint"
 	expect_eq "$mode: PUT sync registered us" "200 Successfully registered" \
 		"$HTTP_STATUS $(jq -r .message <<<"$HTTP_BODY" 2>/dev/null)"
 	expect_ok "$mode: the server has the app's 20 functions" wait_synced "$base" "$app" 20 30 "$auth"

@@ -9,10 +9,6 @@
 # an inngest/libsodium envelope, which the official Node middleware opens
 # back into the plain fields.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/inngest.sh
-source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/product.sh
 source "$(dirname "$0")/../lib/product.sh"
 # shellcheck source=tests/lib/encryption_node.sh
@@ -21,12 +17,6 @@ e2e_init
 
 dev_app_preamble e2e-penc inngest-fcgi
 svc=$E2E_DIR/resend
-# shellcheck disable=SC2317  # run by the EXIT trap
-stop_all() {
-	standin_stop "$svc" || true
-	dev_app_cleanup
-}
-trap stop_all EXIT
 standin_build || abort "the stand-in compiles"
 enc_node_install
 

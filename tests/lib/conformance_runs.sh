@@ -3,9 +3,9 @@
 # server, checked from both sides: the run as the server's REST API reports it
 # (status, output) and the requests the server made, as our program's log
 # shows them (one line per request: function, run id, status, op).  Shared by
-# the dev-server and self-hosted e2e tests; source nginx.sh and inngest.sh
-# first.  It only sends events and reads; starting and stopping belong to the
-# caller.
+# the dev-server and self-hosted e2e tests; it sources inngest.sh (and so
+# nginx.sh).  It only sends events and reads; starting and stopping belong to
+# the caller.
 #
 # The caller sets:  CONF_BASE (server URL), CONF_KEY (event key), CONF_AUTH
 # (an "Authorization: …" header line for the REST API, or empty), CONF_APP
@@ -22,6 +22,9 @@
 # The slow ones wait on the server's real clocks: retry back-off (15-45 s for
 # the first retry, 30-60 s for the second), Retry-After: 30 and the 1-minute
 # wait timeout.  They all started together, so the total is about the longest.
+
+# shellcheck source=tests/lib/inngest.sh
+source "$(dirname "${BASH_SOURCE[0]}")/inngest.sh"
 
 CONF_BASE='' CONF_KEY='' CONF_AUTH='' CONF_APP='' CONF_LOG='' # set by the caller
 declare -A CONF_EV=()

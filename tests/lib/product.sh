@@ -5,7 +5,8 @@
 # the dev server's GraphQL API (invoke a function on demand, list runs, read
 # step outputs), the product store read and seeded from the shell (sqlite3 or
 # redis-cli), and scenarios run concurrently with their results gathered.
-# Source tests/lib/nginx.sh and tests/lib/inngest.sh first.
+# It sources tests/lib/inngest.sh (and so nginx.sh); e2e_cleanup stops the
+# stand-ins and redis-servers under $E2E_DIR.
 #
 #   standin_build                        compiles the stand-in into $E2E_DIR/bin/standin (once)
 #   standin_start PREFIX PORT            serves PREFIX/script, logs PREFIX/requests.jsonl
@@ -20,12 +21,11 @@
 #   runs_count BASE SLUG FROM STATUS     how many of those runs have that status (COMPLETED…)
 #   wait_run_status BASE EVENT_ID STATUS SECS   the event's run once over with STATUS (Completed…)
 #   wait_invoked_run BASE SLUG MARKER FROM STATUS SECS   the same for the invocation with data.e2eMarker
-#   events_named BASE NAME               every stored event of that name (all pages), one JSON array
+#   events_named BASE NAME [AUTH]        every stored event of that name (all pages), one JSON array
 #   all_events BASE                      every stored event (all pages), one JSON array
 #   run_step_outputs BASE RUN_ID         the inputs, outputs and errors of every span of a run
 #   store_* (STORE_KIND=sqlite|redis)    read or seed the product store
 #   scenario_start NAME FN [ARGS…] / scenarios_wait   run scenarios concurrently, then count results
-#   stripe_sig SECRET T FILE             a Stripe-Signature header value for FILE signed at T
 #
 # Nothing here stops a process it did not start: every stop is by the pid
 # file its start wrote.  Store helpers put their arguments into SQL and Redis
@@ -34,6 +34,13 @@
 # GraphQL variables ($slug…) are meant literally; scenarios change variables
 # in their own subshell on purpose.
 # shellcheck disable=SC2016,SC2030,SC2031,SC2034
+
+[[ -z ${E2E_PRODUCT_SH:-} ]] || return 0
+E2E_PRODUCT_SH=1
+# shellcheck source=tests/lib/inngest.sh
+source "$(dirname "${BASH_SOURCE[0]}")/inngest.sh"
+e2e_on_cleanup standin_stop
+e2e_on_cleanup redis_stop
 
 # ---- stand-ins ----------------------------------------------------------------
 
@@ -62,13 +69,7 @@ standin_start() {
 }
 
 standin_stop() {
-	local prefix=$1 pid
-	[[ -f $prefix/standin.pid ]] || return 0
-	pid=$(<"$prefix/standin.pid")
-	rm -f "$prefix/standin.pid"
-	kill -TERM "$pid" 2>/dev/null || return 0
-	wait_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	stop_pid_file "$1/standin.pid"
 }
 
 standin_requests() {
@@ -103,13 +104,7 @@ redis_start() {
 }
 
 redis_stop() {
-	local prefix=$1 pid
-	[[ -f $prefix/redis.pid ]] || return 0
-	pid=$(<"$prefix/redis.pid")
-	rm -f "$prefix/redis.pid"
-	kill -TERM "$pid" 2>/dev/null || return 0
-	wait_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	stop_pid_file "$1/redis.pid"
 }
 
 # ---- the dev server's APIs -----------------------------------------------------------
@@ -219,14 +214,16 @@ wait_invoked_run() {
 	wait_run_id_status "$base" "$run" "$status" "$secs"
 }
 
-# Every stored event (of NAME, when given), newest first.  The REST API pages
-# by at most 51 events, older pages through ?cursor=<last internal id>.
+# events_page_all BASE [NAME [AUTH]]: every stored event (of NAME, when
+# given), newest first; AUTH as api_get's (`inngest start` refuses the REST
+# API without the signing key).  The REST API pages by at most 51 events,
+# older pages through ?cursor=<last internal id>.
 events_page_all() {
-	local base=$1 name=${2:-} cursor='' page n i
+	local base=$1 name=${2:-} auth=${3:-} cursor='' page n i
 	local -a pages=()
 	for ((i = 0; i < 100; i++)); do
-		page=$(api_get "$base" "/v1/events?limit=51${name:+&name=$name}${cursor:+&cursor=$cursor}" | jq -c '.data // []') ||
-			return 1
+		page=$(api_get "$base" "/v1/events?limit=51${name:+&name=$name}${cursor:+&cursor=$cursor}" "$auth" |
+			jq -ce '.data // empty') || { echo "events_page_all: no event list from $base" >&2; return 1; }
 		n=$(jq 'length' <<<"$page")
 		((n > 0)) || break
 		pages+=("$page")
@@ -236,7 +233,7 @@ events_page_all() {
 	if ((${#pages[@]} == 0)); then echo '[]'; else printf '%s\n' "${pages[@]}" | jq -cs 'add'; fi
 }
 
-events_named() { events_page_all "$1" "$2"; }
+events_named() { events_page_all "$1" "$2" "${3:-}"; }
 all_events() { events_page_all "$1"; }
 
 # The text of every span's input, output and error of a run (step outputs
@@ -403,13 +400,4 @@ scenarios_wait() {
 	done
 	SCENARIO_NAMES=()
 	SCENARIO_PIDS=()
-}
-
-# ---- Stripe --------------------------------------------------------------------------
-
-# Stripe signs "<t>.<body>" with HMAC-SHA256, the key being the whole whsec_ secret.
-stripe_sig() {
-	local mac
-	mac=$({ printf '%s.' "$2"; cat "$3"; } | openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1)
-	printf 't=%s,v1=%s' "$2" "$mac"
 }
