@@ -120,9 +120,8 @@ run_mode() {
 	local run id
 	# -- race: the quick step wins; the run does not wait for the 5-minute
 	# sleep (120 s leaves room for a program under valgrind)
-	run=$(conf_wait_run_for race 40)
-	expect_eq "$mode: conf-race: {\"value\":\"fast\",\"winner\":\"fast\"}" '{"value":"fast","winner":"fast"}' \
-		"$(conf_out "$run")"
+	conf_expect_output race 40 "$mode: conf-race: {\"value\":\"fast\",\"winner\":\"fast\"}" \
+		'{"value":"fast","winner":"fast"}'
 	expect_ok "$mode: conf-race ended long before its 5-minute sleep (took $((SECONDS - sent_at)) s)" \
 		test $((SECONDS - sent_at)) -lt 120
 	id=$(conf_field "$run" .run_id)
@@ -130,10 +129,8 @@ run_mode() {
 		"$(conf_count "$id" 'status=206 .* 2 ops$')"
 
 	# -- fetch: made by the server, answered by the site
-	run=$(conf_wait_run_for fetch 40)
-	expect_eq "$mode: conf-fetch: the site's status and body" \
-		'{"body":"{\"site\":\"standin\"}","contentType":"application/json","ok":true,"status":201}' \
-		"$(conf_out "$run")"
+	conf_expect_output fetch 40 "$mode: conf-fetch: the site's status and body" \
+		'{"body":"{\"site\":\"standin\"}","contentType":"application/json","ok":true,"status":201}'
 	id=$(conf_field "$run" .run_id)
 	expect_eq "$mode: conf-fetch: we answered one Gateway op, then the result" "1 1" \
 		"$(conf_count "$id" 'status=206 .*Gateway call$') $(conf_count "$id" 'status=200 ')"
@@ -146,23 +143,20 @@ run_mode() {
 		"$(jq -r '.headers["user-agent"] // ""' <<<"$req")"
 
 	# -- fetch to a closed port: the executor's GatewayError, handed to the function
-	run=$(conf_wait_run_for fetch_down 40)
-	expect_eq "$mode: conf-fetch to a closed port: ok false with the executor's message" \
-		'{"error":"Error making gateway request: Unable to reach SDK URL","ok":false}' "$(conf_out "$run")"
+	conf_expect_output fetch_down 40 "$mode: conf-fetch to a closed port: ok false with the executor's message" \
+		'{"error":"Error making gateway request: Unable to reach SDK URL","ok":false}'
 
 	# -- ai.wrap: the input is recorded with the step
-	run=$(conf_wait_run_for wrap 40)
-	expect_eq "$mode: conf-ai-wrap: {\"answer\":\"echo: ping-$mode\"}" "{\"answer\":\"echo: ping-$mode\"}" \
-		"$(conf_out "$run")"
+	conf_expect_output wrap 40 "$mode: conf-ai-wrap: {\"answer\":\"echo: ping-$mode\"}" \
+		"{\"answer\":\"echo: ping-$mode\"}"
 	id=$(conf_field "$run" .run_id)
 	local inputs
 	inputs=$(CONF_GQL_AUTH=$auth wrap_inputs "$base" "$id")
 	expect_eq "$mode: conf-ai-wrap: the server's trace shows the step's input" "[{\"prompt\":\"ping-$mode\"}]" "$inputs"
 
 	# -- ai.infer: 429, then the answer after the server's back-off
-	run=$(conf_wait_run_for infer 120)
-	expect_eq "$mode: conf-ai-infer: the model's answer" '{"answer":"Hello from the stand-in","model":"conf-model"}' \
-		"$(conf_out "$run")"
+	conf_expect_output infer 120 "$mode: conf-ai-infer: the model's answer" \
+		'{"answer":"Hello from the stand-in","model":"conf-model"}'
 	local reqs
 	reqs=$(standin_requests "$model" "select(.body | contains(\"say-hello-$mode\"))")
 	expect_eq "$mode: the model was asked twice (429, then 200)" "429 200" \
