@@ -16,9 +16,7 @@ dev_app_preamble e2e-ckpt
 dev_app_serve INNGEST_CHECKPOINTING=1
 dev_app_server
 
-sync_put "$endpoint"
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's 20 functions" wait_synced "$base" "$app" 20 30
+dev_app_sync "the dev server has the app's 20 functions" 20 30
 
 # The call requests of one run, as our log lines them.
 posts_of() { grep -cF " run=$1 " "$log" || true; }

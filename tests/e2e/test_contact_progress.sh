@@ -38,10 +38,8 @@ resend_answers() {
 }
 dev_app_up DATABASE_PATH="$srv/product.db" RESEND_API_BASE_URL="http://127.0.0.1:$svc_port" RESEND_API_KEY=re_progress \
 	CONTACT_FROM_EMAIL=site@example.org CONTACT_TO_EMAIL=owner@example.org
-sync_put "$endpoint"
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 fn_count=$(curl -sS --max-time 10 "$endpoint" | jq -r '.function_count')
-expect_ok "the dev server has the product app's $fn_count functions" wait_synced "$base" e2e-progress "$fn_count" 20
+dev_app_sync "the dev server has the product app's $fn_count functions" "$fn_count" 20
 
 site=http://127.0.0.1:$ngx_port
 http GET "$site/api/contact/progress?id=../../etc"

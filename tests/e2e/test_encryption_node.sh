@@ -23,9 +23,7 @@ enc_node_install
 
 key=e2e-node-interop-secret-0123456789abcdef
 dev_app_up INNGEST_ENCRYPTION_KEY="$key"
-sync_put "$endpoint"
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 2 20
+dev_app_sync "the dev server has the app's functions" 2 20
 
 # ---- Node → C -----------------------------------------------------------------
 ref=ref-$RANDOM$RANDOM

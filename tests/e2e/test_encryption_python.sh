@@ -28,9 +28,7 @@ key_a=e2e-python-rotation-key-A-0123456789abcdef
 key_b=e2e-python-rotation-key-B-0123456789abcdef
 key_c=e2e-python-rotation-key-C-0123456789abcdef
 dev_app_up INNGEST_ENCRYPTION_KEY="$key_a"
-sync_put "$endpoint"
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 2 20
+dev_app_sync "the dev server has the app's functions" 2 20
 
 # ---- Python → C ---------------------------------------------------------------
 ref=ref-$RANDOM$RANDOM

@@ -29,9 +29,7 @@ standin_start "$svc" "$svc_port" || abort "the Resend stand-in starts"
 dev_app_up INNGEST_ENCRYPTION_KEY="$key" DATABASE_PATH="$srv/store.db" RESEND_API_KEY=re_e2e_penc \
 	RESEND_API_BASE_URL="http://127.0.0.1:$svc_port" CONTACT_TO_EMAIL=owner@example.org \
 	CONTACT_FROM_EMAIL=site@example.org
-sync_put "$endpoint"
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the product app's functions" wait_synced "$base" "$app" 22 30
+dev_app_sync "the dev server has the product app's functions" 22 30
 
 # ---- the form, posted ------------------------------------------------------------
 form="{\"name\":\"Ada Penc\",\"email\":\"$visitor\",\"message\":\"a private note for the e2e test\"}"

@@ -29,9 +29,7 @@ enc_key=e2e-signals-encryption-secret-0123456789
 enc_node_install # the pinned official packages: inngest (realtime) and the encryption middleware
 
 dev_app_up
-sync_put "$endpoint"
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's 20 functions" wait_synced "$base" "$app" 20 20
+dev_app_sync "the dev server has the app's 20 functions" 20 20
 
 tag=$$-$RANDOM
 # Under valgrind (E2E_WAIT_SECS 120 instead of 20) each request is slower:

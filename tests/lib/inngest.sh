@@ -26,6 +26,7 @@
 #   dev_app_preamble APP [PROGRAM], dev_app_up [N=V…] (dev_app_serve [N=V…] + dev_app_server
 #   [FLAG…]), dev_app_program_start [N=V…]  e2e: a program behind nginx under a private `inngest dev`
 #   sync_put URL                         PUT URL, again while the dev server's own sync holds it (429)
+#   dev_app_sync WHAT COUNT SECS         e2e: sync_put of the endpoint, then the app's COUNT functions listed
 #
 # AUTH is a whole header line, e.g. "Authorization: Bearer <signing key>" for
 # `inngest start`; the dev server needs none.  SERVER_PORT, when set by the
@@ -292,6 +293,15 @@ dev_app_server() {
 dev_app_up() {
 	dev_app_serve "$@"
 	dev_app_server -u "$endpoint"
+}
+
+# dev_app_sync WHAT COUNT SECS: after dev_app_up, the PUT sync (sync_put):
+# "PUT sync: 200"; then WHAT passes once the dev server lists COUNT functions
+# of the app (wait_synced, SECS at most).
+dev_app_sync() {
+	sync_put "$endpoint"
+	expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
+	expect_ok "$1" wait_synced "$base" "$app" "$2" "$3"
 }
 
 # sync_put URL [curl args…]: PUT URL as `http` does, and again while the

@@ -171,23 +171,25 @@ run_status_once() {
 	jq -ce --arg s "$3" 'select(. != null and .ended_at != null and .status == $s)' <<<"$RUN_STATUS_LAST" 2>/dev/null
 }
 
-wait_run_status() {
-	local base=$1 event=$2 status=$3 secs=$4
+# run_status_wait BASE PATH FILTER STATUS SECS WHO WHAT: polls GET PATH until
+# FILTER of the answer is a run over with STATUS; else "WHO: WHAT after SECS
+# s" on stderr, the last run seen on stdout, and 1.
+run_status_wait() {
+	local base=$1 path=$2 filter=$3 status=$4 secs=$5
 	RUN_STATUS_LAST=null
-	poll_until "$secs" run_status_once "$base" "/v1/events/$event/runs" "$status" '.data[0]' && return 0
-	echo "wait_run_status: event $event has no $status run after $secs s" >&2
+	poll_until "$secs" run_status_once "$base" "$path" "$status" "$filter" && return 0
+	echo "$6: $7 after $secs s" >&2
 	echo "$RUN_STATUS_LAST"
 	return 1
 }
 
+wait_run_status() {
+	run_status_wait "$1" "/v1/events/$2/runs" '.data[0]' "$3" "$4" wait_run_status "event $2 has no $3 run"
+}
+
 # The same for a run id.
 wait_run_id_status() {
-	local base=$1 run=$2 status=$3 secs=$4
-	RUN_STATUS_LAST=null
-	poll_until "$secs" run_status_once "$base" "/v1/runs/$run" "$status" '.data' && return 0
-	echo "wait_run_id_status: run $run is not $status after $secs s" >&2
-	echo "$RUN_STATUS_LAST"
-	return 1
+	run_status_wait "$1" "/v1/runs/$2" '.data' "$3" "$4" wait_run_id_status "run $2 is not $3"
 }
 
 # Invoked runs have no event of ours to look them up by, so each invocation
