@@ -12,6 +12,7 @@
 #   e2e_on_cleanup FN                    e2e_cleanup also runs FN PREFIX for every prefix (before
 #                                        stopping nginx and the program): the stop of a helper library
 #   free_port / free_ports N             prints a free loopback TCP port / N distinct ones on a line
+#   daemon_start PREFIX NAME PORT CMD…   CMD in the background, PREFIX/NAME.pid, until PORT listens
 #   stop_pid_file FILE [WHAT]            SIGTERM to the pid in FILE, SIGKILL after the wait
 #   app_start PREFIX BINARY PORT [N=V…]  program on 127.0.0.1:PORT, log PREFIX/app.log
 #   app_stop PREFIX                      SIGTERM; fails if it did not exit with 0
@@ -116,6 +117,22 @@ stop_pid_file() {
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
 	wait "$pid" 2>/dev/null || true
+}
+
+# daemon_start PREFIX NAME PORT COMMAND…: COMMAND in the background in a
+# session of its own (a Ctrl-C meant for the script must not reach it before
+# the clean-up stops it), its output appended to PREFIX/NAME.log, its pid in
+# PREFIX/NAME.pid (stop_pid_file's) and PORT in PREFIX/NAME.port; waits until
+# it listens on PORT, failing as soon as it exits.
+daemon_start() {
+	local prefix=$1 name=$2 port=$3 pid
+	shift 3
+	setsid "$@" >>"$prefix/$name.log" 2>&1 </dev/null &
+	pid=$!
+	echo "$pid" >"$prefix/$name.pid"
+	echo "$port" >"$prefix/$name.port"
+	wait_port "$port" "$pid" ||
+		{ echo "daemon_start: no $name on 127.0.0.1:$port (its log: $prefix/$name.log)" >&2; return 1; }
 }
 
 app_start() {

@@ -55,17 +55,13 @@ standin_build() {
 }
 
 standin_start() {
-	local prefix=$1 port=$2 pid
+	local prefix=$1 port=$2
 	standin_build || return 1
 	mkdir -p "$prefix"
 	[[ -f $prefix/script ]] || : >"$prefix/script"
 	: >"$prefix/requests.jsonl"
-	setsid "$STANDIN_BIN" --port "$port" --script "$prefix/script" --log "$prefix/requests.jsonl" \
-		>>"$prefix/standin.log" 2>&1 </dev/null &
-	pid=$!
-	echo "$pid" >"$prefix/standin.pid"
-	echo "$port" >"$prefix/standin.port"
-	wait_port "$port" "$pid" || { echo "standin_start: no stand-in on 127.0.0.1:$port" >&2; return 1; }
+	daemon_start "$prefix" standin "$port" \
+		"$STANDIN_BIN" --port "$port" --script "$prefix/script" --log "$prefix/requests.jsonl"
 }
 
 standin_stop() {
@@ -92,15 +88,12 @@ register_standin_start() {
 
 # ---- redis ----------------------------------------------------------------------
 
+# redis-server writes its log itself (--logfile): nothing comes on its output.
 redis_start() {
-	local prefix=$1 port=$2 pid
+	local prefix=$1 port=$2
 	mkdir -p "$prefix"
-	setsid redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$prefix" \
-		--logfile "$prefix/redis.log" --protected-mode yes </dev/null >/dev/null 2>&1 &
-	pid=$!
-	echo "$pid" >"$prefix/redis.pid"
-	echo "$port" >"$prefix/redis.port"
-	wait_port "$port" "$pid" || { echo "redis_start: no redis-server on 127.0.0.1:$port" >&2; return 1; }
+	daemon_start "$prefix" redis "$port" redis-server --bind 127.0.0.1 --port "$port" --save '' \
+		--appendonly no --dir "$prefix" --logfile "$prefix/redis.log" --protected-mode yes
 }
 
 redis_stop() {
