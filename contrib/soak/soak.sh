@@ -84,14 +84,9 @@ printf '{"id":"evt_soak_1","object":"event","type":"payment_intent.succeeded","d
 
 inngest_sig() { sign_body "$signing_key" "$2" "$1"; }
 
-# cfg_request URL [LINE…]: one request of a batch, in curl's config syntax:
-# the answer's status and URL printed (one line), the other LINEs as given.
-cfg_request() {
-	printf 'next\noutput = "/dev/null"\nwrite-out = "%%{http_code} %%{url}\\n"\nmax-time = 30\nurl = "%s"\n' "$1"
-	shift
-	(($# == 0)) || printf '%s\n' "$@"
-}
-# cfg_post URL FILE [HEADER…]: a POST of the JSON in FILE with the headers given.
+# cfg_request URL [LINE…]: one request of a batch (curl_config_request, at
+# most 30 s); cfg_post URL FILE [HEADER…]: a POST of the JSON in FILE.
+cfg_request() { curl_config_request "$1" 'max-time = 30' "${@:2}"; }
 cfg_post() {
 	local url=$1 file=$2 h
 	shift 2
@@ -126,7 +121,7 @@ write_batch() {
 			((i % 10 != 0)) || cfg_request "$base/api/inngest?soak=200&sync=1" 'request = "PUT"'
 		} >>"$cfg"
 	done
-	sed -i '1d' "$cfg" # the leading `next`
+	sed -i '$d' "$cfg" # the last `next`
 }
 
 served=0 errors=0

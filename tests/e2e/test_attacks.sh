@@ -296,33 +296,14 @@ wait "${slow_pids[@]}" 2>/dev/null || true
 flood=$E2E_DIR/flood.cfg
 ft=$(now)
 forged="t=$ft&s=$(printf '0%.0s' {1..64})"
-: >"$flood"
+signed_get=$(sign_body "$key" /dev/null "$ft")
 for i in $(seq 1 250); do
-	cat >>"$flood" <<EOF
-url = "$fn_url&flood=401"
-output = "/dev/null"
-write-out = "%{http_code} %{url} %{errormsg}\\n"
-request = "POST"
-header = "X-Inngest-Signature: $forged"
-data-binary = "@$E2E_DIR/call.json"
-next
-url = "$base/api/inngest?flood=200"
-output = "/dev/null"
-write-out = "%{http_code} %{url} %{errormsg}\\n"
-header = "X-Inngest-Signature: $(sign_body "$key" /dev/null "$ft")"
-next
-url = "$base/api/inngest?flood=200&u=1"
-output = "/dev/null"
-write-out = "%{http_code} %{url} %{errormsg}\\n"
-next
-url = "$base/api/contact?flood=400"
-output = "/dev/null"
-write-out = "%{http_code} %{url} %{errormsg}\\n"
-request = "POST"
-data-binary = "{\\"name\\":\\"\\"}"
-next
-EOF
-done
+	curl_config_request "$fn_url&flood=401" 'request = "POST"' "header = \"X-Inngest-Signature: $forged\"" \
+		"data-binary = \"@$E2E_DIR/call.json\""
+	curl_config_request "$base/api/inngest?flood=200" "header = \"X-Inngest-Signature: $signed_get\""
+	curl_config_request "$base/api/inngest?flood=200&u=1"
+	curl_config_request "$base/api/contact?flood=400" 'request = "POST"' 'data-binary = "{\"name\":\"\"}"'
+done >"$flood"
 sed -i '$d' "$flood" # the last `next`
 resend_seen=$(lines resend.log)
 curl -sS --parallel --parallel-max 100 --max-time 60 -K "$flood" >"$E2E_DIR/flood.out" 2>"$E2E_DIR/flood.err" || true

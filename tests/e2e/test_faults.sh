@@ -68,22 +68,11 @@ stop() { app_unserve "$E2E_DIR/$1" "$1"; }
 # ---- a worker killed under load ----------------------------------------------
 serve kill "$bin"
 load=$E2E_DIR/load.cfg
-: >"$load"
 for i in $(seq 1 600); do
-	cat >>"$load" <<EOF
-url = "$base/api/inngest?load=200"
-output = "/dev/null"
-write-out = "%{http_code} %{url}\\n"
-next
-url = "$base/api/views?load=202"
-output = "/dev/null"
-write-out = "%{http_code} %{url}\\n"
-request = "POST"
-header = "Content-Type: application/json"
-data-binary = "{\\"slug\\":\\"post-$i\\",\\"title\\":\\"Post $i\\"}"
-next
-EOF
-done
+	curl_config_request "$base/api/inngest?load=200"
+	curl_config_request "$base/api/views?load=202" 'request = "POST"' 'header = "Content-Type: application/json"' \
+		"data-binary = \"{\\\"slug\\\":\\\"post-$i\\\",\\\"title\\\":\\\"Post $i\\\"}\""
+done >"$load"
 sed -i '$d' "$load"
 before=$(workers_of kill)
 sent_before=$(sent)

@@ -28,6 +28,7 @@
 #   check_logs PREFIX                    fails on [alert]/[emerg]/[crit] or a sanitizer report
 #   http METHOD URL [curl args…]         sets HTTP_STATUS, HTTP_BODY, HTTP_HEADERS (file)
 #   post_json URL JSON [curl args…]      http POST with Content-Type: application/json
+#   curl_config_request URL [LINE…]      a request of a `curl -K` config (load tests)
 #   sign_body KEY BODY_FILE T            prints t=T&s=<hmac>
 #   stripe_sig SECRET T BODY_FILE        prints t=T,v1=<hmac> (a Stripe-Signature value)
 #   expect_eq / expect_match / expect_ok / pass / fail / summary
@@ -374,6 +375,18 @@ http() {
 # post_json URL JSON [curl args…]: http POST of JSON (a string).
 post_json() {
 	http POST "$1" -H 'Content-Type: application/json' --data-binary "$2" "${@:3}"
+}
+
+# curl_config_request URL [LINE…]: one request of a config file for `curl
+# -K` (with --parallel, many at once): its body dropped, one line "STATUS URL
+# ERROR" printed for its answer, the LINEs (request, header, data-binary,
+# max-time …) as given, then `next` (drop the file's last line).  The load
+# tests carry each request's expected status in its URL.
+curl_config_request() {
+	printf 'url = "%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code} %%{url} %%{errormsg}\\n"\n' "$1"
+	shift
+	(($# == 0)) || printf '%s\n' "$@"
+	echo next
 }
 
 # Header value (case-insensitive name) from the last http call.
