@@ -35,10 +35,8 @@
 # Settings: BUILD_DIR (build/release), CLUSTER_WORKERS (2 per host).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-# shellcheck source=tests/lib/nginx.sh
-source tests/lib/nginx.sh
-# shellcheck source=tests/lib/inngest.sh
-source tests/lib/inngest.sh
+# shellcheck source=tests/lib/cluster.sh
+source tests/lib/cluster.sh
 export BUILD_DIR=${BUILD_DIR:-build/release}
 export E2E_WAIT_SECS=${E2E_WAIT_SECS:-90}
 workloads=${SCALE_WORKLOADS:-loop contact}
@@ -47,7 +45,7 @@ loop_runs=${SCALE_LOOP_RUNS:-100}
 contact_runs=${SCALE_CONTACT_RUNS:-200}
 out=${SCALE_OUT:-$E2E_ROOT/build/cluster-bench}
 [[ $out == /* ]] || out=$E2E_ROOT/$out
-cluster=$E2E_ROOT/contrib/cluster/cluster.sh
+cluster=$CLUSTER_SH
 clk=$(getconf CLK_TCK)
 
 say() { echo "cluster-bench: $*" >&2; }
@@ -58,13 +56,6 @@ e2e_init
 require_tools cluster curl jq awk pgrep
 mkdir -p "$out"
 : >"$out/results.jsonl"
-CD=
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	[[ -n $CD ]] && CLUSTER_DIR=$CD "$cluster" stop >/dev/null 2>&1 || true
-	e2e_cleanup
-}
-trap cleanup EXIT
 
 # ---- CPU of a component -------------------------------------------------------------
 # stat_ticks PID [CHILDREN_TOO]: utime+stime (+cutime+cstime when asked).
@@ -111,14 +102,8 @@ snapshot() { # ARRAY_NAME
 
 # ---- the cluster and its configurations ---------------------------------------------
 cluster_up() { # APP
-	CD=$E2E_DIR/cluster-$1
-	say "starting a cluster with the $1 app in $CD"
-	CLUSTER_DIR=$CD CLUSTER_APP=$1 CONTACT_RATE_LIMIT_CLIENT=off CONTACT_RATE_LIMIT_RECIPIENT=off \
-		VIEWS_RATE_LIMIT=off "$cluster" start >"$E2E_DIR/cluster-$1.out" 2>&1 ||
-		{ cat "$E2E_DIR/cluster-$1.out" >&2; die "the cluster did not start"; }
-	# shellcheck disable=SC1090
-	source "$CD/env"
-	AUTH="Authorization: Bearer $INNGEST_SIGNING_KEY"
+	say "starting a cluster with the $1 app in $E2E_DIR/cluster-$1"
+	cluster_start "$1" || die "the cluster did not start"
 }
 cluster_down() {
 	CLUSTER_DIR=$CD "$cluster" stop >/dev/null 2>&1 || say "cluster-stop failed (logs in $CD)"

@@ -35,9 +35,7 @@ require_tools soak pgrep
 
 seconds=${SOAK_SECONDS:-60}
 parallel=${SOAK_PARALLEL:-8}
-build_dir=${BUILD_DIR:-build/release}
-[[ $build_dir == /* ]] || build_dir=$root/$build_dir
-bin=$build_dir/inngest-fcgi
+bin=$(BUILD_DIR=${BUILD_DIR:-build/release} e2e_build_dir)/inngest-fcgi
 [[ -x $bin ]] || { echo "soak: $bin is missing (make SAN=0)" >&2; exit 1; }
 
 signing_key=signkey-test-5a0cb5e0d1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c
@@ -50,42 +48,19 @@ event_id=01JSOAK0000000000000000001
 # ---- stand-in for the Event API and the register endpoint ---------------------
 standin=$E2E_DIR/standin
 api_port=$(free_port)
-mkdir -p "$standin/tmp"
-chmod 0711 "$standin"
-cat >"$standin/nginx.conf" <<NGX
-daemon on;
-worker_processes 1;
-pid nginx.pid;
-error_log error.log warn;
-events { worker_connections 512; }
-http {
-    access_log off;
-    client_body_temp_path tmp/body; fastcgi_temp_path tmp/fastcgi;
-    proxy_temp_path tmp/proxy; uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;
-    keepalive_requests 100000;
-    server {
-        listen 127.0.0.1:$api_port;
+standin_nginx_start "$standin" "$api_port" <<NGX || { echo "soak: the stand-in does not start" >&2; exit 1; }
+        keepalive_requests 100000;
         location /e/ { default_type application/json; return 200 '{"ids":["$event_id"],"status":200}'; }
         location /fn/register { default_type application/json; return 200 '{"ok":true,"modified":false}'; }
-        location / { return 404; }
-    }
-}
 NGX
-"$(nginx_bin)" -p "$standin/" -c "$standin/nginx.conf" -e "$standin/error.log"
-wait_port "$api_port"
-trap 'nginx_stop "$standin"; e2e_cleanup' EXIT
 
 # ---- the program behind nginx, cloud mode -------------------------------------
 dir=$E2E_DIR/app
-app_port=$(free_port)
-app_start "$dir" "$bin" "$app_port" INNGEST_DEV=0 INNGEST_SIGNING_KEY="$signing_key" \
+app_serve "$dir" "$bin" INNGEST_DEV=0 INNGEST_SIGNING_KEY="$signing_key" \
 	INNGEST_EVENT_KEY="$event_key" INNGEST_BASE_URL="http://127.0.0.1:$api_port" \
 	INNGEST_SERVE_ORIGIN="http://127.0.0.1" DATABASE_PATH="$dir/store.db" \
 	STRIPE_WEBHOOK_SECRET="$stripe_secret" EVENTS_RELAY_TOKEN="$relay_token" INNGEST_LOG_LEVEL=warn \
 	CONTACT_RATE_LIMIT_CLIENT=1000000/1s CONTACT_RATE_LIMIT_RECIPIENT=1000000/1s VIEWS_RATE_LIMIT=1000000/1s
-ngx_port=$(free_port)
-nginx_start "$dir" "$ngx_port" "127.0.0.1:$app_port"
-base=http://127.0.0.1:$ngx_port
 master=$(<"$dir/app.pid")
 
 workers() { pgrep -P "$master" | sort -n | tr '\n' ' '; }
@@ -107,9 +82,18 @@ printf '{"name":"app/soak.relayed","data":{"n":1}}' >"$req/events.json"
 printf '{"id":"evt_soak_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"id":"pi_soak_1","amount":100,"currency":"usd"}}}' >"$req/stripe.json"
 : >"$req/empty"
 
-hmac() { openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1; }
-inngest_sig() { local t=$1; printf 't=%s&s=%s' "$t" "$({ cat "$2"; printf '%s' "$t"; } | hmac "$hmac_key")"; }
-stripe_sig() { local t=$1; printf 't=%s,v1=%s' "$t" "$({ printf '%s.' "$t"; cat "$2"; } | hmac "$stripe_secret")"; }
+inngest_sig() { sign_body "$signing_key" "$2" "$1"; }
+
+# cfg_request URL [LINE…]: one request of a batch (curl_config_request, at
+# most 30 s); cfg_post URL FILE [HEADER…]: a POST of the JSON in FILE.
+cfg_request() { curl_config_request "$1" 'max-time = 30' "${@:2}"; }
+cfg_post() {
+	local url=$1 file=$2 h
+	shift 2
+	local -a lines=('request = "POST"' 'header = "Content-Type: application/json"')
+	for h in "$@"; do lines+=("header = \"$h\""); done
+	cfg_request "$url" "${lines[@]}" "data-binary = \"@$file\""
+}
 
 # One batch: a curl config with N rounds of the mix; the expected status is
 # carried in a fragment-free query parameter the program ignores (soak=NNN).
@@ -119,97 +103,25 @@ write_batch() {
 	s1=$(inngest_sig "$t" "$req/call1.json")
 	s2=$(inngest_sig "$t" "$req/call2.json")
 	sg=$(inngest_sig "$t" "$req/empty")
-	ss=$(stripe_sig "$t" "$req/stripe.json")
+	ss=$(stripe_sig "$stripe_secret" "$t" "$req/stripe.json")
 	: >"$cfg"
 	for ((i = 0; i < rounds; i++)); do
-		cat >>"$cfg" <<CFG
-next
-output = "/dev/null"
-write-out = "%{http_code} %{url}\n"
-max-time = 30
-url = "$base/api/inngest?fnId=$fn&stepId=step&soak=206"
-request = "POST"
-header = "Content-Type: application/json"
-header = "X-Inngest-Signature: $s1"
-data-binary = "@$req/call1.json"
-next
-output = "/dev/null"
-write-out = "%{http_code} %{url}\n"
-max-time = 30
-url = "$base/api/inngest?fnId=$fn&stepId=step&soak=200"
-request = "POST"
-header = "Content-Type: application/json"
-header = "X-Inngest-Signature: $s2"
-data-binary = "@$req/call2.json"
-next
-output = "/dev/null"
-write-out = "%{http_code} %{url}\n"
-max-time = 30
-url = "$base/api/inngest?fnId=$fn&stepId=step&soak=401"
-request = "POST"
-header = "Content-Type: application/json"
-header = "X-Inngest-Signature: $s1"
-data-binary = "@$req/call2.json"
-next
-output = "/dev/null"
-write-out = "%{http_code} %{url}\n"
-max-time = 30
-url = "$base/api/inngest?soak=200"
-header = "X-Inngest-Signature: $sg"
-next
-output = "/dev/null"
-write-out = "%{http_code} %{url}\n"
-max-time = 30
-url = "$base/api/inngest?soak=200&unsigned=1"
-next
-output = "/dev/null"
-write-out = "%{http_code} %{url}\n"
-max-time = 30
-url = "$base/api/contact?soak=202"
-request = "POST"
-header = "Content-Type: application/json"
-data-binary = "@$req/contact.json"
-next
-output = "/dev/null"
-write-out = "%{http_code} %{url}\n"
-max-time = 30
-url = "$base/api/views?soak=202"
-request = "POST"
-header = "Content-Type: application/json"
-data-binary = "@$req/views.json"
-next
-output = "/dev/null"
-write-out = "%{http_code} %{url}\n"
-max-time = 30
-url = "$base/api/hello?soak=202"
-request = "POST"
-header = "Content-Type: application/json"
-data-binary = "@$req/hello.json"
-next
-output = "/dev/null"
-write-out = "%{http_code} %{url}\n"
-max-time = 30
-url = "$base/api/events?soak=202"
-request = "POST"
-header = "Content-Type: application/json"
-header = "Authorization: Bearer $relay_token"
-data-binary = "@$req/events.json"
-next
-output = "/dev/null"
-write-out = "%{http_code} %{url}\n"
-max-time = 30
-url = "$base/api/stripe/webhook?soak=200"
-request = "POST"
-header = "Content-Type: application/json"
-header = "Stripe-Signature: $ss"
-data-binary = "@$req/stripe.json"
-CFG
-		# A sync now and then: it makes a real register call to the stand-in.
-		if ((i % 10 == 0)); then
-			printf 'next\noutput = "/dev/null"\nwrite-out = "%%{http_code} %%{url}\\n"\nmax-time = 30\nurl = "%s/api/inngest?soak=200&sync=1"\nrequest = "PUT"\n' "$base" >>"$cfg"
-		fi
+		{
+			cfg_post "$base/api/inngest?fnId=$fn&stepId=step&soak=206" "$req/call1.json" "X-Inngest-Signature: $s1"
+			cfg_post "$base/api/inngest?fnId=$fn&stepId=step&soak=200" "$req/call2.json" "X-Inngest-Signature: $s2"
+			cfg_post "$base/api/inngest?fnId=$fn&stepId=step&soak=401" "$req/call2.json" "X-Inngest-Signature: $s1"
+			cfg_request "$base/api/inngest?soak=200" "header = \"X-Inngest-Signature: $sg\""
+			cfg_request "$base/api/inngest?soak=200&unsigned=1"
+			cfg_post "$base/api/contact?soak=202" "$req/contact.json"
+			cfg_post "$base/api/views?soak=202" "$req/views.json"
+			cfg_post "$base/api/hello?soak=202" "$req/hello.json"
+			cfg_post "$base/api/events?soak=202" "$req/events.json" "Authorization: Bearer $relay_token"
+			cfg_post "$base/api/stripe/webhook?soak=200" "$req/stripe.json" "Stripe-Signature: $ss"
+			# A sync now and then: it makes a real register call to the stand-in.
+			((i % 10 != 0)) || cfg_request "$base/api/inngest?soak=200&sync=1" 'request = "PUT"'
+		} >>"$cfg"
 	done
-	sed -i '1d' "$cfg" # the leading `next`
+	sed -i '$d' "$cfg" # the last `next`
 }
 
 served=0 errors=0

@@ -28,40 +28,22 @@
 # CLUSTER_STREAM_SECS (30) and CLUSTER_STREAM_RATE (forms per second, 2) size
 # the stream.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/inngest.sh
-source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/product.sh
 source "$(dirname "$0")/../lib/product.sh"
 # shellcheck source=tests/lib/conformance_runs.sh
 source "$(dirname "$0")/../lib/conformance_runs.sh"
+# shellcheck source=tests/lib/cluster.sh
+source "$(dirname "$0")/../lib/cluster.sh"
 e2e_init
 
 export BUILD_DIR=${BUILD_DIR:-build/release}
-cluster=$E2E_ROOT/contrib/cluster/cluster.sh
+cluster=$CLUSTER_SH
 stream_secs=${CLUSTER_STREAM_SECS:-30}
 stream_rate=${CLUSTER_STREAM_RATE:-2}
-CD=
 
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	[[ -n $CD ]] && CLUSTER_DIR=$CD "$cluster" stop >/dev/null 2>&1 || true
-	e2e_cleanup
-}
-trap cleanup EXIT
-
-# cluster_up APP: a fresh cluster in $E2E_DIR/cluster-APP; reads its env file.
+# cluster_up APP: cluster_start, and the Inngest servers' URLs in SERVER_URLS.
 cluster_up() {
-	CD=$E2E_DIR/cluster-$1
-	CLUSTER_DIR=$CD CLUSTER_APP=$1 CONTACT_RATE_LIMIT_CLIENT=off CONTACT_RATE_LIMIT_RECIPIENT=off \
-		VIEWS_RATE_LIMIT=off "$cluster" start >"$E2E_DIR/cluster-$1.out" 2>&1 || {
-		cat "$E2E_DIR/cluster-$1.out"
-		return 1
-	}
-	# shellcheck disable=SC1091
-	source "$CD/env"
-	AUTH="Authorization: Bearer $INNGEST_SIGNING_KEY"
+	cluster_start "$1" || return 1
 	read -r -a SERVER_URLS <<<"$CLUSTER_SERVER_URLS"
 }
 
@@ -147,22 +129,9 @@ done
 views_two() { [[ $(store_views_total cluster-post) == 2 ]]; }
 expect_ok "two view beacons through the front: the shared Redis store counts 2" poll_until 60 views_two
 
-# Every stored event of NAME, newest first (events_page_all of product.sh,
-# with the signing key: `inngest start` refuses the REST API without it).
-events_named_auth() {
-	local name=$1 cursor='' page n i
-	local -a pages=()
-	for ((i = 0; i < 100; i++)); do
-		page=$(api_get "$CLUSTER_INNGEST_URL" "/v1/events?limit=51&name=$name${cursor:+&cursor=$cursor}" "$AUTH" |
-			jq -ce '.data // empty') || { echo "events_named_auth: no event list from the server" >&2; return 1; }
-		n=$(jq 'length' <<<"$page")
-		((n > 0)) || break
-		pages+=("$page")
-		cursor=$(jq -r '.[-1].internal_id' <<<"$page")
-		((n == 51)) || break
-	done
-	if ((${#pages[@]} == 0)); then echo '[]'; else printf '%s\n' "${pages[@]}" | jq -cs 'add'; fi
-}
+# Every stored event of NAME, newest first, with the signing key: `inngest
+# start` refuses the REST API without it.
+events_named_auth() { events_named "$CLUSTER_INNGEST_URL" "$1" "$AUTH"; }
 
 # ---- the stream ----------------------------------------------------------------------
 # One form every 1/rate s, each with its own address; an answer other than 202

@@ -16,14 +16,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/nginx.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi
-if [[ ! -x $bin ]]; then
-	fail "$bin exists (build it with make)"
-	summary
-	exit 1
-fi
+e2e_program bin inngest-fcgi
 
 material=7c1f0e9d8a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5
 key=signkey-test-$material
@@ -47,27 +40,19 @@ standin_nginx_start "$standin" "$api_port" <<EOF
         location = /emails-ok { default_type application/json; return 200 '{"id":"email-attack-1"}'; }
         location /fn/register { default_type application/json; return 200 '{"ok":true,"modified":false}'; }
 EOF
-trap 'nginx_stop "$standin"; e2e_cleanup' EXIT
-lines() { [[ -f $standin/$1 ]] && wc -l <"$standin/$1" || echo 0; }
+lines() { log_lines "$standin/$1"; }
 # The body of the last request a *_body.log recorded, as JSON (null when none).
-last_body() {
-	{ printf '"'; tail -n 1 "$standin/$1" 2>/dev/null | tr -d '\n'; printf '"'; } | jq -r . 2>/dev/null | jq -c . 2>/dev/null ||
-		echo null
-}
+last_body() { logged_body "$standin/$1"; }
 
 # ---- the program behind nginx -------------------------------------------------
 dir=$E2E_DIR/app
-app_port=$(free_port)
-app_start "$dir" "$bin" "$app_port" INNGEST_DEV=0 INNGEST_SIGNING_KEY="$key" \
+app_serve "$dir" "$bin" INNGEST_DEV=0 INNGEST_SIGNING_KEY="$key" \
 	INNGEST_SIGNING_KEY_FALLBACK="$fallback" INNGEST_EVENT_KEY="$event_key" \
 	INNGEST_BASE_URL="http://127.0.0.1:$api_port" INNGEST_SERVE_ORIGIN=http://127.0.0.1 \
 	DATABASE_PATH="$dir/store.db" STRIPE_WEBHOOK_SECRET="$stripe_secret" \
 	EVENTS_RELAY_TOKEN="$relay_token" ADMIN_TOKEN="$admin_token" RESEND_API_KEY="$resend_key" \
 	RESEND_API_BASE_URL="http://127.0.0.1:$api_port" CONTACT_TO_EMAIL=owner@example.org \
 	CONTACT_FROM_EMAIL=site@example.org
-ngx_port=$(free_port)
-nginx_start "$dir" "$ngx_port" "127.0.0.1:$app_port"
-base=http://127.0.0.1:$ngx_port
 fn_url="$base/api/inngest?fnId=inngest-fcgi-contact-form-submitted&stepId=step"
 
 # Every answer's headers and body, searched for secrets at the end.
@@ -196,10 +181,9 @@ req PUT "$base/api/inngest?deployId=d%0D%0AX-Injected:%20yes"
 expect_eq "deployId with CR LF: the sync goes through (200)" 200 "$HTTP_STATUS"
 expect_ok "deployId with CR LF: no injected header" injected
 printf '{"id":"evt_inj","object":"event","type":"checkout.session.completed\\r\\nX-Injected: yes","data":{"object":{"id":"cs_1"}}}' >"$E2E_DIR/stripe_inj.json"
-sig_t=$(now)
-stripe_mac=$({ printf '%s.' "$sig_t"; cat "$E2E_DIR/stripe_inj.json"; } | openssl dgst -sha256 -hmac "$stripe_secret" -r | cut -d' ' -f1)
 events_seen=$(lines events.log)
-req POST "$base/api/stripe/webhook" -H "Stripe-Signature: t=$sig_t,v1=$stripe_mac" --data-binary "@$E2E_DIR/stripe_inj.json"
+req POST "$base/api/stripe/webhook" -H "Stripe-Signature: $(stripe_sig "$stripe_secret" "$(now)" "$E2E_DIR/stripe_inj.json")" \
+	--data-binary "@$E2E_DIR/stripe_inj.json"
 expect_eq "Stripe event type with CR LF (signed): 400" 400 "$HTTP_STATUS"
 expect_ok "Stripe event type with CR LF: no injected header" injected
 expect_eq "Stripe event type with CR LF: nothing sent" "$events_seen" "$(lines events.log)"
@@ -241,9 +225,8 @@ req POST "$base/api/events" -H "Authorization: Bearer $relay_token" --data-binar
 expect_eq "/api/events nested 10,000 deep: 400" 400 "$HTTP_STATUS"
 req POST "$base/api/contact" --data-binary "{\"name\":$(deep),\"email\":\"a@b.c\",\"message\":\"x\"}"
 expect_eq "/api/contact nested 10,000 deep: 400" 400 "$HTTP_STATUS"
-sig_t=$(now)
-stripe_mac=$({ printf '%s.' "$sig_t"; cat "$E2E_DIR/deep_raw.json"; } | openssl dgst -sha256 -hmac "$stripe_secret" -r | cut -d' ' -f1)
-req POST "$base/api/stripe/webhook" -H "Stripe-Signature: t=$sig_t,v1=$stripe_mac" --data-binary "@$E2E_DIR/deep_raw.json"
+req POST "$base/api/stripe/webhook" -H "Stripe-Signature: $(stripe_sig "$stripe_secret" "$(now)" "$E2E_DIR/deep_raw.json")" \
+	--data-binary "@$E2E_DIR/deep_raw.json"
 expect_eq "/api/stripe/webhook nested 10,000 deep (signed): 400" 400 "$HTTP_STATUS"
 expect_eq "deep route bodies: nothing sent" "$events_seen" "$(lines events.log)"
 
@@ -313,33 +296,14 @@ wait "${slow_pids[@]}" 2>/dev/null || true
 flood=$E2E_DIR/flood.cfg
 ft=$(now)
 forged="t=$ft&s=$(printf '0%.0s' {1..64})"
-: >"$flood"
+signed_get=$(sign_body "$key" /dev/null "$ft")
 for i in $(seq 1 250); do
-	cat >>"$flood" <<EOF
-url = "$fn_url&flood=401"
-output = "/dev/null"
-write-out = "%{http_code} %{url} %{errormsg}\\n"
-request = "POST"
-header = "X-Inngest-Signature: $forged"
-data-binary = "@$E2E_DIR/call.json"
-next
-url = "$base/api/inngest?flood=200"
-output = "/dev/null"
-write-out = "%{http_code} %{url} %{errormsg}\\n"
-header = "X-Inngest-Signature: $(sign_body "$key" /dev/null "$ft")"
-next
-url = "$base/api/inngest?flood=200&u=1"
-output = "/dev/null"
-write-out = "%{http_code} %{url} %{errormsg}\\n"
-next
-url = "$base/api/contact?flood=400"
-output = "/dev/null"
-write-out = "%{http_code} %{url} %{errormsg}\\n"
-request = "POST"
-data-binary = "{\\"name\\":\\"\\"}"
-next
-EOF
-done
+	curl_config_request "$fn_url&flood=401" 'request = "POST"' "header = \"X-Inngest-Signature: $forged\"" \
+		"data-binary = \"@$E2E_DIR/call.json\""
+	curl_config_request "$base/api/inngest?flood=200" "header = \"X-Inngest-Signature: $signed_get\""
+	curl_config_request "$base/api/inngest?flood=200&u=1"
+	curl_config_request "$base/api/contact?flood=400" 'request = "POST"' 'data-binary = "{\"name\":\"\"}"'
+done >"$flood"
 sed -i '$d' "$flood" # the last `next`
 resend_seen=$(lines resend.log)
 curl -sS --parallel --parallel-max 100 --max-time 60 -K "$flood" >"$E2E_DIR/flood.out" 2>"$E2E_DIR/flood.err" || true

@@ -13,8 +13,6 @@
 #   - CR LF in HTTP_X_INNGEST_SERVER_KIND: 400, nothing sent to the register
 #     endpoint, no injected header anywhere.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/product.sh
 source "$(dirname "$0")/../lib/product.sh"
 e2e_init
@@ -24,16 +22,11 @@ fcgi() { python3 "$E2E_ROOT/tests/lib/fcgi_client.py" "$@"; }
 key=signkey-test-0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de0badc0de
 
 register_standin_start
-trap 'standin_stop "$reg"; e2e_cleanup' EXIT
 
 dir=$E2E_DIR/app
-app_port=$(free_port)
-app_start "$dir" "$bin" "$app_port" INNGEST_SIGNING_KEY="$key" INNGEST_EVENT_KEY=ek \
+app_serve "$dir" "$bin" INNGEST_SIGNING_KEY="$key" INNGEST_EVENT_KEY=ek \
 	INNGEST_API_BASE_URL="http://127.0.0.1:$reg_port" INNGEST_SERVE_ORIGIN=https://app.example \
-	INNGEST_REQUEST_READ_TIMEOUT=2 DATABASE_PATH="$dir/store.db" || abort "the program starts"
-ngx_port=$(free_port)
-nginx_start "$dir" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
-base=http://127.0.0.1:$ngx_port
+	INNGEST_REQUEST_READ_TIMEOUT=2 DATABASE_PATH="$dir/store.db" || abort "the program and nginx start"
 direct=127.0.0.1:$app_port
 common=(--param REQUEST_METHOD=GET --param DOCUMENT_URI=/api/inngest --param QUERY_STRING=
 	--param REMOTE_ADDR=127.0.0.1 --param HTTP_HOST=localhost)

@@ -18,8 +18,6 @@
 #     once, the client learns no internal address, the log has the detail;
 #   - INNGEST_DEV=1 with a signing key: a warning at start.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/product.sh
 source "$(dirname "$0")/../lib/product.sh"
 e2e_init
@@ -38,32 +36,17 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time.sleep(300)' "$hung_port" &
 hung_pid=$!
 wait_port "$hung_port" "$hung_pid" || abort "the hung listener starts"
-cleanup() {
-	kill "$hung_pid" 2>/dev/null || true
-	standin_stop "$reg"
-	e2e_cleanup
-}
-trap cleanup EXIT
+trap 'kill "$hung_pid" 2>/dev/null || true; e2e_cleanup' EXIT
 registrations() { standin_requests "$reg" 'select(.path | startswith("/fn/register"))' | wc -l; }
 last_registered_url() { standin_requests "$reg" 'select(.path | startswith("/fn/register")) | .body | fromjson | .url' | tail -n 1 | tr -d '"'; }
 
 # serve NAME ENV…: the program (2 workers) behind nginx in $E2E_DIR/NAME; sets $base.
 serve() {
-	local name=$1 dir=$E2E_DIR/$1 app_port ngx_port
-	shift
-	app_port=$(free_port)
-	app_start "$dir" "$bin" "$app_port" INNGEST_APP_ID=sync-attack DATABASE_PATH="$dir/store.db" "$@" ||
-		abort "$name: the program starts"
-	ngx_port=$(free_port)
-	nginx_start "$dir" "$ngx_port" "127.0.0.1:$app_port" || abort "$name: nginx starts"
-	base=http://127.0.0.1:$ngx_port
+	app_serve "$E2E_DIR/$1" "$bin" INNGEST_APP_ID=sync-attack DATABASE_PATH="$E2E_DIR/$1/store.db" "${@:2}" ||
+		abort "$1: the program and nginx start"
 }
 # unserve NAME: stops it and checks its logs.
-unserve() {
-	expect_ok "$1: program exits cleanly on SIGTERM" app_stop "$E2E_DIR/$1"
-	nginx_stop "$E2E_DIR/$1"
-	expect_ok "$1: logs clean" check_logs "$E2E_DIR/$1"
-}
+unserve() { app_unserve "$E2E_DIR/$1" "$1"; }
 cloud=(INNGEST_SIGNING_KEY="$key" INNGEST_EVENT_KEY="$event_key" INNGEST_API_BASE_URL="http://127.0.0.1:$reg_port")
 
 # ---- cloud mode without INNGEST_SERVE_ORIGIN ---------------------------------------------

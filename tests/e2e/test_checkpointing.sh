@@ -7,26 +7,16 @@
 # lists them); a sleep, a parallel group and a retried step still go the
 # classic way.  The same run with checkpointing off (the default) takes n+1.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 e2e_init
 
 dev_app_preamble e2e-ckpt
 
-read -r ngx_port app_port api_port < <(free_ports 3)
-endpoint=http://127.0.0.1:$ngx_port/api/inngest
-base=http://127.0.0.1:$api_port
-mkdir -p "$srv"
-nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
-app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base" \
-	INNGEST_CHECKPOINTING=1 || abort "the conformance program starts with INNGEST_CHECKPOINTING=1"
-SERVER_PORT=$api_port dev_server_start "$dev" || abort "inngest dev starts"
+dev_app_serve INNGEST_CHECKPOINTING=1
+dev_app_server
 
-sync_put "$endpoint"
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's 20 functions" wait_synced "$base" "$app" 20 30
+dev_app_sync "the dev server has the app's 20 functions" 20 30
 
 # The call requests of one run, as our log lines them.
 posts_of() { grep -cF " run=$1 " "$log" || true; }

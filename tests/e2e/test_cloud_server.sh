@@ -18,45 +18,17 @@
 # the same ports, database and Redis, as a supervisor would; the runs that
 # were in progress must then complete.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/inngest.sh
-source "$(dirname "$0")/../lib/inngest.sh"
+# shellcheck source=tests/lib/product.sh
+source "$(dirname "$0")/../lib/product.sh"
 # shellcheck source=tests/lib/conformance_runs.sh
 source "$(dirname "$0")/../lib/conformance_runs.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi-conformance
+e2e_program bin inngest-fcgi-conformance
 app=e2e-cloud
 server=$E2E_DIR/server
 srv=$E2E_DIR/app
 log=$srv/app.log
-
-redis_pid=
-redis_start() {
-	redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-		--dir "$server" >>"$server/redis.log" 2>&1 </dev/null &
-	redis_pid=$!
-	wait_port "$redis_port" "$redis_pid"
-}
-redis_stop() {
-	[[ -n $redis_pid ]] || return 0
-	kill -TERM "$redis_pid" 2>/dev/null || true
-	wait "$redis_pid" 2>/dev/null || true
-	redis_pid=
-}
-
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	server_stop "$server" || true
-	redis_stop
-	e2e_cleanup
-}
-trap cleanup EXIT
-
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
 e2e_require_tools redis-server redis-cli
 inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
 
@@ -76,7 +48,7 @@ start_app() {
 }
 nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
 start_app "signkey-test-$key" || abort "the conformance program starts in cloud mode"
-redis_start || abort "redis-server starts on 127.0.0.1:$redis_port"
+redis_start "$server" "$redis_port" || abort "redis-server starts on 127.0.0.1:$redis_port"
 SERVER_PORT=$api_port self_hosted_start "$server" --signing-key "$key" --event-key "$event_key" \
 	--redis-uri "redis://127.0.0.1:$redis_port" || abort "inngest start starts"
 pass "inngest start answers /health at $SERVER_URL (Redis on $redis_port)"
@@ -103,11 +75,11 @@ conf_check_quick
 # SHUTDOWN SAVE writes the dump even with --save '' (no save points), so the
 # Redis that comes back has the queue and the run state.
 redis-cli -p "$redis_port" shutdown save >/dev/null 2>&1 || true
-wait "$redis_pid" 2>/dev/null || true
-redis_pid=
+wait "$(<"$server/redis.pid")" 2>/dev/null || true
+rm -f "$server/redis.pid"
 if [[ -s $server/dump.rdb ]]; then pass "Redis saved its data and stopped"; else fail "Redis saved its data (no dump.rdb)"; fi
 sleep 1 # a restart is not instantaneous: Redis is away for a second
-redis_start || abort "redis-server starts again"
+redis_start "$server" "$redis_port" || abort "redis-server starts again"
 # the dump must bring the queue and the run state back: an empty Redis would
 # make the rest of this test a run that never waited
 redis_keys=$(redis-cli -p "$redis_port" dbsize 2>/dev/null || echo 0)
@@ -187,7 +159,7 @@ expect_eq "PUT sync with a wrong key: nothing was modified" false "$(jq -r .modi
 expect_ok "the program exits cleanly on SIGTERM" app_stop "$srv"
 nginx_stop "$srv"
 server_stop "$server"
-redis_stop
+redis_stop "$server"
 expect_ok "nginx and program logs clean" check_logs "$srv"
 
 summary

@@ -10,47 +10,36 @@
 # Debian's Chromium: it sends a form, shows "queued", and "queued → emailed"
 # once the run is done.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/inngest.sh
-source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/product.sh
 source "$(dirname "$0")/../lib/product.sh"
 # shellcheck source=tests/lib/encryption_node.sh
 source "$(dirname "$0")/../lib/encryption_node.sh"
+# shellcheck source=tests/lib/ui_driver.sh
+source "$(dirname "$0")/../lib/ui_driver.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
-inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
-dev=$E2E_DIR/dev srv=$E2E_DIR/app svc=$E2E_DIR/resend log=$E2E_DIR/app/app.log
-cleanup() { server_stop "$dev" || true; standin_stop "$svc" || true; e2e_cleanup; }
-trap cleanup EXIT
+dev_app_preamble e2e-progress inngest-fcgi
+svc=$E2E_DIR/resend
 enc_node_install # the pinned official `inngest` package (its realtime subscribe)
 
-read -r ngx_port app_port api_port svc_port < <(free_ports 4)
-endpoint=http://127.0.0.1:$ngx_port/api/inngest
-base=http://127.0.0.1:$api_port
-mkdir -p "$svc" "$srv"
+svc_port=$(free_port)
+mkdir -p "$svc"
 # Realtime keeps nothing for late subscribers, so Resend first answers 429
 # (retried after its Retry-After: 5 s) until the subscriber is connected.
 cat >"$svc/script" <<'SCRIPT'
 POST /emails 429 header=Retry-After:5 {"message":"slow down"}
 SCRIPT
 standin_start "$svc" "$svc_port" || abort "the Resend stand-in starts"
-nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
-app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID=e2e-progress INNGEST_BASE_URL="$base" \
-	DATABASE_PATH="$srv/product.db" RESEND_API_BASE_URL="http://127.0.0.1:$svc_port" RESEND_API_KEY=re_progress \
-	CONTACT_FROM_EMAIL=site@example.org CONTACT_TO_EMAIL=owner@example.org || abort "the product program starts"
-SERVER_PORT=$api_port dev_server_start "$dev" -u "$endpoint" || abort "inngest dev starts"
-# the dev server syncs the URL it was given too: ours may meet its sync (429)
-sync_once() { http PUT "$endpoint" && [[ $HTTP_STATUS != 429 ]]; }
-poll_until $((E2E_WAIT_SECS * 2)) sync_once || true
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
+# resend_answers TAG: from now on the stand-in accepts both emails, with ids
+# em_notification_TAG and em_confirmation_TAG.
+resend_answers() {
+	printf 'POST /emails 200 match=send-%s-email {"id":"em_%s_%s"}\n' \
+		notification notification "$1" confirmation confirmation "$1" >"$svc/script"
+}
+dev_app_up DATABASE_PATH="$srv/product.db" RESEND_API_BASE_URL="http://127.0.0.1:$svc_port" RESEND_API_KEY=re_progress \
+	CONTACT_FROM_EMAIL=site@example.org CONTACT_TO_EMAIL=owner@example.org
 fn_count=$(curl -sS --max-time 10 "$endpoint" | jq -r '.function_count')
-expect_ok "the dev server has the product app's $fn_count functions" wait_synced "$base" e2e-progress "$fn_count" 20
+dev_app_sync "the dev server has the product app's $fn_count functions" "$fn_count" 20
 
 site=http://127.0.0.1:$ngx_port
 http GET "$site/api/contact/progress?id=../../etc"
@@ -72,10 +61,7 @@ NODE_PATH=$ENC_NODE_DIR/node_modules node --experimental-websocket --no-warnings
 	>"$E2E_DIR/progress.jsonl" 2>"$E2E_DIR/progress.err" &
 sub=$!
 poll_until 20 test -f "$E2E_DIR/ready" || fail "the official subscriber connects with the route's token"
-cat >"$svc/script" <<'SCRIPT'
-POST /emails 200 match=send-notification-email {"id":"em_notification_progress"}
-POST /emails 200 match=send-confirmation-email {"id":"em_confirmation_progress"}
-SCRIPT
+resend_answers progress
 rc=0
 wait "$sub" || rc=$?
 [[ $rc == 0 ]] || cat "$E2E_DIR/progress.err" >&2
@@ -97,32 +83,17 @@ page_once() { [[ $(curl -s -o /dev/null -w '%{http_code}' "$site/contact_progres
 poll_until 10 page_once || fail "nginx serves contact_progress.html"
 chromium=$(command -v chromium || true)
 [[ -n $chromium ]] || abort "Debian's chromium (contrib/install-deps.sh)"
-driver_dir=$E2E_ROOT/build/e2e-ui # the browser driver's npm packages, shared with test_dev_server_ui.sh
-lock_sum=$(sha256sum "$E2E_ROOT/tests/e2e/ui/package-lock.json" | cut -d' ' -f1)
-if [[ $(cat "$driver_dir/.lock-sha256" 2>/dev/null) != "$lock_sum" ]]; then
-	rm -rf "$driver_dir"
-	mkdir -p "$driver_dir"
-	cp "$E2E_ROOT/tests/e2e/ui/package.json" "$E2E_ROOT/tests/e2e/ui/package-lock.json" "$driver_dir/"
-	(cd "$driver_dir" && npm ci --no-audit --no-fund --loglevel=error >"$E2E_DIR/npm-ui.log" 2>&1) || {
-		cat "$E2E_DIR/npm-ui.log" >&2
-		abort "npm ci installs the browser driver's packages (tests/e2e/ui/package-lock.json)"
-	}
-	echo "$lock_sum" >"$driver_dir/.lock-sha256"
-fi
-cp "$E2E_ROOT/tests/e2e/ui/check_contact_progress.mjs" "$driver_dir/"
+ui_driver_install check_contact_progress.mjs
 cat >"$svc/script" <<'SCRIPT'
 POST /emails 429 header=Retry-After:5 {"message":"slow down, browser"}
 SCRIPT
 jq -n --arg page "$site/contact_progress.html" --arg chromium "$chromium" --arg ready "$E2E_DIR/page-ready" \
 	--argjson wait $((E2E_WAIT_SECS * 1000)) '{page: $page, chromium: $chromium, ready: $ready, waitMs: $wait}' \
 	>"$E2E_DIR/page.json"
-timeout -k 5 240 node "$driver_dir/check_contact_progress.mjs" "$E2E_DIR/page.json" >"$E2E_DIR/page.out" 2>&1 &
+timeout -k 5 240 node "$UI_DRIVER_DIR/check_contact_progress.mjs" "$E2E_DIR/page.json" >"$E2E_DIR/page.out" 2>&1 &
 page_pid=$!
 poll_until $((E2E_WAIT_SECS * 2)) test -f "$E2E_DIR/page-ready" || true
-cat >"$svc/script" <<'SCRIPT'
-POST /emails 200 match=send-notification-email {"id":"em_notification_page"}
-POST /emails 200 match=send-confirmation-email {"id":"em_confirmation_page"}
-SCRIPT
+resend_answers page
 page_rc=0
 wait "$page_pid" || page_rc=$?
 cat "$E2E_DIR/page.out"

@@ -12,17 +12,12 @@
 set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/deploy.sh
-source "$(dirname "$0")/../lib/deploy.sh"
 e2e_init
 
-bin=$(deploy_build_dir)/tests/apps/crash_app
+e2e_program bin tests/apps/crash_app
 dir=$E2E_DIR/crash
-app_port=$(free_port)
-ngx_port=$(free_port)
-TEST_PREFIX='' app_start "$dir" "$bin" "$app_port" INNGEST_DEV=1 \
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0" || abort "the crash app starts"
-nginx_start "$dir" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
+TEST_PREFIX='' app_serve "$dir" "$bin" INNGEST_DEV=1 \
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0" || abort "the crash app and nginx start"
 
 # call FN RUN_ID: a discovery call for function FN of the crash app
 call() {
@@ -34,32 +29,29 @@ call() {
 		-H 'Content-Type: application/json' --data-binary "$body"
 }
 
-# wait_log RE: until the program's log has a line matching RE (5 s)
-wait_log() {
-	for _ in $(seq 50); do
-		grep -Eq -- "$1" "$dir/app.log" && return 0
+# expect_logged WHAT RE: passes once the program's log has a line matching
+# RE (waiting up to 5 s), else fails showing the last "died" line.
+expect_logged() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		if grep -Eq -- "$2" "$dir/app.log"; then
+			pass "$1"
+			return
+		fi
 		sleep 0.1
 	done
-	return 1
+	fail "$1: want /$2/, got: $(grep 'died' "$dir/app.log" | tail -n 1 || echo none)"
 }
 
 call segfault 01JCRASHRUN00000000000000A
 expect_eq "a crash in a step's body: the caller gets nginx's 502" 502 "$HTTP_STATUS"
-want='worker [0-9]+ died \(signal 11, Segmentation fault\) while running function "crash-app-segfault", run 01JCRASHRUN00000000000000A, step "touch-the-page"'
-if wait_log "$want"; then
-	pass "the master's log names the signal, function, run and step"
-else
-	fail "the master's log names the signal, function, run and step: want /$want/, got: $(grep -m1 'died' "$dir/app.log" || echo none)"
-fi
+expect_logged "the master's log names the signal, function, run and step" \
+	'worker [0-9]+ died \(signal 11, Segmentation fault\) while running function "crash-app-segfault", run 01JCRASHRUN00000000000000A, step "touch-the-page"'
 
 call segfault-outside 01JCRASHRUN00000000000000B
 expect_eq "a crash outside any step: 502" 502 "$HTTP_STATUS"
-want='died \(signal 11, Segmentation fault\) while running function "crash-app-segfault-outside", run 01JCRASHRUN00000000000000B, outside any step'
-if wait_log "$want"; then
-	pass "the master's log says the crash was outside any step"
-else
-	fail "the master's log says the crash was outside any step: got: $(grep 'died' "$dir/app.log" | tail -n 1 || echo none)"
-fi
+expect_logged "the master's log says the crash was outside any step" \
+	'died \(signal 11, Segmentation fault\) while running function "crash-app-segfault-outside", run 01JCRASHRUN00000000000000B, outside any step'
 
 # New workers take over (the master may pause a little after quick crashes).
 for _ in $(seq 30); do

@@ -6,17 +6,9 @@
 set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/deploy.sh
-source "$(dirname "$0")/../lib/deploy.sh"
 e2e_init
 
-build_dir=$(deploy_build_dir)
-bin=$build_dir/inngest-fcgi
-if [[ ! -x $bin ]]; then
-	fail "$bin exists (build it with make)"
-	summary
-	exit 1
-fi
+e2e_program bin inngest-fcgi
 key_hex=5f3c1a9e0b7d42c68e1f0a3b5c7d9e1f
 key=signkey-prod-$key_hex
 

@@ -13,50 +13,21 @@
 set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/deploy.sh
-source "$(dirname "$0")/../lib/deploy.sh"
 e2e_init
 
-build_dir=$(deploy_build_dir)
-bin=$build_dir/inngest-fcgi
+e2e_program bin inngest-fcgi
 app=deploy-proxy
 key=signkey-test-00112233445566778899aabbccddeeff
 srv=$E2E_DIR/app
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
 
 # The documented edits that expose only /api/inngest and the app's routes.
 strict=('s#^location /api/ {#location ~ ^/api/(inngest|contact|views|events|stripe/webhook|readwise/accounts|hello)$ {#'
 	'/^    location = \/api\/inngest {/,/^    }/d'
 	's/fastcgi_read_timeout 60s;/fastcgi_read_timeout 300s;/')
 
-# start_nginx_conf DIR: nginx on DIR/nginx.conf (written by the caller).
-start_nginx_conf() {
-	local dir=$1 port=$2
-	mkdir -p "$dir/tmp"
-	chmod 0711 "$dir"
-	"$(nginx_bin)" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" && wait_port "$port"
-}
-
 # A stand-in for Inngest's POST /fn/register that logs the body it got.
 read -r api_port < <(free_port)
-mkdir -p "$E2E_DIR/api"
-cat >"$E2E_DIR/api/nginx.conf" <<EOF
-daemon on; worker_processes 1; pid nginx.pid; error_log error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path tmp/body; fastcgi_temp_path tmp/fastcgi;
-    proxy_temp_path tmp/proxy; uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;
-    log_format body escape=json '\$request_body';
-    server {
-        listen 127.0.0.1:$api_port;
-        client_body_buffer_size 1m;
-        location = /fn/register { access_log register.log body; proxy_pass http://127.0.0.1:$api_port/ok; }
-        location = /ok { default_type application/json; return 200 '{"ok":true,"modified":true}'; }
-    }
-}
-EOF
-start_nginx_conf "$E2E_DIR/api" "$api_port" || abort "the register stand-in starts"
+register_nginx_start "$E2E_DIR/api" "$api_port" || abort "the register stand-in starts"
 # The URL of the last registration the stand-in received.
 registered_url() {
 	tail -n 1 "$E2E_DIR/api/register.log" 2>/dev/null | sed 's/\\"/"/g' | grep -o '"url":"[^"]*"' | head -n 1 | cut -d'"' -f4
@@ -70,7 +41,7 @@ common=("INNGEST_SIGNING_KEY=$key" INNGEST_EVENT_KEY=ek "INNGEST_APP_ID=$app"
 mkdir -p "$srv"
 app_start "$srv" "$bin" "$app_port" "${common[@]}" INNGEST_DEV=1 INNGEST_TRUST_FORWARDED=1 ||
 	abort "the program starts (dev mode)"
-nginx_start_edited "$srv" "$ngx_port" "127.0.0.1:$app_port" "${strict[@]}" || abort "nginx (strict snippet) starts"
+nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" "${strict[@]}" || abort "nginx (strict snippet) starts"
 
 # The TLS proxy in front of it.
 tls=$E2E_DIR/tls
@@ -78,13 +49,7 @@ tls_port=$(free_port)
 mkdir -p "$tls"
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 \
 	-keyout "$tls/key.pem" -out "$tls/cert.pem" >/dev/null 2>&1
-cat >"$tls/nginx.conf" <<EOF
-daemon on; worker_processes 1; pid nginx.pid; error_log error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path tmp/body; fastcgi_temp_path tmp/fastcgi;
-    proxy_temp_path tmp/proxy; uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;
+nginx_http_start "$tls" "$tls_port" <<EOF || abort "the TLS proxy starts"
     server {
         listen 127.0.0.1:$tls_port ssl;
         ssl_certificate $tls/cert.pem;
@@ -97,9 +62,7 @@ http {
             proxy_set_header X-Forwarded-Host \$http_host;
         }
     }
-}
 EOF
-start_nginx_conf "$tls" "$tls_port" || abort "the TLS proxy starts"
 public=https://localhost:$tls_port
 tls_http() { http "$1" "$2" -k "${@:3}"; }
 

@@ -8,14 +8,10 @@
 set -euo pipefail
 # shellcheck source=tests/lib/nginx.sh
 source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/deploy.sh
-source "$(dirname "$0")/../lib/deploy.sh"
 e2e_init
 
-build_dir=$(deploy_build_dir)
-bin=$build_dir/tests/apps/slow_app
+e2e_program bin tests/apps/slow_app
 launcher=$E2E_ROOT/contrib/spawn-fcgi/inngest-fcgi-spawn.in
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
 e2e_require_tools spawn-fcgi multiwatch
 [[ $EUID == 0 ]] || abort "this test runs as root (spawn-fcgi drops privileges to nobody)"
 # spawn-fcgi starts the program as nobody, who cannot reach a checkout under a

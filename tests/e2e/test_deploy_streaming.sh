@@ -8,28 +8,15 @@
 #   - a call that ends before the first keep-alive is answered as usual;
 #   - the real dev server runs the function to its end through that nginx.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
-# shellcheck source=tests/lib/deploy.sh
-source "$(dirname "$0")/../lib/deploy.sh"
 e2e_init
 
-build_dir=$(deploy_build_dir)
-bin=$build_dir/tests/apps/slow_app
+e2e_program bin tests/apps/slow_app
 app=deploy-stream
 fn=$app-slow-step
 key=signkey-test-0123456789abcdef
 dev=$E2E_DIR/dev
-
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	server_stop "$dev" || true
-	e2e_cleanup
-}
-trap cleanup EXIT
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
 
 short_timeout='s/fastcgi_read_timeout 300s;/fastcgi_read_timeout 2s;/'
 
@@ -41,12 +28,9 @@ call_body() {
 
 # serve NAME VAR=VALUE…: the app (2 workers) behind nginx with the short timeout; sets $url.
 serve() {
-	local dir=$E2E_DIR/$1 app_port ngx_port
-	shift
-	read -r app_port ngx_port < <(free_ports 2)
-	app_start "$dir" "$bin" "$app_port" INNGEST_APP_ID=$app "$@" || abort "$dir: the app starts"
-	nginx_start_edited "$dir" "$ngx_port" "127.0.0.1:$app_port" "$short_timeout" || abort "$dir: nginx starts"
-	url=http://127.0.0.1:$ngx_port/api/inngest
+	app_serve "$E2E_DIR/$1" "$bin" INNGEST_APP_ID=$app "${@:2}" -- "$short_timeout" ||
+		abort "$E2E_DIR/$1: the app and nginx start"
+	url=$base/api/inngest
 }
 
 # ---- without streaming: the proxy's timeout wins ---------------------------
@@ -99,30 +83,26 @@ expect_eq "streaming: ...with its op as the body" '{"slept_ms":0}' "$(jq -c '.[0
 http POST "$url?fnId=$fn&stepId=step" -H 'Content-Type: application/json' --data-binary "@$E2E_DIR/slow.json"
 expect_eq "streaming: an unsigned call is still refused at once (401, not streamed)" 401 "$HTTP_STATUS"
 
-expect_ok "streaming: program exits cleanly" app_stop "$E2E_DIR/stream"
-nginx_stop "$E2E_DIR/stream"
-expect_ok "streaming: logs clean" check_logs "$E2E_DIR/stream"
+app_unserve "$E2E_DIR/stream" streaming
 
 # ---- the real dev server through the short timeout --------------------------
 if inngest_cli >/dev/null; then
 	read -r api_port < <(free_ports 1)
-	base=http://127.0.0.1:$api_port
-	serve devrun INNGEST_DEV=1 INNGEST_STREAMING=1 INNGEST_BASE_URL="$base"
+	dev_base=http://127.0.0.1:$api_port
+	serve devrun INNGEST_DEV=1 INNGEST_STREAMING=1 INNGEST_BASE_URL="$dev_base"
 	SERVER_PORT=$api_port dev_server_start "$dev" || abort "inngest dev starts"
 	http PUT "$url"
 	expect_eq "dev server: sync 200" 200 "$HTTP_STATUS"
-	expect_ok "dev server: has the function" wait_synced "$base" "$app" 1 20
-	event=$(send_event "$base" any '{"name":"deploy/slow","data":{"ms":3500}}') || abort "send deploy/slow"
-	run=$(wait_run "$base" "$event" 60 || true)
+	expect_ok "dev server: has the function" wait_synced "$dev_base" "$app" 1 20
+	event=$(send_event "$dev_base" any '{"name":"deploy/slow","data":{"ms":3500}}') || abort "send deploy/slow"
+	run=$(wait_run "$dev_base" "$event" 60 || true)
 	expect_eq "dev server: the run with a 3.5 s step behind a 2 s timeout completed" Completed \
 		"$(jq -r .status <<<"$run" 2>/dev/null)"
 	expect_eq "dev server: its output is the function's" '{"done":true,"step":{"slept_ms":3500}}' \
 		"$(jq -c '.output | if type == "string" then fromjson else . end' <<<"$run" 2>/dev/null)"
 	expect_match "dev server: the executor's call was streamed" 'StepRun take-time \(streamed\)' \
 		"$(cat "$E2E_DIR/devrun/app.log")"
-	expect_ok "dev server: program exits cleanly" app_stop "$E2E_DIR/devrun"
-	nginx_stop "$E2E_DIR/devrun"
-	expect_ok "dev server: logs clean" check_logs "$E2E_DIR/devrun"
+	app_unserve "$E2E_DIR/devrun" "dev server"
 else
 	fail "an Inngest CLI for the dev-server part (contrib/inngest-cli/build.sh)"
 fi

@@ -10,33 +10,22 @@
 #     --max-requests 1 every request is served by a new worker, so every
 #     count below crosses processes; JSON log lines say the same.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/deploy.sh
 source "$(dirname "$0")/../lib/deploy.sh"
 e2e_init
 
-build_dir=$(deploy_build_dir)
-bin=$build_dir/inngest-fcgi
+e2e_program bin inngest-fcgi
 app=deploy-sd
 srv=$E2E_DIR/app
 dev=$E2E_DIR/dev
 log=$srv/app.log
-
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	server_stop "$dev" || true
-	e2e_cleanup
-}
-trap cleanup EXIT
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
 e2e_require_tools systemd-analyze systemd-socket-activate
 
 # ---- the units ---------------------------------------------------------------
 units=$E2E_DIR/units
-render_units "$units" "$build_dir"
+render_units "$units" "$(e2e_build_dir)"
 verify_out=$( (cd "$units" && systemd-analyze verify ./inngest-fcgi.socket ./inngest-fcgi.service) 2>&1) &&
 	rc=0 || rc=$?
 expect_eq "systemd-analyze verify inngest-fcgi.socket/.service: no finding" "0:" "$rc:$verify_out"

@@ -12,8 +12,6 @@
 # It comes before the other events so that the restart cannot swallow one of
 # their requests (which would change the call counts asserted below).
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/conformance_runs.sh

@@ -17,19 +17,15 @@
 # Skipped (0 passed, 0 failed) where Chromium is not installed;
 # contrib/install-deps.sh (make check) installs it.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/inngest.sh
-source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/product.sh
 source "$(dirname "$0")/../lib/product.sh"
+# shellcheck source=tests/lib/ui_driver.sh
+source "$(dirname "$0")/../lib/ui_driver.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
+build_dir=$(e2e_build_dir)
 chromium=$(command -v chromium || true)
 shots=$E2E_ROOT/build/ui-screenshots
-driver_dir=$E2E_ROOT/build/e2e-ui # the driver's npm packages (from tests/e2e/ui)
 wait_secs=$((E2E_WAIT_SECS * 3))
 
 run_pid=
@@ -44,7 +40,6 @@ cleanup() {
 	if [[ -n ${ngx_port:-} ]]; then
 		XDG_RUNTIME_DIR=$E2E_DIR/rt PORT=$ngx_port "$E2E_ROOT/contrib/run.sh" --stop >/dev/null 2>&1 || true
 	fi
-	standin_stop "$E2E_DIR/svc" || true
 	e2e_cleanup
 }
 trap cleanup EXIT
@@ -54,7 +49,8 @@ if [[ -z $chromium ]]; then
 	summary
 	exit 0
 fi
-[[ -x $build_dir/inngest-fcgi ]] || abort "$build_dir/inngest-fcgi exists (build it with make)"
+# shellcheck disable=SC2034  # make run (contrib/run.sh) runs it from BUILD_DIR
+e2e_program bin inngest-fcgi
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null ||
 	abort "Node.js >= 20 runs the browser driver (node: $(node --version 2>&1 || echo none))"
 cli=$(inngest_cli) || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
@@ -62,20 +58,7 @@ LC_ALL=C grep -qaF '<title>Inngest' "$cli" ||
 	abort "the Inngest CLI $cli has its web UI (contrib/inngest-cli/build.sh builds it where Node.js >= 20.19 is installed)"
 standin_build || abort "the stand-in compiles"
 
-# The driver's packages: `npm ci` from the committed lockfile, again only
-# when the lockfile changes.
-lock_sum=$(sha256sum "$E2E_ROOT/tests/e2e/ui/package-lock.json" | cut -d' ' -f1)
-if [[ $(cat "$driver_dir/.lock-sha256" 2>/dev/null) != "$lock_sum" ]]; then
-	rm -rf "$driver_dir"
-	mkdir -p "$driver_dir"
-	cp "$E2E_ROOT/tests/e2e/ui/package.json" "$E2E_ROOT/tests/e2e/ui/package-lock.json" "$driver_dir/"
-	(cd "$driver_dir" && npm ci --no-audit --no-fund --loglevel=error >"$E2E_DIR/npm.log" 2>&1) || {
-		cat "$E2E_DIR/npm.log" >&2
-		abort "npm ci installs the browser driver's packages (tests/e2e/ui/package-lock.json)"
-	}
-	echo "$lock_sum" >"$driver_dir/.lock-sha256"
-fi
-cp "$E2E_ROOT/tests/e2e/ui/check_ui.mjs" "$driver_dir/"
+ui_driver_install check_ui.mjs
 
 # ---- make run, as a user starts it ------------------------------------------------------
 svc=$E2E_DIR/svc
@@ -156,7 +139,7 @@ jq -n --arg ui "$ui" --arg chromium "$chromium" --argjson count "$fn_count" --ar
 	],
 	screenshots: $shots}' >"$E2E_DIR/ui-settings.json"
 rc=0
-timeout -k 5 240 node "$driver_dir/check_ui.mjs" "$E2E_DIR/ui-settings.json" >"$E2E_DIR/driver.out" 2>&1 || rc=$?
+timeout -k 5 240 node "$UI_DRIVER_DIR/check_ui.mjs" "$E2E_DIR/ui-settings.json" >"$E2E_DIR/driver.out" 2>&1 || rc=$?
 cat "$E2E_DIR/driver.out"
 TESTS_PASSED=$((TESTS_PASSED + $(grep -c '^ok   - ' "$E2E_DIR/driver.out" || true)))
 driver_failed=$(grep -c '^FAIL - ' "$E2E_DIR/driver.out" || true)

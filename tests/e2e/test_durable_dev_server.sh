@@ -17,8 +17,6 @@
 # POST /api/durable/views, and the conformance routes again in cloud mode
 # (`inngest start` with a signing key: signed calls both ways).
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 e2e_init
@@ -40,7 +38,8 @@ SERVER_PORT=$api_port dev_server_start "$dev" || abort "inngest dev starts"
 # output endpoint serves, as browsers and fetch() do; with -X POST it would
 # POST there, which `inngest start` refuses with 401).  Sets
 # D_STATUS (final), D_FIRST (the route's own status), D_RUN (X-Inngest-Run-Id),
-# D_LOCATION and D_BODY.
+# D_LOCATION, D_LOCATION_RUN (the run id in an async redirect's Location)
+# and D_BODY.
 durable() {
 	local path=$1 body=$2
 	shift 2
@@ -52,6 +51,7 @@ durable() {
 	D_FIRST=$(sed -n 's/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' "$hdr" | head -n 1)
 	D_RUN=$(sed -n 's/^x-inngest-run-id: *//Ip' "$hdr" | tr -d '\r' | head -n 1)
 	D_LOCATION=$(sed -n 's/^location: *//Ip' "$hdr" | tr -d '\r' | head -n 1)
+	D_LOCATION_RUN=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
 	D_BODY=$(head -c 100000 "$out")
 }
 lines_of() { grep -F " run=$1 " "$log" || true; }
@@ -84,7 +84,7 @@ expect_eq "flaky: 302 from the route, then 200 from the run's output" "302 200" 
 expect_match "flaky: the redirect goes to the server's output endpoint with a token" \
 	"^$base/v1/checkpoint/[0-9A-Z]{26}/output\\?token=" "$D_LOCATION"
 expect_eq "flaky: the result after the retries" '{"flaky":"ok after 3 attempts"}' "$(jq -cS . <<<"$D_BODY" 2>/dev/null)"
-flaky_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
+flaky_run=$D_LOCATION_RUN
 expect_eq "flaky: the step ran three times (counted by the route)" 3 "$(wc -c <"$counts/flaky-$flaky_run" 2>/dev/null || echo 0)"
 run=$(run_json "$flaky_run") || run='{}'
 expect_eq "flaky: the server has the run Completed" "Completed" "$(jq -r .status <<<"$run")"
@@ -99,7 +99,7 @@ echo "# flaky took $((SECONDS - start)) s (the executor's back-off)"
 durable /api/durable/sleep '{}'
 expect_eq "sleep: 302 from the route, then 200" "302 200" "$D_FIRST $D_STATUS"
 expect_eq "sleep: the final result" '{"after":"A","before":"B"}' "$(jq -cS . <<<"$D_BODY" 2>/dev/null)"
-sleep_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
+sleep_run=$D_LOCATION_RUN
 sl=$(lines_of "$sleep_run")
 expect_eq "sleep: our log: the client's request ran \"before\" and went async at the Sleep" 1 \
 	"$(grep -cE 'POST /api/durable/sleep .*status=302 .*async \(Sleep nap\)' <<<"$sl" || true)"
@@ -113,7 +113,7 @@ start=$SECONDS
 durable /api/durable/slow '{}'
 expect_eq "slow: 302 once 10 s of steps ran inline, then [1,2,3,4]" '302 200 [1,2,3,4]' \
 	"$D_FIRST $D_STATUS $(jq -c . <<<"$D_BODY" 2>/dev/null)"
-slow_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
+slow_run=$D_LOCATION_RUN
 sw=$(lines_of "$slow_run")
 expect_eq "slow: our log: three steps inline, the fourth planned (302), run by the executor, then the result" \
 	"1 1 1" "$(grep -cE 'POST /api/durable/slow .*status=302 .*async \(StepPlanned slow\)' <<<"$sw" || true) $(grep -c 'status=206 .*StepRun slow$' <<<"$sw" || true) $(grep -cE 'status=200 .*ms result$' <<<"$sw" || true)"
@@ -123,7 +123,7 @@ echo "# slow took $((SECONDS - start)) s"
 durable /api/durable/parallel '{}'
 expect_eq "parallel: 302, then both steps' values" '302 200 {"left":"L","right":"R"}' \
 	"$D_FIRST $D_STATUS $(jq -cS . <<<"$D_BODY" 2>/dev/null)"
-par_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
+par_run=$D_LOCATION_RUN
 expect_ok "parallel: our log: the client's request went async with the two planned steps" \
 	grep -qE "POST /api/durable/parallel run=$par_run .*status=302 .*async \(StepPlanned left\)" "$log"
 
@@ -200,7 +200,7 @@ expect_eq "cloud: steps: the server has the run Completed" 'Completed {"name":"c
 durable /api/durable/sleep '{}'
 expect_eq "cloud: sleep: 302, then the final result" '302 200 {"after":"A","before":"B"}' \
 	"$D_FIRST $D_STATUS $(jq -cS . <<<"$D_BODY" 2>/dev/null)"
-sleep_run=$(sed -E 's#.*/v1/checkpoint/([0-9A-Z]{26})/output.*#\1#' <<<"$D_LOCATION")
+sleep_run=$D_LOCATION_RUN
 expect_ok "cloud: sleep: the executor's signed call finished the run" \
 	grep -qE "POST /api/durable/sleep run=$sleep_run .*status=200 .*ms result$" "$log"
 http POST "$origin/api/durable/steps" -H "X-Run-ID: $sleep_run" -H 'X-Inngest-Signature: t=1&s=00' -d '{}'

@@ -9,8 +9,6 @@
 # envelopes, never a plain value; the runs' outputs (function results) are
 # envelopes too, which the official Node middleware opens.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/encryption_node.sh
@@ -27,9 +25,7 @@ dev_app_up INNGEST_ENCRYPTION_KEY="$enc_key"
 expect_match "the program says encryption is on, without the key" \
 	"end-to-end encryption on \(strategy inngest/libsodium" "$(grep -v -F "$enc_key" "$log" | grep encryption || true)"
 
-sync_put "$endpoint"
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 20 20
+dev_app_sync "the dev server has the app's functions" 20 20
 
 # ---- conf-steps: a → b, b reads a ----------------------------------------------
 ev=$(send_event "$base" any-key '{"name":"conf/steps","data":{}}') || abort "send conf/steps"

@@ -15,13 +15,10 @@ source "$(dirname "$0")/../lib/nginx.sh"
 source "$(dirname "$0")/../lib/encryption_node.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/tests/test_encryption
+e2e_program bin tests/test_encryption
 vec=$ENC_VEC
 node_dir=$ENC_NODE_DIR
 
-[[ -x $bin ]] || abort "$bin exists (make $build_dir/tests/test_encryption)"
 enc_node_install
 
 ENCRYPTION_PRINT_ENVELOPES=1 VECTORS_DIR=$E2E_ROOT/tests/vectors ${TEST_PREFIX:-} "$bin" >"$E2E_DIR/ours.jsonl" ||

@@ -12,8 +12,6 @@
 # Both events and the run's output, as the server's REST API gives them, hold
 # only ciphertext for what was encrypted.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/encryption_node.sh
@@ -25,9 +23,7 @@ enc_node_install
 
 key=e2e-node-interop-secret-0123456789abcdef
 dev_app_up INNGEST_ENCRYPTION_KEY="$key"
-sync_put "$endpoint"
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 2 20
+dev_app_sync "the dev server has the app's functions" 2 20
 
 # ---- Node → C -----------------------------------------------------------------
 ref=ref-$RANDOM$RANDOM

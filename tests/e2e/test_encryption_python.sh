@@ -15,46 +15,20 @@
 #   Without the fallback the same situation fails the run, without retry,
 #   with a DecryptionError naming the strategy.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/encryption_python.sh
 source "$(dirname "$0")/../lib/encryption_python.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/tests/apps/encryption_app
-dev=$E2E_DIR/dev
-srv=$E2E_DIR/app
-log=$srv/app.log
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	server_stop "$dev" || true
-	e2e_cleanup
-}
-trap cleanup EXIT
-
-[[ -x $bin ]] || abort "$bin exists (make)"
-inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
+dev_app_preamble enc-interop tests/apps/encryption_app
 enc_python_install
 
 key_a=e2e-python-rotation-key-A-0123456789abcdef
 key_b=e2e-python-rotation-key-B-0123456789abcdef
 key_c=e2e-python-rotation-key-C-0123456789abcdef
-app=enc-interop
-read -r ngx_port app_port api_port < <(free_ports 3)
-endpoint=http://127.0.0.1:$ngx_port/api/inngest
-base=http://127.0.0.1:$api_port
-mkdir -p "$srv"
-nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
-start_app() { app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base" "$@"; }
-start_app INNGEST_ENCRYPTION_KEY="$key_a" || abort "the app starts with key A"
-SERVER_PORT=$api_port dev_server_start "$dev" -u "$endpoint" || abort "inngest dev starts"
-sync_put "$endpoint"
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's functions" wait_synced "$base" "$app" 2 20
+dev_app_up INNGEST_ENCRYPTION_KEY="$key_a"
+dev_app_sync "the dev server has the app's functions" 2 20
 
 # ---- Python → C ---------------------------------------------------------------
 ref=ref-$RANDOM$RANDOM
@@ -107,7 +81,7 @@ rotate_case() {
 	}
 	poll_until 20 steps_once || abort "enc-rotate's first step is memoized"
 	app_stop "$srv" || fail "the program stops cleanly before the rotation"
-	start_app "$@" || abort "the app restarts with the new keys"
+	dev_app_program_start "$@" || abort "the app restarts with the new keys"
 	wait_run "$base" "$ev2" 150 >"$E2E_DIR/run.json" || abort "enc-rotate ends"
 }
 

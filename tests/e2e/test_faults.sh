@@ -19,19 +19,12 @@
 #     a Readwise account answers 503 "try again" and logs SQLite's reason; once
 #     space is freed the retry stores it, and the file passes integrity_check.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
+# shellcheck source=tests/lib/product.sh
+source "$(dirname "$0")/../lib/product.sh"
 e2e_init
 e2e_require_tools redis-server sqlite3 unshare mount
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi
-if [[ ! -x $bin ]]; then
-	fail "$bin exists (build it with make)"
-	summary
-	exit 1
-fi
+e2e_program bin inngest-fcgi
 admin_token=faults-admin-token-0123456789abcdef
 stripe_secret=whsec_faults_secret_0123456789
 now() { date +%s; }
@@ -59,48 +52,27 @@ cleanup() {
 	e2e_cleanup
 }
 trap cleanup EXIT
-sent() { [[ -f $standin/events.log ]] && wc -l <"$standin/events.log" || echo 0; }
+sent() { log_lines "$standin/events.log"; }
 
 # serve NAME BINARY [VAR=VALUE…]: the program (2 workers) and nginx in $E2E_DIR/NAME; sets $base.
 serve() {
-	local dir=$E2E_DIR/$1 exe=$2 app_port ngx_port
-	shift 2
-	app_port=$(free_port)
-	app_start "$dir" "$exe" "$app_port" INNGEST_DEV=1 INNGEST_BASE_URL="http://127.0.0.1:$api_port" \
-		DATABASE_PATH="${DB_DIR:-$dir}/store.db" ADMIN_TOKEN="$admin_token" \
-		STRIPE_WEBHOOK_SECRET="$stripe_secret" "$@"
-	ngx_port=$(free_port)
-	nginx_start "$dir" "$ngx_port" "127.0.0.1:$app_port"
-	base=http://127.0.0.1:$ngx_port
+	app_serve "$E2E_DIR/$1" "$2" INNGEST_DEV=1 INNGEST_BASE_URL="http://127.0.0.1:$api_port" \
+		DATABASE_PATH="${DB_DIR:-$E2E_DIR/$1}/store.db" ADMIN_TOKEN="$admin_token" \
+		STRIPE_WEBHOOK_SECRET="$stripe_secret" "${@:3}"
 }
 workers_of() { pgrep -P "$(<"$E2E_DIR/$1/app.pid")" | sort -n | tr '\n' ' '; }
 # The same, without zombies (state Z) the master has not reaped yet.
 live_workers_of() { ps -o pid=,stat= --ppid "$(<"$E2E_DIR/$1/app.pid")" | awk '$2 !~ /^Z/ { print $1 }' | sort -n | tr '\n' ' '; }
-stop() {
-	expect_ok "$1: program exits cleanly on SIGTERM" app_stop "$E2E_DIR/$1"
-	nginx_stop "$E2E_DIR/$1"
-	expect_ok "$1: logs clean" check_logs "$E2E_DIR/$1"
-}
+stop() { app_unserve "$E2E_DIR/$1" "$1"; }
 
 # ---- a worker killed under load ----------------------------------------------
 serve kill "$bin"
 load=$E2E_DIR/load.cfg
-: >"$load"
 for i in $(seq 1 600); do
-	cat >>"$load" <<EOF
-url = "$base/api/inngest?load=200"
-output = "/dev/null"
-write-out = "%{http_code} %{url}\\n"
-next
-url = "$base/api/views?load=202"
-output = "/dev/null"
-write-out = "%{http_code} %{url}\\n"
-request = "POST"
-header = "Content-Type: application/json"
-data-binary = "{\\"slug\\":\\"post-$i\\",\\"title\\":\\"Post $i\\"}"
-next
-EOF
-done
+	curl_config_request "$base/api/inngest?load=200"
+	curl_config_request "$base/api/views?load=202" 'request = "POST"' 'header = "Content-Type: application/json"' \
+		"data-binary = \"{\\\"slug\\\":\\\"post-$i\\\",\\\"title\\\":\\\"Post $i\\\"}\""
+done >"$load"
 sed -i '$d' "$load"
 before=$(workers_of kill)
 sent_before=$(sent)
@@ -174,10 +146,7 @@ expect_eq "Redis down: the store step reports a StepError (206), which the execu
 expect_match "Redis down: the step's error names Redis" 'cannot connect to Redis' \
 	"$(jq -r '.[0].error.message' "$E2E_DIR/last.body" 2>/dev/null)"
 expect_eq "Redis down: X-Inngest-No-Retry: false" false "$(http_header X-Inngest-No-Retry)"
-setsid redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --dir "$redis_dir" \
-	--logfile "$redis_dir/redis.log" </dev/null >/dev/null 2>&1 &
-redis_pid=$!
-wait_port "$redis_port" "$redis_pid"
+redis_start "$redis_dir" "$redis_port"
 redis_account
 expect_eq "Redis back: the retry stores the account (204)" 204 "$HTTP_STATUS"
 http POST "$view_url" -H 'Content-Type: application/json' --data-binary "@$view_call"
@@ -185,8 +154,7 @@ expect_eq "Redis back: the retried call's store step runs (206)" 206 "$HTTP_STAT
 expect_eq "Redis back: the step counted the view" StepRun "$(jq -r '.[0].op' "$E2E_DIR/last.body" 2>/dev/null)"
 expect_eq "Redis: no worker died" 0 "$(grep -c 'died\|exited with status' "$E2E_DIR/redis/app.log" || true)"
 stop redis
-kill -TERM "$redis_pid" 2>/dev/null || true
-wait "$redis_pid" 2>/dev/null || true
+redis_stop "$redis_dir"
 
 # ---- the Event API hung ------------------------------------------------------------
 serve hung "$bin"
@@ -194,10 +162,9 @@ standin_signal STOP
 sent_before=$(sent)
 printf '%s' '{"id":"evt_hung_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1"}}}' >"$E2E_DIR/stripe.json"
 st=$(now)
-mac=$({ printf '%s.' "$st"; cat "$E2E_DIR/stripe.json"; } | openssl dgst -sha256 -hmac "$stripe_secret" -r | cut -d' ' -f1)
 # both at once: each waits out three 5-second attempts
 curl -sS -o "$E2E_DIR/stripe.body" -w '%{http_code}' --max-time 40 -X POST "$base/api/stripe/webhook" \
-	-H "Stripe-Signature: t=$st,v1=$mac" --data-binary "@$E2E_DIR/stripe.json" >"$E2E_DIR/stripe.status" 2>&1 &
+	-H "Stripe-Signature: $(stripe_sig "$stripe_secret" "$st" "$E2E_DIR/stripe.json")" --data-binary "@$E2E_DIR/stripe.json" >"$E2E_DIR/stripe.status" 2>&1 &
 stripe_pid=$!
 http POST "$base/api/contact" -H 'Content-Type: application/json' --max-time 40 \
 	--data-binary '{"name":"Ada","email":"ada@example.org","message":"Is anyone there?"}'

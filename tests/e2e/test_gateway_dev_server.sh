@@ -28,35 +28,16 @@
 # a setting.  The first retry waits 15-45 s (the server's back-off table),
 # which sets the length of each half.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/inngest.sh
-source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/product.sh
 source "$(dirname "$0")/../lib/product.sh"
 # shellcheck source=tests/lib/conformance_runs.sh
 source "$(dirname "$0")/../lib/conformance_runs.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi-conformance
+e2e_program bin inngest-fcgi-conformance
 site=$E2E_DIR/site
 model=$E2E_DIR/model
 redis=$E2E_DIR/redis
-
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	server_stop "$E2E_DIR/dev" || true
-	server_stop "$E2E_DIR/cloud" || true
-	standin_stop "$site"
-	standin_stop "$model"
-	redis_stop "$redis" 2>/dev/null || true
-	e2e_cleanup
-}
-trap cleanup EXIT
-
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
 e2e_require_tools redis-server
 inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
 
@@ -114,15 +95,7 @@ run_mode() {
 			--redis-uri "redis://127.0.0.1:$redis_port" || abort "$mode: inngest start starts"
 	fi
 	CONF_BASE=$base CONF_KEY=$event_key CONF_AUTH=$auth CONF_APP=$app CONF_LOG=$log
-	# the dev server syncs the app itself when it starts (-u): a PUT that
-	# meets that sync gets 429 "another sync is in progress" (seen under
-	# valgrind), so it is sent again
-	local try
-	for try in 1 2 3 4 5 6 7 8 9 10; do
-		http PUT "$endpoint"
-		[[ $HTTP_STATUS == 429 ]] || break
-		sleep 2
-	done
+	sync_put "$endpoint"
 	expect_eq "$mode: PUT sync registered us" "200 Successfully registered" \
 		"$HTTP_STATUS $(jq -r .message <<<"$HTTP_BODY" 2>/dev/null)"
 	expect_ok "$mode: the server has the app's 20 functions" wait_synced "$base" "$app" 20 30 "$auth"
@@ -147,9 +120,8 @@ run_mode() {
 	local run id
 	# -- race: the quick step wins; the run does not wait for the 5-minute
 	# sleep (120 s leaves room for a program under valgrind)
-	run=$(conf_wait_run_for race 40)
-	expect_eq "$mode: conf-race: {\"value\":\"fast\",\"winner\":\"fast\"}" '{"value":"fast","winner":"fast"}' \
-		"$(conf_out "$run")"
+	conf_expect_output race 40 "$mode: conf-race: {\"value\":\"fast\",\"winner\":\"fast\"}" \
+		'{"value":"fast","winner":"fast"}'
 	expect_ok "$mode: conf-race ended long before its 5-minute sleep (took $((SECONDS - sent_at)) s)" \
 		test $((SECONDS - sent_at)) -lt 120
 	id=$(conf_field "$run" .run_id)
@@ -157,10 +129,8 @@ run_mode() {
 		"$(conf_count "$id" 'status=206 .* 2 ops$')"
 
 	# -- fetch: made by the server, answered by the site
-	run=$(conf_wait_run_for fetch 40)
-	expect_eq "$mode: conf-fetch: the site's status and body" \
-		'{"body":"{\"site\":\"standin\"}","contentType":"application/json","ok":true,"status":201}' \
-		"$(conf_out "$run")"
+	conf_expect_output fetch 40 "$mode: conf-fetch: the site's status and body" \
+		'{"body":"{\"site\":\"standin\"}","contentType":"application/json","ok":true,"status":201}'
 	id=$(conf_field "$run" .run_id)
 	expect_eq "$mode: conf-fetch: we answered one Gateway op, then the result" "1 1" \
 		"$(conf_count "$id" 'status=206 .*Gateway call$') $(conf_count "$id" 'status=200 ')"
@@ -173,23 +143,20 @@ run_mode() {
 		"$(jq -r '.headers["user-agent"] // ""' <<<"$req")"
 
 	# -- fetch to a closed port: the executor's GatewayError, handed to the function
-	run=$(conf_wait_run_for fetch_down 40)
-	expect_eq "$mode: conf-fetch to a closed port: ok false with the executor's message" \
-		'{"error":"Error making gateway request: Unable to reach SDK URL","ok":false}' "$(conf_out "$run")"
+	conf_expect_output fetch_down 40 "$mode: conf-fetch to a closed port: ok false with the executor's message" \
+		'{"error":"Error making gateway request: Unable to reach SDK URL","ok":false}'
 
 	# -- ai.wrap: the input is recorded with the step
-	run=$(conf_wait_run_for wrap 40)
-	expect_eq "$mode: conf-ai-wrap: {\"answer\":\"echo: ping-$mode\"}" "{\"answer\":\"echo: ping-$mode\"}" \
-		"$(conf_out "$run")"
+	conf_expect_output wrap 40 "$mode: conf-ai-wrap: {\"answer\":\"echo: ping-$mode\"}" \
+		"{\"answer\":\"echo: ping-$mode\"}"
 	id=$(conf_field "$run" .run_id)
 	local inputs
 	inputs=$(CONF_GQL_AUTH=$auth wrap_inputs "$base" "$id")
 	expect_eq "$mode: conf-ai-wrap: the server's trace shows the step's input" "[{\"prompt\":\"ping-$mode\"}]" "$inputs"
 
 	# -- ai.infer: 429, then the answer after the server's back-off
-	run=$(conf_wait_run_for infer 120)
-	expect_eq "$mode: conf-ai-infer: the model's answer" '{"answer":"Hello from the stand-in","model":"conf-model"}' \
-		"$(conf_out "$run")"
+	conf_expect_output infer 120 "$mode: conf-ai-infer: the model's answer" \
+		'{"answer":"Hello from the stand-in","model":"conf-model"}'
 	local reqs
 	reqs=$(standin_requests "$model" "select(.body | contains(\"say-hello-$mode\"))")
 	expect_eq "$mode: the model was asked twice (429, then 200)" "429 200" \

@@ -7,14 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/nginx.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi-conformance
-if [[ ! -x $bin ]]; then
-	fail "$bin exists (build it with make)"
-	summary
-	exit 1
-fi
+e2e_program bin inngest-fcgi-conformance
 
 key=signkey-test-12345678
 fn=e2e-conf-conf-steps
@@ -23,55 +16,18 @@ call_body='{"ctx":{"attempt":0,"disable_immediate_execution":false,"env":"","fn_
 printf '%s' "$call_body" >"$E2E_DIR/call.json"
 
 # serve NAME [VAR=VALUE…]: the program and an nginx in front of it, in
-# $E2E_DIR/NAME; sets $url.  (No $(…): the program must stay our child so
-# that app_stop sees its exit status.)
+# $E2E_DIR/NAME; sets $url and $ngx_port.
 serve() {
-	local dir=$E2E_DIR/$1 app_port ngx_port
-	shift
-	app_port=$(free_port)
-	app_start "$dir" "$bin" "$app_port" INNGEST_APP_ID=e2e-conf "$@"
-	ngx_port=$(free_port)
-	nginx_start "$dir" "$ngx_port" "127.0.0.1:$app_port"
-	url=http://127.0.0.1:$ngx_port/api/inngest
-}
-
-# An nginx standing in for the dev server's POST /fn/register: it answers
-# success and logs the request body, which holds the URL the program derived
-# from the Host header.  (proxy_pass makes nginx read the body into memory so
-# that $request_body is set; `return` alone would discard it.)
-fake_api_start() {
-	local dir=$E2E_DIR/$1 port=$2
-	mkdir -p "$dir/tmp"
-	chmod 0711 "$dir"
-	cat >"$dir/nginx.conf" <<-EOF
-		daemon on;
-		worker_processes 1;
-		pid nginx.pid;
-		error_log error.log warn;
-		events { worker_connections 64; }
-		http {
-		    access_log off;
-		    client_body_temp_path tmp/body; fastcgi_temp_path tmp/fastcgi;
-		    proxy_temp_path tmp/proxy; uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;
-		    log_format body escape=json '\$request_method \$uri \$request_body';
-		    server {
-		        listen 127.0.0.1:$port;
-		        client_body_buffer_size 1m;
-		        location = /fn/register { access_log register.log body; proxy_pass http://127.0.0.1:$port/ok; }
-		        location = /ok { default_type application/json; return 200 '{"ok":true,"modified":true}'; }
-		    }
-		}
-	EOF
-	"$(nginx_bin)" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log"
-	wait_port "$port"
+	app_serve "$E2E_DIR/$1" "$bin" INNGEST_APP_ID=e2e-conf "${@:2}"
+	url=$base/api/inngest
 }
 
 # ---- dev mode ---------------------------------------------------------------
+# A stand-in for the dev server's POST /fn/register: the body it logs holds
+# the URL the program derived from the Host header.
 api_port=$(free_port)
-fake_api_start api "$api_port"
+register_nginx_start "$E2E_DIR/api" "$api_port"
 serve dev INNGEST_DEV=1 INNGEST_BASE_URL="http://127.0.0.1:$api_port"
-ngx_port=${url#http://127.0.0.1:}
-ngx_port=${ngx_port%%/*}
 
 http GET "$url"
 expect_eq "GET: 200" 200 "$HTTP_STATUS"
@@ -108,9 +64,7 @@ expect_match "POST unknown fnId: names the id" nope "$HTTP_BODY"
 http POST "$url?fnId=$fn&stepId=step" -H 'Content-Type: application/json' --data-binary 'this is not json'
 expect_eq "POST non-JSON body: 400" 400 "$HTTP_STATUS"
 
-expect_ok "dev: program exits cleanly on SIGTERM" app_stop "$E2E_DIR/dev"
-nginx_stop "$E2E_DIR/dev"
-expect_ok "dev: logs clean" check_logs "$E2E_DIR/dev"
+app_unserve "$E2E_DIR/dev" dev
 expect_ok "stand-in dev server: logs clean" check_logs "$E2E_DIR/api"
 
 # ---- cloud mode -------------------------------------------------------------
@@ -136,8 +90,6 @@ http POST "$url?fnId=$fn&stepId=step" -H 'Content-Type: application/json' --data
 	-H "X-Inngest-Signature: $(sign_body signkey-test-87654321 "$E2E_DIR/call.json" "$(date +%s)")"
 expect_eq "cloud: POST signed with another key: 401" 401 "$HTTP_STATUS"
 
-expect_ok "cloud: program exits cleanly on SIGTERM" app_stop "$E2E_DIR/cloud"
-nginx_stop "$E2E_DIR/cloud"
-expect_ok "cloud: logs clean" check_logs "$E2E_DIR/cloud"
+app_unserve "$E2E_DIR/cloud" cloud
 
 summary

@@ -7,8 +7,6 @@
 # in the dev server's API.  Also: make run's other APP forms (a directory of
 # .c files is built against this tree), and new-app's refusals.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 e2e_init

@@ -12,8 +12,6 @@
 # this CLI) is reported as skipped; anything else is a failure.  A missing
 # prerequisite (doctor), a dirty log or an unclean exit also fails the script.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 # e2e_init clears INNGEST_*; a CLI the developer chose must survive it.
@@ -21,9 +19,7 @@ user_cli=${INNGEST_CLI:-}
 cli_version=${INNGEST_CLI_VERSION:-}
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi-conformance-fixture
+e2e_program bin inngest-fcgi-conformance-fixture
 # The runner signs its sync PUT with this key and derives the dev server's
 # registration token from it (any even-length hex works in dev mode).
 signing_key=7468697320697320612074657374206b6579
@@ -31,8 +27,6 @@ signing_key=7468697320697320612074657374206b6579
 # Infrastructure checks print a line but are not conformance cases: only a
 # failure among them changes the counts.
 ok() { echo "ok   - $1"; }
-
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
 
 # ---- the Inngest CLI -------------------------------------------------
 # build.sh would take an unpatched `inngest` on PATH before the cached build,
@@ -71,9 +65,6 @@ dev=$E2E_DIR/dev
 mkdir -p "$dev"
 # --retry-interval 1: retries 1 s apart instead of the default backoff (25-40 s
 # here); the runner accepts any delay under 45 s.
-# shellcheck disable=SC2317  # run by the EXIT trap
-stop_dev() { server_stop "$dev" || true; }
-trap 'stop_dev; e2e_cleanup' EXIT
 E2E_CLI_PATH=$cli
 dev_server_start "$dev" --retry-interval 1 || abort "inngest dev starts (its log is above)"
 api_port=${SERVER_URL##*:}

@@ -28,37 +28,17 @@
 # small functions they define through poll_until and xargs.
 # shellcheck disable=SC2031,SC2317
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/inngest.sh
-source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/product.sh
 source "$(dirname "$0")/../lib/product.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi
+e2e_program bin inngest-fcgi
 app_id=e2e-product
 started=$SECONDS
 # Bounds on waiting for a run or an event (not assertions on speed): longer
 # under valgrind, where nginx.sh's E2E_WAIT_SECS is 120 instead of 20.
 wait_secs=$((E2E_WAIT_SECS * 3))
 
-# shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() {
-	local p
-	for p in "$E2E_DIR"/*/; do
-		[[ -d $p ]] || continue
-		server_stop "${p%/}" || true
-		standin_stop "${p%/}" || true
-		redis_stop "${p%/}" || true
-	done
-	e2e_cleanup
-}
-trap cleanup EXIT
-
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
 inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
 e2e_require_tools redis-server redis-cli sqlite3
 standin_build || abort "the stand-in compiles"
@@ -67,7 +47,6 @@ standin_build || abort "the stand-in compiles"
 
 random_hex() { openssl rand -hex "$1"; }
 iso_ago() { date -u -d "@$(($(date +%s) - $1))" +%Y-%m-%dT%H:%M:%SZ; }
-post_json() { http POST "$1" -H 'Content-Type: application/json' --data-binary "$2" "${@:3}"; }
 
 # serve PREFIX NGINX_PORT APP_PORT VAR=VALUE…: nginx in front of the program.
 serve() {
@@ -125,6 +104,16 @@ write_svc_script() {
 }
 
 # ---- scenarios (each runs in its own subshell, reading the pass's globals) --------------
+
+# contact_run WHAT NAME EMAIL MESSAGE: posts the form ("WHAT: 202" passes or
+# fails) and waits for its run to complete; sets the caller's id and run (the
+# REST API's run, or what wait_run_status printed on timeout).
+contact_run() {
+	post_json "$ngx_url/api/contact" "{\"name\":\"$2\",\"email\":\"$3\",\"message\":\"$4\"}"
+	expect_eq "$1: 202" 202 "$HTTP_STATUS"
+	id=$(jq -r '.id // empty' <<<"$HTTP_BODY" 2>/dev/null)
+	run=$(wait_run_status "$base" "$id" Completed "$wait_secs") || true
+}
 
 scenario_contact() {
 	local who run_ok run_flaky run_bad reqs
@@ -206,10 +195,7 @@ scenario_contact() {
 # both times, so Inngest keeps one event per email.
 scenario_contact_send_retried() {
 	local id run delivered
-	post_json "$ngx_url/api/contact" "{\"name\":\"E2E dup\",\"email\":\"dup-$kind@example.org\",\"message\":\"The answer of the send is lost\"}"
-	expect_eq "contact (send retried): 202" 202 "$HTTP_STATUS"
-	id=$(jq -r '.id // empty' <<<"$HTTP_BODY" 2>/dev/null)
-	run=$(wait_run_status "$base" "$id" Completed "$wait_secs") || true
+	contact_run "contact (send retried)" "E2E dup" "dup-$kind@example.org" "The answer of the send is lost"
 	expect_eq "contact (send retried): the run completed" Completed "$(jq -r .status <<<"$run" 2>/dev/null)"
 	expect_eq "contact (send retried): the fault point lost the send's first answer" 1 \
 		"$(grep -c 'PRODUCT_TEST_DROP_ANSWER: email-delivered done' "$app/app.log" || true)"
@@ -257,10 +243,7 @@ scenario_failure_alert() {
 # email is reported sent, and nobody is told it failed.
 scenario_contact_409() {
 	local id run reqs
-	post_json "$ngx_url/api/contact" "{\"name\":\"E2E conc\",\"email\":\"conc-$kind@example.org\",\"message\":\"Resend is still sending\"}"
-	expect_eq "contact (409 in flight): 202" 202 "$HTTP_STATUS"
-	id=$(jq -r '.id // empty' <<<"$HTTP_BODY" 2>/dev/null)
-	run=$(wait_run_status "$base" "$id" Completed "$wait_secs") || true
+	contact_run "contact (409 in flight)" "E2E conc" "conc-$kind@example.org" "Resend is still sending"
 	expect_eq "contact (409 in flight): the run completed with both Resend ids" "Completed true" \
 		"$(jq -r '"\(.status) \(.output.notificationId != null and .output.confirmationId != null)"' <<<"$run" 2>/dev/null)"
 	reqs=$(standin_requests "$svc" "select(.path == \"/emails\" and (.headers[\"idempotency-key\"] // \"\" | startswith(\"contact-$id-\")))")

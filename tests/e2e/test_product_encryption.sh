@@ -9,10 +9,6 @@
 # an inngest/libsodium envelope, which the official Node middleware opens
 # back into the plain fields.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/inngest.sh
-source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/product.sh
 source "$(dirname "$0")/../lib/product.sh"
 # shellcheck source=tests/lib/encryption_node.sh
@@ -21,12 +17,6 @@ e2e_init
 
 dev_app_preamble e2e-penc inngest-fcgi
 svc=$E2E_DIR/resend
-# shellcheck disable=SC2317  # run by the EXIT trap
-stop_all() {
-	standin_stop "$svc" || true
-	dev_app_cleanup
-}
-trap stop_all EXIT
 standin_build || abort "the stand-in compiles"
 enc_node_install
 
@@ -39,9 +29,7 @@ standin_start "$svc" "$svc_port" || abort "the Resend stand-in starts"
 dev_app_up INNGEST_ENCRYPTION_KEY="$key" DATABASE_PATH="$srv/store.db" RESEND_API_KEY=re_e2e_penc \
 	RESEND_API_BASE_URL="http://127.0.0.1:$svc_port" CONTACT_TO_EMAIL=owner@example.org \
 	CONTACT_FROM_EMAIL=site@example.org
-sync_put "$endpoint"
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the product app's functions" wait_synced "$base" "$app" 22 30
+dev_app_sync "the dev server has the product app's functions" 22 30
 
 # ---- the form, posted ------------------------------------------------------------
 form="{\"name\":\"Ada Penc\",\"email\":\"$visitor\",\"message\":\"a private note for the e2e test\"}"

@@ -10,14 +10,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/nginx.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi
-if [[ ! -x $bin ]]; then
-	fail "$bin exists (build it with make)"
-	summary
-	exit 1
-fi
+e2e_program bin inngest-fcgi
 
 stripe_secret=whsec_e2e_secret_for_routes_0123
 relay_token=relay-e2e-token-0123456789abcdef
@@ -34,20 +27,7 @@ standin=$E2E_DIR/standin
 ok_port=$(free_port)
 e500_port=$(free_port)
 e401_port=$(free_port)
-mkdir -p "$standin/tmp"
-chmod 0711 "$standin"
-cat >"$standin/nginx.conf" <<EOF
-daemon on;
-worker_processes 1;
-pid nginx.pid;
-error_log error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path tmp/body; fastcgi_temp_path tmp/fastcgi;
-    proxy_temp_path tmp/proxy; uwsgi_temp_path tmp/uwsgi; scgi_temp_path tmp/scgi;
-    log_format body escape=json '\$request_body';
-    log_format line '\$request_method \$uri';
+nginx_http_start "$standin" "$ok_port" "$e500_port" "$e401_port" <<EOF || abort "the stand-in Event API starts"
     client_body_buffer_size 2m;
     client_max_body_size 2m;
     server {
@@ -63,46 +43,33 @@ http {
         listen 127.0.0.1:$e401_port;
         location / { access_log e401.log line; default_type application/json; return 401 '{"error":"Event key not found"}'; }
     }
-}
 EOF
-"$(nginx_bin)" -p "$standin/" -c "$standin/nginx.conf" -e "$standin/error.log"
-wait_port "$ok_port" && wait_port "$e500_port" && wait_port "$e401_port"
 
 # Lines the stand-in logged (0 when the file does not exist yet).
-sent() { [[ -f $standin/$1 ]] && wc -l <"$standin/$1" || echo 0; }
-# The JSON body of the last event request the accepting server received
-# (escape=json wrote it as the inside of a JSON string).
-last_sent() {
-	{ printf '"'; tail -n 1 "$standin/events.log" | tr -d '\n'; printf '"'; } | jq -r . 2>/dev/null | jq -c . 2>/dev/null ||
-		echo null
-}
+sent() { log_lines "$standin/$1"; }
+# The JSON body of the last event request the accepting server received.
+last_sent() { logged_body "$standin/events.log"; }
 
 # serve NAME EVENT_API_PORT [VAR=VALUE…]: the product program and an nginx in
 # front of it, in $E2E_DIR/NAME; sets $base (http://127.0.0.1:PORT).
 serve() {
-	local dir=$E2E_DIR/$1 api_port=$2 app_port ngx_port
-	shift 2
-	app_port=$(free_port)
-	app_start "$dir" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_BASE_URL="http://127.0.0.1:$api_port" \
-		DATABASE_PATH="$dir/store.db" "$@"
-	ngx_port=$(free_port)
-	nginx_start "$dir" "$ngx_port" "127.0.0.1:$app_port"
-	base=http://127.0.0.1:$ngx_port
+	app_serve "$E2E_DIR/$1" "$bin" INNGEST_DEV=1 INNGEST_BASE_URL="http://127.0.0.1:$2" \
+		DATABASE_PATH="$E2E_DIR/$1/store.db" "${@:3}"
 }
+stop() { app_unserve "$E2E_DIR/$1" "$1"; }
 
-stop() {
-	expect_ok "$1: program exits cleanly on SIGTERM" app_stop "$E2E_DIR/$1"
-	nginx_stop "$E2E_DIR/$1"
-	expect_ok "$1: logs clean" check_logs "$E2E_DIR/$1"
+# stripe_post FILE [curl args…]: FILE to the Stripe webhook, signed now with the secret.
+stripe_post() {
+	http POST "$base/api/stripe/webhook" --data-binary "@$1" "${@:2}" \
+		-H "Stripe-Signature: $(stripe_sig "$stripe_secret" "$(date +%s)" "$1")"
 }
-
-post_json() { http POST "$base$1" -H 'Content-Type: application/json' --data-binary "$2" "${@:3}"; }
-
-# stripe_sig SECRET T FILE: the Stripe-Signature value for FILE signed at T.
-stripe_sig() {
-	local mac
-	mac=$({ printf '%s.' "$2"; cat "$3"; } | openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1)
-	printf 't=%s,v1=%s' "$2" "$mac"
+# event_api_fails WHAT STATUS: with the Event API failing, a view and a
+# signed Stripe event answer STATUS.
+event_api_fails() {
+	post_json "$base"/api/views '{"slug":"p","title":"T"}'
+	expect_eq "$1: views: $2" "$2" "$HTTP_STATUS"
+	stripe_post "$E2E_DIR/checkout.json"
+	expect_eq "$1: stripe: $2 (Stripe delivers again)" "$2" "$HTTP_STATUS"
 }
 
 checkout='{"id":"evt_e2e_1","object":"event","type":"checkout.session.completed","data":{"object":{"id":"cs_e2e_1","client_reference_id":"user-9"}}}'
@@ -113,7 +80,7 @@ contact='{"name":"Ada","email":"ada@example.org","message":"Hello from the e2e t
 serve ok "$ok_port" STRIPE_WEBHOOK_SECRET="$stripe_secret" EVENTS_RELAY_TOKEN="$relay_token" \
 	ADMIN_TOKEN="$admin_token"
 
-post_json /api/contact "$contact"
+post_json "$base"/api/contact "$contact"
 expect_eq "contact: 202" 202 "$HTTP_STATUS"
 expect_eq "contact: success and the Event API's id" "true $event_id" "$(jq -r '"\(.success) \(.id)"' <<<"$HTTP_BODY" 2>/dev/null)"
 expect_eq "contact: contact/form.submitted queued with the form" \
@@ -123,10 +90,10 @@ expect_match "contact: submittedAt is ISO 8601 UTC" '^[0-9]{4}-[0-9]{2}-[0-9]{2}
 	"$(last_sent | jq -r '.[0].data.submittedAt' 2>/dev/null)"
 
 before=$(sent events.log)
-post_json /api/contact '{"name":"Ada","email":'
+post_json "$base"/api/contact '{"name":"Ada","email":'
 expect_eq "contact: invalid JSON: 400" 400 "$HTTP_STATUS"
 expect_eq "contact: invalid JSON: JSON error" false "$(jq -r '.success' <<<"$HTTP_BODY" 2>/dev/null)"
-post_json /api/contact '{"name":"","email":"not-an-address","message":7}'
+post_json "$base"/api/contact '{"name":"","email":"not-an-address","message":7}'
 expect_eq "contact: bad fields: 400" 400 "$HTTP_STATUS"
 expect_eq "contact: bad fields: each one named" 'email,message,name' \
 	"$(jq -r '.errors | keys | join(",")' <<<"$HTTP_BODY" 2>/dev/null)"
@@ -138,7 +105,7 @@ expect_eq "contact: GET: 405" 405 "$HTTP_STATUS"
 expect_eq "contact: GET: Allow: POST" POST "$(http_header Allow)"
 expect_eq "contact: nothing queued by the refusals" "$before" "$(sent events.log)"
 
-post_json /api/views '{"slug":"hello-world","title":"Hello, world","referrer":"https://example.net/"}' \
+post_json "$base"/api/views '{"slug":"hello-world","title":"Hello, world","referrer":"https://example.net/"}' \
 	-H 'X-Region: FR'
 expect_eq "views: 202" 202 "$HTTP_STATUS"
 expect_eq "views: success" true "$(jq -r '.success' <<<"$HTTP_BODY" 2>/dev/null)"
@@ -146,7 +113,7 @@ expect_eq "views: blog/post.viewed queued with referrer and region" \
 	'blog/post.viewed hello-world https://example.net/ FR' \
 	"$(last_sent | jq -r '.[0] | "\(.name) \(.data.slug) \(.data.referrer) \(.data.region)"' 2>/dev/null)"
 before=$(sent events.log)
-post_json /api/views '{"slug":"Not A Slug","title":"T"}'
+post_json "$base"/api/views '{"slug":"Not A Slug","title":"T"}'
 expect_eq "views: bad slug: 400" 400 "$HTTP_STATUS"
 expect_match "views: bad slug: named" '"slug"' "$HTTP_BODY"
 head -c 20000 /dev/zero | tr '\0' x >"$E2E_DIR/big20k"
@@ -156,8 +123,7 @@ http PUT "$base/api/views"
 expect_eq "views: PUT: 405" 405 "$HTTP_STATUS"
 expect_eq "views: nothing queued by the refusals" "$before" "$(sent events.log)"
 
-http POST "$base/api/stripe/webhook" -H 'Content-Type: application/json' --data-binary "@$E2E_DIR/checkout.json" \
-	-H "Stripe-Signature: $(stripe_sig "$stripe_secret" "$(date +%s)" "$E2E_DIR/checkout.json")"
+stripe_post "$E2E_DIR/checkout.json" -H 'Content-Type: application/json'
 expect_eq "stripe: signed event: 200" 200 "$HTTP_STATUS"
 expect_eq "stripe: received" true "$(jq -r '.received' <<<"$HTTP_BODY" 2>/dev/null)"
 expect_eq "stripe: queued as stripe/<type> with Stripe's event id" \
@@ -173,25 +139,24 @@ expect_eq "stripe: signed 15 minutes ago: 400" 400 "$HTTP_STATUS"
 http POST "$base/api/stripe/webhook" --data-binary "@$E2E_DIR/checkout.json"
 expect_eq "stripe: no signature: 400" 400 "$HTTP_STATUS"
 printf 'not json at all' >"$E2E_DIR/notjson"
-http POST "$base/api/stripe/webhook" --data-binary "@$E2E_DIR/notjson" \
-	-H "Stripe-Signature: $(stripe_sig "$stripe_secret" "$(date +%s)" "$E2E_DIR/notjson")"
+stripe_post "$E2E_DIR/notjson"
 expect_eq "stripe: signed but not JSON: 400" 400 "$HTTP_STATUS"
 head -c 1100000 /dev/zero | tr '\0' x >"$E2E_DIR/big1m"
 http POST "$base/api/stripe/webhook" --data-binary "@$E2E_DIR/big1m" -H 'Stripe-Signature: t=1,v1=00'
 expect_eq "stripe: 1.1 MB body: 413" 413 "$HTTP_STATUS"
 expect_eq "stripe: nothing queued by the refusals" "$before" "$(sent events.log)"
 
-post_json /api/events '{"name":"readwise/sync.requested","data":{}}'
+post_json "$base"/api/events '{"name":"readwise/sync.requested","data":{}}'
 expect_eq "events: no token: 401" 401 "$HTTP_STATUS"
-post_json /api/events '{"name":"readwise/sync.requested","data":{}}' -H "Authorization: Bearer $admin_token"
+post_json "$base"/api/events '{"name":"readwise/sync.requested","data":{}}' -H "Authorization: Bearer $admin_token"
 expect_eq "events: another route's token: 401" 401 "$HTTP_STATUS"
 before=$(sent events.log)
-post_json /api/events '{"name":"inngest/function.failed","data":{}}' -H "Authorization: Bearer $relay_token"
+post_json "$base"/api/events '{"name":"inngest/function.failed","data":{}}' -H "Authorization: Bearer $relay_token"
 expect_eq "events: inngest/ name: 400" 400 "$HTTP_STATUS"
-post_json /api/events '[{"name":"app/ok"},{"data":{}}]' -H "Authorization: Bearer $relay_token"
+post_json "$base"/api/events '[{"name":"app/ok"},{"data":{}}]' -H "Authorization: Bearer $relay_token"
 expect_eq "events: an item without a name: 400" 400 "$HTTP_STATUS"
 expect_eq "events: nothing queued by the refusals" "$before" "$(sent events.log)"
-post_json /api/events '[{"name":"readwise/sync.requested","data":{}},{"name":"app/user.created","data":{"id":3}}]' \
+post_json "$base"/api/events '[{"name":"readwise/sync.requested","data":{}},{"name":"app/user.created","data":{"id":3}}]' \
 	-H "Authorization: Bearer $relay_token"
 expect_eq "events: list relayed: 202" 202 "$HTTP_STATUS"
 expect_eq "events: the Event API's ids" "[\"$event_id\"]" "$(jq -c '.ids' <<<"$HTTP_BODY" 2>/dev/null)"
@@ -199,16 +164,16 @@ expect_eq "events: both events in one request" 'readwise/sync.requested app/user
 	"$(last_sent | jq -r '[.[].name] | join(" ")' 2>/dev/null)"
 
 before=$(sent events.log)
-post_json /api/readwise/accounts "{\"userId\":\"user-9\",\"token\":\"$readwise_token\"}"
+post_json "$base"/api/readwise/accounts "{\"userId\":\"user-9\",\"token\":\"$readwise_token\"}"
 expect_eq "readwise: no token: 401" 401 "$HTTP_STATUS"
-post_json /api/readwise/accounts "{\"userId\":\"user-9\",\"token\":\"$readwise_token\"}" \
+post_json "$base"/api/readwise/accounts "{\"userId\":\"user-9\",\"token\":\"$readwise_token\"}" \
 	-H "Authorization: Bearer $relay_token"
 expect_eq "readwise: another route's token: 401" 401 "$HTTP_STATUS"
-post_json /api/readwise/accounts "{\"userId\":\"user 9\",\"token\":\"$readwise_token\"}" \
+post_json "$base"/api/readwise/accounts "{\"userId\":\"user 9\",\"token\":\"$readwise_token\"}" \
 	-H "Authorization: Bearer $admin_token"
 expect_eq "readwise: bad user id: 400" 400 "$HTTP_STATUS"
 expect_eq "readwise: the answer does not echo the token" 0 "$(grep -c -- "$readwise_token" "$E2E_DIR/last.body" || true)"
-post_json /api/readwise/accounts "{\"userId\":\"user-9\",\"token\":\"$readwise_token\"}" \
+post_json "$base"/api/readwise/accounts "{\"userId\":\"user-9\",\"token\":\"$readwise_token\"}" \
 	-H "Authorization: Bearer $admin_token"
 expect_eq "readwise: stored: 204" 204 "$HTTP_STATUS"
 expect_eq "readwise: no body" "" "$HTTP_BODY"
@@ -221,28 +186,20 @@ expect_eq "no log line holds a token or the Stripe secret" 0 \
 
 # ---- the Event API answering 500: 503 (after the SDK's retries) ----------------
 serve e500 "$e500_port" STRIPE_WEBHOOK_SECRET="$stripe_secret" EVENTS_RELAY_TOKEN="$relay_token"
-post_json /api/contact "$contact"
+post_json "$base"/api/contact "$contact"
 expect_eq "Event API 500: contact: 503" 503 "$HTTP_STATUS"
 expect_eq "Event API 500: contact: not reported as sent" "false null" "$(jq -r '"\(.success) \(.id)"' <<<"$HTTP_BODY" 2>/dev/null)"
 expect_eq "Event API 500: the send was tried 3 times" 3 "$(sent e500.log)"
-post_json /api/views '{"slug":"p","title":"T"}'
-expect_eq "Event API 500: views: 503" 503 "$HTTP_STATUS"
-http POST "$base/api/stripe/webhook" --data-binary "@$E2E_DIR/checkout.json" \
-	-H "Stripe-Signature: $(stripe_sig "$stripe_secret" "$(date +%s)" "$E2E_DIR/checkout.json")"
-expect_eq "Event API 500: stripe: 503 (Stripe delivers again)" 503 "$HTTP_STATUS"
+event_api_fails "Event API 500" 503
 stop e500
 
 # ---- the Event API refusing the key: 502 ----------------------------------------
 serve e401 "$e401_port" STRIPE_WEBHOOK_SECRET="$stripe_secret" EVENTS_RELAY_TOKEN="$relay_token"
-post_json /api/contact "$contact"
+post_json "$base"/api/contact "$contact"
 expect_eq "Event API 401: contact: 502" 502 "$HTTP_STATUS"
 expect_eq "Event API 401: sent once (a 4xx is not retried)" 1 "$(sent e401.log)"
-post_json /api/views '{"slug":"p","title":"T"}'
-expect_eq "Event API 401: views: 502" 502 "$HTTP_STATUS"
-http POST "$base/api/stripe/webhook" --data-binary "@$E2E_DIR/checkout.json" \
-	-H "Stripe-Signature: $(stripe_sig "$stripe_secret" "$(date +%s)" "$E2E_DIR/checkout.json")"
-expect_eq "Event API 401: stripe: 502 (Stripe delivers again)" 502 "$HTTP_STATUS"
-post_json /api/events '{"name":"app/x"}' -H "Authorization: Bearer $relay_token"
+event_api_fails "Event API 401" 502
+post_json "$base"/api/events '{"name":"app/x"}' -H "Authorization: Bearer $relay_token"
 expect_eq "Event API 401: events: 502" 502 "$HTTP_STATUS"
 expect_match "Event API 401: events: says why" 'Event key not found' "$HTTP_BODY"
 stop e401
@@ -250,17 +207,16 @@ stop e401
 # ---- the Event API down, optional settings missing -------------------------------
 down_port=$(free_port)
 serve down "$down_port"
-post_json /api/contact "$contact"
+post_json "$base"/api/contact "$contact"
 expect_eq "Event API down: contact: 503" 503 "$HTTP_STATUS"
-post_json /api/views '{"slug":"p","title":"T"}'
+post_json "$base"/api/views '{"slug":"p","title":"T"}'
 expect_eq "Event API down: views: 503" 503 "$HTTP_STATUS"
-http POST "$base/api/stripe/webhook" --data-binary "@$E2E_DIR/checkout.json" \
-	-H "Stripe-Signature: $(stripe_sig "$stripe_secret" "$(date +%s)" "$E2E_DIR/checkout.json")"
+stripe_post "$E2E_DIR/checkout.json"
 expect_eq "no STRIPE_WEBHOOK_SECRET: stripe: 503" 503 "$HTTP_STATUS"
 expect_match "no STRIPE_WEBHOOK_SECRET: says so" 'STRIPE_WEBHOOK_SECRET is not set' "$HTTP_BODY"
-post_json /api/events '{"name":"app/x"}' -H "Authorization: Bearer $relay_token"
+post_json "$base"/api/events '{"name":"app/x"}' -H "Authorization: Bearer $relay_token"
 expect_eq "no EVENTS_RELAY_TOKEN: events: 503" 503 "$HTTP_STATUS"
-post_json /api/readwise/accounts '{"userId":"u","token":"t"}' -H "Authorization: Bearer $admin_token"
+post_json "$base"/api/readwise/accounts '{"userId":"u","token":"t"}' -H "Authorization: Bearer $admin_token"
 expect_eq "no ADMIN_TOKEN: readwise: 503" 503 "$HTTP_STATUS"
 stop down
 expect_eq "start-up names the missing Stripe secret once" 1 \

@@ -18,8 +18,6 @@
 #     it plain; a realtime message's member "encrypted" arrives sealed, its
 #     status readable.
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
 # shellcheck source=tests/lib/inngest.sh
 source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/encryption_node.sh
@@ -30,21 +28,8 @@ dev_app_preamble e2e-signals
 enc_key=e2e-signals-encryption-secret-0123456789
 enc_node_install # the pinned official packages: inngest (realtime) and the encryption middleware
 
-read -r ngx_port app_port api_port < <(free_ports 3)
-endpoint=http://127.0.0.1:$ngx_port/api/inngest
-base=http://127.0.0.1:$api_port
-mkdir -p "$srv"
-nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
-start_app() {
-	app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base" "$@"
-}
-start_app || abort "the conformance program starts"
-SERVER_PORT=$api_port dev_server_start "$dev" -u "$endpoint" || abort "inngest dev starts"
-# the dev server syncs the URL it was given too: ours may meet its sync (429)
-sync_once() { http PUT "$endpoint" && [[ $HTTP_STATUS != 429 ]]; }
-poll_until $((E2E_WAIT_SECS * 2)) sync_once || true
-expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
-expect_ok "the dev server has the app's 20 functions" wait_synced "$base" "$app" 20 20
+dev_app_up
+dev_app_sync "the dev server has the app's 20 functions" 20 20
 
 tag=$$-$RANDOM
 # Under valgrind (E2E_WAIT_SECS 120 instead of 20) each request is slower:
@@ -160,7 +145,7 @@ expect_eq "encryption off: the finished message's member encrypted is plain" '{"
 
 # ---- with encryption on ---------------------------------------------------------
 app_stop "$srv" || fail "the program stops cleanly"
-start_app INNGEST_ENCRYPTION_KEY="$enc_key" || abort "the program starts again with encryption on"
+dev_app_program_start INNGEST_ENCRYPTION_KEY="$enc_key" || abort "the program starts again with encryption on"
 n206=$(grep -c " $app-conf-signal run=.* status=206" "$log" || true)
 ev1=$(send_event "$base" k "$(jq -cn --arg s "sealed-$tag" --arg l "$((10 * slow))s" '{name:"conf/signal",data:{signal:$s,timeout:"1m",linger:$l}}')")
 run1=$(run_of "$ev1")

@@ -9,10 +9,8 @@ set -euo pipefail
 source "$(dirname "$0")/../lib/nginx.sh"
 e2e_init
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
 rc=0
-SOAK_SECONDS=${SOAK_SMOKE_SECONDS:-10} SOAK_CHECK_RSS=0 BUILD_DIR=$build_dir \
+SOAK_SECONDS=${SOAK_SMOKE_SECONDS:-10} SOAK_CHECK_RSS=0 BUILD_DIR=$(e2e_build_dir) \
 	"$E2E_ROOT/contrib/soak/soak.sh" >"$E2E_DIR/soak.out" 2>&1 || rc=$?
 sed 's/^/    /' "$E2E_DIR/soak.out" | grep -v '^    ok' | tail -n 20
 served=$(sed -nE 's/^soak: [0-9]+ s, ([0-9]+) requests served.*/\1/p' "$E2E_DIR/soak.out")

@@ -17,36 +17,26 @@
 # environment are cleared by e2e_init.
 # shellcheck disable=SC2317
 set -euo pipefail
-# shellcheck source=tests/lib/nginx.sh
-source "$(dirname "$0")/../lib/nginx.sh"
-# shellcheck source=tests/lib/inngest.sh
-source "$(dirname "$0")/../lib/inngest.sh"
 # shellcheck source=tests/lib/product.sh
 source "$(dirname "$0")/../lib/product.sh"
 e2e_init
 e2e_require_tools promtool python3 sha1sum
 
-build_dir=${BUILD_DIR:-build/asan}
-[[ $build_dir == /* ]] || build_dir=$E2E_ROOT/$build_dir
-bin=$build_dir/inngest-fcgi
+e2e_program bin inngest-fcgi
 app_id=e2e-traces
 wait_secs=$((E2E_WAIT_SECS * 3))
 dev=$E2E_DIR/dev app=$E2E_DIR/app svc=$E2E_DIR/svc rcv=$E2E_DIR/rcv
 
 # Every step may find its process gone already: none may fail the trap (set -e
-# would turn a kill of an exited pid into the script's exit status).
+# would turn a kill of an exited pid into the script's exit status).  The
+# Inngest servers, Redis and the stand-in are e2e_cleanup's.
 cleanup() {
 	receiver_stop || true
 	if [[ -f $E2E_DIR/otelcol/otelcol.pid ]]; then kill -TERM "$(<"$E2E_DIR/otelcol/otelcol.pid")" 2>/dev/null || true; fi
-	server_stop "$E2E_DIR/cloud" || true
-	if [[ -n ${redis_pid:-} ]]; then kill -TERM "$redis_pid" 2>/dev/null || true; fi
-	server_stop "$dev" || true
-	standin_stop "$svc" || true
 	e2e_cleanup
 }
 trap cleanup EXIT
 
-[[ -x $bin ]] || abort "$bin exists (build it with make)"
 inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
 standin_build || abort "the stand-in compiles"
 otelcol=$("$E2E_ROOT/contrib/otelcol/build.sh") || abort "an OpenTelemetry Collector (contrib/otelcol/build.sh)"
@@ -118,7 +108,6 @@ sync_put "$ngx_url/api/inngest"
 expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
 expect_ok "the dev server has the app's functions" wait_synced "$base" "$app_id" 22 "$wait_secs"
 
-post_json() { http POST "$1" -H 'Content-Type: application/json' --data-binary "$2" "${@:3}"; }
 # contact FORM_NAME: posts a form, prints the event id
 contact() {
 	post_json "$ngx_url/api/contact" "{\"name\":\"$1\",\"email\":\"$1@example.org\",\"message\":\"Hello from $1\"}"
@@ -349,11 +338,7 @@ key=$(openssl rand -hex 32)
 event_key=e2e-traces-$(openssl rand -hex 8)
 base2=http://127.0.0.1:$api2_port
 auth="Authorization: Bearer $key"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-	--dir "$cloud" >>"$cloud/redis.log" 2>&1 </dev/null &
-redis_pid=$!
-cleanup_redis() { kill -TERM "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; }
-wait_port "$redis_port" "$redis_pid" || abort "redis-server starts"
+redis_start "$cloud" "$redis_port" || abort "redis-server starts"
 app_stop "$app" || fail "the program stops cleanly"
 app_start "$app" "$bin" "$app_port" INNGEST_DEV=0 INNGEST_APP_ID="$app_id" INNGEST_BASE_URL="$base2" \
 	INNGEST_SIGNING_KEY="signkey-test-$key" INNGEST_EVENT_KEY="$event_key" INNGEST_SERVE_ORIGIN="$ngx_url" \
@@ -361,7 +346,7 @@ app_start "$app" "$bin" "$app_port" INNGEST_DEV=0 INNGEST_APP_ID="$app_id" INNGE
 	RESEND_API_BASE_URL="http://127.0.0.1:$svc_port" DATABASE_PATH="$app/store.db" \
 	CONTACT_RATE_LIMIT_CLIENT=off CONTACT_RATE_LIMIT_RECIPIENT=off || abort "the program starts in cloud mode"
 SERVER_PORT=$api2_port self_hosted_start "$cloud" --signing-key "$key" --event-key "$event_key" \
-	--redis-uri "redis://127.0.0.1:$redis_port" || { cleanup_redis; abort "inngest start starts"; }
+	--redis-uri "redis://127.0.0.1:$redis_port" || abort "inngest start starts"
 sync_put "$ngx_url/api/inngest"
 expect_eq "inngest start: PUT sync 200" 200 "$HTTP_STATUS"
 expect_ok "inngest start has the app" wait_synced "$base2" "$app_id" 22 "$wait_secs" "$auth"
@@ -388,7 +373,7 @@ selfhosted_lineage() {
 expect_ok "inngest start shows each Resend span under its step's span in the run" \
 	poll_until "$wait_secs" selfhosted_lineage
 server_stop "$cloud" || true
-cleanup_redis
+redis_stop "$cloud"
 
 expect_ok "no alert or sanitizer report in the logs" check_logs "$app"
 summary

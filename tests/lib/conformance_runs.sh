@@ -3,15 +3,16 @@
 # server, checked from both sides: the run as the server's REST API reports it
 # (status, output) and the requests the server made, as our program's log
 # shows them (one line per request: function, run id, status, op).  Shared by
-# the dev-server and self-hosted e2e tests; source nginx.sh and inngest.sh
-# first.  It only sends events and reads; starting and stopping belong to the
-# caller.
+# the dev-server and self-hosted e2e tests; it sources inngest.sh (and so
+# nginx.sh).  It only sends events and reads; starting and stopping belong to
+# the caller.
 #
 # The caller sets:  CONF_BASE (server URL), CONF_KEY (event key), CONF_AUTH
 # (an "Authorization: …" header line for the REST API, or empty), CONF_APP
 # (app id), CONF_LOG (the program's log file).
 #
 #   conf_send_all            one event per function, all at once; ids in CONF_EV[…]
+#   conf_expect_output KEY SECS WHAT WANT   the run of CONF_EV[KEY] (into run) has output WANT
 #   conf_wait_reported       until the matched conf-wait run has reported its WaitForEvent op
 #   conf_approve             sends the conf/approve that matches that wait
 #   conf_check_quick         steps, loop, parallel, sleep, invoke, send, step-error, nonretriable,
@@ -22,6 +23,9 @@
 # The slow ones wait on the server's real clocks: retry back-off (15-45 s for
 # the first retry, 30-60 s for the second), Retry-After: 30 and the 1-minute
 # wait timeout.  They all started together, so the total is about the longest.
+
+# shellcheck source=tests/lib/inngest.sh
+source "$(dirname "${BASH_SOURCE[0]}")/inngest.sh"
 
 CONF_BASE='' CONF_KEY='' CONF_AUTH='' CONF_APP='' CONF_LOG='' # set by the caller
 declare -A CONF_EV=()
@@ -38,6 +42,13 @@ conf_out() { jq -cS '.output' <<<"$1" 2>/dev/null; }
 conf_field() { jq -r "$2" <<<"$1" 2>/dev/null; }
 
 conf_wait_run_for() { wait_run "$CONF_BASE" "${CONF_EV[$1]}" $(($2 * CONF_SLOW)) "$CONF_AUTH" || true; }
+# conf_expect_output KEY SECS WHAT WANT: the run of CONF_EV[KEY] once it has
+# ended (conf_wait_run_for) into the caller's run; passes WHAT when its output
+# is WANT (conf_out's form).
+conf_expect_output() {
+	run=$(conf_wait_run_for "$1" "$2")
+	expect_eq "$3" "$4" "$(conf_out "$run")"
+}
 
 conf_send_all() {
 	local s key name data
@@ -128,11 +139,9 @@ conf_check_quick() {
 	local run id got want_ids trace
 	local -a sent
 
-	run=$(conf_wait_run_for steps 30)
-	expect_eq "conf-steps: {\"result\":\"AB\"}" '{"result":"AB"}' "$(conf_out "$run")"
+	conf_expect_output steps 30 "conf-steps: {\"result\":\"AB\"}" '{"result":"AB"}'
 
-	run=$(conf_wait_run_for loop 30)
-	expect_eq "conf-loop n=5: {\"sum\":10}" '{"sum":10}' "$(conf_out "$run")"
+	conf_expect_output loop 30 "conf-loop n=5: {\"sum\":10}" '{"sum":10}'
 	id=$(conf_field "$run" .run_id)
 	expect_eq "conf-loop: our log shows 5 item steps, then the result" "5 1" \
 		"$(conf_count "$id" 'status=206 .*StepRun item$') $(conf_count "$id" 'status=200 .*result$')"
@@ -146,18 +155,15 @@ conf_check_quick() {
 		"$(jq -r '.data.runTrace.childrenSpans[] | select(.name == "item") | .stepID' <<<"$trace" 2>/dev/null |
 			sort -u | paste -sd' ')"
 
-	run=$(conf_wait_run_for parallel 30)
-	expect_eq "conf-parallel: {\"left\":\"L\",\"right\":\"R\"}" '{"left":"L","right":"R"}' "$(conf_out "$run")"
+	conf_expect_output parallel 30 "conf-parallel: {\"left\":\"L\",\"right\":\"R\"}" '{"left":"L","right":"R"}'
 	expect_eq "conf-parallel: left and right were reported in one answer" 1 \
 		"$(conf_count "$(conf_field "$run" .run_id)" 'status=206 .* 2 ops$')"
 
-	run=$(conf_wait_run_for sleep 30)
-	expect_eq "conf-sleep: {\"after\":\"woke\"}" '{"after":"woke"}' "$(conf_out "$run")"
+	conf_expect_output sleep 30 "conf-sleep: {\"after\":\"woke\"}" '{"after":"woke"}'
 	expect_eq "conf-sleep: the Sleep op was reported" 1 \
 		"$(conf_count "$(conf_field "$run" .run_id)" 'status=206 .*Sleep nap$')"
 
-	run=$(conf_wait_run_for invoke 30)
-	expect_eq "conf-invoke: {\"invoked\":{\"result\":\"AB\"}}" '{"invoked":{"result":"AB"}}' "$(conf_out "$run")"
+	conf_expect_output invoke 30 "conf-invoke: {\"invoked\":{\"result\":\"AB\"}}" '{"invoked":{"result":"AB"}}'
 
 	run=$(conf_wait_run_for send 30)
 	mapfile -t sent < <(jq -r '.output.ids[]?' <<<"$run" 2>/dev/null)
@@ -168,8 +174,7 @@ conf_check_quick() {
 	done
 	expect_eq "conf-send: the server has them as conf/sent.a and conf/sent.b" "conf/sent.a conf/sent.b " "$got"
 
-	run=$(conf_wait_run_for step_error 30)
-	expect_eq "conf-step-error: {\"recovered\":\"boom\"}" '{"recovered":"boom"}' "$(conf_out "$run")"
+	conf_expect_output step_error 30 "conf-step-error: {\"recovered\":\"boom\"}" '{"recovered":"boom"}'
 
 	run=$(conf_wait_run_for nonretriable 30)
 	expect_eq "conf-nonretriable: the run failed with \"bad input\"" "Failed bad input" \
@@ -181,15 +186,12 @@ conf_check_quick() {
 	# signals and realtime: the calls to the server's API (its bearer token
 	# in cloud mode) from our steps; tests/e2e/test_signals_dev_server.sh
 	# drives the rest (a signal that arrives, conflicts, a subscriber)
-	run=$(conf_wait_run_for signal_timeout 30)
-	expect_eq "conf-signal without a signal: {\"data\":null,\"timed_out\":true} after its 2s timeout" \
-		'{"data":null,"timed_out":true}' "$(conf_out "$run")"
-	run=$(conf_wait_run_for signal_send 30)
-	expect_eq "conf-signal-send to nobody: POST /v1/signals accepted, no run resumed" '{"resumed_run":null}' \
-		"$(conf_out "$run")"
-	run=$(conf_wait_run_for realtime 30)
-	expect_eq "conf-realtime: three messages published through POST /v1/realtime/publish" \
-		'{"published":3,"work":"worked"}' "$(conf_out "$run")"
+	conf_expect_output signal_timeout 30 "conf-signal without a signal: {\"data\":null,\"timed_out\":true} after its 2s timeout" \
+		'{"data":null,"timed_out":true}'
+	conf_expect_output signal_send 30 "conf-signal-send to nobody: POST /v1/signals accepted, no run resumed" \
+		'{"resumed_run":null}'
+	conf_expect_output realtime 30 "conf-realtime: three messages published through POST /v1/realtime/publish" \
+		'{"published":3,"work":"worked"}'
 
 	# a signal that arrives: sent by conf-signal-send once the wait is registered
 	CONF_SIGNAL_RUN=$(event_run_id "$CONF_BASE" "${CONF_EV[signal]}" $((20 * CONF_SLOW)) "$CONF_AUTH") || true
@@ -200,9 +202,8 @@ conf_check_quick() {
 	run=$(wait_run "$CONF_BASE" "$id" $((30 * CONF_SLOW)) "$CONF_AUTH" || true)
 	expect_eq "conf-signal-send: the signal resumed the waiting conf-signal run" \
 		"{\"resumed_run\":\"${CONF_SIGNAL_RUN:-?}\"}" "$(conf_out "$run")"
-	run=$(conf_wait_run_for signal 30)
-	expect_eq "conf-signal: resumed with the signal's data" '{"data":{"via":"a step"},"timed_out":false}' \
-		"$(conf_out "$run")"
+	conf_expect_output signal 30 "conf-signal: resumed with the signal's data" \
+		'{"data":{"via":"a step"},"timed_out":false}'
 }
 
 conf_signal_op_seen() { [[ $(conf_count "${CONF_SIGNAL_RUN:-none}" 'status=206 .*WaitForSignal wait$') -ge 1 ]]; }
@@ -220,8 +221,7 @@ conf_handler_line() { grep -m1 -F "POST $CONF_APP-conf-failure-failure run=" "$C
 conf_check_slow() {
 	local run id first second gap failed handler trigger
 
-	run=$(conf_wait_run_for retry_after 90)
-	expect_eq "conf-retry-after: {\"retried\":true}" '{"retried":true}' "$(conf_out "$run")"
+	conf_expect_output retry_after 90 "conf-retry-after: {\"retried\":true}" '{"retried":true}'
 	id=$(conf_field "$run" .run_id)
 	expect_eq "conf-retry-after: called twice (a 500 asking for 30 s, then 200)" 2 "$(conf_count "$id" .)"
 	first=$(conf_run_lines "$id" | grep -m1 'status=500 .*RetryAfterError' || true)
@@ -247,12 +247,10 @@ conf_check_slow() {
 	expect_eq "conf-failure-failure: triggered by inngest/function.failed for that failed run" \
 		"inngest/function.failed $failed" "$(conf_field "$trigger" '"\(.data.name) \(.data.data.run_id)"')"
 
-	run=$(conf_wait_run_for wait_timeout 90)
-	expect_eq "conf-wait without approval: {\"approved\":null} after its 1m timeout" '{"approved":null}' \
-		"$(conf_out "$run")"
+	conf_expect_output wait_timeout 90 "conf-wait without approval: {\"approved\":null} after its 1m timeout" \
+		'{"approved":null}'
 
-	run=$(conf_wait_run_for retry 150)
-	expect_eq "conf-retry: {\"flaky\":\"ok\"}" '{"flaky":"ok"}' "$(conf_out "$run")"
+	conf_expect_output retry 150 "conf-retry: {\"flaky\":\"ok\"}" '{"flaky":"ok"}'
 	id=$(conf_field "$run" .run_id)
 	expect_eq "conf-retry: flaky failed on attempts 0 and 1, then ran (the server's back-off in between)" "2 1" \
 		"$(conf_count "$id" 'status=206 .*StepError flaky: Error: ') $(conf_count "$id" 'status=206 .*StepRun flaky$')"

@@ -3,7 +3,9 @@
 # @inngest/middleware-encryption and its peers at the versions
 # tests/vectors/encryption/package.json pins, installed under build/ (again
 # only when package.json changes), and node_client (node_client.js there).
-# Source after tests/lib/nginx.sh (uses E2E_ROOT, E2E_DIR, abort).
+# It sources tests/lib/nginx.sh (E2E_ROOT, E2E_DIR, abort).
+# shellcheck source=tests/lib/nginx.sh
+source "$(dirname "${BASH_SOURCE[0]}")/nginx.sh"
 
 ENC_VEC=$E2E_ROOT/tests/vectors/encryption
 ENC_NODE_DIR=$E2E_ROOT/build/node/encryption-vectors

@@ -3,7 +3,9 @@
 # PyPI inngest_encryption and inngest at the versions
 # tests/vectors/encryption/requirements.txt pins, installed into a virtual
 # environment under build/ (again only when requirements.txt changes), and
-# python_client (python_client.py there).  Source after tests/lib/nginx.sh.
+# python_client (python_client.py there).  It sources tests/lib/nginx.sh.
+# shellcheck source=tests/lib/nginx.sh
+source "$(dirname "${BASH_SOURCE[0]}")/nginx.sh"
 
 ENC_PY_DIR=$E2E_ROOT/build/python/encryption-client
 

@@ -2,8 +2,8 @@
 # Helpers that put the real Inngest server (the `inngest` CLI) into an e2e test
 # or into contrib/run.sh: a private `inngest dev` or `inngest start` on free
 # loopback ports, its log and pid in a prefix directory, and the REST calls a
-# test needs (send an event, wait for a run to end, wait for a sync).  Source
-# tests/lib/nginx.sh first (free_port, port_listening, wait_gone).
+# test needs (send an event, wait for a run to end, wait for a sync).  It
+# sources tests/lib/nginx.sh (free_ports, port_listening, stop_pid_file).
 #
 # It never touches a server it did not start: every stop is by the pid it
 # wrote, and every port is chosen free (other sessions run their own servers
@@ -23,12 +23,20 @@
 #   wait_run_id BASE RUN_ID SECS [AUTH]  the same for a run id
 #   wait_synced BASE APP_ID COUNT SECS [AUTH]   until the app has COUNT functions in the server
 #   api_get BASE PATH [AUTH]             GET through the server's response cache (see below)
-#   dev_app_preamble APP [PROGRAM], dev_app_up [N=V…], dev_app_program_start [N=V…]
-#                                        e2e: a program behind nginx under a private `inngest dev`
+#   dev_app_preamble APP [PROGRAM], dev_app_up [N=V…] (dev_app_serve [N=V…] + dev_app_server
+#   [FLAG…]), dev_app_program_start [N=V…]  e2e: a program behind nginx under a private `inngest dev`
+#   sync_put URL                         PUT URL, again while the dev server's own sync holds it (429)
+#   dev_app_sync WHAT COUNT SECS         e2e: sync_put of the endpoint, then the app's COUNT functions listed
 #
 # AUTH is a whole header line, e.g. "Authorization: Bearer <signing key>" for
 # `inngest start`; the dev server needs none.  SERVER_PORT, when set by the
 # caller, fixes the API port (make run's DEV_PORT); the other ports are free.
+
+[[ -z ${E2E_INNGEST_SH:-} ]] || return 0
+E2E_INNGEST_SH=1
+# shellcheck source=tests/lib/nginx.sh
+source "$(dirname "${BASH_SOURCE[0]}")/nginx.sh"
+e2e_on_cleanup server_stop
 
 # e2e_init clears INNGEST_*: keep a CLI the developer named before it does.
 E2E_CLI_FROM_ENV=${INNGEST_CLI:-}
@@ -46,17 +54,6 @@ inngest_cli() {
 		}
 	fi
 	echo "$E2E_CLI_PATH"
-}
-
-# N distinct free ports on one line.
-free_ports() {
-	local n=$1 p
-	local -a ports=()
-	while ((${#ports[@]} < n)); do
-		p=$(free_port) || return 1
-		[[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
-	done
-	echo "${ports[*]}"
 }
 
 # server_launch PREFIX SUBCOMMAND FLAG…: the common part of dev and start.
@@ -157,16 +154,7 @@ server_alive() {
 }
 
 server_stop() {
-	local prefix=$1 pid
-	[[ -f $prefix/server.pid ]] || return 0
-	pid=$(<"$prefix/server.pid")
-	rm -f "$prefix/server.pid"
-	kill -TERM "$pid" 2>/dev/null || return 0
-	if ! wait_gone "$pid"; then
-		echo "server_stop: the Inngest server (pid $pid) ignored SIGTERM; killing it" >&2
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
+	stop_pid_file "$1/server.pid" "the Inngest server"
 }
 
 # GET BASE PATH.  The server caches GET answers for up to 15 s by URL (and
@@ -260,10 +248,10 @@ wait_synced() {
 
 # dev_app_preamble APP [PROGRAM]: what the scripts that run a program (the
 # conformance program unless PROGRAM, a path under the build directory, says
-# otherwise) under a private `inngest dev` share.  Sets bin (from BUILD_DIR,
-# build/asan by default), app, dev and srv (the server's and the program's
-# prefixes under E2E_DIR) and log; stops the dev server on exit; aborts when
-# the program or the Inngest CLI is missing.
+# otherwise) under a private `inngest dev` share.  Sets bin (e2e_program), app,
+# dev and srv (the server's and the program's prefixes under E2E_DIR, which
+# e2e_cleanup stops) and log; aborts when the program or the Inngest CLI is
+# missing.
 dev_app_preamble() {
 	e2e_program bin "${2:-inngest-fcgi-conformance}"
 	app=$1
@@ -271,12 +259,6 @@ dev_app_preamble() {
 	srv=$E2E_DIR/app
 	# shellcheck disable=SC2034  # read by the scripts
 	log=$srv/app.log
-	# shellcheck disable=SC2317  # run by the EXIT trap
-	dev_app_cleanup() {
-		server_stop "$dev" || true
-		e2e_cleanup
-	}
-	trap dev_app_cleanup EXIT
 	inngest_cli >/dev/null || abort "an Inngest CLI (contrib/inngest-cli/build.sh)"
 }
 
@@ -287,27 +269,47 @@ dev_app_program_start() {
 	app_start "$srv" "$bin" "$app_port" INNGEST_DEV=1 INNGEST_APP_ID="$app" INNGEST_BASE_URL="$base" "$@"
 }
 
-# dev_app_up [NAME=VALUE…]: after dev_app_preamble, three free ports and, on
-# them, nginx, the program (dev_app_program_start with the environment
-# given) and `inngest dev` pointed at the endpoint.  Sets ngx_port, app_port,
-# api_port, endpoint and base.  Aborts naming what did not start (never a
-# value of the environment given: it may hold a key).
-dev_app_up() {
+# dev_app_serve [NAME=VALUE…]: after dev_app_preamble, three free ports and,
+# on them, nginx and the program (dev_app_program_start with the environment
+# given).  Sets ngx_port, app_port, api_port (the one dev_app_server takes),
+# endpoint and base.  Aborts naming what did not start (never a value of the
+# environment given: it may hold a key).
+dev_app_serve() {
 	read -r ngx_port app_port api_port < <(free_ports 3)
 	endpoint=http://127.0.0.1:$ngx_port/api/inngest
 	base=http://127.0.0.1:$api_port
 	mkdir -p "$srv"
 	nginx_start "$srv" "$ngx_port" "127.0.0.1:$app_port" || abort "nginx starts"
 	dev_app_program_start "$@" || abort "the program starts${1:+ (with ${*%%=*})}"
-	SERVER_PORT=$api_port dev_server_start "$dev" -u "$endpoint" || abort "inngest dev starts"
+}
+
+# dev_app_server [FLAG…]: `inngest dev` on api_port with the flags given.
+dev_app_server() {
+	SERVER_PORT=$api_port dev_server_start "$dev" "$@" || abort "inngest dev starts"
+}
+
+# dev_app_up [NAME=VALUE…]: dev_app_serve, then `inngest dev` pointed at the
+# endpoint.
+dev_app_up() {
+	dev_app_serve "$@"
+	dev_app_server -u "$endpoint"
+}
+
+# dev_app_sync WHAT COUNT SECS: after dev_app_up, the PUT sync (sync_put):
+# "PUT sync: 200"; then WHAT passes once the dev server lists COUNT functions
+# of the app (wait_synced, SECS at most).
+dev_app_sync() {
+	sync_put "$endpoint"
+	expect_eq "PUT sync: 200" 200 "$HTTP_STATUS"
+	expect_ok "$1" wait_synced "$base" "$app" "$2" "$3"
 }
 
 # sync_put URL [curl args…]: PUT URL as `http` does, and again while the
 # answer is 429: a dev server started with -u syncs that URL itself, and the
 # program serves one sync at a time (slow under valgrind, so the two meet).
-# Gives up after 20 s; HTTP_STATUS is the last answer's.
+# Gives up after twice E2E_WAIT_SECS; HTTP_STATUS is the last answer's.
 sync_put() {
-	local url=$1 end=$((SECONDS + 20))
+	local url=$1 end=$((SECONDS + E2E_WAIT_SECS * 2))
 	shift
 	while :; do
 		http PUT "$url" "$@"

@@ -5,7 +5,8 @@
 # the dev server's GraphQL API (invoke a function on demand, list runs, read
 # step outputs), the product store read and seeded from the shell (sqlite3 or
 # redis-cli), and scenarios run concurrently with their results gathered.
-# Source tests/lib/nginx.sh and tests/lib/inngest.sh first.
+# It sources tests/lib/inngest.sh (and so nginx.sh); e2e_cleanup stops the
+# stand-ins and redis-servers under $E2E_DIR.
 #
 #   standin_build                        compiles the stand-in into $E2E_DIR/bin/standin (once)
 #   standin_start PREFIX PORT            serves PREFIX/script, logs PREFIX/requests.jsonl
@@ -20,12 +21,11 @@
 #   runs_count BASE SLUG FROM STATUS     how many of those runs have that status (COMPLETED…)
 #   wait_run_status BASE EVENT_ID STATUS SECS   the event's run once over with STATUS (Completed…)
 #   wait_invoked_run BASE SLUG MARKER FROM STATUS SECS   the same for the invocation with data.e2eMarker
-#   events_named BASE NAME               every stored event of that name (all pages), one JSON array
+#   events_named BASE NAME [AUTH]        every stored event of that name (all pages), one JSON array
 #   all_events BASE                      every stored event (all pages), one JSON array
 #   run_step_outputs BASE RUN_ID         the inputs, outputs and errors of every span of a run
 #   store_* (STORE_KIND=sqlite|redis)    read or seed the product store
 #   scenario_start NAME FN [ARGS…] / scenarios_wait   run scenarios concurrently, then count results
-#   stripe_sig SECRET T FILE             a Stripe-Signature header value for FILE signed at T
 #
 # Nothing here stops a process it did not start: every stop is by the pid
 # file its start wrote.  Store helpers put their arguments into SQL and Redis
@@ -34,6 +34,13 @@
 # GraphQL variables ($slug…) are meant literally; scenarios change variables
 # in their own subshell on purpose.
 # shellcheck disable=SC2016,SC2030,SC2031,SC2034
+
+[[ -z ${E2E_PRODUCT_SH:-} ]] || return 0
+E2E_PRODUCT_SH=1
+# shellcheck source=tests/lib/inngest.sh
+source "$(dirname "${BASH_SOURCE[0]}")/inngest.sh"
+e2e_on_cleanup standin_stop
+e2e_on_cleanup redis_stop
 
 # ---- stand-ins ----------------------------------------------------------------
 
@@ -49,27 +56,17 @@ standin_build() {
 }
 
 standin_start() {
-	local prefix=$1 port=$2 pid
+	local prefix=$1 port=$2
 	standin_build || return 1
 	mkdir -p "$prefix"
 	[[ -f $prefix/script ]] || : >"$prefix/script"
 	: >"$prefix/requests.jsonl"
-	setsid "$STANDIN_BIN" --port "$port" --script "$prefix/script" --log "$prefix/requests.jsonl" \
-		>>"$prefix/standin.log" 2>&1 </dev/null &
-	pid=$!
-	echo "$pid" >"$prefix/standin.pid"
-	echo "$port" >"$prefix/standin.port"
-	wait_port "$port" "$pid" || { echo "standin_start: no stand-in on 127.0.0.1:$port" >&2; return 1; }
+	daemon_start "$prefix" standin "$port" \
+		"$STANDIN_BIN" --port "$port" --script "$prefix/script" --log "$prefix/requests.jsonl"
 }
 
 standin_stop() {
-	local prefix=$1 pid
-	[[ -f $prefix/standin.pid ]] || return 0
-	pid=$(<"$prefix/standin.pid")
-	rm -f "$prefix/standin.pid"
-	kill -TERM "$pid" 2>/dev/null || return 0
-	wait_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	stop_pid_file "$1/standin.pid"
 }
 
 standin_requests() {
@@ -92,25 +89,16 @@ register_standin_start() {
 
 # ---- redis ----------------------------------------------------------------------
 
+# redis-server writes its log itself (--logfile): nothing comes on its output.
 redis_start() {
-	local prefix=$1 port=$2 pid
+	local prefix=$1 port=$2
 	mkdir -p "$prefix"
-	setsid redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$prefix" \
-		--logfile "$prefix/redis.log" --protected-mode yes </dev/null >/dev/null 2>&1 &
-	pid=$!
-	echo "$pid" >"$prefix/redis.pid"
-	echo "$port" >"$prefix/redis.port"
-	wait_port "$port" "$pid" || { echo "redis_start: no redis-server on 127.0.0.1:$port" >&2; return 1; }
+	daemon_start "$prefix" redis "$port" redis-server --bind 127.0.0.1 --port "$port" --save '' \
+		--appendonly no --dir "$prefix" --logfile "$prefix/redis.log" --protected-mode yes
 }
 
 redis_stop() {
-	local prefix=$1 pid
-	[[ -f $prefix/redis.pid ]] || return 0
-	pid=$(<"$prefix/redis.pid")
-	rm -f "$prefix/redis.pid"
-	kill -TERM "$pid" 2>/dev/null || return 0
-	wait_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	stop_pid_file "$1/redis.pid"
 }
 
 # ---- the dev server's APIs -----------------------------------------------------------
@@ -177,23 +165,25 @@ run_status_once() {
 	jq -ce --arg s "$3" 'select(. != null and .ended_at != null and .status == $s)' <<<"$RUN_STATUS_LAST" 2>/dev/null
 }
 
-wait_run_status() {
-	local base=$1 event=$2 status=$3 secs=$4
+# run_status_wait BASE PATH FILTER STATUS SECS WHO WHAT: polls GET PATH until
+# FILTER of the answer is a run over with STATUS; else "WHO: WHAT after SECS
+# s" on stderr, the last run seen on stdout, and 1.
+run_status_wait() {
+	local base=$1 path=$2 filter=$3 status=$4 secs=$5
 	RUN_STATUS_LAST=null
-	poll_until "$secs" run_status_once "$base" "/v1/events/$event/runs" "$status" '.data[0]' && return 0
-	echo "wait_run_status: event $event has no $status run after $secs s" >&2
+	poll_until "$secs" run_status_once "$base" "$path" "$status" "$filter" && return 0
+	echo "$6: $7 after $secs s" >&2
 	echo "$RUN_STATUS_LAST"
 	return 1
 }
 
+wait_run_status() {
+	run_status_wait "$1" "/v1/events/$2/runs" '.data[0]' "$3" "$4" wait_run_status "event $2 has no $3 run"
+}
+
 # The same for a run id.
 wait_run_id_status() {
-	local base=$1 run=$2 status=$3 secs=$4
-	RUN_STATUS_LAST=null
-	poll_until "$secs" run_status_once "$base" "/v1/runs/$run" "$status" '.data' && return 0
-	echo "wait_run_id_status: run $run is not $status after $secs s" >&2
-	echo "$RUN_STATUS_LAST"
-	return 1
+	run_status_wait "$1" "/v1/runs/$2" '.data' "$3" "$4" wait_run_id_status "run $2 is not $3"
 }
 
 # Invoked runs have no event of ours to look them up by, so each invocation
@@ -220,14 +210,16 @@ wait_invoked_run() {
 	wait_run_id_status "$base" "$run" "$status" "$secs"
 }
 
-# Every stored event (of NAME, when given), newest first.  The REST API pages
-# by at most 51 events, older pages through ?cursor=<last internal id>.
+# events_page_all BASE [NAME [AUTH]]: every stored event (of NAME, when
+# given), newest first; AUTH as api_get's (`inngest start` refuses the REST
+# API without the signing key).  The REST API pages by at most 51 events,
+# older pages through ?cursor=<last internal id>.
 events_page_all() {
-	local base=$1 name=${2:-} cursor='' page n i
+	local base=$1 name=${2:-} auth=${3:-} cursor='' page n i
 	local -a pages=()
 	for ((i = 0; i < 100; i++)); do
-		page=$(api_get "$base" "/v1/events?limit=51${name:+&name=$name}${cursor:+&cursor=$cursor}" | jq -c '.data // []') ||
-			return 1
+		page=$(api_get "$base" "/v1/events?limit=51${name:+&name=$name}${cursor:+&cursor=$cursor}" "$auth" |
+			jq -ce '.data // empty') || { echo "events_page_all: no event list from $base" >&2; return 1; }
 		n=$(jq 'length' <<<"$page")
 		((n > 0)) || break
 		pages+=("$page")
@@ -237,7 +229,7 @@ events_page_all() {
 	if ((${#pages[@]} == 0)); then echo '[]'; else printf '%s\n' "${pages[@]}" | jq -cs 'add'; fi
 }
 
-events_named() { events_page_all "$1" "$2"; }
+events_named() { events_page_all "$1" "$2" "${3:-}"; }
 all_events() { events_page_all "$1"; }
 
 # The text of every span's input, output and error of a run (step outputs
@@ -419,13 +411,4 @@ scenarios_wait() {
 	done
 	SCENARIO_NAMES=()
 	SCENARIO_PIDS=()
-}
-
-# ---- Stripe --------------------------------------------------------------------------
-
-# Stripe signs "<t>.<body>" with HMAC-SHA256, the key being the whole whsec_ secret.
-stripe_sig() {
-	local mac
-	mac=$({ printf '%s.' "$2"; cat "$3"; } | openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1)
-	printf 't=%s,v1=%s' "$2" "$mac"
 }
