@@ -35,7 +35,7 @@
 #include "outbound/durable_api.h"
 #include "outbound/inngest_api.h"
 #include "protocol/call_handler.h"
-#include "protocol/router.h"
+#include "protocol/route_answer.h"
 #include "protocol/sync.h"
 
 #define HTTP_REQUEST_EVENT "inngest/http.request"
@@ -163,14 +163,14 @@ static void serve_reentry(struct ing_ctx *c, const char *run_id, struct request 
                          auth == SIG_ERROR ? "could not verify the request signature"
                                            : "Unauthorized: X-Run-ID needs a valid X-Inngest-Signature");
             response_header(res, "X-Inngest-No-Retry", "false");
-            router_sdk_answer(c, res, NULL);
+            route_answer_sdk(c, res, NULL);
             return;
         }
     }
     if (!plausible_ulid(run_id)) {
         client_error(c, res, 400, "X-Run-ID is not a run id");
         response_header(res, "X-Inngest-No-Retry", "true");
-        router_sdk_answer(c, res, verified_key);
+        route_answer_sdk(c, res, verified_key);
         return;
     }
     res->log_run_id = run_id;
@@ -179,7 +179,7 @@ static void serve_reentry(struct ing_ctx *c, const char *run_id, struct request 
     if (!api_load_run_state(c, run_id, &events, &steps, &err)) {
         client_error(c, res, 500, err);
         response_header(res, "X-Inngest-No-Retry", "false");
-        router_sdk_answer(c, res, verified_key);
+        route_answer_sdk(c, res, verified_key);
         return;
     }
     c->run_id = run_id;
@@ -197,19 +197,19 @@ static void serve_reentry(struct ing_ctx *c, const char *run_id, struct request 
     if (!c->event || !json_object_is_type(c->event, json_type_object)) {
         client_error(c, res, 500, "the run has no event");
         response_header(res, "X-Inngest-No-Retry", "false");
-        router_sdk_answer(c, res, verified_key);
+        route_answer_sdk(c, res, verified_key);
         return;
     }
     if (!call_prepare(c)) {
         client_error(c, res, 500, NULL);
-        router_sdk_answer(c, res, verified_key);
+        route_answer_sdk(c, res, verified_key);
         return;
     }
     call_run(c, res);
     /* the classic answers: 200 with the value ends the run, the value being
      * the output the client's redirect reads */
     call_answer(c, res);
-    router_sdk_answer(c, res, verified_key);
+    route_answer_sdk(c, res, verified_key);
 }
 
 /* ---- the client's request ----------------------------------------------- */
@@ -397,7 +397,7 @@ static bool gate_passes(struct ing_ctx *c, const struct ing_route *route,
     c->unwind = NULL;
     if (hres.status == 0)
         return true;
-    router_route_answer(c, &hres, res);
+    route_answer_handler(c, &hres, res);
     res->log_outcome = "answered by the gate";
     return false;
 }

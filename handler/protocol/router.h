@@ -4,7 +4,7 @@
  * The app's own routes (exact paths, or prefixes) go to their handlers; every other path
  * is the Inngest endpoint (nginx decides which paths reach us), where the
  * method selects introspection, sync or a call.  The router verifies
- * signatures, adds the SDK headers to every Inngest answer and signs it.
+ * signatures; route_answer.h puts the answers together.
  */
 #ifndef ING_ROUTER_H
 #define ING_ROUTER_H
@@ -26,15 +26,6 @@ size_t router_max_body(const struct server *srv, const struct request *req);
 
 /* Fills res; everything it allocates lives in c's arena. */
 void router_serve(struct ing_ctx *c, struct request *req, struct response *res);
-
-struct ing_http_response;
-/* A route handler's answer (status, body, content type, headers) into res. */
-void router_route_answer(struct ing_ctx *c, const struct ing_http_response *hres,
-                         struct response *res);
-
-/* The SDK headers every answer to Inngest carries, and, when the request
- * was verified with `verified_key`, the signature of the answer. */
-void router_sdk_answer(struct ing_ctx *c, struct response *res, const char *verified_key);
 
 /* Answer for a body over the bound (the front does not read it). */
 void router_too_large(struct ing_ctx *c, struct request *req, struct response *res,
