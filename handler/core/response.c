@@ -3,7 +3,6 @@
  */
 #include "core/response.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 

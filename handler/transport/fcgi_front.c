@@ -79,15 +79,20 @@ static bool read_body(struct ing_ctx *c, FCGX_Stream *in, struct request *req, s
     return got == len;
 }
 
-/* The head (response_head) is built on the stack, or in the request's arena when a route's
- * many header lines make it longer. */
+/* The head (response_head) is built on the stack, or in the request's arena
+ * when a route's many header lines make it longer. */
 static void write_response(FCGX_Stream *out, const struct request *req,
                            const struct response *res)
 {
     char small[4096];
-    size_t cap = response_head_size(res);
-    char *head = cap <= sizeof(small) ? small : res->arena ? arena_alloc(res->arena, cap) : NULL;
-    size_t n = head ? response_head(res, head, cap) : cap;
+    char *head = small;
+    size_t cap = sizeof(small);
+    size_t n = response_head(res, head, cap);
+    if (n >= cap) { /* only a route's many header lines get here: measure, then build it in the arena */
+        cap = response_head_size(res);
+        head = res->arena ? arena_alloc(res->arena, cap) : NULL;
+        n = head ? response_head(res, head, cap) : cap;
+    }
     if (n >= cap || n > INT_MAX) {
         static const char fallback[] = "Status: 500 Internal Server Error\r\n\r\n";
         FCGX_PutStr(fallback, (int)sizeof(fallback) - 1, out);
